@@ -1,0 +1,75 @@
+# One-command setup: every target creates what it needs from nothing (virtual environments, pinned dependencies).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Lambda runs Python 3.12; so do we. pyenv machines need 3.12 in PYENV_VERSION (harmless elsewhere).
+export PYENV_VERSION ?= 3.12.1:3.11.7
+PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
+# Fake credentials and region: nothing here talks to AWS, and nothing may by accident.
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_ACCESS_KEY_ID ?= testing
+export AWS_SECRET_ACCESS_KEY ?= testing
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-tools/sam
+CHECKOV_VENV := .venv-tools/checkov
+PY_SRC := layers/mlops_core/mlops_core mlopsctl functions tests
+FUNCTIONS := $(wildcard functions/*/app.py)
+ASL := $(wildcard statemachines/*.asl.json)
+
+.PHONY: help setup test lint typecheck iac unit build demo bench clean
+
+help:
+	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
+	@echo "make test   lint, type-check, check the template and run every test"
+	@echo "make build  sam build (offline, no Docker)"
+	@echo "make clean  remove virtual environments and build output"
+
+$(BIN)/.stamp: requirements/dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(SAM_VENV)/.stamp: requirements/sam.txt
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	@touch $@
+
+$(CHECKOV_VENV)/.stamp: requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	@touch $@
+
+setup: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
+
+lint: $(BIN)/.stamp
+	$(BIN)/ruff check $(PY_SRC)
+	$(BIN)/ruff format --check $(PY_SRC)
+
+# mypy per function folder: every handler module is called app.py, as SAM expects.
+typecheck: $(BIN)/.stamp
+	$(BIN)/mypy layers/mlops_core/mlops_core mlopsctl
+	@for f in $(FUNCTIONS); do echo "mypy $$f"; $(BIN)/mypy "$$f" || exit 1; done
+
+iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
+	$(BIN)/cfn-lint template.yaml
+	$(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
+
+unit: $(BIN)/.stamp
+	$(BIN)/python -m pytest
+
+test: lint typecheck iac unit
+
+build: $(SAM_VENV)/.stamp
+	PATH="$(abspath $(BIN)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
+
+clean:
+	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .mypy_cache .ruff_cache
