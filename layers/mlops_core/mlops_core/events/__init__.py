@@ -1,0 +1,65 @@
+"""Typed models of every event the system consumes, and the one classifier that reads them.
+
+Use :func:`parse_event` on one event (EventBridge, SQS record, or JSON text) and :func:`parse_sqs_batch` on a Lambda
+SQS batch. Both raise only :class:`EventError` subclasses: :class:`UnsupportedEventError` (well-formed, not ours)
+and :class:`InvalidEventError` (malformed, with the field and the problem).
+
+=====================================  ===================================================================
+Model                                  detail-type (source)
+=====================================  ===================================================================
+:class:`S3ObjectCreatedEvent`          ``Object Created`` (``aws.s3``)
+:class:`LabelingJobStateChangeEvent`   ``SageMaker Ground Truth Labeling Job State Change`` (``aws.sagemaker``)
+``PipelineExecutionStatusChangeEvent`` ``SageMaker Model Building Pipeline Execution Status Change``
+``ModelPackageStateChangeEvent``       ``SageMaker Model Package State Change``
+:class:`EndpointStateChangeEvent`      ``SageMaker Endpoint State Change``
+``EndpointDeploymentStateChangeEvent`` ``SageMaker Endpoint Deployment State Change``
+:class:`AlarmStateChangeEvent`         ``CloudWatch Alarm State Change`` (``aws.cloudwatch``)
+=====================================  ===================================================================
+
+Normalisation (decided once, here, so no handler re-does it): timestamps of every spelling become tz-aware UTC
+datetimes (:mod:`~mlops_core.events.timestamps`); statuses take the API's spelling (:mod:`~mlops_core.events.values`);
+the S3 key is percent-decoded exactly once (:mod:`~mlops_core.events.s3`); the model package version is an ``int``;
+Ground Truth's job name is read from its ARN; unknown fields are ignored everywhere. Models are frozen.
+
+This package imports neither boto3 nor Powertools: it is on every function's cold-start path.
+"""
+
+from __future__ import annotations
+
+from mlops_core.events.alarm import AlarmMetric, AlarmStateChangeEvent
+from mlops_core.events.classifier import EVENT_MODELS, ConsumedEvent, parse_event, parse_sqs_batch
+from mlops_core.events.endpoint import (
+    EndpointDeploymentStateChangeEvent,
+    EndpointStateChangeEvent,
+    ProductionVariantSummary,
+    VariantStatus,
+)
+from mlops_core.events.envelope import EventEnvelope
+from mlops_core.events.errors import EventError, InvalidEventError, UnsupportedEventError
+from mlops_core.events.labeling import LabelingJobStateChangeEvent
+from mlops_core.events.model_package import ModelPackageStateChangeEvent
+from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
+from mlops_core.events.s3 import S3ObjectCreatedEvent
+from mlops_core.events.timestamps import to_utc_datetime
+
+__all__ = [
+    "EVENT_MODELS",
+    "AlarmMetric",
+    "AlarmStateChangeEvent",
+    "ConsumedEvent",
+    "EndpointDeploymentStateChangeEvent",
+    "EndpointStateChangeEvent",
+    "EventEnvelope",
+    "EventError",
+    "InvalidEventError",
+    "LabelingJobStateChangeEvent",
+    "ModelPackageStateChangeEvent",
+    "PipelineExecutionStatusChangeEvent",
+    "ProductionVariantSummary",
+    "S3ObjectCreatedEvent",
+    "UnsupportedEventError",
+    "VariantStatus",
+    "parse_event",
+    "parse_sqs_batch",
+    "to_utc_datetime",
+]

@@ -1,0 +1,155 @@
+"""SageMaker ``Endpoint State Change`` and ``Endpoint Deployment State Change`` events (the Deploy waits on them).
+
+Endpoint events spell the status ``IN_SERVICE``/``UPDATING``; DescribeEndpoint says ``InService``/``Updating``. Both
+models store the **API spelling** (see :mod:`mlops_core.events.values`), so code compares against one constant.
+
+A deployment event's detail has the DescribeEndpoint shape, with no single "state" field. The model's ``state`` is
+the most specific progress it carries, ``reason`` the message that goes with it:
+
+1. the last ``VariantStatus`` of the pending deployment (``PendingDeploymentSummary.ProductionVariants``), e.g.
+   ``Baking`` with "Baking for 600 seconds ...";
+2. else the last ``VariantStatus`` of the current production variants (e.g. ``Updating``, "Scaling out ...");
+3. else the endpoint status (``InService``, ``Failed``...) with ``FailureReason``.
+
+Placeholder values in nested, informational timestamps (the canary sample's ``PendingDeploymentSummary.StartTime``
+is the literal ``"Timestamp"``) are not read; ``VariantStatus[].StartTime`` is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, AliasPath, Field, model_validator
+
+from mlops_core.events.envelope import EventEnvelope, EventModel, detail_of
+from mlops_core.events.timestamps import UtcDateTime
+from mlops_core.events.values import EndpointStatus, VariantStatusValue, read_endpoint_status, read_variant_status
+
+
+class VariantStatus(EventModel):
+    """One ``VariantStatus`` entry: what a production variant is doing now."""
+
+    status: VariantStatusValue = Field(validation_alias="Status")
+    status_message: str | None = Field(default=None, validation_alias="StatusMessage")
+    start_time: UtcDateTime | None = Field(default=None, validation_alias="StartTime")
+
+
+class ProductionVariantSummary(EventModel):
+    """A production variant as the event describes it (weights and counts may be floats in events: ``1.0``)."""
+
+    variant_name: str | None = Field(default=None, validation_alias="VariantName")
+    current_weight: float | None = Field(default=None, validation_alias="CurrentWeight")
+    desired_weight: float | None = Field(default=None, validation_alias="DesiredWeight")
+    current_instance_count: int | None = Field(default=None, validation_alias="CurrentInstanceCount")
+    desired_instance_count: int | None = Field(default=None, validation_alias="DesiredInstanceCount")
+    variant_status: tuple[VariantStatus, ...] = Field(default=(), validation_alias="VariantStatus")
+
+
+_ENDPOINT_ARN = AliasChoices(AliasPath("detail", "EndpointArn"), AliasPath("resources", 0))
+
+
+class EndpointStateChangeEvent(EventEnvelope):
+    """``SageMaker Endpoint State Change`` from ``aws.sagemaker``.
+
+    Attributes
+    ----------
+    endpoint_name, endpoint_arn
+        The endpoint (the ARN may spell the name in lower case).
+    status
+        API spelling: ``Creating``, ``Updating``, ``SystemUpdating``, ``RollingBack``, ``InService``, ``Deleting``,
+        ``Failed``, ``OutOfService``, ``UpdateRollbackFailed``.
+    endpoint_config_name, failure_reason, creation_time, last_modified_time, production_variants
+        As in the event, when present.
+    """
+
+    DETAIL_TYPE = "SageMaker Endpoint State Change"
+    SOURCE = "aws.sagemaker"
+
+    endpoint_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "EndpointName"))
+    endpoint_arn: str = Field(min_length=1, validation_alias=_ENDPOINT_ARN)
+    status: EndpointStatus = Field(validation_alias=AliasPath("detail", "EndpointStatus"))
+    endpoint_config_name: str | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointConfigName"))
+    failure_reason: str | None = Field(default=None, validation_alias=AliasPath("detail", "FailureReason"))
+    creation_time: UtcDateTime | None = Field(default=None, validation_alias=AliasPath("detail", "CreationTime"))
+    last_modified_time: UtcDateTime | None = Field(
+        default=None, validation_alias=AliasPath("detail", "LastModifiedTime")
+    )
+    production_variants: tuple[ProductionVariantSummary, ...] = Field(
+        default=(), validation_alias=AliasPath("detail", "ProductionVariants")
+    )
+
+
+def _last_variant_status(variants: object) -> dict[str, Any] | None:
+    if not isinstance(variants, list):
+        return None
+    statuses = [
+        entry
+        for variant in variants
+        if isinstance(variant, dict) and isinstance(variant.get("VariantStatus"), list)
+        for entry in variant["VariantStatus"]
+        if isinstance(entry, dict) and isinstance(entry.get("Status"), str)
+    ]
+    return statuses[-1] if statuses else None
+
+
+def _progress(detail: dict[str, Any]) -> tuple[object, object] | None:
+    """(state, reason) per the module's rule, from the raw detail; ``None`` when it carries no status at all."""
+    pending = detail.get("PendingDeploymentSummary")
+    pending_variants = pending.get("ProductionVariants") if isinstance(pending, dict) else None
+    for variants in (pending_variants, detail.get("ProductionVariants")):
+        entry = _last_variant_status(variants)
+        if entry is not None:
+            return read_variant_status(entry["Status"]), entry.get("StatusMessage")
+    if "EndpointStatus" in detail:
+        return read_endpoint_status(detail["EndpointStatus"]), detail.get("FailureReason")
+    return None
+
+
+class EndpointDeploymentStateChangeEvent(EventEnvelope):
+    """``SageMaker Endpoint Deployment State Change`` from ``aws.sagemaker`` (blue/green progress, capacity changes).
+
+    Attributes
+    ----------
+    endpoint_name, endpoint_arn
+        The endpoint.
+    state, reason
+        The deployment's most specific progress and its message (see the module's rule), e.g. ``Baking``.
+    endpoint_status
+        The endpoint's status in API spelling (``Updating`` while a deployment runs).
+    endpoint_config_name, pending_endpoint_config_name
+        The config serving now, and the one being deployed (blue/green), when present.
+    production_variants, pending_production_variants, failure_reason
+        As in the event.
+    """
+
+    DETAIL_TYPE = "SageMaker Endpoint Deployment State Change"
+    SOURCE = "aws.sagemaker"
+
+    endpoint_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "EndpointName"))
+    endpoint_arn: str = Field(min_length=1, validation_alias=_ENDPOINT_ARN)
+    state: str = Field(min_length=1)
+    reason: str | None = None
+    endpoint_status: EndpointStatus | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointStatus"))
+    endpoint_config_name: str | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointConfigName"))
+    pending_endpoint_config_name: str | None = Field(
+        default=None, validation_alias=AliasPath("detail", "PendingDeploymentSummary", "EndpointConfigName")
+    )
+    production_variants: tuple[ProductionVariantSummary, ...] = Field(
+        default=(), validation_alias=AliasPath("detail", "ProductionVariants")
+    )
+    pending_production_variants: tuple[ProductionVariantSummary, ...] = Field(
+        default=(), validation_alias=AliasPath("detail", "PendingDeploymentSummary", "ProductionVariants")
+    )
+    failure_reason: str | None = Field(default=None, validation_alias=AliasPath("detail", "FailureReason"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_from_progress(cls, data: Any) -> Any:
+        detail = detail_of(data)
+        if detail is None:
+            return data
+        progress = _progress(detail)
+        if progress is None:
+            raise ValueError("detail: neither a VariantStatus nor an EndpointStatus says what the deployment is doing")
+        state, reason = progress
+        return {**data, "state": state, "reason": reason}

@@ -1,0 +1,63 @@
+"""SageMaker Ground Truth ``Labeling Job State Change`` events (the LabelingEvents trigger).
+
+The detail carries only ``LabelingJobStatus``; the job's ARN is ``resources[0]`` and its name is the ARN's last part
+(``arn:aws:sagemaker:us-east-1:111122223333:labeling-job/test-labeling-job`` -> ``test-labeling-job``). If a future
+event carries ``LabelingJobArn``/``LabelingJobName`` in its detail, those win. Account and region placeholders in
+published samples (``<account>``) are not validated.
+
+SageMaker writes names in lower case inside ARNs, so a name derived from an ARN may differ in case from the name the
+job was created with: create labeling jobs with lower-case names, or compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
+
+from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
+from mlops_core.events.values import LabelingJobStatus, arn_resource_id
+
+
+class LabelingJobStateChangeEvent(EventEnvelope):
+    """``SageMaker Ground Truth Labeling Job State Change`` from ``aws.sagemaker``.
+
+    Attributes
+    ----------
+    labeling_job_arn, labeling_job_name
+        From ``resources[0]`` (the name is derived from the ARN).
+    status
+        ``Initializing``, ``InProgress``, ``Completed``, ``Failed``, ``Stopping``, ``Stopped``.
+    """
+
+    DETAIL_TYPE = "SageMaker Ground Truth Labeling Job State Change"
+    SOURCE = "aws.sagemaker"
+
+    labeling_job_arn: str = Field(
+        validation_alias=AliasChoices(AliasPath("detail", "LabelingJobArn"), AliasPath("resources", 0)),
+    )
+    labeling_job_name: str = Field(min_length=1)
+    status: LabelingJobStatus = Field(validation_alias=AliasPath("detail", "LabelingJobStatus"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_from_arn(cls, data: Any) -> Any:
+        detail = detail_of(data)
+        if detail is None:
+            return data
+        name = detail.get("LabelingJobName")
+        if name is None:
+            arn = detail.get("LabelingJobArn", first_resource(data))
+            if not isinstance(arn, str):
+                raise ValueError("resources.0: the labeling job ARN is missing (Ground Truth puts it in resources)")
+            name = arn_resource_id(arn, "labeling-job")
+            if name is None:
+                raise ValueError(f"resources.0: {arn!r} is not a labeling job ARN (arn:...:labeling-job/<name>)")
+        return {**data, "labeling_job_name": name}
+
+    @field_validator("labeling_job_arn")
+    @classmethod
+    def _is_a_labeling_job_arn(cls, value: str) -> str:
+        if arn_resource_id(value, "labeling-job") is None:
+            raise ValueError(f"{value!r} is not a labeling job ARN (arn:...:labeling-job/<name>)")
+        return value

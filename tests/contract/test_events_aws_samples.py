@@ -1,0 +1,385 @@
+"""Contract: every real AWS sample event is classified as decided, file by file.
+
+Rule for the corpus: a sample of a consumed type parses into its model; a sample of any other type raises
+UnsupportedEventError. Files where that rule does not apply, and every file the corpus flags as negative or odd, are
+decided explicitly in DECISIONS, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from mlops_core.events import (
+    EVENT_MODELS,
+    AlarmStateChangeEvent,
+    EndpointDeploymentStateChangeEvent,
+    EndpointStateChangeEvent,
+    EventEnvelope,
+    EventError,
+    InvalidEventError,
+    LabelingJobStateChangeEvent,
+    ModelPackageStateChangeEvent,
+    PipelineExecutionStatusChangeEvent,
+    S3ObjectCreatedEvent,
+    UnsupportedEventError,
+    parse_event,
+    parse_sqs_batch,
+)
+from tests.contract.aws_samples import AwsSample, all_samples, load_sample, sample
+
+
+@dataclass(frozen=True)
+class Parses:
+    """The file parses into ``model``."""
+
+    model: type[EventEnvelope]
+    why: str
+
+
+@dataclass(frozen=True)
+class Raises:
+    """The file raises ``error`` whose reason contains ``reason``."""
+
+    error: type[EventError]
+    reason: str
+    why: str
+
+
+BATCH = "is not one event: parse its records one by one"
+
+DECISIONS: dict[str, Parses | Raises] = {
+    # --- flagged negative or odd in the corpus ---------------------------------------------------------------
+    "sagemaker-endpoint-state-change/awsdocs-sm-devguide-2020-nospace-detail-type.json": Parses(
+        EndpointStateChangeEvent,
+        "the 2020 guide's 'SageMakerEndpointStateChange' is read as 'SageMaker Endpoint State Change' (detail-types "
+        "are matched ignoring spaces and case, only against the seven consumed ones)",
+    ),
+    "s3-notification-schema-template/awsdocs-s3-userguide-structure-template-v2.2.json": Raises(
+        UnsupportedEventError, "classic S3 event notification", "a classic notification (template), never consumed"
+    ),
+    **{
+        f"cloudwatch-alarm-configuration-change/awsdocs-cloudwatch-userguide-2023-{name}.json": Raises(
+            UnsupportedEventError,
+            "'CloudWatch Alarm Configuration Change' from 'aws.cloudwatch' is not consumed",
+            "a configuration change is not a state change: rollback must not fire on it",
+        )
+        for name in (
+            "create-composite",
+            "create-composite-with-suppressor",
+            "update-metric-alarm",
+            "update-composite-with-suppressor",
+            "delete-metric-math",
+            "delete-composite-with-suppressor",
+        )
+    },
+    "eventbridge-generic/awsdocs-lambda-devguide-java-events-cloudwatch-scheduled.json": Raises(
+        InvalidEventError, "found 'detailType'", "Java POJO serialisation (detailType), not the wire format"
+    ),
+    "cloudwatch-alarm-state-change/rust-runtime-hybrid-composite-with-suppressor.json": Raises(
+        InvalidEventError,
+        "'detail' is missing",
+        "an alarm state change whose data sits under 'alarmData': malformed, so no rollback on a guess",
+    ),
+    "cloudwatch-alarm-lambda-action/rust-runtime-composite.json": Raises(
+        UnsupportedEventError, "Lambda-action payload", "the alarm Lambda-action format is not consumed"
+    ),
+    "cloudwatch-alarm-lambda-action/rust-runtime-metric.json": Raises(
+        UnsupportedEventError, "Lambda-action payload", "the alarm Lambda-action format is not consumed"
+    ),
+    "eventbridge-generic/aws-samples-drift-detection-codepipeline-execution-state-change.json": Raises(
+        UnsupportedEventError,
+        "'CodePipeline Pipeline Execution State Change' from 'aws.codepipeline' is not consumed",
+        "another service's event; its malformed ARN placeholder is never read",
+    ),
+    "sqs-wrapped-eventbridge/aws-samples-serverless-patterns-sqs-api-receive-message.json": Raises(
+        UnsupportedEventError, "SQS ReceiveMessage API response", "an API response, not a Lambda event"
+    ),
+    "sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created-sanitized.json": Raises(
+        InvalidEventError, BATCH, "an SQS batch; its record parses (see the batch test), odd IP notwithstanding"
+    ),
+    # --- not flagged: redacted captures, parsed with the placeholder fields read as None -----------------------
+    "s3-object-created-eventbridge/localstack-snapshot-recorded.json": Parses(
+        S3ObjectCreatedEvent,
+        "LocalStack's snapshot replaced the envelope 'time' by the word 'date'; the envelope time is informational, "
+        "so it is read as None and listed in 'unreadable'",
+    ),
+    "sagemaker-model-package-state-change/aws-samples-drift-detection-approved-redacted.json": Parses(
+        ModelPackageStateChangeEvent,
+        "a redacted capture: the version placeholder '<<version>>' is read as None and listed in 'unreadable'",
+    ),
+    "sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created.json": Raises(
+        InvalidEventError, BATCH, "an SQS batch: parse_sqs_batch reads it"
+    ),
+    **{
+        f"sqs-wrapped-s3-notification/{name}.json": Raises(
+            InvalidEventError, BATCH, "an SQS batch: parse_sqs_batch reads it (its records are unsupported)"
+        )
+        for name in (
+            "powertools-python-s3SqsEvent",
+            "powertools-pr4069-sqs-s3",
+            "powertools-pr4069-sqs-sns-s3",
+            "powertools-pr4069-sqs-rawsns-s3",
+        )
+    },
+}
+
+_MODEL_BY_TYPE = {(model.SOURCE, model.DETAIL_TYPE): model for model in EVENT_MODELS}
+
+
+def _consumed_model(entry: AwsSample) -> type[EventEnvelope] | None:
+    return _MODEL_BY_TYPE.get((entry.source or "", entry.detail_type or ""))
+
+
+def _by_rule(consumed: bool) -> list[AwsSample]:
+    return [s for s in all_samples() if s.file not in DECISIONS and (_consumed_model(s) is not None) == consumed]
+
+
+def test_every_flagged_sample_is_decided_explicitly() -> None:
+    flagged = {s.file for s in all_samples() if s.odd}
+    assert flagged - DECISIONS.keys() == set()
+
+
+def test_every_decision_names_a_sample_of_the_corpus() -> None:
+    listed = {s.file for s in all_samples()}
+    assert DECISIONS.keys() - listed == set()
+
+
+def test_the_corpus_has_samples_of_every_consumed_type() -> None:
+    parsed = {_consumed_model(s) for s in _by_rule(consumed=True)}
+    assert parsed == set(EVENT_MODELS)
+
+
+@pytest.mark.parametrize("entry", _by_rule(consumed=True), ids=lambda s: s.file)
+def test_sample_of_a_consumed_type_parses_into_its_model(entry: AwsSample) -> None:
+    event = parse_event(entry.load())
+    assert type(event) is _consumed_model(entry)
+    assert event.detail_type == entry.detail_type
+    assert event.time.tzinfo is UTC
+
+
+@pytest.mark.parametrize("entry", _by_rule(consumed=False), ids=lambda s: s.file)
+def test_sample_of_another_type_is_unsupported(entry: AwsSample) -> None:
+    with pytest.raises(UnsupportedEventError):
+        parse_event(entry.load())
+
+
+@pytest.mark.parametrize("file", sorted(DECISIONS), ids=str)
+def test_decided_sample_is_classified_as_decided(file: str) -> None:
+    decision = DECISIONS[file]
+    raw = sample(file).load()
+    if isinstance(decision, Parses):
+        assert type(parse_event(raw)) is decision.model
+    else:
+        with pytest.raises(decision.error) as excinfo:
+            parse_event(raw)
+        assert decision.reason in excinfo.value.reason
+
+
+@pytest.mark.parametrize(
+    ("file", "outcome", "reason"),
+    [
+        ("sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created.json", S3ObjectCreatedEvent, ""),
+        (
+            "sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created-sanitized.json",
+            S3ObjectCreatedEvent,
+            "",
+        ),
+        ("sqs-wrapped-s3-notification/powertools-python-s3SqsEvent.json", UnsupportedEventError, "classic S3"),
+        ("sqs-wrapped-s3-notification/powertools-pr4069-sqs-s3.json", UnsupportedEventError, "classic S3"),
+        ("sqs-wrapped-s3-notification/powertools-pr4069-sqs-rawsns-s3.json", UnsupportedEventError, "classic S3"),
+        ("sqs-wrapped-s3-notification/powertools-pr4069-sqs-sns-s3.json", UnsupportedEventError, "SNS notification"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_sqs_batch_sample_is_read_record_by_record(file: str, outcome: type, reason: str) -> None:
+    raw = load_sample(file)
+    results = parse_sqs_batch(raw)
+    assert [message_id for message_id, _ in results] == [record["messageId"] for record in raw["Records"]]
+    for _, result in results:
+        assert isinstance(result, outcome)
+        if isinstance(result, EventError):
+            assert reason in result.reason
+
+
+def test_sqs_api_response_is_not_an_sqs_batch() -> None:
+    with pytest.raises(InvalidEventError, match="'Records' list missing"):
+        parse_sqs_batch(
+            load_sample("sqs-wrapped-eventbridge/aws-samples-serverless-patterns-sqs-api-receive-message.json")
+        )
+
+
+# --- what the consumers read from real samples -------------------------------------------------------------
+
+
+def test_s3_sample_gives_bucket_key_and_object_identity() -> None:
+    event = parse_event(load_sample("s3-object-created-eventbridge/awsdocs-s3-userguide-2023.json"))
+    assert isinstance(event, S3ObjectCreatedEvent)
+    assert (event.bucket, event.key, event.size) == ("DOC-EXAMPLE-BUCKET1", "example-key", 5)
+    assert (event.etag, event.version_id, event.sequencer) == (
+        "b1946ac92492d2347c6235b4d2611184",
+        "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+        "617f08299329d189",
+    )
+    assert event.time == datetime(2021, 11, 12, tzinfo=UTC)
+
+
+def test_sqs_wrapped_s3_record_gives_the_captured_object() -> None:
+    raw = load_sample("sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created.json")
+    event = parse_event(raw["Records"][0])
+    assert isinstance(event, S3ObjectCreatedEvent)
+    assert (event.bucket, event.key, event.size) == ("s3-eb-unwrap-sourcebucket-7mop1gqlyrzu", "__init__.py", 0)
+    assert event.version_id is None
+
+
+@pytest.mark.parametrize(
+    ("file", "name"),
+    [
+        (
+            "sagemaker-ground-truth-labeling-job-state-change/awsdocs-sm-devguide-2023-completed.json",
+            "test-labeling-job",
+        ),
+        ("sagemaker-ground-truth-labeling-job-state-change/awslabs-mlspace-completed.json", "UnitTestLabeling"),
+        (
+            "sagemaker-ground-truth-labeling-job-state-change/aws-samples-rekognition-custom-brand-detection-placeholders.json",
+            "<project-name>",
+        ),
+    ],
+)
+def test_labeling_job_name_is_read_from_the_arn_in_resources(file: str, name: str) -> None:
+    raw = load_sample(file)
+    event = parse_event(raw)
+    assert isinstance(event, LabelingJobStateChangeEvent)
+    assert event.labeling_job_arn == raw["resources"][0]
+    assert event.labeling_job_name == name
+    assert event.status == "Completed"
+
+
+def test_pipeline_sample_camel_case_fields_are_read() -> None:
+    event = parse_event(load_sample("sagemaker-pipeline-execution-status-change/awsdocs-sm-devguide-2023.json"))
+    assert isinstance(event, PipelineExecutionStatusChangeEvent)
+    assert (event.pipeline_name, event.execution_id) == ("myPipeline-123", "p4jn9xou8a8s")
+    assert (event.status, event.previous_status) == ("Succeeded", "Executing")
+    assert event.execution_display_name == "SomeDisplayName"
+    assert event.end_time == datetime(2021, 3, 15, 16, 10, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "sagemaker-model-package-state-change/awsdocs-sm-devguide-2023-rejected.json",
+        "sagemaker-model-package-state-change/awsdocs-sm-current-rejected-modellifecycle.json",
+    ],
+)
+def test_model_package_sample_with_duplicate_source_key_parses(file: str) -> None:
+    event = parse_event(load_sample(file))
+    assert isinstance(event, ModelPackageStateChangeEvent)
+    assert event.source == "aws.sagemaker"
+    assert (event.model_package_group_name, event.model_package_version) == ("versionedmp-p-idy6c3e1fiqj", 2)
+    assert event.approval_status == "Rejected"
+    assert event.generated_by is not None
+    assert event.generated_by.endswith("/execution/4r83jejmhorv")
+
+
+def test_model_package_update_lists_the_changed_fields() -> None:
+    file = "sagemaker-model-package-state-change/awsdocs-sm-current-rejected-modellifecycle.json"
+    event = parse_event(load_sample(file))
+    assert isinstance(event, ModelPackageStateChangeEvent)
+    assert event.updated_fields == ("ModelLifeCycle",)
+
+
+@pytest.mark.parametrize(
+    ("file", "time"),
+    [
+        ("sagemaker-endpoint-state-change/awsdocs-sm-devguide-2023.json", datetime(2020, 3, 10, 9, 18, 9, 50000, UTC)),
+        (
+            "sagemaker-endpoint-state-change/awslabs-mlspace-in-service.json",
+            datetime(2023, 10, 4, 14, 6, 37, tzinfo=UTC),
+        ),
+    ],
+)
+def test_endpoint_status_is_in_api_spelling_and_epoch_ms_time_is_read(file: str, time: datetime) -> None:
+    event = parse_event(load_sample(file))
+    assert isinstance(event, EndpointStateChangeEvent)
+    assert event.status == "InService"
+    assert event.time == time
+
+
+def test_canary_deployment_sample_is_baking_with_its_message() -> None:
+    file = "sagemaker-endpoint-deployment-state-change/awsdocs-sm-devguide-2023-bluegreen-canary-baking.json"
+    event = parse_event(load_sample(file))
+    assert isinstance(event, EndpointDeploymentStateChangeEvent)
+    assert event.state == "Baking"
+    assert event.reason is not None
+    assert event.reason.startswith("Baking for 600 seconds")
+    assert event.endpoint_status == "Updating"
+    assert (event.endpoint_config_name, event.pending_endpoint_config_name) == (
+        "sample-endpoint-config-1",
+        "sample-endpoint-config-2",
+    )
+
+
+def test_capacity_update_sample_reports_the_current_variants_progress() -> None:
+    file = "sagemaker-endpoint-deployment-state-change/awsdocs-sm-devguide-2023-capacity-update.json"
+    event = parse_event(load_sample(file))
+    assert isinstance(event, EndpointDeploymentStateChangeEvent)
+    assert (event.state, event.reason) == ("Updating", "Scaling out desired instance count to 6.")
+    assert event.pending_endpoint_config_name is None
+
+
+def test_single_metric_alarm_gives_what_rollback_needs() -> None:
+    event = parse_event(
+        load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-single-metric.json")
+    )
+    assert isinstance(event, AlarmStateChangeEvent)
+    assert (event.alarm_name, event.state, event.previous_state) == ("ServerCpuTooHigh", "ALARM", "OK")
+    assert event.alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"
+    assert (event.metric_namespace, event.metric_name) == ("AWS/EC2", "CPUUtilization")
+    assert event.dimensions == {"InstanceId": "i-12345678901234567"}
+    assert event.threshold == 50.0
+    assert isinstance(event.reason_data, dict)
+    assert event.reason_data["recentDatapoints"] == [99.50160229693434]
+    assert event.state_timestamp == datetime(2019, 10, 2, 17, 4, 40, 989000, UTC)
+
+
+def test_metric_math_alarm_has_no_single_primary_metric() -> None:
+    event = parse_event(load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-metric-math.json"))
+    assert isinstance(event, AlarmStateChangeEvent)
+    assert event.metric_name is None
+    assert [metric.name for metric in event.metrics] == [None, "NetworkIn", "NetworkOut"]
+    assert event.threshold == 10000.0
+
+
+def test_composite_alarm_gives_its_rule_and_triggering_alarms() -> None:
+    file = "cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-composite-with-suppressor.json"
+    event = parse_event(load_sample(file))
+    assert isinstance(event, AlarmStateChangeEvent)
+    assert event.alarm_rule == "ALARM(ServerCpuTooHigh) OR ALARM(TotalNetworkTrafficTooHigh)"
+    assert event.actions_suppressed_by == "WaitPeriod"
+    assert isinstance(event.reason_data, dict)
+    assert event.reason_data["triggeringAlarms"][0]["arn"].endswith(":alarm:ServerCpuTooHigh")
+    assert event.threshold is None
+
+
+def test_model_monitor_alarm_without_previous_state_parses() -> None:
+    file = "cloudwatch-alarm-state-change/aws-samples-drift-detection-model-monitor-alarm-redacted.json"
+    event = parse_event(load_sample(file))
+    assert isinstance(event, AlarmStateChangeEvent)
+    assert (event.state, event.previous_state, event.reason_data) == ("ALARM", None, None)
+    assert event.dimensions["Endpoint"] == "sagemaker-<<project_name>>-prod"
+
+
+def test_redacted_placeholders_are_read_as_none_and_listed_as_unreadable() -> None:
+    created = parse_event(load_sample("s3-object-created-eventbridge/localstack-snapshot-recorded.json"))
+    assert isinstance(created, S3ObjectCreatedEvent)
+    assert created.time is None
+    assert created.unreadable == ("time",)
+    approved = parse_event(
+        load_sample("sagemaker-model-package-state-change/aws-samples-drift-detection-approved-redacted.json")
+    )
+    assert isinstance(approved, ModelPackageStateChangeEvent)
+    assert approved.model_package_version is None
+    assert approved.approval_status == "Approved"
+    assert approved.unreadable == ("detail.ModelPackageVersion",)
