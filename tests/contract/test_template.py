@@ -1,0 +1,416 @@
+"""House rules of ``template.yaml`` and ``samconfig.toml``, checked on the parsed files.
+
+cfn-lint, ``sam validate --lint`` and checkov (``make iac``) check CloudFormation itself; these tests check what they
+cannot: the names other modules rely on (docs/wiring.md), least privilege, and that the data-arrival route delivers
+exactly the events it should, to a queue that keeps what fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+from moto.events.models import EventPattern
+
+from tests.conftest import ROOT, SHARED_EVENTS, load_json
+from tests.contract.cfn_yaml import (
+    as_list,
+    condition_branches,
+    function_properties,
+    iam_identity_statements,
+    load_template,
+    resolve_refs,
+)
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+WIRING = (ROOT / "docs" / "wiring.md").read_text(encoding="utf-8")
+
+# Actions that have no resource-level permissions in IAM, so "Resource: *" is the only way to grant them.
+NO_RESOURCE_LEVEL_ACTIONS = {"cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+# Helpers ---------------------------------------------------------------------------------------------
+def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in RESOURCES.items() if res["Type"] == resource_type}
+
+
+def function_props(name: str) -> dict[str, Any]:
+    return function_properties(TEMPLATE, name)
+
+
+def identity_policy_statements() -> Iterator[tuple[str, dict[str, Any]]]:
+    return iam_identity_statements(TEMPLATE)
+
+
+def managed_policy_names() -> Iterator[tuple[str, str]]:
+    for name, res in RESOURCES.items():
+        props = res.get("Properties", {})
+        candidates = props.get("ManagedPolicyArns", []) + [p for p in as_list(props.get("Policies", []))]
+        for item in candidates:
+            for value in condition_branches(item):
+                if isinstance(value, str):
+                    yield name, value
+
+
+def wiring_logical_ids() -> dict[str, str]:
+    """Logical ID -> type, from the table in docs/wiring.md."""
+    section = WIRING.split("## Template logical IDs", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[1].startswith("AWS::"):
+            for logical_id in re.findall(r"`([A-Za-z0-9]+)`", cells[0]):
+                found[logical_id] = cells[1]
+    return found
+
+
+def wiring_environment(owner: str) -> set[str]:
+    """Environment variable names docs/wiring.md lists in the paragraph starting with ``owner``."""
+    paragraph = next(p for p in WIRING.split("\n\n") if p.startswith(owner))
+    return set(re.findall(r"`([A-Z][A-Z0-9_]+)`", paragraph.split(":", 1)[1]))
+
+
+# Layout and names ------------------------------------------------------------------------------------
+def test_sections_follow_the_house_order() -> None:
+    house = ["Parameters", "Mappings", "Conditions", "Globals", "Resources", "Outputs"]
+    assert [section for section in TEMPLATE if section in house] == house
+    assert TEMPLATE["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+def test_every_wiring_logical_id_exists_with_its_type() -> None:
+    expected = wiring_logical_ids()
+    assert len(expected) >= 10, "the wiring table could not be read"
+    actual = {name: RESOURCES[name]["Type"] for name in expected if name in RESOURCES}
+    assert actual == expected
+
+
+def test_logical_ids_are_pascal_case_and_end_with_their_type() -> None:
+    short_forms = {"LayerVersion": "Layer", "RolePolicy": "Policy", "ManagedPolicy": "Policy"}
+    for name, res in RESOURCES.items():
+        kind = res["Type"].rsplit("::", 1)[1]
+        assert re.fullmatch(r"[A-Z][a-zA-Z0-9]*", name), name
+        assert name.endswith((kind, short_forms.get(kind, kind))), f"{name} ({res['Type']})"
+
+
+# Functions -------------------------------------------------------------------------------------------
+FUNCTIONS = sorted(of_type("AWS::Serverless::Function"))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_handler_exists_in_its_code_folder(name: str) -> None:
+    props = function_props(name)
+    module, handler = props["Handler"].rsplit(".", 1)
+    source = ROOT / props["CodeUri"] / f"{module.replace('.', '/')}.py"
+    assert source.is_file(), f"{name}: {source.relative_to(ROOT)} is missing"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)} | {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert handler in defined, f"{name}: {source.relative_to(ROOT)} defines no {handler}"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_runs_python312_on_arm64_with_the_core_layer(name: str) -> None:
+    props = function_props(name)
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["arm64"]
+    assert {"Ref": "MlopsCoreLayer"} in props["Layers"]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_logs_json_to_its_own_log_group_with_retention(name: str) -> None:
+    logging = function_props(name)["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"
+    group = RESOURCES[logging["LogGroup"]["Ref"]]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_failures_end_in_a_dead_letter_queue(name: str) -> None:
+    props = function_props(name)
+    on_failure = props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
+    events = list(props.get("Events", {}).values())
+    sqs_driven_with_redrive = bool(events) and all(
+        event["Type"] == "SQS"
+        and "RedrivePolicy" in RESOURCES[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
+        for event in events
+    )
+    assert "DeadLetterQueue" in props or on_failure or sqs_driven_with_redrive, name
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_sqs_messages_stay_hidden_while_a_batch_is_handled(name: str) -> None:
+    props = function_props(name)
+    for event in props.get("Events", {}).values():
+        if event["Type"] != "SQS":
+            continue
+        queue = RESOURCES[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
+        window = event["Properties"].get("MaximumBatchingWindowInSeconds", 0)
+        if isinstance(window, dict):
+            window = TEMPLATE["Parameters"][window["Ref"]]["MaxValue"]
+        assert queue["VisibilityTimeout"] >= 6 * props["Timeout"], "AWS advises 6 x the function timeout"
+        assert queue["VisibilityTimeout"] >= props["Timeout"] + window
+        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_environment_has_every_variable_in_the_wiring(name: str) -> None:
+    variables = function_props(name)["Environment"]["Variables"]
+    assert wiring_environment("Every function") <= set(variables)
+    if name == "DataArrivalFunction":
+        assert wiring_environment("`DataArrivalFunction`") <= set(variables)
+    for variable, value in re.findall(r"`([A-Z][A-Z0-9_]+)` \(`([^`]+)`\)", WIRING):
+        if variable in variables:
+            assert variables[variable] == value, variable
+
+
+# IAM -------------------------------------------------------------------------------------------------
+def test_no_policy_grants_every_action_or_full_access() -> None:
+    for owner, statement in identity_policy_statements():
+        for action in as_list(statement.get("Action", [])):
+            assert action != "*", owner
+            assert not action.endswith(":*"), f"{owner}: {action}"
+    for owner, policy in managed_policy_names():
+        assert "FullAccess" not in policy, f"{owner}: {policy}"
+
+
+def test_resource_wildcards_only_for_actions_without_resource_level_permissions() -> None:
+    for owner, statement in identity_policy_statements():
+        if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource")):
+            assert set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL_ACTIONS, f"{owner}: {statement}"
+
+
+def test_every_pass_role_is_limited_to_sagemaker_and_a_named_role() -> None:
+    pass_roles = [(o, s) for o, s in identity_policy_statements() if "iam:PassRole" in as_list(s.get("Action"))]
+    assert pass_roles, "the data-arrival function must be able to pass the labeling role"
+    for owner, statement in pass_roles:
+        assert statement["Condition"]["StringEquals"]["iam:PassedToService"] == "sagemaker.amazonaws.com", owner
+        assert "*" not in as_list(statement["Resource"]), owner
+
+
+def test_data_arrival_writes_only_manifests_so_it_cannot_retrigger_itself() -> None:
+    writes = [
+        resource
+        for owner, statement in identity_policy_statements()
+        if owner == "DataArrivalFunction"
+        and any(action.startswith(("s3:Put", "s3:Delete")) for action in as_list(statement["Action"]))
+        for resource in as_list(statement["Resource"])
+    ]
+    assert writes == [{"Fn::Sub": "${DataBucket.Arn}/manifests/*"}]
+
+
+# Storage ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(of_type("AWS::S3::Bucket")))
+def test_bucket_is_encrypted_versioned_private_and_tls_only(name: str) -> None:
+    props = RESOURCES[name]["Properties"]
+    rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert rule["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert all(
+        props["PublicAccessBlockConfiguration"][flag] is True
+        for flag in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+    denies_plain_http = [
+        statement
+        for policy in of_type("AWS::S3::BucketPolicy").values()
+        if policy["Properties"]["Bucket"] == {"Ref": name}
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Deny"
+        and str(statement["Condition"]["Bool"]["aws:SecureTransport"]).lower() == "false"
+    ]
+    assert denies_plain_http, f"{name} accepts plain HTTP"
+
+
+@pytest.mark.parametrize("name", sorted(of_type("AWS::DynamoDB::Table")))
+def test_table_is_on_demand_recoverable_encrypted_and_expires_items(name: str) -> None:
+    props = RESOURCES[name]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"]["Enabled"] is True
+
+
+def test_tables_have_the_keys_and_ttl_the_code_uses() -> None:
+    def layout(name: str) -> tuple[list[tuple[str, str]], str]:
+        props = RESOURCES[name]["Properties"]
+        keys = [(key["AttributeName"], key["KeyType"]) for key in props["KeySchema"]]
+        return keys, props["TimeToLiveSpecification"]["AttributeName"]
+
+    assert layout("LedgerTable") == ([("pk", "HASH"), ("sk", "RANGE")], "expires_at")
+    assert layout("IdempotencyTable") == ([("id", "HASH")], "expiration")
+
+
+def test_aws_services_can_use_the_key_of_each_encrypted_queue_and_topic() -> None:
+    writers = {"AWS::SQS::Queue": "events.amazonaws.com", "AWS::SNS::Topic": "cloudwatch.amazonaws.com"}
+    for kind, service in writers.items():
+        for name, res in of_type(kind).items():
+            key_ref = res["Properties"]["KmsMasterKeyId"]
+            if not (isinstance(key_ref, dict) and key_ref.get("Ref") in RESOURCES):
+                continue  # an AWS managed alias cannot be granted to services; cfn/checkov see the rest
+            key = RESOURCES[key_ref["Ref"]]["Properties"]["KeyPolicy"]
+            granted = {
+                action
+                for statement in key["Statement"]
+                if statement["Effect"] == "Allow" and service in as_list(statement["Principal"].get("Service"))
+                for action in as_list(statement["Action"])
+            }
+            assert "kms:Decrypt" in granted, name
+            assert any(action.startswith("kms:GenerateDataKey") for action in granted), name
+
+
+# Data arrival ----------------------------------------------------------------------------------------
+def _sample_events() -> list[dict[str, Any]]:
+    folder = SHARED_EVENTS / "s3-object-created-eventbridge"
+    events = [load_json(path) for path in sorted(folder.glob("*.json"))]
+    return [event for event in events if isinstance(event, dict) and event.get("detail-type") == "Object Created"]
+
+
+def _s3_event(bucket: str, key: str, detail_type: str = "Object Created") -> dict[str, Any]:
+    event = copy.deepcopy(_sample_events()[0])
+    event["detail-type"] = detail_type
+    event["detail"]["bucket"]["name"] = bucket
+    event["detail"]["object"]["key"] = key
+    return event
+
+
+def _reaches_data_arrival_queue(event: dict[str, Any]) -> bool:
+    """Whether EventBridge (moto's matcher, which follows AWS's pattern semantics) routes ``event`` by the rule."""
+    pattern = resolve_refs(RESOURCES["DataArrivalRule"]["Properties"]["EventPattern"], {"DataBucket": "our-data"})
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
+
+
+@pytest.mark.parametrize("key", ["incoming/a.csv", "incoming/deep/dir/b.jpg", "labeled/c.jsonl"])
+def test_new_data_under_our_prefixes_reaches_the_queue(key: str) -> None:
+    assert _reaches_data_arrival_queue(_s3_event("our-data", key))
+
+
+@pytest.mark.parametrize(
+    ("bucket", "key", "detail_type"),
+    [
+        ("our-data", "manifests/batch-1.manifest", "Object Created"),  # our own writes must not loop back
+        ("our-data", "labeling-output/job/output.manifest", "Object Created"),
+        ("our-data", "x/incoming/a.csv", "Object Created"),
+        ("our-data", "incoming-old/a.csv", "Object Created"),
+        ("our-data", "labeled.csv", "Object Created"),
+        ("other-bucket", "incoming/a.csv", "Object Created"),
+        ("our-data", "incoming/a.csv", "Object Deleted"),
+        ("our-data", "incoming/a.csv", "Object Tags Added"),
+    ],
+)
+def test_other_s3_events_are_filtered_out_by_the_rule(bucket: str, key: str, detail_type: str) -> None:
+    assert not _reaches_data_arrival_queue(_s3_event(bucket, key, detail_type))
+
+
+def test_real_s3_sample_events_match_once_renamed_into_our_bucket() -> None:
+    samples = _sample_events()
+    assert samples, f"no samples under {SHARED_EVENTS}"
+    for sample in samples:
+        event = _s3_event("our-data", "incoming/" + sample["detail"]["object"]["key"].lstrip("/"))
+        event["detail"] = {**sample["detail"], "bucket": event["detail"]["bucket"], "object": event["detail"]["object"]}
+        assert _reaches_data_arrival_queue(event)
+
+
+def test_rule_delivers_to_the_queue_and_only_the_rule_may_send() -> None:
+    rule = RESOURCES["DataArrivalRule"]["Properties"]
+    assert "EventBusName" not in rule, "S3 sends its events to the default bus only"
+    assert [target["Arn"] for target in rule["Targets"]] == [{"Fn::GetAtt": ["DataArrivalQueue", "Arn"]}]
+    policies = [
+        p for p in of_type("AWS::SQS::QueuePolicy").values() if {"Ref": "DataArrivalQueue"} in p["Properties"]["Queues"]
+    ]
+    allows = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows
+    for statement in allows:
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["DataArrivalRule", "Arn"]}
+
+
+def test_failed_data_arrival_events_are_kept_14_days_and_raise_an_alarm() -> None:
+    queue = RESOURCES["DataArrivalQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DataArrivalDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert RESOURCES["DataArrivalDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = RESOURCES["DataArrivalDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DataArrivalDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "ApproximateNumberOfMessagesVisible",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert {"Ref": "NotificationTopic"} in alarm["AlarmActions"]
+
+
+# Parameters and samconfig ----------------------------------------------------------------------------
+def _violations(name: str, value: Any) -> list[str]:
+    spec = TEMPLATE["Parameters"][name]
+    text = str(value)
+    problems = []
+    if "AllowedValues" in spec and text not in [str(v) for v in spec["AllowedValues"]]:
+        problems.append(f"{name}={text!r} not in AllowedValues")
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], text):
+        problems.append(f"{name}={text!r} does not match AllowedPattern")
+    if spec["Type"] == "Number" and not spec.get("MinValue", float("-inf")) <= float(text) <= spec.get(
+        "MaxValue", float("inf")
+    ):
+        problems.append(f"{name}={text!r} out of range")
+    return problems
+
+
+def test_every_parameter_has_a_default_that_meets_its_own_constraints() -> None:
+    problems = [p for name, spec in TEMPLATE["Parameters"].items() for p in _violations(name, spec["Default"])]
+    assert problems == []
+
+
+SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("env", "stage"), [("default", "dev"), ("dev", "dev"), ("staging", "staging"), ("prod", "prod")]
+)
+def test_samconfig_environment_deploys_its_own_stack_with_valid_parameters(env: str, stage: str) -> None:
+    deploy = SAMCONFIG[env]["deploy"]["parameters"]
+    assert SAMCONFIG[env]["global"]["parameters"]["stack_name"] == f"mlops-{stage}"
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    assert deploy["resolve_s3"] is True
+    assert deploy["confirm_changeset"] is (stage == "prod")
+    overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"])
+    assert overrides["Stage"] == stage
+    assert [p for name, value in overrides.items() for p in _violations(name, value)] == []
+
+
+def test_stages_use_distinct_account_wide_names() -> None:
+    names = [
+        dict(item.split("=", 1) for item in SAMCONFIG[env]["deploy"]["parameters"]["parameter_overrides"])
+        for env in ("dev", "staging", "prod")
+    ]
+    for parameter in ("ModelPackageGroupName", "EndpointName"):
+        assert len({n[parameter] for n in names}) == 3, parameter
+
+
+def test_outputs_name_what_operators_and_mlopsctl_look_up() -> None:
+    outputs = TEMPLATE["Outputs"]
+    for required in (
+        "DataBucketName",
+        "LedgerTableName",
+        "NotificationTopicArn",
+        "DataArrivalQueueUrl",
+        "DataArrivalDeadLetterQueueUrl",
+        "DataArrivalFunctionArn",
+        "ModelPackageGroupName",
+    ):
+        assert required in outputs
