@@ -1,0 +1,41 @@
+"""What the emulator's drivers share: where they run, how long things take, and how to schedule work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
+
+from mlopsctl.local.emulator.timings import EmulatorTimings
+from mlopsctl.local.moto_ext.state import ExtensionState, extension_state
+
+Event = dict[str, Any]
+Task = Callable[[datetime], list[Event]]
+
+
+@dataclass(frozen=True)
+class DriverContext:
+    """Account, region, timings, and the emulator's ``schedule(at, task, alive)``.
+
+    ``alive`` (optional) says whether a scheduled task still matters; a task that no longer does (a bake ended
+    early by a rollback) is dropped without counting as due work.
+    """
+
+    account_id: str
+    region: str
+    timings: EmulatorTimings
+    schedule: Callable[[datetime, Task, Callable[[], bool] | None], None]
+
+    @property
+    def backend(self) -> SageMakerModelBackend:
+        """moto's SageMaker backend for this account and region (the current one, after any moto reset)."""
+        backend: SageMakerModelBackend = sagemaker_backends[self.account_id][self.region]
+        return backend
+
+    @property
+    def state(self) -> ExtensionState:
+        """The extensions' state for this account and region."""
+        return extension_state(self.account_id, self.region)

@@ -1,0 +1,217 @@
+"""The SageMaker emulator: emulated SageMaker (and CloudWatch alarm) behaviour in virtual time.
+
+Nothing here sleeps. API calls record what happened (see :mod:`mlopsctl.local.moto_ext`); the emulator turns those
+records into the events AWS would send and into work due later (an endpoint becoming ``InService``, a labeling job
+completing, a canary bake ending). The local stack asks :meth:`SageMakerEmulator.next_due` when something is next
+due and calls :meth:`SageMakerEmulator.run_due` with a later virtual ``now``; every event AWS would have emitted by
+then comes back, in time order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mlopsctl.local.emulator import events
+from mlopsctl.local.emulator.context import DriverContext, Event, Task
+from mlopsctl.local.emulator.endpoint_driver import EndpointDriver
+from mlopsctl.local.emulator.labeling_driver import LabelingDriver
+from mlopsctl.local.emulator.pipeline_driver import PipelineDriver
+from mlopsctl.local.emulator.pipeline_runner import DefinitionPipelineRunner, PipelineOutcome, PipelineRunner
+from mlopsctl.local.emulator.timings import EmulatorTimings
+from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
+from mlopsctl.local.moto_ext import NotificationKind, activate, deactivate, extension_state, install_extensions
+from mlopsctl.local.moto_ext.state import Notification, as_utc
+
+DEFAULT_PIPELINE_FAILURE = "AlgorithmError: emulated failure"
+
+
+class _NotificationTask:
+    """Handles one notification when its time comes."""
+
+    def __init__(self, handler: Callable[[Notification], list[Event]], note: Notification) -> None:
+        self._handler = handler
+        self._note = note
+
+    def __call__(self, due: datetime) -> list[Event]:  # noqa: ARG002 - a task takes its due time
+        return self._handler(self._note)
+
+
+class SageMakerEmulator:
+    """Emulated SageMaker for the local stack, driven by a virtual clock.
+
+    Parameters
+    ----------
+    clock
+        Returns the current virtual time (tz-aware UTC); API calls are stamped with it.
+    account_id, region
+        The account and region emulated.
+    workforce
+        Labels Ground Truth tasks; default :class:`GoldLabelWorkforce` with an empty lookup (nothing labeled).
+    pipeline_runner
+        Decides how pipeline executions end; default :class:`DefinitionPipelineRunner` (every step succeeds).
+    timings
+        Virtual durations of emulated work.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> emulator = SageMakerEmulator(clock=lambda: datetime(2025, 1, 1, tzinfo=UTC))
+    >>> emulator.install()  # patch moto (once) and let this emulator drive us-east-1
+    >>> emulator.next_due() is None
+    True
+    >>> emulator.uninstall()
+    """
+
+    def __init__(  # noqa: PLR0917 - the local stack's documented signature
+        self,
+        clock: Callable[[], datetime],
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+        workforce: Workforce | None = None,
+        pipeline_runner: PipelineRunner | None = None,
+        timings: EmulatorTimings | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.timings = timings or EmulatorTimings()
+        self._clock = clock
+        self._agenda: list[tuple[datetime, int, int, Task, Callable[[], bool] | None]] = []
+        self._sequence = itertools.count()
+        self._lock = threading.RLock()
+        self._labeling_failures: list[tuple[str, str]] = []
+        self._pipeline_failures: list[tuple[str, str | None, str]] = []
+        ctx = DriverContext(account_id=account_id, region=region, timings=self.timings, schedule=self._schedule)
+        self._endpoints = EndpointDriver(ctx)
+        self._labeling = LabelingDriver(ctx, workforce or GoldLabelWorkforce(), self._labeling_failure_for)
+        self._pipelines = PipelineDriver(ctx, pipeline_runner or DefinitionPipelineRunner(), self._steer_pipeline)
+        self._handlers: dict[str, Callable[[Notification], list[Event]]] = {
+            NotificationKind.ENDPOINT_CREATING: self._endpoints.on_creating,
+            NotificationKind.ENDPOINT_UPDATING: self._endpoints.on_updating,
+            NotificationKind.ENDPOINT_DELETING: self._endpoints.on_deleting,
+            NotificationKind.LABELING_CREATED: self._labeling.on_created,
+            NotificationKind.LABELING_STOPPING: self._labeling.on_stopping,
+            NotificationKind.PIPELINE_STARTED: self._pipelines.on_started,
+            NotificationKind.PIPELINE_STOPPING: self._pipelines.on_stopping,
+            NotificationKind.MODEL_PACKAGE_CHANGED: self._on_model_package,
+            NotificationKind.ALARM_CHANGED: self._on_alarm,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        """Patch moto with the extensions (idempotent) and make this emulator drive its account and region."""
+        install_extensions()
+        activate(self.account_id, self.region, self._clock)
+
+    def uninstall(self) -> None:
+        """Stop driving the account and region: moto's own behaviour returns there (the patches stay inert)."""
+        deactivate(self.account_id, self.region)
+
+    # -- the stack's interface -------------------------------------------------------------------------------------
+
+    def next_due(self) -> datetime | None:
+        """When the emulator next has something to do (tz-aware UTC), or None when idle."""
+        with self._lock:
+            self._collect()
+            self._drop_dead()
+            return self._agenda[0][0] if self._agenda else None
+
+    def run_due(self, now: datetime) -> list[dict[str, Any]]:
+        """Do everything due at or before ``now``, in time order; return the events AWS would have emitted."""
+        limit = as_utc(now)
+        emitted: list[Event] = []
+        state = extension_state(self.account_id, self.region)
+        with self._lock:
+            while True:
+                self._collect()
+                self._drop_dead()
+                if not self._agenda or self._agenda[0][0] > limit:
+                    return emitted
+                due, _, _, task, _ = heapq.heappop(self._agenda)
+                # No lock on the extension state here: a task's own API calls may be served by another thread
+                # (moto_server), which takes that lock.
+                state.pin_time(due)
+                try:
+                    emitted.extend(task(due))
+                finally:
+                    state.pin_time(None)
+
+    # -- steering --------------------------------------------------------------------------------------------------
+
+    def fail_labeling_job(self, name_or_prefix: str, reason: str) -> None:
+        """Make labeling jobs whose name equals or starts with ``name_or_prefix`` end ``Failed`` with ``reason``.
+
+        Applies to jobs in progress and to jobs created later, until :meth:`clear_failures`.
+        """
+        self._labeling_failures.append((name_or_prefix, reason))
+
+    def fail_pipeline_execution(
+        self, pipeline_name: str, step_name: str | None = None, reason: str = DEFAULT_PIPELINE_FAILURE
+    ) -> None:
+        """Make executions of ``pipeline_name`` fail at ``step_name`` (default: the first step) with ``reason``.
+
+        Steps before it succeed, later steps do not run. Applies until :meth:`clear_failures`.
+        """
+        self._pipeline_failures.append((pipeline_name, step_name, reason))
+
+    def clear_failures(self) -> None:
+        """Forget every steered failure."""
+        self._labeling_failures.clear()
+        self._pipeline_failures.clear()
+
+    # -- internals -------------------------------------------------------------------------------------------------
+
+    def _schedule(
+        self, at: datetime, task: Task, alive: Callable[[], bool] | None = None, *, first: bool = False
+    ) -> None:
+        """Queue ``task`` at ``at``; at equal times, ``first`` tasks (what API calls reported) run before others."""
+        heapq.heappush(self._agenda, (as_utc(at), 0 if first else 1, next(self._sequence), task, alive))
+
+    def _drop_dead(self) -> None:
+        while self._agenda and (alive := self._agenda[0][4]) is not None and not alive():
+            heapq.heappop(self._agenda)
+
+    def _collect(self) -> None:
+        for note in extension_state(self.account_id, self.region).drain():
+            handler = self._handlers.get(note.kind)
+            if handler is not None:
+                self._schedule(note.at, _NotificationTask(handler, note), None, first=True)
+
+    def _labeling_failure_for(self, job_name: str) -> str | None:
+        return next((reason for prefix, reason in self._labeling_failures if job_name.startswith(prefix)), None)
+
+    def _steer_pipeline(self, pipeline_name: str, outcome: PipelineOutcome) -> PipelineOutcome:
+        for name, step, reason in self._pipeline_failures:
+            if name == pipeline_name:
+                return outcome.failing_at(step, reason)
+        return outcome
+
+    def _on_model_package(self, note: Notification) -> list[Event]:
+        return [
+            events.model_package_state_change(
+                account=self.account_id,
+                region=self.region,
+                time=note.at,
+                package=note.data["package"],
+                updated_fields=note.data.get("updated_fields"),
+            )
+        ]
+
+    def _on_alarm(self, note: Notification) -> list[Event]:
+        data = note.data
+        event = events.alarm_state_change(
+            account=self.account_id,
+            region=self.region,
+            time=note.at,
+            alarm_name=data["alarm_name"],
+            alarm_arn=data["alarm_arn"],
+            state=data["state"],
+            previous_state=data["previous_state"],
+            configuration=data["configuration"],
+        )
+        return [event, *self._endpoints.on_alarm(note)]

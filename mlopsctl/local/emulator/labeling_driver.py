@@ -1,0 +1,129 @@
+"""Emulated labeling jobs in virtual time: ``InProgress`` → ``Completed`` (or ``Failed``), ``Stopping`` →
+``Stopped``. Ground Truth announces the final states (``Completed``, ``Failed``, ``Stopped``) with a
+``SageMaker Ground Truth Labeling Job State Change`` event carrying only the status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from mlopsctl.local.emulator import events
+from mlopsctl.local.emulator.context import DriverContext, Event
+from mlopsctl.local.emulator.labeling import (
+    CLASSIFICATION_TYPES,
+    LabelingInputError,
+    LabelingResult,
+    label_items,
+    output_manifest_uri,
+    parse_categories,
+    parse_manifest,
+    read_s3_text,
+    task_type,
+    write_s3_text,
+)
+from mlopsctl.local.emulator.workforce import Workforce
+from mlopsctl.local.moto_ext.labeling import LabelingJob
+from mlopsctl.local.moto_ext.state import Notification
+
+
+class LabelingDriver:
+    """Completes, fails and stops labeling jobs and emits their events.
+
+    Parameters
+    ----------
+    ctx
+        Shared driver context.
+    workforce
+        Who labels the objects.
+    failure_for
+        Returns the steered failure reason for a job name, or None.
+    """
+
+    def __init__(self, ctx: DriverContext, workforce: Workforce, failure_for: Callable[[str], str | None]) -> None:
+        self._ctx = ctx
+        self._workforce = workforce
+        self._failure_for = failure_for
+
+    def _event(self, job: LabelingJob, at: datetime) -> Event:
+        return events.labeling_job_state_change(
+            account=self._ctx.account_id, region=self._ctx.region, time=at, labeling_job_arn=job.arn, status=job.status
+        )
+
+    def _job(self, name: str) -> LabelingJob | None:
+        job = self._ctx.state.labeling_jobs.get(name)
+        return job if isinstance(job, LabelingJob) else None
+
+    def on_created(self, note: Notification) -> list[Event]:
+        """A job was created: it finishes after the labeling time."""
+        job = self._job(note.data["job_name"])
+        if job is None:
+            return []
+
+        def finish(at: datetime) -> list[Event]:
+            if self._job(job.name) is not job or job.status != "InProgress":
+                return []
+            return [self._finish(job, at)]
+
+        self._ctx.schedule(note.at + timedelta(seconds=self._ctx.timings.labeling_seconds), finish, None)
+        return []
+
+    def on_stopping(self, note: Notification) -> list[Event]:
+        """A job was asked to stop: it is ``Stopped`` after the stop time."""
+        job = self._job(note.data["job_name"])
+        if job is None:
+            return []
+
+        def stopped(at: datetime) -> list[Event]:
+            if self._job(job.name) is not job or job.status != "Stopping":
+                return []
+            job.status = "Stopped"
+            job.last_modified_time = at
+            return [self._event(job, at)]
+
+        self._ctx.schedule(note.at + timedelta(seconds=self._ctx.timings.stop_seconds), stopped, None)
+        return []
+
+    def _finish(self, job: LabelingJob, at: datetime) -> Event:
+        job.last_modified_time = at
+        reason = self._failure_for(job.name)
+        if reason is None:
+            try:
+                result = self._label(job, at)
+            except LabelingInputError as exc:
+                reason = str(exc)
+            else:
+                uri = output_manifest_uri(job.request["OutputConfig"]["S3OutputPath"], job.name)
+                body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in result.lines)
+                write_s3_text(self._ctx.account_id, self._ctx.region, uri, body)
+                job.counters = result.counters
+                job.output_dataset_s3_uri = uri
+                job.status = "Completed"
+        if reason is not None:
+            job.status = "Failed"
+            job.failure_reason = reason
+        return self._event(job, at)
+
+    def _label(self, job: LabelingJob, at: datetime) -> LabelingResult:
+        kind = task_type(job.request["HumanTaskConfig"])
+        if kind not in CLASSIFICATION_TYPES.values():
+            raise LabelingInputError(
+                f"Emulator: task type {kind} is not emulated; only classification labeling jobs are."
+            )
+        category_uri = job.request.get("LabelCategoryConfigS3Uri")
+        if not category_uri:
+            raise LabelingInputError(f"ClientError: LabelCategoryConfigS3Uri is required for {kind} labeling jobs.")
+        account, region = self._ctx.account_id, self._ctx.region
+        labels = parse_categories(read_s3_text(account, region, category_uri), category_uri)
+        manifest_uri = job.request["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
+        items = parse_manifest(read_s3_text(account, region, manifest_uri), manifest_uri)
+        return label_items(
+            job_name=job.name,
+            attribute=job.request["LabelAttributeName"],
+            kind=kind,
+            labels=labels,
+            items=items,
+            workforce=self._workforce,
+            now=at,
+        )

@@ -1,0 +1,86 @@
+"""Pipeline executions: ``ListPipelineExecutionSteps`` and ``StopPipelineExecution`` (missing from moto), and an
+emulated ``Executing`` phase.
+
+moto marks an execution ``Succeeded`` the moment it starts and never runs it. When emulated, a started execution is
+``Executing`` until the emulator finishes it (through a pluggable pipeline runner) or a stop request makes it
+``Stopping`` and then ``Stopped``. ``DescribePipelineExecution`` reports the execution's ``FailureReason``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.utils import get_pipeline_execution_from_arn
+
+from mlopsctl.local.moto_ext.state import NotificationKind, as_utc, extension_state, to_moto_time
+
+
+def start_pipeline_execution(backend: SageMakerModelBackend, original: Any, *args: Any, **kwargs: Any) -> Any:
+    """``StartPipelineExecution``: as moto, but (when emulated) the execution is ``Executing`` in virtual time."""
+    response = original(backend, *args, **kwargs)
+    state = extension_state(backend.account_id, backend.region_name)
+    if state.active:
+        arn = response["PipelineExecutionArn"]
+        execution = get_pipeline_execution_from_arn(backend.pipelines, arn)
+        now = to_moto_time(state.now())
+        with state.lock:
+            execution.pipeline_execution_status = "Executing"
+            execution.creation_time = execution.start_time = execution.last_modified_time = now
+            state.pipeline_steps[arn] = []
+        pipeline_name = arn.split(":pipeline/")[1].split("/execution/")[0]
+        backend.pipelines[pipeline_name].last_execution_time = now
+        state.notify(NotificationKind.PIPELINE_STARTED, execution_arn=arn, pipeline_name=pipeline_name)
+    return response
+
+
+def describe_pipeline_execution(backend: SageMakerModelBackend, original: Any, pipeline_execution_arn: str) -> Any:
+    """``DescribePipelineExecution``: as moto, with the execution's real ``FailureReason`` instead of ``""``."""
+    response: dict[str, Any] = original(backend, pipeline_execution_arn)
+    if not extension_state(backend.account_id, backend.region_name).active:
+        return response
+    execution = get_pipeline_execution_from_arn(backend.pipelines, pipeline_execution_arn)
+    response["FailureReason"] = execution.pipeline_execution_failure_reason or ""
+    if not response["FailureReason"]:
+        response.pop("FailureReason")
+    return response
+
+
+def list_pipeline_execution_steps(backend: SageMakerModelBackend, params: dict[str, Any]) -> dict[str, Any]:
+    """``ListPipelineExecutionSteps``: the steps the emulated run reported, newest first unless ``Ascending``."""
+    arn = str(params.get("PipelineExecutionArn") or "")
+    get_pipeline_execution_from_arn(backend.pipelines, arn)  # ValidationError for an unknown execution
+    state = extension_state(backend.account_id, backend.region_name)
+    with state.lock:
+        steps = [dict(step) for step in state.pipeline_steps.get(arn, [])]
+    steps.sort(key=lambda s: as_utc(s["StartTime"]), reverse=params.get("SortOrder") != "Ascending")
+    token = params.get("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    size = int(params.get("MaxResults") or 100)
+    out: dict[str, Any] = {"PipelineExecutionSteps": steps[start : start + size]}
+    if start + size < len(steps):
+        out["NextToken"] = str(start + size)
+    return out
+
+
+def stop_pipeline_execution(backend: SageMakerModelBackend, pipeline_execution_arn: str) -> str:
+    """``StopPipelineExecution``: an ``Executing`` execution becomes ``Stopping``; the emulator makes it ``Stopped``.
+
+    Stopping an execution that is already ``Stopping`` is accepted again (the call is idempotent); stopping a
+    finished one is a ``ValidationException``.
+    """
+    execution = get_pipeline_execution_from_arn(backend.pipelines, pipeline_execution_arn)
+    state = extension_state(backend.account_id, backend.region_name)
+    with state.lock:
+        status = execution.pipeline_execution_status
+        if status == "Stopping":
+            return pipeline_execution_arn
+        if status != "Executing":
+            raise ValidationError(
+                message=f"Pipeline execution {pipeline_execution_arn} is in status {status} and cannot be stopped."
+            )
+        execution.pipeline_execution_status = "Stopping"
+        execution.last_modified_time = to_moto_time(state.now())
+    state.notify(NotificationKind.PIPELINE_STOPPING, execution_arn=pipeline_execution_arn)
+    return pipeline_execution_arn

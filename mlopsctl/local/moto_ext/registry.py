@@ -1,0 +1,60 @@
+"""Model registry: emulated ``Model Package State Change`` notifications.
+
+moto's registry works but sends no events. When emulated, creating a model package and changing its approval
+status record a snapshot of the package (what DescribeModelPackage would show at that moment) for the emulator to
+turn into an event. A versioned package created without ``ModelApprovalStatus`` is ``PendingManualApproval``, as in
+SageMaker (moto leaves it empty).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
+
+from mlopsctl.local.moto_ext.state import NotificationKind, extension_state, to_moto_time
+
+
+def snapshot(package: ModelPackage) -> dict[str, Any]:
+    """A deep copy of the package's DescribeModelPackage view, with the group name as given (not lower-cased)."""
+    view = copy.deepcopy(package.gen_response_object())
+    if package.model_package_group_name:
+        view["ModelPackageGroupName"] = package.model_package_group_name
+    return view
+
+
+def create_model_package(backend: SageMakerModelBackend, original: Any, *args: Any, **kwargs: Any) -> str:
+    """``CreateModelPackage``: as moto, plus the default approval status and a creation notification."""
+    arn: str = original(backend, *args, **kwargs)
+    state = extension_state(backend.account_id, backend.region_name)
+    if not state.active:
+        return arn
+    package = backend.model_packages[arn]
+    with state.lock:
+        if package.model_package_type == "Versioned" and package.model_approval_status is None:
+            package.model_approval_status = "PendingManualApproval"
+        package.creation_time = to_moto_time(state.now())
+    state.notify(NotificationKind.MODEL_PACKAGE_CHANGED, package=snapshot(package), updated_fields=None)
+    return arn
+
+
+def update_model_package(backend: SageMakerModelBackend, original: Any, *args: Any, **kwargs: Any) -> str:
+    """``UpdateModelPackage``: as moto, plus a notification when the approval status changes."""
+    state = extension_state(backend.account_id, backend.region_name)
+    if not state.active:
+        result: str = original(backend, *args, **kwargs)
+        return result
+    key = kwargs.get("model_package_arn", args[0] if args else "")
+    mapped = backend.model_package_name_mapping.get(key, key)
+    before = backend.model_packages.get(mapped)
+    previous = before.model_approval_status if before is not None else None
+    arn: str = original(backend, *args, **kwargs)
+    package = backend.model_packages[arn]
+    with state.lock:
+        package.last_modified_time = to_moto_time(state.now())
+    if package.model_approval_status != previous:
+        state.notify(
+            NotificationKind.MODEL_PACKAGE_CHANGED, package=snapshot(package), updated_fields=["ModelApprovalStatus"]
+        )
+    return arn

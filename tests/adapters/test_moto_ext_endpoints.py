@@ -1,0 +1,411 @@
+"""Endpoints on moto with the project's extensions: CreateEndpoint/DeleteEndpoint phases and UpdateEndpoint with
+blue/green deployments, driven in virtual time by the emulator. Every call goes through boto3 (botocore validates
+the request and parses the response against SageMaker's service model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulator.harness import ManualClock, settle
+
+ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+ALARM = "endpoint-5xx"
+TIMINGS = EmulatorTimings(endpoint_create_seconds=60, endpoint_update_seconds=60, endpoint_rollback_seconds=20)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+    with mock_aws():
+        emulator = SageMakerEmulator(clock, timings=TIMINGS)
+        emulator.install()
+        yield emulator
+        emulator.uninstall()
+
+
+@pytest.fixture
+def sm(emulator: SageMakerEmulator) -> Any:
+    return boto3.client("sagemaker", region_name="us-east-1")
+
+
+@pytest.fixture
+def cw(emulator: SageMakerEmulator) -> Any:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    client.put_metric_alarm(
+        AlarmName=ALARM,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=[{"Name": "EndpointName", "Value": "churn"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    return client
+
+
+def make_config(sm: Any, name: str, *, variant: str = "AllTraffic", instances: int = 4) -> None:
+    sm.create_model(ModelName=f"{name}-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"})
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": f"{name}-model",
+                "InitialInstanceCount": instances,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
+    )
+
+
+def in_service_endpoint(sm: Any, emulator: SageMakerEmulator, clock: ManualClock) -> None:
+    make_config(sm, "v1")
+    make_config(sm, "v2")
+    sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")
+    settle(emulator, clock)
+
+
+def canary(wait: int = 300, final: int = 600, *, alarms: bool = True, timeout: int | None = 3600) -> dict[str, Any]:
+    policy: dict[str, Any] = {
+        "TrafficRoutingConfiguration": {
+            "Type": "CANARY",
+            "WaitIntervalInSeconds": wait,
+            "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
+        },
+        "TerminationWaitInSeconds": final,
+    }
+    if timeout is not None:
+        policy["MaximumExecutionTimeoutInSeconds"] = timeout
+    config: dict[str, Any] = {"BlueGreenUpdatePolicy": policy}
+    if alarms:
+        config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": ALARM}]}
+    return config
+
+
+def statuses(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["detail-type"], e["detail"]["EndpointStatus"]) for e in events]
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_new_endpoint_is_creating_until_the_create_time_has_passed(sm, emulator, clock):
+    make_config(sm, "v1")
+    arn = sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")["EndpointArn"]
+
+    created = emulator.run_due(clock())
+    creating = sm.describe_endpoint(EndpointName="churn")["EndpointStatus"]
+    clock.advance(59)
+    assert emulator.run_due(clock()) == []
+    clock.advance(1)
+    ready = emulator.run_due(clock())
+
+    assert creating == "Creating"
+    assert statuses(created) == [("SageMaker Endpoint State Change", "CREATING")]
+    assert statuses(ready) == [("SageMaker Endpoint State Change", "IN_SERVICE")]
+    assert ready[0]["resources"] == [arn]
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointStatus"] == "InService"
+
+
+def test_creating_an_existing_endpoint_is_rejected(sm, emulator, clock):
+    in_service_endpoint(sm, emulator, clock)
+
+    code, message = error_of(sm.create_endpoint, EndpointName="churn", EndpointConfigName="v2")
+
+    assert code == "ValidationException"
+    assert message.startswith("Cannot create already existing endpoint")
+
+
+def test_deleted_endpoint_is_deleting_then_gone(sm, emulator, clock):
+    in_service_endpoint(sm, emulator, clock)
+
+    sm.delete_endpoint(EndpointName="churn")
+    deleting = sm.describe_endpoint(EndpointName="churn")["EndpointStatus"]
+    events = settle(emulator, clock)
+
+    assert deleting == "Deleting"
+    assert statuses(events) == [("SageMaker Endpoint State Change", "DELETING")]
+    assert error_of(sm.describe_endpoint, EndpointName="churn")[0] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("missing", "v2", 'Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/missing".'),
+        ("churn", "nope", "Could not find endpoint configuration"),
+    ],
+)
+def test_update_of_unknown_endpoint_or_config_is_rejected(sm, emulator, clock, case):
+    endpoint, config, expected = case
+    in_service_endpoint(sm, emulator, clock)
+
+    code, message = error_of(sm.update_endpoint, EndpointName=endpoint, EndpointConfigName=config)
+
+    assert code == "ValidationException"
+    assert expected in message
+
+
+def test_update_of_an_endpoint_that_is_not_in_service_is_rejected(sm, emulator, clock):
+    make_config(sm, "v1")
+    sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")
+
+    code, message = error_of(sm.update_endpoint, EndpointName="churn", EndpointConfigName="v1")
+
+    assert (code, message) == (
+        "ValidationException",
+        'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn".',
+    )
+
+
+def test_blue_green_update_that_renames_the_variant_is_rejected(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    make_config(sm, "renamed", variant="Blue")
+
+    code, message = error_of(
+        sm.update_endpoint, EndpointName="churn", EndpointConfigName="renamed", DeploymentConfig=canary()
+    )
+
+    assert code == "ValidationException"
+    assert "variant names" in message
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointStatus"] == "InService"
+
+
+@pytest.mark.parametrize(
+    ("routing", "fragment"),
+    [
+        ({"Type": "CANARY", "WaitIntervalInSeconds": 60, "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 3}}, "50%"),
+        ({"Type": "CANARY", "WaitIntervalInSeconds": 60}, "CanarySize is required"),
+        (
+            {"Type": "LINEAR", "WaitIntervalInSeconds": 60, "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 5}},
+            "10%",
+        ),
+    ],
+)
+def test_step_sizes_outside_the_documented_range_are_rejected(sm, emulator, clock, routing, fragment):
+    in_service_endpoint(sm, emulator, clock)
+    config = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing}}
+
+    code, message = error_of(sm.update_endpoint, EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=config)
+
+    assert code == "ValidationException"
+    assert fragment in message
+
+
+def test_timeout_shorter_than_the_baking_periods_is_rejected(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+
+    code, message = error_of(
+        sm.update_endpoint,
+        EndpointName="churn",
+        EndpointConfigName="v2",
+        DeploymentConfig=canary(wait=600, final=600, timeout=900),
+    )
+
+    assert code == "ValidationException"
+    assert "MaximumExecutionTimeoutInSeconds" in message
+
+
+def test_auto_rollback_alarm_that_does_not_exist_is_rejected(sm, emulator, clock):
+    in_service_endpoint(sm, emulator, clock)
+
+    code, message = error_of(
+        sm.update_endpoint, EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary()
+    )
+
+    assert code == "ValidationException"
+    assert ALARM in message
+
+
+def test_canary_update_without_alarms_ends_in_service_on_the_new_config(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+    updating = sm.describe_endpoint(EndpointName="churn")
+    events = settle(emulator, clock)
+    final = sm.describe_endpoint(EndpointName="churn")
+
+    assert updating["EndpointStatus"] == "Updating"
+    assert updating["EndpointConfigName"] == "v1"
+    assert updating["PendingDeploymentSummary"]["EndpointConfigName"] == "v2"
+    assert statuses(events) == [
+        ("SageMaker Endpoint State Change", "UPDATING"),
+        ("SageMaker Endpoint Deployment State Change", "UPDATING"),
+        ("SageMaker Endpoint Deployment State Change", "UPDATING"),
+        ("SageMaker Endpoint Deployment State Change", "UPDATING"),
+        ("SageMaker Endpoint State Change", "IN_SERVICE"),
+    ]
+    canary_bake = events[2]["detail"]["PendingDeploymentSummary"]["ProductionVariants"][0]
+    assert canary_bake["CurrentInstanceCount"] == 1
+    assert canary_bake["VariantStatus"][0]["Status"] == "Baking"
+    assert (final["EndpointStatus"], final["EndpointConfigName"]) == ("InService", "v2")
+    assert "FailureReason" not in final
+    assert "PendingDeploymentSummary" not in final
+    assert final["LastDeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    # provisioning 60 s + canary bake 300 s + final bake 600 s
+    assert events[-1]["time"] == "2025-01-01T00:17:00Z"
+
+
+def test_alarm_during_the_canary_bake_rolls_the_update_back(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+    emulator.run_due(clock.advance(60 + 100))  # provisioned; 100 s into the canary bake
+
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="Threshold Crossed")
+    events = settle(emulator, clock)
+    final = sm.describe_endpoint(EndpointName="churn")
+
+    assert [e["detail-type"] for e in events] == [
+        "CloudWatch Alarm State Change",
+        "SageMaker Endpoint Deployment State Change",
+        "SageMaker Endpoint State Change",
+    ]
+    assert (final["EndpointStatus"], final["EndpointConfigName"]) == ("InService", "v1")
+    assert ALARM in final["FailureReason"]
+    assert final["LastDeploymentConfig"]["AutoRollbackConfiguration"] == {"Alarms": [{"AlarmName": ALARM}]}
+    assert events[-1]["detail"]["EndpointStatus"] == "IN_SERVICE"
+    assert events[-1]["detail"]["EndpointConfigName"] == "v1"
+
+
+def test_alarm_during_the_final_bake_also_rolls_back(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+    emulator.run_due(clock.advance(60 + 300 + 500))  # full shift, 500 s into the 600 s termination wait
+
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="Threshold Crossed")
+    settle(emulator, clock)
+
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "v1"
+
+
+def test_alarm_already_in_alarm_when_baking_starts_rolls_back_at_once(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="Threshold Crossed")
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+
+    events = settle(emulator, clock)
+
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "v1"
+    assert events[-1]["time"] == "2025-01-01T00:02:20Z"  # create 60 s, provision 60 s, rollback 20 s
+
+
+def test_alarm_after_the_deployment_finished_changes_nothing(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+    settle(emulator, clock)
+
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="Threshold Crossed")
+    events = settle(emulator, clock)
+
+    assert [e["detail-type"] for e in events] == ["CloudWatch Alarm State Change"]
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "v2"
+
+
+def test_alarm_in_alarm_only_while_provisioning_and_back_to_ok_does_not_roll_back(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+    emulator.run_due(clock.advance(10))
+
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="blip")
+    emulator.run_due(clock.advance(10))
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="recovered")
+    settle(emulator, clock)
+
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "v2"
+
+
+def test_deployment_that_outlives_its_timeout_rolls_back(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    slow = SageMakerEmulator(clock, timings=EmulatorTimings(endpoint_update_seconds=3000, endpoint_rollback_seconds=20))
+    slow.install()  # takes over the region: provisioning the new fleet now takes longer than the timeout
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary(timeout=1000))
+
+    events = settle(slow, clock)
+    final = sm.describe_endpoint(EndpointName="churn")
+
+    assert final["EndpointConfigName"] == "v1"
+    assert "MaximumExecutionTimeoutInSeconds" in final["FailureReason"]
+    assert statuses(events)[-1] == ("SageMaker Endpoint State Change", "IN_SERVICE")
+    assert events[-1]["time"] == "2025-01-01T00:18:00Z"  # updated at 00:01:00, timed out at +1000 s, rollback 20 s
+
+
+def test_update_without_deployment_config_switches_after_provisioning(sm, emulator, clock):
+    in_service_endpoint(sm, emulator, clock)
+
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2")
+    events = settle(emulator, clock)
+    final = sm.describe_endpoint(EndpointName="churn")
+
+    assert (final["EndpointStatus"], final["EndpointConfigName"]) == ("InService", "v2")
+    assert "LastDeploymentConfig" not in final
+    assert events[-1]["time"] == "2025-01-01T00:02:00Z"
+
+
+def test_linear_update_shifts_traffic_in_steps(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    linear = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "LINEAR",
+                "WaitIntervalInSeconds": 60,
+                "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+            },
+            "TerminationWaitInSeconds": 0,
+        }
+    }
+
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=linear)
+    events = settle(emulator, clock)
+
+    deployment = [e for e in events if e["detail-type"] == "SageMaker Endpoint Deployment State Change"]
+    active = [
+        e["detail"]["PendingDeploymentSummary"]["ProductionVariants"][0]["CurrentInstanceCount"] for e in deployment
+    ]
+    assert active == [0, 2, 4, 4]
+    assert sm.describe_endpoint(EndpointName="churn")["EndpointConfigName"] == "v2"
+
+
+def test_retain_all_variant_properties_keeps_the_current_instance_count(sm, emulator, clock):
+    in_service_endpoint(sm, emulator, clock)
+    make_config(sm, "v3", instances=2)
+
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v3", RetainAllVariantProperties=True)
+    settle(emulator, clock)
+
+    variant = sm.describe_endpoint(EndpointName="churn")["ProductionVariants"][0]
+    assert variant["DesiredInstanceCount"] == 4
+
+
+def test_second_update_while_updating_is_rejected(sm, emulator, clock, cw):
+    in_service_endpoint(sm, emulator, clock)
+    sm.update_endpoint(EndpointName="churn", EndpointConfigName="v2", DeploymentConfig=canary())
+
+    code, message = error_of(sm.update_endpoint, EndpointName="churn", EndpointConfigName="v1")
+
+    assert code == "ValidationException"
+    assert message.startswith("Cannot update in-progress endpoint")
+
+
+def test_without_an_active_emulator_moto_behaves_as_before(sm, emulator, clock):
+    emulator.uninstall()
+    make_config(sm, "v1")
+
+    sm.create_endpoint(EndpointName="plain", EndpointConfigName="v1")
+
+    assert sm.describe_endpoint(EndpointName="plain")["EndpointStatus"] == "InService"
+    assert emulator.next_due() is None
