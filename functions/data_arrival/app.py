@@ -1,0 +1,36 @@
+"""DataArrivalFunction: SQS batches of S3 ``Object Created`` events → validated, de-duplicated labeling jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mlops_core.config import DataArrivalSettings
+from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
+from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def dependencies() -> Dependencies:
+    """Settings and clients, built on the first invocation of a cold start (tests replace this function)."""
+    return build_dependencies(DataArrivalSettings.from_env())
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    """Process the batch, then report the messages to retry (``ReportBatchItemFailures``)."""
+    messages = [SqsMessage(r["messageId"], r["body"]) for r in event.get("Records", [])]
+    report = handle_messages(messages, dependencies().arrival, datetime.now(UTC))
+    publish_metrics(metrics, report)
+    return process_partial_response(event=event, record_handler=report.check, processor=processor, context=context)

@@ -1,0 +1,80 @@
+"""Deterministic names: the same content always gets the same batch id, manifest, and labeling job name.
+
+A retried or re-grouped delivery must converge on what the first attempt created, never create a second one. So
+names are digests of content (the sorted identities of a batch's objects), never clocks or random ids, and a
+labeling job name starts with the stack's name so that IAM can scope permissions to ``labeling-job/<stack>-*``.
+
+Examples
+--------
+>>> content_digest(["b", "a"]) == content_digest(["a", "b"])
+True
+>>> labeling_job_name("mlops-dev", "0123456789abcdef0123")
+'mlops-dev-0123456789abcdef0123'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+DIGEST_LENGTH = 20
+"""Hex characters kept from a SHA-256 digest (80 bits): collisions are negligible and a 40-character stack name
+plus ``-`` plus the digest stays within SageMaker's 63-character limit."""
+
+LABELING_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+MAX_LABELING_JOB_NAME = 63
+
+
+def content_digest(parts: Iterable[str]) -> str:
+    """A digest of a set of strings that does not depend on their order (they are sorted first)."""
+    h = hashlib.sha256()
+    for part in sorted(parts):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:DIGEST_LENGTH]
+
+
+def batch_id_for(kind: str, identities: Iterable[str], previous: str | None = None) -> str:
+    """The id of a batch formed from these objects (without debouncing): the same objects give the same id.
+
+    ``previous`` chains a batch formed from the leftovers of an earlier one (objects that could not join it
+    because it had been sealed meanwhile), so that the new id differs from the sealed one.
+    """
+    tags = [f"kind:{kind}"] + ([f"after:{previous}"] if previous else [])
+    return content_digest([*tags, *(f"obj:{i}" for i in identities)])
+
+
+def buffer_id_for(kind: str, opened_at: datetime, previous: str | None) -> str:
+    """The id of a debounce buffer opened at ``opened_at`` after ``previous`` (its content is not known yet)."""
+    return content_digest([f"buffer:{kind}", f"at:{opened_at.isoformat()}", f"after:{previous or '-'}"])
+
+
+def labeling_job_name(stack_name: str, digest: str) -> str:
+    """``<stack>-<digest>``: a Ground Truth job name that is valid, at most 63 characters, and deterministic.
+
+    Raises
+    ------
+    ValueError
+        When the result would not be a valid labeling job name (the stack name is too long or ill-formed).
+    """
+    name = f"{stack_name}-{digest}"
+    if len(name) > MAX_LABELING_JOB_NAME or not LABELING_JOB_NAME_PATTERN.match(name):
+        raise ValueError(f"{name!r} is not a valid labeling job name (<= 63 characters, letters, digits, hyphens)")
+    return name
+
+
+def manifest_key(manifest_prefix: str, digest: str) -> str:
+    """Key of a batch's input manifest (JSON lines)."""
+    return f"{manifest_prefix}{digest}/input.manifest"
+
+
+def label_categories_key(manifest_prefix: str, digest: str) -> str:
+    """Key of a batch's label category configuration (``LabelCategoryConfigS3Uri``)."""
+    return f"{manifest_prefix}{digest}/label-categories.json"
+
+
+def ui_template_key(manifest_prefix: str, digest: str) -> str:
+    """Key of the worker task template written for a batch when none is configured."""
+    return f"{manifest_prefix}{digest}/template.liquid.html"

@@ -1,0 +1,3 @@
+"""Service layer: use cases that wire the pure domain to the ports; handlers call exactly one of them."""
+
+from __future__ import annotations

@@ -1,0 +1,152 @@
+"""Data arrival: from a batch of SQS messages (EventBridge S3 ``Object Created`` events) to labeling jobs.
+
+For each message: parse the event (the events model decodes the key once), check the object
+(:func:`~mlops_core.domain.objects.classify`); refused and unsupported messages are logged with their reason and
+acknowledged, never retried. Accepted objects are de-duplicated within the batch, then placed into batches by the
+:class:`~mlops_core.services.batches.BatchCoordinator`, which de-duplicates across batches and starts one labeling
+job per batch. A message fails (SQS retries it, then the dead-letter queue keeps it) only when AWS refused its
+batch's job; throttling and server errors propagate and fail the whole invocation, which SQS retries.
+
+Examples
+--------
+>>> report = ArrivalReport(accepted=3)
+>>> report.failed_message_ids
+set()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from mlops_core.domain.batching import dedupe
+from mlops_core.domain.objects import AcceptancePolicy, ObjectKind, ObjectRef, Rejection, classify
+from mlops_core.errors import MlopsError
+from mlops_core.events import EventError, S3ObjectCreatedEvent, parse_event
+from mlops_core.services.batch_outcomes import Placement
+from mlops_core.services.batches import BatchCoordinator
+
+logger = Logger()
+
+SCHEDULED_EVENT = "Scheduled Event"
+"""The detail-type of an EventBridge schedule: a flush tick for debounce buffers, acknowledged silently."""
+
+
+class MessageFailedError(MlopsError):
+    """Raised for a message whose object's batch was refused, so that the batch utility reports it as failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SqsMessage:
+    """The part of an SQS record this service needs."""
+
+    message_id: str
+    body: str
+
+
+@dataclass
+class ArrivalReport:
+    """What one invocation did, for metrics, logs and the partial batch response."""
+
+    accepted: int = 0
+    ignored: int = 0
+    duplicates: int = 0
+    jobs_started: list[str] = field(default_factory=list)
+    batches_ready: list[str] = field(default_factory=list)
+    batches_failed: list[str] = field(default_factory=list)
+    failed_message_ids: set[str] = field(default_factory=set)
+
+    def check(self, record: Any) -> None:
+        """Record handler for Powertools' batch processor: raise for the messages that must be retried."""
+        if record.message_id in self.failed_message_ids:
+            raise MessageFailedError(f"message {record.message_id}: its batch was refused, see the ledger")
+
+
+@dataclass(frozen=True, slots=True)
+class DataArrival:
+    """The use case, wired: what is acceptable, and who places accepted objects."""
+
+    policy: AcceptancePolicy
+    coordinator: BatchCoordinator
+
+
+def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: datetime) -> ArrivalReport:
+    """Process one SQS batch; return what happened (including which messages failed).
+
+    Raises
+    ------
+    TransientError
+        An AWS call was throttled or failed on the server side after botocore's retries: the whole batch is retried.
+    """
+    report = ArrivalReport()
+    by_kind: dict[ObjectKind, list[ObjectRef]] = {}
+    carriers: dict[str, list[str]] = {}
+    for message in messages:
+        logger.set_correlation_id(message.message_id)
+        obj = _object_of(message)
+        verdict = classify(obj, arrival.policy) if obj is not None else None
+        if obj is None or isinstance(verdict, Rejection):
+            report.ignored += 1
+            if obj is not None:
+                logger.info("object ignored", extra={"bucket": obj.bucket, "key": obj.key, "reason": str(verdict)})
+            continue
+        if isinstance(verdict, ObjectKind):
+            carriers.setdefault(obj.identity_hash, []).append(message.message_id)
+            by_kind.setdefault(verdict, []).append(obj)
+    logger.set_correlation_id(None)
+
+    placement = Placement()
+    for kind in ObjectKind:
+        placement.merge(arrival.coordinator.flush_due(kind, now))
+    for kind, objects in by_kind.items():
+        unique, repeats = dedupe(objects, key=lambda o: o.identity)
+        placement.duplicates.extend(repeats)
+        placement.merge(arrival.coordinator.place(kind, unique, now))
+
+    report.accepted = len(placement.accepted)
+    report.duplicates = len(placement.duplicates)
+    report.jobs_started = placement.jobs_started
+    report.batches_ready = placement.batches_ready
+    report.batches_failed = placement.batches_failed
+    report.failed_message_ids = {mid for obj in placement.failed for mid in carriers.get(obj.identity_hash, [])}
+    logger.info(
+        "data arrival batch processed",
+        extra={
+            "messages": len(messages),
+            "accepted": report.accepted,
+            "ignored": report.ignored,
+            "duplicates": report.duplicates,
+            "labeling_jobs_started": report.jobs_started,
+            "failed_messages": len(report.failed_message_ids),
+        },
+    )
+    return report
+
+
+def _object_of(message: SqsMessage) -> ObjectRef | None:
+    """The object an SQS message announces, or ``None`` (logged with the reason) when it announces none."""
+    try:
+        event = parse_event(message.body)
+    except EventError as exc:
+        level = logger.debug if exc.detail_type == SCHEDULED_EVENT else logger.info
+        level("message ignored", extra={"reason": exc.reason, "detail_type": exc.detail_type, "source": exc.source})
+        return None
+    if not isinstance(event, S3ObjectCreatedEvent):
+        logger.info("message ignored", extra={"reason": f"not an S3 Object Created event: {event.detail_type}"})
+        return None
+    return ObjectRef(bucket=event.bucket, key=event.key, size=event.size, etag=event.etag, version_id=event.version_id)
+
+
+def publish_metrics(metrics: Metrics, report: ArrivalReport) -> None:
+    """EMF metrics of one invocation: objects accepted, ignored and duplicated; jobs started; batches ready/failed."""
+    metrics.add_metric(name="ObjectsAccepted", unit=MetricUnit.Count, value=report.accepted)
+    metrics.add_metric(name="ObjectsIgnored", unit=MetricUnit.Count, value=report.ignored)
+    metrics.add_metric(name="ObjectsDuplicate", unit=MetricUnit.Count, value=report.duplicates)
+    metrics.add_metric(name="LabelingJobsStarted", unit=MetricUnit.Count, value=len(report.jobs_started))
+    metrics.add_metric(name="BatchesReadyForTraining", unit=MetricUnit.Count, value=len(report.batches_ready))
+    metrics.add_metric(name="BatchesFailed", unit=MetricUnit.Count, value=len(report.batches_failed))

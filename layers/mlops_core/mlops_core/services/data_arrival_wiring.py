@@ -1,0 +1,116 @@
+"""Wiring of the data-arrival use case: settings and boto3 clients in, a ready :class:`DataArrival` out.
+
+The handler builds this once per cold start (lazily, on the first invocation) and tests replace it whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mlops_core.adapters.batch_store import DynamoBatchStore
+from mlops_core.adapters.clients import ClientFactory
+from mlops_core.adapters.dynamodb import DynamoTable
+from mlops_core.adapters.labeling import SageMakerLabelingJobs
+from mlops_core.adapters.ledger import Ledger
+from mlops_core.adapters.s3 import S3ObjectStore
+from mlops_core.config import DataArrivalSettings
+from mlops_core.domain.batching import DebouncePolicy
+from mlops_core.domain.labeling import GroundTruthConfig, TaskType
+from mlops_core.domain.manifest import ManifestMode
+from mlops_core.domain.naming import DIGEST_LENGTH, labeling_job_name
+from mlops_core.domain.objects import AcceptancePolicy
+from mlops_core.domain.ports import LabelingBackend, LabelingJobs, ObjectStore
+from mlops_core.services.batch_outcomes import BatchingOptions
+from mlops_core.services.batches import BatchCoordinator
+from mlops_core.services.data_arrival import DataArrival
+from mlops_core.services.labeling_backends import GroundTruthBackend, NoLabeling
+from mlops_core.services.training import LedgerTrainingStarter
+
+
+@dataclass(frozen=True, slots=True)
+class Dependencies:
+    """Everything the handler needs, built once per cold start."""
+
+    settings: DataArrivalSettings
+    arrival: DataArrival
+
+
+def acceptance_policy(settings: DataArrivalSettings) -> AcceptancePolicy:
+    """What objects are accepted, from the settings."""
+    return AcceptancePolicy(
+        bucket=settings.data_bucket_name,
+        incoming_prefix=settings.incoming_prefix,
+        labeled_prefix=settings.labeled_prefix,
+        allowed_extensions=settings.allowed_extensions,
+        max_object_bytes=settings.max_object_bytes,
+    )
+
+
+def ground_truth_config(settings: DataArrivalSettings, region: str) -> GroundTruthConfig:
+    """The Ground Truth job settings; fails fast when the Region or the stack name cannot work.
+
+    Raises
+    ------
+    ConfigurationError
+        Ground Truth does not support the Region.
+    ValueError
+        The stack name cannot prefix a labeling job name.
+    """
+    config = GroundTruthConfig(
+        region=region,
+        stack_name=settings.stack_name,
+        task_type=TaskType(settings.labeling_task_type),
+        labels=settings.labeling_labels,
+        workteam_arn=settings.labeling_workteam_arn,
+        role_arn=settings.labeling_role_arn,
+        output_uri=f"s3://{settings.data_bucket_name}/{settings.labeling_output_prefix}",
+        task_time_limit_seconds=settings.labeling_task_time_limit_seconds,
+        workers_per_object=settings.labeling_workers_per_object,
+        automated=settings.labeling_automated,
+        ui_template_s3_uri=settings.labeling_ui_template_s3_uri,
+    )
+    config.validate()
+    labeling_job_name(settings.stack_name, "0" * DIGEST_LENGTH)
+    return config
+
+
+def labeling_backend(
+    settings: DataArrivalSettings, factory: ClientFactory, objects: ObjectStore, jobs: LabelingJobs | None = None
+) -> LabelingBackend:
+    """The back-end named by ``LABELING_BACKEND`` (the SageMaker client is only created for Ground Truth)."""
+    if settings.labeling_backend == "none":
+        return NoLabeling()
+    return GroundTruthBackend(
+        jobs or SageMakerLabelingJobs(factory.sagemaker()),
+        objects,
+        ground_truth_config(settings, factory.region),
+        settings.manifest_prefix,
+        ManifestMode(settings.labeling_input_mode),
+    )
+
+
+def build_dependencies(
+    settings: DataArrivalSettings, factory: ClientFactory | None = None, labeling_jobs: LabelingJobs | None = None
+) -> Dependencies:
+    """Wire the use case to DynamoDB, S3 and SageMaker (``labeling_jobs`` replaces the SageMaker adapter)."""
+    factory = factory or ClientFactory()
+    dynamodb = factory.client("dynamodb")
+    store = DynamoBatchStore(
+        Ledger(dynamodb, settings.ledger_table_name), DynamoTable(dynamodb, settings.idempotency_table_name)
+    )
+    objects = S3ObjectStore(factory.client("s3"), settings.data_bucket_name)
+    options = BatchingOptions(
+        manifest_prefix=settings.manifest_prefix,
+        manifest_mode=ManifestMode(settings.labeling_input_mode),
+        max_text_bytes=settings.max_object_bytes,
+        debounce=DebouncePolicy(settings.debounce_max_objects, timedelta(seconds=settings.debounce_max_seconds)),
+    )
+    coordinator = BatchCoordinator(
+        store,
+        objects,
+        labeling_backend(settings, factory, objects, labeling_jobs),
+        LedgerTrainingStarter(store),
+        options,
+    )
+    return Dependencies(settings=settings, arrival=DataArrival(acceptance_policy(settings), coordinator))
