@@ -17,16 +17,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-tools/sam
 CHECKOV_VENV := .venv-tools/checkov
-PY_SRC := layers/mlops_core/mlops_core mlopsctl functions tests
+PIPELINES_VENV := .venv-tools/pipelines
+PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines tests
 FUNCTIONS := $(wildcard functions/*/app.py)
 ASL := $(wildcard statemachines/*.asl.json)
 
-.PHONY: help setup test lint typecheck iac unit build demo bench clean
+.PHONY: help setup test lint typecheck iac unit build demo bench clean pipeline pipeline-check
 
 help:
 	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
 	@echo "make test   lint, type-check, check the template and run every test"
 	@echo "make build  sam build (offline, no Docker)"
+	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
 	@echo "make clean  remove virtual environments and build output"
 
 $(BIN)/.stamp: requirements/dev.txt pyproject.toml
@@ -46,6 +48,13 @@ $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
 	@touch $@
 
+# The SageMaker SDK (~1 GB) only generates the pipeline definition; it never enters .venv, a function or a layer.
+$(PIPELINES_VENV)/.stamp: requirements/pipelines.txt
+	@test -x $(PIPELINES_VENV)/bin/python || $(PYTHON) -m venv $(PIPELINES_VENV)
+	$(PIPELINES_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(PIPELINES_VENV)/bin/python -m pip install --quiet -r requirements/pipelines.txt
+	@touch $@
+
 setup: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 
 lint: $(BIN)/.stamp
@@ -55,10 +64,11 @@ lint: $(BIN)/.stamp
 # mypy per function folder: every handler module is called app.py, as SAM expects.
 typecheck: $(BIN)/.stamp
 	$(BIN)/mypy layers/mlops_core/mlops_core mlopsctl
+	$(BIN)/mypy pipelines
 	@for f in $(FUNCTIONS); do echo "mypy $$f"; $(BIN)/mypy "$$f" || exit 1; done
 
 iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint --include-checks I -- template.yaml
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
@@ -66,7 +76,15 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 unit: $(BIN)/.stamp
 	$(BIN)/python -m pytest
 
-test: lint typecheck iac unit
+# pipelines/pipeline.json is generated offline with the SDK and committed; pipeline-check fails when it is stale.
+pipeline: $(PIPELINES_VENV)/.stamp
+	$(PIPELINES_VENV)/bin/python -m pipelines.build
+
+pipeline-check: $(PIPELINES_VENV)/.stamp
+	$(PIPELINES_VENV)/bin/python -m pipelines.build --check
+	MLOPS_SDK_TESTS=1 $(PIPELINES_VENV)/bin/python -m pytest -p no:cacheprovider tests/pipelines/sdk
+
+test: lint typecheck iac unit pipeline-check
 
 build: $(SAM_VENV)/.stamp
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml

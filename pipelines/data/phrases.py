@@ -1,0 +1,138 @@
+"""Phrase banks for the generated support tickets (see :mod:`pipelines.data.generate`).
+
+Sentences may hold the slots ``{order}``, ``{amount}``, ``{product}``, ``{days}``, ``{code}`` and ``{month}``.
+Topics share words on purpose (refund, order, payment, password, app): the classes overlap as real tickets do.
+"""
+
+from __future__ import annotations
+
+PHRASES: dict[str, list[str]] = {
+    "billing": [
+        "I was charged twice for my {month} subscription.",
+        "My invoice shows {amount} but the plan I picked costs less.",
+        "Why did my credit card get billed {amount} this morning?",
+        "Please send me a copy of the invoice for order {order}.",
+        "The payment keeps getting declined although my card is valid.",
+        "Can you explain the extra fee on my last statement?",
+        "I cancelled the plan in {month} and I am still being charged.",
+        "I need a VAT receipt for my company's records.",
+        "The promo code was not applied and I paid the full price of {amount}.",
+        "How do I change the card you bill every month?",
+        "I was overcharged by {amount} on my annual renewal.",
+        "Is there a way to pay by bank transfer instead of card?",
+        "My bank shows a pending charge from you that I do not recognise.",
+        "Please refund the duplicate payment of {amount}.",
+        "The price of the {product} changed between my cart and the checkout.",
+        "I want to switch from monthly to yearly billing.",
+    ],
+    "technical": [
+        "The app crashes every time I open the settings page.",
+        "I get error {code} when I try to sync my {product}.",
+        "The website will not load on my phone, it just spins forever.",
+        "Since the last update the {product} does not connect to wifi.",
+        "Uploading a file fails halfway with error {code}.",
+        "The dashboard is very slow and sometimes shows a blank screen.",
+        "My {product} keeps disconnecting from bluetooth.",
+        "Notifications stopped working on android after the update.",
+        "The export to CSV button does nothing.",
+        "I see a server error {code} when I open the reports page.",
+        "The firmware update for my {product} failed and now it will not boot.",
+        "Search returns no results even for items I know exist.",
+        "The app freezes when I switch to dark mode.",
+        "The API returns a timeout for every request since yesterday.",
+        "Video playback stutters on the desktop app.",
+        "The {product} is not detected when I plug it into my laptop.",
+    ],
+    "account": [
+        "I cannot log in, the password reset email never arrives.",
+        "Please delete my account and all my personal data.",
+        "How do I change the email address on my profile?",
+        "My account was locked after too many login attempts.",
+        "I think someone else has access to my account.",
+        "The two-factor code is not accepted when I sign in.",
+        "I would like to merge my two accounts into one.",
+        "How can I change my username?",
+        "I no longer have access to the phone number used for verification.",
+        "Please update the name on my account, I recently got married.",
+        "I signed up with the wrong email address by mistake.",
+        "How do I add a second user to my family account?",
+        "My profile settings reset themselves every time I log out.",
+        "I never received the account confirmation link.",
+        "Can you unlock my account, it says suspended.",
+        "I want to download a copy of my personal data.",
+    ],
+    "shipping": [
+        "My order {order} has not arrived after {days} days.",
+        "The tracking number for order {order} does not work.",
+        "The parcel was delivered to the wrong address.",
+        "Can I change the delivery address for order {order}?",
+        "The courier says my package is lost.",
+        "How long does express delivery take to my area?",
+        "My package has been stuck in customs for {days} days.",
+        "The box arrived damaged and the {product} inside is scratched.",
+        "Only half of order {order} was delivered.",
+        "Do you ship to Canada and how much does it cost?",
+        "The delivery was marked as complete but I received nothing.",
+        "Can the courier leave the parcel with my neighbour?",
+        "Order {order} still shows as processing after {days} days.",
+        "I paid for next-day shipping but the {product} took a week.",
+        "Which carrier do you use for deliveries in {month}?",
+        "The driver never came, I waited at home all day.",
+    ],
+    "returns": [
+        "I would like to return the {product} I bought last week.",
+        "How do I get a return label for order {order}?",
+        "The {product} is too small, can I exchange it for a bigger size?",
+        "I sent the item back {days} days ago and still have no refund.",
+        "Is the return free or do I have to pay for postage?",
+        "The {product} I received is not what I ordered, I want to send it back.",
+        "Can I return an item that I bought on sale?",
+        "My return was rejected, can you tell me why?",
+        "I want to exchange the {product} for a different colour.",
+        "What is your return policy for opened items?",
+        "The replacement {product} is also faulty, I want my money back.",
+        "Where do I drop off a return in my city?",
+        "I returned order {order} but the refund was only partial.",
+        "Can I return a gift without the receipt?",
+        "The return window closed while I was away, can you make an exception?",
+        "Please arrange a pickup for the {product} I am returning.",
+    ],
+}
+
+PRODUCTS: list[str] = [
+    "wireless headphones",
+    "smart watch",
+    "coffee machine",
+    "fitness tracker",
+    "phone case",
+    "router",
+    "tablet",
+    "desk lamp",
+    "running shoes",
+    "backpack",
+]
+
+GREETINGS: list[str] = [
+    "",
+    "",
+    "Hi,",
+    "Hello,",
+    "Hello team,",
+    "Good morning.",
+    "Hey there,",
+    "URGENT:",
+    "Dear support,",
+]
+
+CLOSINGS: list[str] = [
+    "",
+    "",
+    "Thanks.",
+    "Thank you!",
+    "Regards, {name}",
+    "Cheers, {name}",
+    "Please help asap.",
+    "{name}",
+]
+
+NAMES: list[str] = ["Sam", "Priya", "Jonas", "Maria", "Wei", "Fatima", "Tom", "Lucia", "Kwame", "Aiko"]

@@ -1,0 +1,1 @@
+"""Tests of the pipeline (step scripts, generated data, the committed definition)."""

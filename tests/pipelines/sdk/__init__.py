@@ -1,0 +1,1 @@
+"""Tests that need the SageMaker SDK; run by make pipeline-check only."""
