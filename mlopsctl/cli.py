@@ -7,13 +7,15 @@ import sys
 from collections.abc import Sequence
 
 from mlops_core import __version__
+from mlopsctl.local import commands as local_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; each sub-command registers itself here."""
     parser = argparse.ArgumentParser(prog="mlopsctl", description=__doc__)
     parser.add_argument("--version", action="version", version=f"mlopsctl {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    local_commands.register(subparsers)
     return parser
 
 

@@ -1,0 +1,38 @@
+"""The local stack: the whole application on this machine, on moto, wired from ``template.yaml``.
+
+Start here: :class:`mlopsctl.local.stack.LocalStack` (tests and ``mlopsctl local replay``).
+
+How it works
+------------
+- :mod:`.template`, :mod:`.sam`, :mod:`.intrinsics` read the template (SAM subset transformed offline; parameters,
+  conditions and intrinsic functions resolved); :mod:`.provision` with :mod:`.resources_data` and
+  :mod:`.resources_compute` create each resource in moto under a deterministic physical name
+  (``<stack>-<logicalid in lower case>`` unless the template names it).
+- :mod:`.bus` delivers from EventBridge rules to their targets (moto matches the real patterns); :mod:`.sqs_source`
+  polls SQS event source mappings as Lambda does (batch size, batching window, ``ReportBatchItemFailures``,
+  visibility timeout, redrive to the dead-letter queue).
+- :mod:`.functions` runs handlers in process with their template environment; Step Functions Lambda tasks reach
+  them through moto's Lambda backend. :mod:`.sfn_time` and :mod:`.sfn_patches` make the interpreter's waits
+  virtual; :mod:`.executions` logs each run when it ends.
+- :mod:`.settle` runs everything to quiescence on the :class:`~.clock.VirtualClock`, asking the emulators
+  (:class:`~.protocols.Emulator`) for the work they have due.
+- :mod:`.actionlog` records what the system did; :mod:`.replay` plays a file of events and user actions.
+
+Handler convention (read this if you write a handler)
+-----------------------------------------------------
+The action log records every handler run with an outcome:
+
+- ``error``: the handler raised (the reason is ``"<ExceptionClass>: <message>"``), or an SQS batch handler returned
+  ``batchItemFailures`` (the reason counts them);
+- ``ignored``: the handler decided the input is not for it and did nothing. Signal it by returning a dict with
+  ``"outcome": "ignored"`` and a human-readable ``"reason"``, e.g.
+  ``return {"outcome": "ignored", "reason": "model package group foo is not ours"}``
+  (SQS batch handlers may return it beside ``"batchItemFailures": []``; Lambda ignores extra keys);
+- ``ok``: anything else.
+
+Wall-clock time inside handlers and moto stays real; virtual time governs waits (Step Functions ``Wait``, ``Retry``,
+task timeouts and heartbeats, SQS visibility timeouts and batching windows, Lambda async retries) and emulated
+work.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,183 @@
+"""The action log: what the system did on the local stack, in virtual-time order.
+
+Four kinds of entry, one JSON object per line (``"t"`` is the virtual time in seconds since the stack started):
+
+- ``{"kind": "aws_call", "service": "sagemaker", "operation": "create_labeling_job", "params": {...}}`` for every
+  AWS API call the system made (handlers and state machine tasks); the stack's own calls and the user's actions are
+  not in it;
+- ``{"kind": "handler", "function": "DataArrivalFunction", "outcome": "ok" | "ignored" | "error", "reason": ...}``;
+- ``{"kind": "execution", "state_machine": "DeployStateMachine", "status": "SUCCEEDED", ...}`` once per run;
+- ``{"kind": "event", "source": "aws.s3", "detail_type": "Object Created"}`` for every event put on the bus.
+
+AWS calls are captured with a botocore ``provide-client-params`` hook registered for every session created while the
+stack runs (as moto registers its own stub); clients of the stack itself carry :data:`STACK_USER_AGENT` and are
+left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import botocore.handlers  # type: ignore[import-untyped, unused-ignore]
+from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
+
+#: ``user_agent_extra`` of the stack's own clients (setup, dispatch, user actions): their calls are not logged.
+STACK_USER_AGENT = "mlopsctl-local-stack"
+_HOOK_EVENT = "provide-client-params"
+
+
+def jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
+    """A JSON-safe copy of API parameters (bytes and streams become short placeholders)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return "base64:" + base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "read"):
+        return "<stream>"
+    return str(value)
+
+
+class ActionLog:
+    """A thread-safe, append-only list of entries stamped with virtual time.
+
+    Parameters
+    ----------
+    elapsed:
+        Returns the virtual time passed since the stack started, in seconds.
+    """
+
+    def __init__(self, elapsed: Callable[[], float]) -> None:
+        self._elapsed = elapsed
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+        self._marks: list[tuple[int, str]] = []
+
+    def _add(self, entry: dict[str, Any]) -> None:
+        entry["t"] = round(self._elapsed(), 3)
+        with self._lock:
+            self._entries.append(entry)
+
+    def aws_call(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        """Record an AWS API call the system made."""
+        self._add({"kind": "aws_call", "service": service, "operation": operation, "params": jsonable(params)})
+
+    def handler(self, function: str, outcome: str, reason: str | None) -> None:
+        """Record a handler run and how it ended."""
+        self._add({"kind": "handler", "function": function, "outcome": outcome, "reason": reason})
+
+    def execution(self, state_machine: str, status: str, **details: Any) -> None:
+        """Record a state machine run that ended (or is still running when the log is read)."""
+        self._add({"kind": "execution", "state_machine": state_machine, "status": status, **jsonable(details)})
+
+    def event(self, source: str, detail_type: str, **details: Any) -> None:
+        """Record an event put on the bus."""
+        self._add({"kind": "event", "source": source, "detail_type": detail_type, **jsonable(details)})
+
+    def mark(self, text: str) -> None:
+        """A heading for the pretty timeline (not an entry: JSON output leaves it out)."""
+        with self._lock:
+            self._marks.append((len(self._entries), text))
+
+    def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """A copy of the entries so far, optionally only those of one kind."""
+        with self._lock:
+            return [dict(e) for e in self._entries if kind is None or e["kind"] == kind]
+
+    def json_lines(self) -> str:
+        """The log as JSON lines."""
+        return "".join(json.dumps(e, sort_keys=False) + "\n" for e in self.entries())
+
+    def pretty(self) -> str:
+        """The log as a readable timeline with virtual time offsets."""
+        with self._lock:
+            entries, marks = list(self._entries), list(self._marks)
+        lines: list[str] = []
+        for index, entry in enumerate([*entries, None]):
+            lines.extend(f"── {text}" for at, text in marks if at == index)
+            if entry is not None:
+                lines.append(f"{_offset(entry['t'])}  {_describe(entry)}")
+        return "\n".join(lines) + "\n"
+
+
+def _offset(seconds: float) -> str:
+    whole = int(seconds)
+    return f"+{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    kind = entry["kind"]
+    if kind == "aws_call":
+        return f"call      {entry['service']}.{entry['operation']}  {_summary(entry['params'])}".rstrip()
+    if kind == "handler":
+        reason = f"  ({entry['reason']})" if entry.get("reason") else ""
+        return f"handler   {entry['function']} → {entry['outcome']}{reason}"
+    if kind == "execution":
+        extra = f"  {entry['error']}: {entry.get('cause') or ''}" if entry.get("error") else ""
+        return f"execution {entry['state_machine']} → {entry['status']}{extra}".rstrip()
+    return f"event     {entry['source']}  {entry['detail_type']}"
+
+
+def _summary(params: dict[str, Any], width: int = 100) -> str:
+    parts = [f"{k}={v}" for k, v in params.items() if isinstance(v, str | int | float | bool)]
+    text = " ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class AwsCallRecorder:
+    """Logs every AWS API call made through botocore while installed, except the stack's own.
+
+    Only one recorder can be installed at a time (one local stack per process).
+    """
+
+    _active: AwsCallRecorder | None = None
+    _registered = False
+    _guard = threading.Lock()
+
+    def __init__(self, log: ActionLog) -> None:
+        self._log = log
+
+    def install(self) -> None:
+        """Start logging calls of every botocore session created from now on."""
+        with AwsCallRecorder._guard:
+            if AwsCallRecorder._active is not None:
+                raise RuntimeError("another local stack is already recording AWS calls in this process")
+            AwsCallRecorder._active = self
+            if not AwsCallRecorder._registered:
+                botocore.handlers.BUILTIN_HANDLERS.append((_HOOK_EVENT, _on_client_params))
+                AwsCallRecorder._registered = True
+
+    def uninstall(self) -> None:
+        """Stop logging."""
+        with AwsCallRecorder._guard:
+            if AwsCallRecorder._active is self:
+                AwsCallRecorder._active = None
+
+    def record(self, params: dict[str, Any], model: Any, context: dict[str, Any]) -> None:
+        """Log one call unless it comes from a client of the stack."""
+        config = context.get("client_config")
+        if STACK_USER_AGENT in (getattr(config, "user_agent_extra", None) or ""):
+            return
+        self._log.aws_call(model.service_model.service_name, xform_name(model.name), params)
+
+
+def _on_client_params(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    recorder = AwsCallRecorder._active
+    if recorder is not None:
+        recorder.record(params, model, context)

@@ -1,0 +1,109 @@
+"""Run the local stack to quiescence: everything an action caused has happened, within bounded virtual time.
+
+One loop, with a bound on iterations, on virtual time and on real time:
+
+1. drain the bus (taps, rules → targets), poll the event source mappings, run the stack's due work;
+2. poll the executions: one that runs and is not parked is computing → wait a few milliseconds (real) and loop;
+3. when nothing moved, find the earliest due instant among the stack's own work, the parked execution threads and
+   the emulators; none → quiescent; else advance the virtual clock to it, wake the parked threads, let the due
+   emulators run and put their events on the bus, and loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mlopsctl.local.bus import EventBus
+from mlopsctl.local.clock import VirtualClock
+from mlopsctl.local.errors import NotQuiescentError
+from mlopsctl.local.executions import ExecutionMonitor
+from mlopsctl.local.protocols import Emulator
+from mlopsctl.local.scheduler import Scheduler
+from mlopsctl.local.sfn_time import ParkingLot
+from mlopsctl.local.sqs_source import SqsPoller
+
+
+@dataclass(frozen=True)
+class SettleLimits:
+    """Bounds of one run to quiescence."""
+
+    max_virtual: timedelta = timedelta(days=2)
+    max_iterations: int = 20_000
+    max_real_seconds: float = 120.0
+    poll_seconds: float = 0.005
+
+
+@dataclass
+class Settler:
+    """The parts of the stack the loop drives."""
+
+    clock: VirtualClock
+    bus: EventBus
+    pollers: Sequence[SqsPoller]
+    scheduler: Scheduler
+    monitor: ExecutionMonitor
+    lot: ParkingLot
+    emulators: Sequence[Emulator]
+    limits: SettleLimits = SettleLimits()
+
+    def settle(self) -> None:
+        """Run until quiescent; raise :class:`NotQuiescentError` past a bound."""
+        started, real_deadline = self.clock.now(), time.monotonic() + self.limits.max_real_seconds
+        for _ in range(self.limits.max_iterations):
+            moved = self._pump()
+            state = self.monitor.poll()
+            if time.monotonic() > real_deadline:
+                why = f"still busy after {self.limits.max_real_seconds:.0f}s of real time"
+                raise NotQuiescentError(self._describe(why, state.busy))
+            if moved:
+                continue
+            if state.busy:
+                time.sleep(self.limits.poll_seconds)
+                continue
+            due = self._next_due()
+            if due is None:
+                return
+            if due - started > self.limits.max_virtual:
+                raise NotQuiescentError(
+                    self._describe(f"work still due after {self.limits.max_virtual}", state.running)
+                )
+            self.clock.advance_to(due)
+            self.lot.wake_due()
+            self._run_emulators()
+        raise NotQuiescentError(self._describe(f"no quiescence after {self.limits.max_iterations} iterations", []))
+
+    def _pump(self) -> bool:
+        moved = self.scheduler.run_due(self.clock.now()) > 0
+        moved = self.bus.pump() or moved
+        for poller in self.pollers:
+            moved = poller.poll() or moved
+        return moved
+
+    def _next_due(self) -> datetime | None:
+        candidates: list[datetime | None] = [self.scheduler.next_due(), self.lot.next_due()]
+        candidates += [p.window_due() for p in self.pollers]
+        candidates += [e.next_due() for e in self.emulators]
+        return min((c for c in candidates if c is not None), default=None)
+
+    def _run_emulators(self) -> None:
+        now = self.clock.now()
+        for emulator in self.emulators:
+            due = emulator.next_due()
+            if due is not None and due <= now:
+                for event in emulator.run_due(now):
+                    self.bus.inject(event)
+
+    def _describe(self, why: str, executions: list[str]) -> str:
+        pending = self.scheduler.pending()
+        parts = [f"the local stack did not settle: {why}"]
+        if executions:
+            parts.append("executions: " + ", ".join(executions))
+        if pending:
+            parts.append("pending: " + ", ".join(pending[:10]))
+        emulated = [type(e).__name__ for e in self.emulators if e.next_due() is not None]
+        if emulated:
+            parts.append("emulators with work: " + ", ".join(emulated))
+        return "; ".join(parts)

@@ -1,0 +1,274 @@
+"""The local stack: the whole application on moto, wired from ``template.yaml``, with virtual time.
+
+Examples
+--------
+>>> with LocalStack("template.yaml") as stack:  # doctest: +SKIP
+...     stack.aws("s3", "put_object", Bucket=stack.physical_name("DataBucket"), Key="incoming/a.txt", Body=b"hi")
+...     [e["outcome"] for e in stack.log.entries("handler")]
+['ok']
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, cast
+from unittest import mock
+
+import boto3  # type: ignore[import-untyped, unused-ignore]
+from moto import mock_aws
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.config import default_user_config
+from moto.moto_api._internal.models import moto_api_backend
+from moto.server import ThreadedMotoServer
+
+from mlopsctl.local import sfn_patches, sfn_time
+from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
+from mlopsctl.local.bus import EventBus
+from mlopsctl.local.clients import StackClients
+from mlopsctl.local.clock import VirtualClock
+from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.executions import ExecutionMonitor
+from mlopsctl.local.functions import FunctionRunner, lambda_response
+from mlopsctl.local.protocols import Emulator
+from mlopsctl.local.provision import StackResources, provision
+from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
+from mlopsctl.local.resources_data import CREATORS as DATA_CREATORS
+from mlopsctl.local.scheduler import Scheduler
+from mlopsctl.local.settle import SettleLimits, Settler
+from mlopsctl.local.sqs_source import SqsPoller
+from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
+
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+#: Builds an emulator once the stack is up (it gets the stack: clock, names, clients).
+EmulatorFactory = Callable[["LocalStack"], Emulator]
+
+
+class LocalStack:
+    """The application on moto; a context manager.
+
+    Parameters
+    ----------
+    template:
+        The SAM template to read the wiring from (default: the project's ``template.yaml``).
+    parameters:
+        Template parameter values overriding the defaults.
+    server:
+        Run ``moto_server`` on a loopback port instead of mocking in process (``endpoint_url`` gives its address).
+    clock:
+        The virtual clock (default: starts now).
+    emulators:
+        Emulators, or factories called with the started stack; an emulator with ``install()`` is installed after moto
+        starts (and ``uninstall()``-ed, if it has one, on close).
+    limits:
+        Bounds of each run to quiescence.
+    """
+
+    def __init__(
+        self,
+        template: Path | str = DEFAULT_TEMPLATE,
+        *,
+        parameters: Mapping[str, str] | None = None,
+        stack_name: str = DEFAULT_STACK_NAME,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        server: bool = False,
+        clock: VirtualClock | None = None,
+        emulators: Sequence[Emulator | EmulatorFactory] = (),
+        limits: SettleLimits | None = None,
+    ) -> None:
+        self.template: Template = load_template(
+            Path(template), stack_name=stack_name, region=region, account_id=account_id, parameters=parameters
+        )
+        self.clock = clock or VirtualClock()
+        self.log = ActionLog(lambda: self.clock.elapsed().total_seconds())
+        self.server = server
+        self.endpoint_url: str | None = None
+        self._emulator_specs = list(emulators)
+        self.emulators: list[Emulator] = []
+        self._limits = limits or SettleLimits()
+        self._exit = ExitStack()
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._start_moto()
+        recorder = AwsCallRecorder(self.log)
+        recorder.install()
+        self._exit.callback(recorder.uninstall)
+        self.lot = sfn_time.ParkingLot(self.clock)
+        self._exit.enter_context(sfn_patches.install(self.lot, self.clock))
+        self.clients = StackClients(self.template.region, self.endpoint_url)
+        self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
+        self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
+        self._exit.callback(self.runner.close)
+        stack = self
+
+        def invoke(_backend: Any, name: str, _qualifier: Any, body: Any, _headers: Any, response_headers: Any) -> Any:
+            return stack._lambda_invoke(name, body, response_headers)
+
+        self._exit.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
+        scheduler = Scheduler()
+        self.bus = EventBus(
+            self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
+            stack_name=self.template.stack_name, account_id=self.template.account_id,
+        )  # fmt: skip
+        self.bus.create_taps()
+        self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot)
+        self.emulators = [self._emulator(spec) for spec in self._emulator_specs]
+        pollers = [SqsPoller(m, self.clients, self.runner, self.clock, scheduler) for m in self.resources.mappings]
+        self._settler = Settler(
+            self.clock, self.bus, pollers, scheduler, self.executions, self.lot, self.emulators, self._limits
+        )
+        self._started = True
+
+    def _start_moto(self) -> None:
+        if not self.server:
+            self._exit.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
+            return
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        moto_api_backend.reset()
+        self._exit.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
+        self._exit.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
+        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
+        server.start()
+        self._exit.callback(moto_api_backend.reset)
+        self._exit.callback(server.stop)
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+
+    def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
+        is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")
+        emulator: Emulator = spec(self) if is_factory else spec  # type: ignore[operator,assignment]
+        install = getattr(emulator, "install", None)
+        if callable(install):
+            install()
+        uninstall = getattr(emulator, "uninstall", None)
+        if callable(uninstall):
+            self._exit.callback(uninstall)
+        return emulator
+
+    def close(self) -> None:
+        """Stop everything started (executions first, then moto)."""
+        try:
+            if self._started:
+                self._stop_executions()
+        finally:
+            if hasattr(self, "lot"):
+                self.lot.close()
+            self._started = False
+            self._exit.close()
+
+    def _stop_executions(self) -> None:
+        sfn = self.clients.client("stepfunctions")
+        for running in self.executions.poll().running:
+            sfn.stop_execution(executionArn=running, error="LocalStackClosed")
+
+    def _function_environment(self) -> dict[str, str]:
+        env = {
+            "AWS_REGION": self.template.region,
+            "AWS_DEFAULT_REGION": self.template.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return env
+
+    def _lambda_invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes | None:
+        text = body.decode() if isinstance(body, bytes) else body
+        return lambda_response(
+            self.runner.invoke_by_name(function_name, json.loads(text) if text else {}), response_headers
+        )
+
+    # -- what tests and the CLI use ----------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Run until everything that was caused has happened (see :mod:`.settle`)."""
+        self._require_started()
+        self._settler.settle()
+
+    def put_event(self, event: dict[str, Any], *, settle: bool = True) -> dict[str, Any]:
+        """Put an event on the default bus as the AWS service in its ``source`` would; return it as put."""
+        self._require_started()
+        put = self.bus.inject(event)
+        if settle:
+            self.settle()
+        return put
+
+    def aws(self, service: str, operation: str, *, settle: bool = True, **params: Any) -> Any:
+        """Do what a user would (``stack.aws("s3", "put_object", ...)``), then let the stack settle."""
+        self._require_started()
+        client = self.client(service)
+        if operation not in client.meta.method_to_api_mapping:
+            raise LocalStackError(f"{service} has no operation {operation!r}")
+        response = getattr(client, operation)(**params)
+        if settle:
+            self.settle()
+        return response
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the local stack whose calls are not in the action log."""
+        self._require_started()
+        return self.clients.client(service)
+
+    def physical_name(self, logical_id: str) -> str:
+        """The local physical name of a template resource."""
+        return str(self._record(logical_id).physical_name)
+
+    def arn(self, logical_id: str) -> str:
+        """The ARN of a template resource."""
+        arn = self._record(logical_id).arn
+        if arn is None:
+            raise LocalStackError(f"{logical_id} has no ARN")
+        return str(arn)
+
+    def notifications(self, topic: str = "NotificationTopic") -> list[dict[str, Any]]:
+        """Messages published to an SNS topic of the template since the last call (SNS envelopes)."""
+        self._require_started()
+        url = self.resources.topic_inboxes.get(topic)
+        if url is None:
+            raise LocalStackError(f"no SNS topic {topic} in the template")
+        sqs, out = self.clients.client("sqs"), []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                out.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return out
+
+    def _record(self, logical_id: str) -> Any:
+        self._require_started()
+        record = self.resources.records.get(logical_id)
+        if record is None:
+            raise LocalStackError(f"no resource {logical_id} in the template")
+        return record
+
+    def _require_started(self) -> None:
+        if not self._started:
+            raise LocalStackError("the local stack is not running: use it as a context manager")

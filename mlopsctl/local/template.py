@@ -1,0 +1,223 @@
+"""Read ``template.yaml`` as the local stack sees it: parameters, conditions and plain CloudFormation resources.
+
+The SAM transform is applied by :mod:`mlopsctl.local.sam` (the subset the project uses); what comes out is a list of
+resources in dependency order, with their properties still unresolved (intrinsics are resolved while provisioning,
+when the physical names and ARNs they refer to exist).
+
+Examples
+--------
+>>> t = load_template(Path("template.yaml"), parameters={"Environment": "dev"})  # doctest: +SKIP
+>>> [r.logical_id for r in t.ordered()][:2]  # doctest: +SKIP
+['DataBucket', 'LedgerTable']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlopsctl.local import sam
+from mlopsctl.local.errors import TemplateError
+from mlopsctl.local.intrinsics import Resolver, references
+
+DEFAULT_STACK_NAME = "mlops-local"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """YAML with CloudFormation's short forms (``!Ref``, ``!Sub``, ``!GetAtt``, …); dates stay strings."""
+
+
+def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+_CfnLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a CloudFormation/SAM template (YAML or JSON)."""
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - safe loader subclass
+    except (OSError, yaml.YAMLError) as exc:
+        raise TemplateError(f"cannot read template {path}: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+        raise TemplateError(f"{path} is not a CloudFormation template (no Resources section)")
+    return document
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One CloudFormation resource of the (transformed) template, properties unresolved."""
+
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+    depends_on: tuple[str, ...] = ()
+    #: the SAM resource this one was generated from, if any
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template with parameter values applied and conditions evaluated."""
+
+    path: Path
+    stack_name: str
+    region: str
+    account_id: str
+    parameters: dict[str, Any]
+    conditions: dict[str, bool]
+    mappings: dict[str, Any]
+    resources: dict[str, ResourceSpec]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder local paths in the template (``CodeUri``, ``DefinitionUri``) are relative to."""
+        return self.path.parent
+
+    def pseudo(self) -> dict[str, Any]:
+        """The pseudo parameters of this stack."""
+        return {
+            "AWS::StackName": self.stack_name,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": (f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"),
+            "AWS::NotificationARNs": [],
+        }
+
+    def ordered(self) -> list[ResourceSpec]:
+        """Resources in an order where everything a resource refers to comes before it."""
+        pending = {lid: self._dependencies(spec) for lid, spec in self.resources.items()}
+        ordered: list[ResourceSpec] = []
+        while pending:
+            ready = [lid for lid, deps in pending.items() if not deps & pending.keys()]
+            if not ready:
+                raise TemplateError(f"circular references between {sorted(pending)}")
+            for lid in ready:
+                ordered.append(self.resources[lid])
+                del pending[lid]
+        return ordered
+
+    def _dependencies(self, spec: ResourceSpec) -> set[str]:
+        deps = set(references(spec.properties)) | set(spec.depends_on)
+        return {d for d in deps if d in self.resources and d != spec.logical_id}
+
+
+def load_template(
+    path: Path,
+    *,
+    stack_name: str = DEFAULT_STACK_NAME,
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    parameters: Mapping[str, str] | None = None,
+) -> Template:
+    """Read ``path``, apply parameter values (defaults overridden by ``parameters``) and the SAM transform."""
+    path = path.resolve()
+    document = read_yaml(path)
+    values = _parameter_values(document.get("Parameters") or {}, dict(parameters or {}))
+    mappings = document.get("Mappings") or {}
+    pseudo = Template(path, stack_name, region, account_id, {}, {}, {}, {}).pseudo()
+    conditions = _conditions(document.get("Conditions") or {}, values, pseudo, mappings)
+    raw = sam.expand(document["Resources"], document.get("Globals") or {}, path.parent)
+    resources: dict[str, ResourceSpec] = {}
+    skipped: dict[str, str] = {}
+    for logical_id, body in raw.items():
+        condition = body.get("Condition")
+        if condition is not None and not conditions.get(condition, False):
+            skipped[logical_id] = f"condition {condition} is false"
+            continue
+        depends = body.get("DependsOn") or []
+        resources[logical_id] = ResourceSpec(
+            logical_id=logical_id,
+            type=str(body.get("Type")),
+            properties=dict(body.get("Properties") or {}),
+            depends_on=tuple([depends] if isinstance(depends, str) else depends),
+            origin=body.get(sam.ORIGIN_KEY),
+        )
+    return Template(path, stack_name, region, account_id, values, conditions, mappings, resources, skipped)
+
+
+def _parameter_values(declared: Mapping[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        raise TemplateError(f"unknown template parameter(s): {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for name, decl in declared.items():
+        if name in overrides:
+            raw: Any = overrides[name]
+        elif "Default" in decl:
+            raw = decl["Default"]
+        else:
+            raise TemplateError(f"parameter {name} has no default: give it a value")
+        text = raw if isinstance(raw, list) else str(raw)
+        allowed = decl.get("AllowedValues")
+        if allowed is not None and text not in [str(a) for a in allowed]:
+            raise TemplateError(f"parameter {name}={text!r} is not one of {allowed}")
+        is_list = str(decl.get("Type", "String")).startswith(("CommaDelimitedList", "List<"))
+        if is_list and isinstance(text, str):
+            values[name] = [item.strip() for item in text.split(",")] if text else []
+        else:
+            values[name] = text
+    return values
+
+
+def _conditions(
+    declared: Mapping[str, Any], parameters: dict[str, Any], pseudo: dict[str, Any], mappings: dict[str, Any]
+) -> dict[str, bool]:
+    evaluated: dict[str, bool] = {}
+
+    def evaluate(name: str, trail: tuple[str, ...]) -> bool:
+        if name in evaluated:
+            return evaluated[name]
+        if name not in declared:
+            raise TemplateError(f"unknown condition {name!r}")
+        if name in trail:
+            raise TemplateError(f"condition {name} refers to itself")
+        needed = {n: evaluate(n, (*trail, name)) for n in _condition_refs(declared[name])}
+        evaluated[name] = bool(Resolver(parameters, pseudo, needed, mappings).resolve(declared[name]))
+        return evaluated[name]
+
+    for name in declared:
+        evaluate(name, ())
+    return evaluated
+
+
+def _condition_refs(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Condition" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::If" and isinstance(arg, list) and arg:
+                found.add(str(arg[0]))
+                found |= _condition_refs(arg[1:])
+            else:
+                found |= _condition_refs(arg)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _condition_refs(item)
+    return found

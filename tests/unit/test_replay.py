@@ -1,0 +1,110 @@
+"""Replay files: parsing, validation before anything runs, ``${…}`` substitution, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from mlopsctl.cli import main
+from mlopsctl.local.errors import ReplayError
+from mlopsctl.local.replay import check_names, parse_items, substitute
+from mlopsctl.local.template import load_template
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
+ACTION = {"aws": "s3.put_object", "params": {"Bucket": "${DataBucket}", "Key": "incoming/a.txt", "Body": "x"}}
+EVENT = {"source": "local.fixture", "detail-type": "Signal", "detail": {"package": "p"}}
+
+
+def test_json_array_and_json_lines_are_the_same_items() -> None:
+    from_array = parse_items(json.dumps([ACTION, EVENT]))
+    from_lines = parse_items(f"{json.dumps(ACTION)}\n\n{json.dumps(EVENT)}\n")
+
+    assert from_array == from_lines
+    assert [(i.index, i.is_action) for i in from_lines] == [(1, True), (2, False)]
+    assert (from_lines[0].service, from_lines[0].operation) == ("s3", "put_object")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("[1, 2", "not valid JSON"),
+        ('{"aws": "s3.put_object"}\n{oops}', "line 2 is not valid JSON"),
+        ("[42]", "item 1 is not a JSON object"),
+        ('{"aws": "put_object"}', '"aws" must be "<service>.<operation>"'),
+        ('{"aws": "s3.put_object", "params": []}', '"params" must be an object'),
+        ('{"aws": "s4.put_object"}', "unknown AWS service 's4'"),
+        ('{"aws": "s3.PutObject"}', "s3 has no operation 'PutObject'"),
+        ('{"source": "x", "detail-type": "y"}', "missing detail"),
+        ('{"source": "x", "detail-type": "y", "detail": "z"}', '"detail" must be an object'),
+    ],
+)
+def test_malformed_files_are_rejected_with_the_item_named(text: str, message: str) -> None:
+    with pytest.raises(ReplayError, match=message):
+        parse_items(text)
+
+
+def test_names_must_be_template_resources_parameters_or_pseudo_parameters() -> None:
+    template = load_template(FIXTURE)
+    good = {"aws": "s3.put_object", "params": {"Bucket": "${DataBucket}", "Key": "${AWS::Region}/${Stage}"}}
+    check_names(parse_items(json.dumps([good, EVENT])), template)
+
+    bad = {"aws": "sqs.send_message", "params": {"QueueUrl": "${NoSuchQueue.Arn}", "MessageBody": "x"}}
+    with pytest.raises(ReplayError, match=r"item 1: sqs.send_message: unknown name\(s\) \$\{NoSuchQueue\}"):
+        check_names(parse_items(json.dumps([bad])), template)
+
+
+def test_substitution_reaches_every_string_of_nested_values() -> None:
+    names = {"DataBucket": "bucket-1", "DataBucket.Arn": "arn:aws:s3:::bucket-1", "AWS::Region": "us-east-1"}
+    value = {
+        "detail": {"bucket": {"name": "${DataBucket}"}, "arns": ["${DataBucket.Arn}"], "n": 3},
+        "r": "${AWS::Region}",
+    }
+
+    assert substitute(value, names.__getitem__) == {
+        "detail": {"bucket": {"name": "bucket-1"}, "arns": ["arn:aws:s3:::bucket-1"], "n": 3},
+        "r": "us-east-1",
+    }
+
+
+def test_cli_rejects_a_malformed_file_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replay = tmp_path / "replay.jsonl"
+    replay.write_text('{"aws": "s3.put_objekt", "params": {}}\n', encoding="utf-8")
+
+    code = main(["local", "replay", str(replay), "--template", str(FIXTURE)])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "mlopsctl local replay: error: item 1: s3 has no operation 'put_objekt'" in captured.err
+
+
+def test_cli_rejects_an_unknown_resource_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps([{"aws": "s3.put_object", "params": {"Bucket": "${Nope}", "Key": "k"}}]))
+
+    assert main(["local", "replay", str(replay), "--template", str(FIXTURE)]) == 2
+    assert "unknown name(s) ${Nope}" in capsys.readouterr().err
+
+
+def test_cli_reports_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["local", "replay", "/nonexistent/replay.json", "--template", str(FIXTURE)]) == 2
+    assert "cannot read /nonexistent/replay.json" in capsys.readouterr().err
+
+
+def test_cli_without_a_local_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["local"]) == 2
+    assert "replay" in capsys.readouterr().err
+
+
+def test_items_can_come_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("[1]"))
+    assert main(["local", "replay", "-", "--template", str(FIXTURE)]) == 2
+    assert "item 1 is not a JSON object" in capsys.readouterr().err
