@@ -1,0 +1,86 @@
+"""What a model package state change means for the endpoint: the approval decision, written as a table.
+
+Pure. The Approval function reads the package's new status and how the endpoint relates to the package, and
+:func:`decide` answers with an :class:`Action` and a reason:
+
+======================  ===============  =========  ==================================================
+approval status         endpoint         action     why
+======================  ===============  =========  ==================================================
+Approved                absent           DEPLOY     first deployment to the endpoint
+Approved                serves another   DEPLOY     a newly approved model replaces the live one
+Approved                serves this one  IGNORE     already live: approving it again changes nothing
+PendingManualApproval   (any)            RECORD     registered or edited; waits for a reviewer
+Rejected                serves this one  ROLLBACK   a live model was rejected: restore last known-good
+Rejected                absent/another   RECORD     rejected before it went live
+======================  ===============  =========  ==================================================
+
+An event that says the approval status did not change (``UpdatedModelPackageFields`` without
+``ModelApprovalStatus``: a metadata edit) is recorded only, whatever the status: an annotation must never redeploy.
+
+Examples
+--------
+>>> decide("Approved", EndpointRelation.SERVES_THIS, approval_changed=True).action
+<Action.IGNORE: 'IGNORE'>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EndpointRelation(StrEnum):
+    """How the endpoint relates to the package of the event."""
+
+    ABSENT = "ABSENT"
+    SERVES_THIS = "SERVES_THIS"
+    SERVES_OTHER = "SERVES_OTHER"
+
+
+class Action(StrEnum):
+    """What the Approval function does."""
+
+    DEPLOY = "DEPLOY"
+    IGNORE = "IGNORE"
+    RECORD = "RECORD"
+    ROLLBACK = "ROLLBACK"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An action and the reason logged, recorded and returned with it."""
+
+    action: Action
+    reason: str
+
+
+_ANY = None
+APPROVAL_TABLE: dict[tuple[str, EndpointRelation | None], Decision] = {
+    ("Approved", EndpointRelation.ABSENT): Decision(Action.DEPLOY, "approved: first deployment to the endpoint"),
+    ("Approved", EndpointRelation.SERVES_OTHER): Decision(Action.DEPLOY, "approved: replaces the live model"),
+    ("Approved", EndpointRelation.SERVES_THIS): Decision(Action.IGNORE, "approved package is already live"),
+    ("PendingManualApproval", _ANY): Decision(Action.RECORD, "pending manual approval"),
+    ("Rejected", EndpointRelation.SERVES_THIS): Decision(Action.ROLLBACK, "a live package was rejected"),
+    ("Rejected", EndpointRelation.SERVES_OTHER): Decision(Action.RECORD, "rejected before going live"),
+    ("Rejected", EndpointRelation.ABSENT): Decision(Action.RECORD, "rejected before going live"),
+}
+
+METADATA_EDIT = Decision(Action.RECORD, "metadata edit; approval status unchanged")
+
+
+def approval_changed(updated_fields: tuple[str, ...]) -> bool:
+    """Whether the event reports an approval change; events that do not list their changed fields count as one."""
+    return not updated_fields or "ModelApprovalStatus" in updated_fields
+
+
+def needs_endpoint(status: str) -> bool:
+    """Whether the decision for ``status`` depends on the endpoint (so the endpoint need not be read otherwise)."""
+    return (status, _ANY) not in APPROVAL_TABLE
+
+
+def decide(status: str, relation: EndpointRelation | None, *, approval_changed: bool) -> Decision:
+    """The row of :data:`APPROVAL_TABLE` for this status and endpoint relation."""
+    if not approval_changed:
+        return METADATA_EDIT
+    found = APPROVAL_TABLE.get((status, _ANY)) or APPROVAL_TABLE.get((status, relation))
+    return found or Decision(Action.IGNORE, f"approval status {status!r} is not one this system acts on")

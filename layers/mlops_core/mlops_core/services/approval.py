@@ -1,0 +1,168 @@
+"""A model package changed state: deploy it, record it, or ask for a rollback (the Approval function's core).
+
+The decision is :mod:`mlops_core.domain.approval`'s table; this module reads what the table needs (how the endpoint
+relates to the package), records every event of our group in the ledger, and acts:
+
+- ``DEPLOY``: start the Deploy state machine. The execution's name is derived from the package ARN and the approval
+  change (the package's ``LastModifiedTime``, else the event time, else the event id), so duplicated events start
+  one execution; ``ExecutionAlreadyExists`` counts as started.
+- ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it; the Rollback feature
+  provides the implementation. Until then :class:`NotifyingRollbackRequester` tells operators, and changes nothing.
+- ``RECORD`` / ``IGNORE``: nothing else happens.
+
+The result follows the handlers' convention for the local stack's action log: ``{"outcome": "ok" | "ignored",
+"reason": ...}``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mlops_core.adapters.deployments import DeploymentStore
+from mlops_core.adapters.endpoints import EndpointGateway
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.workflows import Workflows
+from mlops_core.domain.approval import Action, EndpointRelation, approval_changed, decide, needs_endpoint
+from mlops_core.domain.deployment import Timing, execution_name, iso, model_name
+from mlops_core.events import ModelPackageStateChangeEvent
+
+
+class RollbackRequester(ABC):
+    """Restores the last known-good model of an endpoint whose live package was rejected (Rollback feature)."""
+
+    @abstractmethod
+    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
+        """Ask for the rollback; return what was done, for the log and the handler's result."""
+
+
+class NotifyingRollbackRequester(RollbackRequester):
+    """Interim implementation: notifies operators that a live package was rejected; the endpoint is unchanged."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
+        message = {
+            "kind": "rollback_requested",
+            "endpoint_name": endpoint_name,
+            "model_package_arn": event.model_package_arn,
+            "model_package_version": event.model_package_version,
+            "reason": reason,
+            "approval_description": event.approval_description,
+            "action_needed": "automatic rollback is not enabled; restore the last known-good model",
+        }
+        self._notifier.publish(f"[ROLLBACK NEEDED] {endpoint_name} v{event.model_package_version}", message)
+        return "operators notified; automatic rollback is not enabled"
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    """Which group and endpoint are ours, the Deploy state machine, and the waits its executions get."""
+
+    stack_name: str
+    model_package_group_name: str
+    endpoint_name: str
+    state_machine_arn: str
+    timing: Timing
+
+
+@dataclass(frozen=True)
+class ApprovalPorts:
+    """The adapters the Approval service talks to."""
+
+    endpoints: EndpointGateway
+    workflows: Workflows
+    store: DeploymentStore
+    rollback: RollbackRequester
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """What the handler returns: ``outcome`` ``ok`` or ``ignored``, the reason, and what was done."""
+
+    outcome: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The handler's return value."""
+        return {"outcome": self.outcome, "reason": self.reason, **self.details}
+
+
+def endpoint_relation(endpoints: EndpointGateway, endpoint_name: str, model: str) -> EndpointRelation:
+    """Whether the endpoint is absent, serves the model made from this package, or serves another one."""
+    endpoint = endpoints.describe_endpoint(endpoint_name)
+    if endpoint is None:
+        return EndpointRelation.ABSENT
+    variants = endpoints.endpoint_variants(endpoint.config_name) if endpoint.config_name else ()
+    if any(variant.model_name == model for variant in variants):
+        return EndpointRelation.SERVES_THIS
+    return EndpointRelation.SERVES_OTHER
+
+
+def change_marker(event: ModelPackageStateChangeEvent) -> str:
+    """What tells one approval change from another: the package's last modification, else the event's time or id."""
+    moment = event.last_modified_time or event.time
+    return iso(moment) if moment is not None else event.id
+
+
+def deployment_input(event: ModelPackageStateChangeEvent, version: int, config: ApprovalConfig) -> dict[str, Any]:
+    """The Deploy execution's input: the request and the state machine's waits."""
+    trigger = {
+        "event_id": event.id,
+        "event_time": iso(event.time) if event.time else None,
+        "approval_description": event.approval_description,
+        "last_modified_time": iso(event.last_modified_time) if event.last_modified_time else None,
+    }
+    request = {
+        "endpoint_name": config.endpoint_name,
+        "model_package_arn": event.model_package_arn,
+        "model_package_group_name": event.model_package_group_name,
+        "model_package_version": version,
+        "trigger": trigger,
+    }
+    return {"request": request, "timing": config.timing.as_dict()}
+
+
+def handle_package_event(
+    event: ModelPackageStateChangeEvent, config: ApprovalConfig, ports: ApprovalPorts, now: datetime
+) -> ApprovalResult:
+    """Decide what a package state change means for the endpoint, record it, and act."""
+    if event.model_package_group_name != config.model_package_group_name:
+        return ApprovalResult("ignored", f"model package group {event.model_package_group_name} is not ours")
+    version = event.model_package_version
+    if version is None:
+        return ApprovalResult("ignored", f"model package version of {event.model_package_arn} is unreadable")
+    changed = approval_changed(event.updated_fields)
+    relation = None
+    if changed and needs_endpoint(event.approval_status):
+        model = model_name(config.stack_name, event.model_package_arn, version)
+        relation = endpoint_relation(ports.endpoints, config.endpoint_name, model)
+    decision = decide(event.approval_status, relation, approval_changed=changed)
+    details: dict[str, Any] = {"action": decision.action.value}
+    if decision.action is Action.DEPLOY:
+        name = execution_name(config.stack_name, event.model_package_arn, version, change_marker(event))
+        started = ports.workflows.start(config.state_machine_arn, name, deployment_input(event, version, config))
+        details.update(execution_arn=started.execution_arn, already_started=started.already_started)
+    elif decision.action is Action.ROLLBACK:
+        details["rollback"] = ports.rollback.request_rollback(config.endpoint_name, event, decision.reason)
+    ports.store.record_package_event(
+        event.model_package_arn,
+        event.time or now,
+        event.id,
+        {
+            "model_package_group_name": event.model_package_group_name,
+            "model_package_version": version,
+            "approval_status": event.approval_status,
+            "approval_description": event.approval_description,
+            "updated_fields": list(event.updated_fields),
+            "endpoint_relation": relation.value if relation else None,
+            "decision": decision.reason,
+            **details,
+        },
+    )
+    outcome = "ignored" if decision.action is Action.IGNORE else "ok"
+    return ApprovalResult(outcome, decision.reason, details)

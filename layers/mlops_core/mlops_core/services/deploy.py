@@ -1,0 +1,332 @@
+"""The Deploy state machine's Lambda tasks, one method per step, and the resume on endpoint events.
+
+The state machine (``statemachines/deploy.asl.json``) names the step in every task's payload (``"step"``) and
+:meth:`DeployTasks.run` runs it; nothing is guessed from the payload's shape. Every step is idempotent: a retried
+step converges on the same resources and records. Steps raise errors whose class names the ASL ``Catch``es
+(:class:`~mlops_core.domain.deployment.PreflightFailedError` ...); every failure path ends in :meth:`finish`, which
+records the outcome, releases the endpoint lock and notifies.
+
+Payload: ``{"step", "execution": {"id", "name", "start_time"}, "request", "timing", ...}`` where ``request`` is what
+the Approval function starts the execution with (``endpoint_name``, ``model_package_arn``,
+``model_package_group_name``, ``model_package_version``, ``trigger``) and ``timing`` the state machine's waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
+from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.workflows import Workflows
+from mlops_core.config import DeploySettings
+from mlops_core.domain import deployment as plan_rules
+from mlops_core.domain import preflight as checks
+from mlops_core.domain.deployment import (
+    IN_PROGRESS_STATUSES,
+    Capacity,
+    CapacityUnit,
+    DeploymentError,
+    DeploymentTimeoutError,
+    Fleet,
+    LockWaitExceededError,
+    Outcome,
+    PreflightFailedError,
+    RolloutPolicy,
+    Strategy,
+    Timing,
+    iso,
+    parse_iso,
+)
+from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
+
+
+class UnknownStepError(DeploymentError):
+    """The payload names a step this function does not run (a state machine / function version mismatch)."""
+
+
+@dataclass(frozen=True)
+class DeployPorts:
+    """The adapters the tasks talk to."""
+
+    endpoints: EndpointGateway
+    alarms: AlarmReader
+    store: DeploymentStore
+    workflows: Workflows
+    notifier: Notifier
+
+
+def fleet_of(settings: DeploySettings) -> Fleet:
+    """The fleet every endpoint config declares."""
+    return Fleet(settings.deploy_variant_name, settings.deploy_instance_type, settings.deploy_instance_count)
+
+
+def policy_of(settings: DeploySettings) -> RolloutPolicy:
+    """The blue/green rollout policy of the endpoint."""
+    return RolloutPolicy(
+        strategy=Strategy(settings.deploy_strategy),
+        step=Capacity(CapacityUnit(settings.deploy_step_size_type), settings.deploy_step_size_value),
+        wait_interval_seconds=settings.deploy_wait_interval_seconds,
+        termination_wait_seconds=settings.deploy_termination_wait_seconds,
+        max_execution_timeout_seconds=settings.deploy_max_execution_timeout_seconds,
+        alarm_names=settings.endpoint_alarm_names,
+    )
+
+
+class DeployTasks:
+    """Runs one step of a Deploy execution."""
+
+    def __init__(self, settings: DeploySettings, ports: DeployPorts, clock: Callable[[], datetime]) -> None:
+        self._settings = settings
+        self._ports = ports
+        self._now = clock
+        self._steps: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+            "preflight": self.preflight,
+            "acquire_lock": self.acquire_lock,
+            "prepare": self.prepare,
+            "deploy": self.deploy,
+            "register_wait": self.register_wait,
+            "verify": self.verify,
+            "finish": self.finish,
+        }
+
+    def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Run the step the payload names."""
+        step = self._steps.get(str(payload.get("step")))
+        if step is None:
+            raise UnknownStepError(f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}")
+        return step(payload)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _key(self, payload: Mapping[str, Any]) -> DeploymentKey:
+        execution, request = payload["execution"], payload["request"]
+        return DeploymentKey(request["endpoint_name"], parse_iso(execution["start_time"]), execution["name"])
+
+    def _tags(self, payload: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "mlops:stack": self._settings.stack_name,
+            "mlops:model-package-arn": payload["request"]["model_package_arn"],
+            "mlops:deployment-id": payload["execution"]["name"],
+        }
+
+    def _serves(self, endpoint_name: str, model_name: str) -> tuple[EndpointView | None, bool]:
+        endpoint = self._ports.endpoints.describe_endpoint(endpoint_name)
+        if endpoint is None or not endpoint.config_name:
+            return endpoint, False
+        variants = self._ports.endpoints.endpoint_variants(endpoint.config_name)
+        return endpoint, any(variant.model_name == model_name for variant in variants)
+
+    # -- steps ----------------------------------------------------------------------------------------------
+
+    def preflight(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Plan the deployment, record it, and refuse (with every reason) if anything would make it unsafe."""
+        request, settings = payload["request"], self._settings
+        arn, version = request["model_package_arn"], int(request["model_package_version"])
+        fleet, policy, timing = fleet_of(settings), policy_of(settings), Timing.from_dict(payload["timing"])
+        endpoints = self._ports.endpoints
+        package = endpoints.describe_package(arn)
+        endpoint = endpoints.describe_endpoint(request["endpoint_name"])
+        live = endpoints.endpoint_variants(endpoint.config_name) if endpoint and endpoint.config_name else ()
+        alarms, alarm_error = None, None
+        try:
+            alarms = self._ports.alarms.describe(policy.alarm_names)
+        except AlarmsUnreadableError as exc:
+            alarm_error = str(exc)
+        plan = plan_rules.plan_deployment(settings.stack_name, arn, version, fleet, policy)
+        record = plan_rules.deployment_record(plan, request, payload["execution"]["id"])
+        record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
+        record["trigger_chain"]["lineage"] = dict(package.customer_metadata) if package else {}
+        self._ports.store.save_deployment(self._key(payload), record)
+        reasons = []
+        if request["endpoint_name"] != settings.endpoint_name:
+            reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request['endpoint_name']}")
+        reasons += preflight_reasons(
+            PreflightFacts(
+                arn,
+                package,
+                endpoint,
+                live,
+                fleet,
+                policy,
+                alarms,
+                timing,
+                settings.deploy_lock_ttl_seconds,
+                alarm_error,
+            )
+        )
+        if reasons:
+            raise PreflightFailedError("; ".join(reasons))
+        return plan
+
+    def acquire_lock(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Take the endpoint's lock (``acquired``), wait for it (``busy``), or ``skip`` this version.
+
+        Skipped: the package is no longer approved, a newer version is approved (the newest wins: SUPERSEDED), or
+        the endpoint already serves it. Busy: another deployment holds the lock, or the endpoint is changing.
+        """
+        request, plan, timing = payload["request"], payload["plan"], Timing.from_dict(payload["timing"])
+        attempt = int(payload.get("lock", {}).get("attempt", 0)) + 1
+        me, now = payload["execution"]["name"], self._now()
+        decision = self._no_longer_wanted(request) or self._take_lock(request["endpoint_name"], me, plan, now)
+        if decision is None:
+            self._ports.store.save_deployment(self._key(payload), {"lock_acquired_at": iso(now)})
+            return {"decision": "acquired", "attempt": attempt, "acquired_at": iso(now)}
+        if decision["decision"] == "busy" and attempt >= timing.lock_max_attempts:
+            raise LockWaitExceededError(f"{decision['reason']}; gave up after {attempt} attempts")
+        return decision | {"attempt": attempt}
+
+    def _no_longer_wanted(self, request: Mapping[str, Any]) -> dict[str, Any] | None:
+        package = self._ports.endpoints.describe_package(request["model_package_arn"])
+        if package is None or package.approval_status != "Approved":
+            status = package.approval_status if package else "deleted"
+            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": f"model package is now {status}"}
+        group, version = request["model_package_group_name"], int(request["model_package_version"])
+        latest = self._ports.endpoints.latest_approved_version(group)
+        if latest is not None and latest > version:
+            reason = f"version {latest} of {group} is approved and newer than {version}"
+            return {"decision": "skip", "outcome": Outcome.SUPERSEDED.value, "reason": reason}
+        return None
+
+    def _take_lock(self, endpoint_name: str, me: str, plan: Mapping[str, Any], now: datetime) -> dict[str, Any] | None:
+        store = self._ports.store
+        if not store.acquire_lock(endpoint_name, me, now, self._settings.deploy_lock_ttl_seconds):
+            holder = store.read_lock(endpoint_name)
+            reason = f"endpoint locked by deployment {holder.deployment_id if holder else '(just released)'}"
+            return {"decision": "busy", "reason": reason}
+        endpoint, live = self._serves(endpoint_name, plan["model_name"])
+        if live:
+            store.release_lock(endpoint_name, me)
+            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live"}
+        if endpoint is not None and endpoint.status in IN_PROGRESS_STATUSES:
+            store.release_lock(endpoint_name, me)
+            return {"decision": "busy", "reason": f"endpoint is {endpoint.status} (not by this system)"}
+        return None
+
+    def prepare(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the model from the package and the endpoint config (no-ops when a retry finds them)."""
+        plan, tags = payload["plan"], self._tags(payload)
+        model_created = self._ports.endpoints.ensure_model(
+            plan["model_name"],
+            payload["request"]["model_package_arn"],
+            self._settings.sagemaker_execution_role_arn,
+            tags,
+        )
+        config_created = self._ports.endpoints.ensure_endpoint_config(
+            plan["endpoint_config_name"], plan["variant"], tags
+        )
+        return {"model_created": model_created, "endpoint_config_created": config_created}
+
+    def deploy(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the endpoint (first deployment) or start the blue/green update with auto-rollback."""
+        plan, name, now = payload["plan"], payload["request"]["endpoint_name"], self._now()
+        target = plan["endpoint_config_name"]
+        endpoint = self._ports.endpoints.describe_endpoint(name)
+        if endpoint is None:
+            self._ports.endpoints.create_endpoint(name, target, self._tags(payload))
+            mode = "create"
+        elif target in (endpoint.config_name, endpoint.pending_config_name):
+            mode = "already_requested"
+        else:
+            self._ports.endpoints.update_endpoint(name, target, plan["deployment_config"])
+            mode = "update"
+        previous = endpoint.config_name if endpoint else None
+        fields = {"rollout_mode": mode, "rollout_started_at": iso(now), "previous_endpoint_config_name": previous}
+        self._ports.store.save_deployment(self._key(payload), fields)
+        return {"mode": mode, "started_at": iso(now), "previous_endpoint_config_name": previous}
+
+    def register_wait(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Store the wait's task token on the lock; resume at once if the endpoint has already settled."""
+        name, token, me = payload["request"]["endpoint_name"], payload["task_token"], payload["execution"]["name"]
+        self._ports.store.attach_task_token(name, me, token, self._now(), self._settings.deploy_lock_ttl_seconds)
+        endpoint = self._ports.endpoints.describe_endpoint(name)
+        if checks.judge_rollout(endpoint, payload["plan"]["endpoint_config_name"]).settled:
+            self._ports.workflows.resume(
+                token, {"source": "register_wait", "status": endpoint.status if endpoint else None}
+            )
+            self._ports.store.detach_task_token(name, token)
+            return {"resumed": True}
+        return {"resumed": False}
+
+    def verify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Judge the rollout from DescribeEndpoint: wait again, or finish with SUCCEEDED/ROLLED_BACK/FAILED."""
+        plan, timing = payload["plan"], Timing.from_dict(payload["timing"])
+        signal = payload.get("signal")
+        timed_out = isinstance(signal, Mapping) and "Error" in signal
+        rounds = int(payload.get("wait", {}).get("rounds", 0)) + (1 if timed_out else 0)
+        endpoint = self._ports.endpoints.describe_endpoint(payload["request"]["endpoint_name"])
+        verdict = checks.judge_rollout(endpoint, plan["endpoint_config_name"])
+        if not verdict.settled:
+            if rounds >= timing.max_wait_rounds:
+                waited = rounds * timing.wait_timeout_seconds
+                raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
+            return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
+        if verdict.outcome is not Outcome.ROLLED_BACK:
+            return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
+        try:
+            alarms = self._ports.alarms.describe(tuple(plan["alarm_names"]))
+        except AlarmsUnreadableError:
+            alarms = ()
+        started = payload.get("rollout", {}).get("started_at")
+        alarm = checks.fired_alarm(alarms, parse_iso(started) if started else None)
+        reason = checks.rollback_reason(verdict, alarm)
+        self._act_on_rolled_back_package(payload, reason)
+        alarm_name = alarm.name if alarm else None
+        return {
+            "next": "finish",
+            "rounds": rounds,
+            "outcome": Outcome.ROLLED_BACK.value,
+            "reason": reason,
+            "alarm": alarm_name,
+        }
+
+    def _act_on_rolled_back_package(self, payload: Mapping[str, Any], reason: str) -> None:
+        arn = payload["request"]["model_package_arn"]
+        if self._settings.rolled_back_package_action == "reject":
+            self._ports.endpoints.reject_package(arn, reason)
+            return
+        properties = {
+            "mlops-last-deployment-outcome": Outcome.ROLLED_BACK.value,
+            "mlops-last-deployment-reason": reason,
+            "mlops-last-deployment-id": payload["execution"]["name"],
+        }
+        self._ports.endpoints.annotate_package(arn, properties)
+
+    def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here."""
+        state, execution, now = payload["state"], payload["execution"], self._now()
+        request = state["request"]
+        end = plan_rules.conclusion(state)
+        started = execution["start_time"]
+        durations = plan_rules.durations(started, state, now)
+        fields: dict[str, Any] = {"outcome": end.outcome, "reason": end.reason, "alarm": end.alarm}
+        fields.update(finished_at=iso(now), durations=durations)
+        key = DeploymentKey(request["endpoint_name"], parse_iso(started), execution["name"])
+        self._ports.store.save_deployment(key, fields)
+        self._ports.store.release_lock(request["endpoint_name"], execution["name"])
+        subject, message = plan_rules.notification(state, execution, end, durations)
+        self._ports.notifier.publish(subject, message)
+        return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+
+
+def resume_waiting_deployment(
+    endpoint_name: str, status: str | None, *, store: DeploymentStore, workflows: Workflows, source: str
+) -> tuple[str, str]:
+    """Resume the deployment waiting on ``endpoint_name`` when its status is final; ``(outcome, reason)``.
+
+    Non-final statuses (``Updating`` ...) are ignored: the wait is resumed once, when there is something to verify.
+    A stale token (the wait already resumed or timed out) is not an error.
+    """
+    if status is None or status in IN_PROGRESS_STATUSES:
+        return "ignored", f"endpoint is {status or 'in an unknown state'}; a deployment waits for a final state"
+    lock = store.read_lock(endpoint_name)
+    if lock is None or not lock.task_token:
+        return "ignored", f"no deployment is waiting on {endpoint_name}"
+    resumed = workflows.resume(lock.task_token, {"source": source, "status": status})
+    store.detach_task_token(endpoint_name, lock.task_token)
+    if not resumed:
+        return "ignored", f"the wait of deployment {lock.deployment_id} had already resumed"
+    return "ok", f"resumed deployment {lock.deployment_id} (endpoint {status})"

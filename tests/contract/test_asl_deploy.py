@@ -1,0 +1,142 @@
+"""statemachines/deploy.asl.json: lint, substitutions, structure, and every Choice literal and Catch exercised."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.contract import test_asl_deploy_runs as runs
+from tests.contract.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
+DOC_PATH = ROOT / "docs" / "deploy-template.md"
+SUBSTITUTION = re.compile(r"\$\{([^}]+)\}")
+
+#: Each Choice literal (state, value) and each Catch (state, error) → the test in test_asl_deploy_runs.py driving it.
+EXERCISED_BY = {
+    ("LockDecision", "acquired"): "test_first_deployment_creates_the_endpoint_and_succeeds",
+    ("LockDecision", "busy"): "test_a_deployment_waits_its_turn_while_another_holds_the_endpoint",
+    ("LockDecision", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
+    ("RolloutSettled", "wait"): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
+    ("RolloutSettled", "Default"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
+    ("Outcome", "SUCCEEDED"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
+    (
+        "Outcome",
+        "ROLLED_BACK",
+    ): "test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_rejects_the_package",
+    ("Outcome", "FAILED"): "test_a_failed_preflight_changes_nothing_and_reports_why",
+    ("Outcome", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
+    ("Preflight", "States.ALL"): "test_a_failed_preflight_changes_nothing_and_reports_why",
+    ("AcquireLock", "States.ALL"): "test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock",
+    ("Prepare", "States.ALL"): "test_a_refused_request_fails_the_deployment_with_the_aws_reason",
+    ("Deploy", "States.ALL"): "test_a_refused_update_fails_the_deployment_and_frees_the_endpoint",
+    (
+        "WaitForEndpoint",
+        "States.Timeout",
+    ): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
+    ("WaitForEndpoint", "States.ALL"): "test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch",
+    ("Verify", "States.ALL"): "test_a_verification_error_fails_the_deployment_and_frees_the_endpoint",
+}
+
+
+@pytest.fixture(scope="module")
+def asl() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(ASL_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def documented_state_machine() -> dict[str, Any]:
+    """The ``DeployStateMachine`` resource in docs/deploy-template.md's YAML blocks."""
+    for block in re.findall(r"```yaml\n(.*?)```", DOC_PATH.read_text(encoding="utf-8"), flags=re.DOTALL):
+        if block.lstrip().startswith("DeployStateMachine:"):
+            resource: dict[str, Any] = load_cfn_yaml(block)["DeployStateMachine"]
+            return resource
+    raise AssertionError("docs/deploy-template.md has no DeployStateMachine block")
+
+
+def substitutions_used() -> set[str]:
+    return set(SUBSTITUTION.findall(ASL_PATH.read_text(encoding="utf-8")))
+
+
+def test_statelint_finds_nothing() -> None:
+    statelint = Path(sys.executable).parent / "statelint"
+    found = subprocess.run(  # noqa: S603 - a fixed tool from the project's own venv
+        [str(statelint), "--ignore=URI", str(ASL_PATH)], capture_output=True, text=True, check=False
+    )
+    assert found.returncode == 0, found.stdout + found.stderr
+
+
+def test_every_substitution_is_documented_and_every_documented_key_is_used() -> None:
+    documented = set(documented_state_machine()["Properties"]["DefinitionSubstitutions"])
+    assert substitutions_used() == documented
+
+
+def test_the_template_substitutes_exactly_what_the_definition_uses_once_wired() -> None:
+    template = load_cfn_yaml(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    resource = template.get("Resources", {}).get("DeployStateMachine")
+    if resource is None:
+        documented = documented_state_machine()["Properties"]
+        assert documented["DefinitionUri"] == "statemachines/deploy.asl.json"
+        return
+    assert resource["Properties"]["DefinitionUri"] == "statemachines/deploy.asl.json"
+    assert set(resource["Properties"]["DefinitionSubstitutions"]) == substitutions_used()
+
+
+def test_every_state_is_reachable_from_the_start(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    seen, todo = set(), [asl["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states[name]
+        targets = [state.get("Next"), state.get("Default")]
+        targets += [choice["Next"] for choice in state.get("Choices", [])]
+        targets += [catch["Next"] for catch in state.get("Catch", [])]
+        todo.extend(target for target in targets if target)
+    assert seen == set(states)
+
+
+def test_tasks_use_only_integrations_moto_and_aws_both_run(asl: dict[str, Any]) -> None:
+    resources = {state["Resource"] for state in asl["States"].values() if state["Type"] == "Task"}
+    assert resources == {"${DeployTasksFunctionArn}", "arn:aws:states:::lambda:invoke.waitForTaskToken"}
+    assert "QueryLanguage" not in asl
+    assert ".sync" not in ASL_PATH.read_text(encoding="utf-8")
+
+
+def test_every_task_but_finish_is_caught_into_finish_and_retries_transient_errors(asl: dict[str, Any]) -> None:
+    for name, state in asl["States"].items():
+        if state["Type"] != "Task":
+            continue
+        retried = {error for retry in state["Retry"] for error in retry["ErrorEquals"]}
+        assert {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"} <= retried, name
+        assert all(retry["IntervalSeconds"] <= 2 for retry in state["Retry"]), name
+        if name != "Finish":
+            assert state["Catch"][-1] == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Finish"}
+
+
+def test_waits_come_from_the_execution_input(asl: dict[str, Any]) -> None:
+    assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.timing.lock_retry_seconds"
+    assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.timing.wait_timeout_seconds"
+
+
+def test_every_choice_literal_and_catch_is_exercised_by_a_test(asl: dict[str, Any]) -> None:
+    branches = set()
+    for name, state in asl["States"].items():
+        for choice in state.get("Choices", []):
+            branches.add((name, choice["StringEquals"]))
+        if "Default" in state:
+            branches.add((name, "Default"))
+        for catch in state.get("Catch", []):
+            branches.update((name, error) for error in catch["ErrorEquals"])
+    assert branches == set(EXERCISED_BY)
+    missing = sorted({test for test in EXERCISED_BY.values() if not hasattr(runs, test)})
+    assert missing == []

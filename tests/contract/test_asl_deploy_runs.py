@@ -1,0 +1,365 @@
+"""The Deploy state machine, executed by moto's Step Functions interpreter with the real handlers in process.
+
+SageMaker is the in-memory fake here (moto lacks UpdateEndpoint outside the local stack's emulator); the ledger,
+Step Functions and SNS are moto. Each test names the states and outcomes it drives, so every Choice literal and
+every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
+from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.config import EndpointEventsSettings
+from mlops_core.errors import TransientError
+from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings, request, timing
+from tests.deploy_support.events import endpoint_event
+from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
+from tests.deploy_support.handlers import context, load_handler
+from tests.deploy_support.sfn import DeployMachine, deploy_machine
+
+FAST = timing(lock_retry_seconds=0, lock_max_attempts=5, wait_timeout_seconds=900, max_wait_rounds=4)
+# A 1-second fallback wait still covers SageMaker's 1,800 s timeout (preflight checks it) with enough rounds.
+POLLING = {"wait_timeout_seconds": 1, "max_wait_rounds": 2100}
+
+
+@pytest.fixture
+def sagemaker() -> FakeSageMaker:
+    return FakeSageMaker()
+
+
+@pytest.fixture
+def alarms() -> FakeAlarms:
+    return FakeAlarms(*ALARMS)
+
+
+@pytest.fixture
+def machine(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker, alarms: FakeAlarms) -> Iterator[DeployMachine]:
+    with deploy_machine(monkeypatch, deploy_settings(), sagemaker, alarms) as running:
+        yield running
+
+
+def execution_input(version: int, **waits: int) -> dict[str, Any]:
+    return {"request": request(version), "timing": FAST | waits}
+
+
+def live_on(machine: DeployMachine, sagemaker: FakeSageMaker, version: int) -> None:
+    """The endpoint already serves ``version``, deployed by an earlier execution."""
+    sagemaker.add_package(version)
+    done = machine.run(execution_input(version), name=f"earlier-v{version}")
+    assert done["status"] == "SUCCEEDED"
+    machine.steps.clear()
+
+
+def endpoint_reports(machine: DeployMachine, status: str = "IN_SERVICE") -> dict[str, Any]:
+    """SageMaker's event for the endpoint, delivered to EndpointEventsFunction wired to the machine's adapters."""
+    app = load_handler("endpoint_events")
+    settings = EndpointEventsSettings(
+        stack_name="mlops-test",
+        ledger_table_name=machine.settings.ledger_table_name,
+        notification_topic_arn=machine.settings.notification_topic_arn,
+        endpoint_name=ENDPOINT,
+    )
+    app.dependencies = lambda: (settings, machine.store, machine.workflows)
+    result: dict[str, Any] = app.lambda_handler(endpoint_event(ENDPOINT, status), context())
+    return result
+
+
+def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
+    sagemaker.add_package(2)
+    done = machine.run(execution_input(2))
+    assert done["status"] == "SUCCEEDED"
+    assert machine.step_names() == [
+        "preflight",
+        "acquire_lock",
+        "prepare",
+        "deploy",
+        "register_wait",
+        "verify",
+        "finish",
+    ]
+    assert "CreateEndpoint" in sagemaker.operations()
+    record = machine.store.deployments(ENDPOINT)[0]
+    assert record["outcome"] == "SUCCEEDED"
+    assert machine.store.read_lock(ENDPOINT) is None
+    (message,) = machine.notifications()
+    assert (message["outcome"], message["model_package_version"], message["strategy"]) == ("SUCCEEDED", 2, "CANARY")
+    assert machine.states_entered(done["executionArn"])[-2:] == ["Outcome", "Deployed"]
+
+
+def test_canary_update_waits_for_the_endpoint_event_and_succeeds(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+    events: list[dict[str, Any]] = []
+
+    def update_finishes(payload: dict[str, Any], result: dict[str, Any]) -> None:
+        assert result == {"resumed": False}
+        sagemaker.complete_update(ENDPOINT)
+        events.append(endpoint_reports(machine))
+
+    machine.after("register_wait", update_finishes)
+    done = machine.run(execution_input(3), name="v3")
+    assert done["status"] == "SUCCEEDED"
+    assert events == [{"outcome": "ok", "reason": "resumed deployment v3 (endpoint InService)"}]
+    update = next(args for op, args in sagemaker.calls if op == "UpdateEndpoint")
+    assert update["deployment"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    assert machine.states_entered(done["executionArn"]) == [
+        "Initialise",
+        "Preflight",
+        "AcquireLock",
+        "LockDecision",
+        "Prepare",
+        "Deploy",
+        "WaitForEndpoint",
+        "Verify",
+        "RolloutSettled",
+        "Finish",
+        "Outcome",
+        "Deployed",
+    ]
+
+
+def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_rejects_the_package(
+    machine: DeployMachine, sagemaker: FakeSageMaker, alarms: FakeAlarms
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+
+    def canary_trips_the_alarm(payload: dict[str, Any], result: dict[str, Any]) -> None:
+        alarms.fire(ALARMS[0], datetime.now(UTC) + timedelta(seconds=1), "5xx errors 12 > 0")
+        sagemaker.roll_back(ENDPOINT)
+        endpoint_reports(machine)
+
+    machine.after("register_wait", canary_trips_the_alarm)
+    done = machine.run(execution_input(3), name="v3")
+    assert done["status"] == "FAILED"
+    assert machine.states_entered(done["executionArn"])[-1] == "RolledBack"
+    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
+    assert record["outcome"] == "ROLLED_BACK"
+    assert record["alarm"] == ALARMS[0]
+    assert "5xx errors 12 > 0" in record["reason"]
+    assert sagemaker.packages[package_arn(3)].approval_status == "Rejected"
+    assert machine.notifications()[-1]["outcome"] == "ROLLED_BACK"
+    assert machine.store.read_lock(ENDPOINT) is None
+
+
+def test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+    machine.after("verify", lambda payload, result: sagemaker.complete_update(ENDPOINT))
+    done = machine.run(execution_input(3, **POLLING), name="v3")
+    assert done["status"] == "SUCCEEDED"
+    waits = [result for step, result in machine.steps if step == "verify"]
+    assert [w.get("next") for w in waits] == ["wait", "finish"]
+    assert waits[0]["rounds"] == 1
+    assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
+
+
+def test_a_failed_preflight_changes_nothing_and_reports_why(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
+    sagemaker.add_package(2, status="PendingManualApproval")
+    done = machine.run(execution_input(2))
+    assert done["status"] == "FAILED"
+    assert machine.step_names() == ["preflight", "finish"]
+    assert machine.states_entered(done["executionArn"])[-1] == "DeploymentFailed"
+    assert not {"CreateModel", "CreateEndpoint", "UpdateEndpoint"} & set(sagemaker.operations())
+    (message,) = machine.notifications()
+    assert message["outcome"] == "FAILED"
+    assert "model package is PendingManualApproval, not Approved" in message["reason"]
+
+
+def test_a_deployment_waits_its_turn_while_another_holds_the_endpoint(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+    machine.store.acquire_lock(ENDPOINT, "other-deployment", datetime.now(UTC), 600)
+    machine.after("acquire_lock", lambda payload, result: machine.store.release_lock(ENDPOINT, "other-deployment"))
+    done = machine.run(execution_input(2))
+    assert done["status"] == "SUCCEEDED"
+    decisions = [result["decision"] for step, result in machine.steps if step == "acquire_lock"]
+    assert decisions == ["busy", "acquired"]
+    assert "WaitForLock" in machine.states_entered(done["executionArn"])
+
+
+def test_an_older_approval_is_superseded_by_a_newer_one(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
+    sagemaker.add_package(2)
+    sagemaker.add_package(3)
+    done = machine.run(execution_input(2))
+    assert done["status"] == "SUCCEEDED"
+    assert machine.states_entered(done["executionArn"])[-1] == "NothingDeployed"
+    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUPERSEDED"
+    assert "CreateEndpoint" not in sagemaker.operations()
+    assert machine.notifications()[0]["outcome"] == "SUPERSEDED"
+
+
+def test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+    sagemaker.create_endpoint_in_service = False
+
+    def lock_expires_and_is_taken(payload: dict[str, Any], result: dict[str, Any]) -> None:
+        machine.store.release_lock(ENDPOINT, payload["execution"]["name"])
+        machine.store.acquire_lock(ENDPOINT, "thief", datetime.now(UTC), 600)
+
+    machine.after("deploy", lock_expires_and_is_taken)
+    done = machine.run(execution_input(2))
+    assert done["status"] == "FAILED"
+    record = machine.store.deployments(ENDPOINT)[0]
+    assert record["reason"].startswith("LockLostError: ")
+    assert machine.store.read_lock(ENDPOINT).deployment_id == "thief"
+
+
+def test_a_transient_error_is_retried_by_the_state_machine(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
+    sagemaker.add_package(2)
+    original = sagemaker.ensure_model
+    failures = [TransientError("CreateModel failed and may succeed later: ThrottlingException: Rate exceeded")]
+
+    def flaky(*args: Any, **kwargs: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return original(*args, **kwargs)
+
+    sagemaker.ensure_model = flaky  # type: ignore[method-assign]
+    done = machine.run(execution_input(2))
+    assert done["status"] == "SUCCEEDED"
+    assert [step for step, result in machine.steps if step == "prepare"] == ["prepare", "prepare"]
+
+
+def test_a_refused_request_fails_the_deployment_with_the_aws_reason(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+
+    def refused(*args: Any, **kwargs: Any) -> bool:
+        raise RequestRejectedError("CreateModel", "AccessDeniedException", "not authorized to perform CreateModel")
+
+    sagemaker.ensure_model = refused  # type: ignore[method-assign]
+    done = machine.run(execution_input(2))
+    assert done["status"] == "FAILED"
+    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+        "RequestRejectedError: CreateModel was refused: AccessDeniedException: not authorized to perform CreateModel"
+    )
+
+
+def test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+    machine.store.acquire_lock(ENDPOINT, "stuck-deployment", datetime.now(UTC), 600)
+    done = machine.run(execution_input(2, lock_max_attempts=2))
+    assert done["status"] == "FAILED"
+    assert [step for step, _ in machine.steps] == ["preflight", "acquire_lock", "acquire_lock", "finish"]
+    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+        "LockWaitExceededError: endpoint locked by deployment stuck-deployment; gave up after 2 attempts"
+    )
+    assert machine.store.read_lock(ENDPOINT).deployment_id == "stuck-deployment"
+
+
+def test_a_refused_update_fails_the_deployment_and_frees_the_endpoint(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise RequestRejectedError("UpdateEndpoint", "ValidationException", "variant name changed")
+
+    sagemaker.update_endpoint = refused  # type: ignore[method-assign]
+    done = machine.run(execution_input(3), name="v3")
+    assert done["status"] == "FAILED"
+    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
+    assert (
+        record["reason"]
+        == "RequestRejectedError: UpdateEndpoint was refused: ValidationException: variant name changed"
+    )
+    assert machine.store.read_lock(ENDPOINT) is None
+
+
+def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+
+    def access_revoked(payload: dict[str, Any], result: dict[str, Any]) -> None:
+        def denied(name: str) -> None:
+            raise RequestRejectedError("DescribeEndpoint", "AccessDeniedException", "not authorized")
+
+        sagemaker.describe_endpoint = denied  # type: ignore[assignment, method-assign]
+
+    machine.after("register_wait", access_revoked)
+    done = machine.run(execution_input(2))
+    assert done["status"] == "FAILED"
+    assert machine.step_names()[-2:] == ["verify", "finish"]
+    assert machine.store.deployments(ENDPOINT)[0]["reason"].startswith("RequestRejectedError: DescribeEndpoint")
+    assert machine.store.read_lock(ENDPOINT) is None
+
+
+def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
+    """(states entered, SageMaker calls) of a canary update baking ``bake`` seconds per step."""
+    settings = deploy_settings(deploy_wait_interval_seconds=bake, deploy_max_execution_timeout_seconds=bake + 900)
+    waits = {"max_wait_rounds": 8}
+    sagemaker = FakeSageMaker()
+    with deploy_machine(monkeypatch, settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
+        sagemaker.add_package(2)
+        assert machine.run(execution_input(2, **waits), name="v2")["status"] == "SUCCEEDED"
+        sagemaker.calls.clear()
+        sagemaker.add_package(3)
+
+        def update_finishes(payload: dict[str, Any], result: dict[str, Any]) -> None:
+            sagemaker.complete_update(ENDPOINT)
+            endpoint_reports(machine)
+
+        machine.after("register_wait", update_finishes)
+        done = machine.run(execution_input(3, **waits), name="v3")
+        assert done["status"] == "SUCCEEDED"
+        return len(machine.states_entered(done["executionArn"])), len(sagemaker.calls)
+
+
+def test_state_transitions_and_api_calls_do_not_grow_with_bake_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert update_costs(monkeypatch, bake=60) == update_costs(monkeypatch, bake=3600)
+
+
+def test_first_deployment_through_the_real_sagemaker_and_cloudwatch_adapters_on_moto(machine: DeployMachine) -> None:
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    for name in ALARMS:
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            Namespace="AWS/SageMaker",
+            MetricName="Invocation5XXErrors",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    sagemaker.create_model_package_group(ModelPackageGroupName="churn")
+    for _ in range(2):
+        sagemaker.create_model_package(
+            ModelPackageGroupName="churn",
+            InferenceSpecification={
+                "Containers": [{"Image": "image:1", "ModelDataUrl": "s3://artifacts/model.tar.gz"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            ModelApprovalStatus="Approved",
+        )
+    machine.use(SageMakerEndpoints(sagemaker), CloudWatchAlarms(cloudwatch))
+    done = machine.run(execution_input(2))
+    assert done["status"] == "SUCCEEDED"
+    endpoint = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    assert model["PrimaryContainer"] == {"ModelPackageName": package_arn(2)}
+    assert (endpoint["EndpointStatus"], config["ProductionVariants"][0]["InitialInstanceCount"]) == ("InService", 2)
+    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"

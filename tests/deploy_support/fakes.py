@@ -1,0 +1,250 @@
+"""In-memory fakes of the deployment ports, type-checked against them (they subclass the ABCs).
+
+:class:`FakeSageMaker` behaves like SageMaker hosting where it matters to the Deploy tasks: ``UpdateEndpoint``
+refuses an endpoint that is not ``InService``, puts it ``Updating`` with a pending config, and the test decides how
+the update ends (:meth:`FakeSageMaker.complete_update`, :meth:`FakeSageMaker.roll_back`). Every call is logged in
+:attr:`FakeSageMaker.calls` so tests can count API calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, LockInfo, LockLostError
+from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
+from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+GROUP = "churn"
+
+
+def package_arn(version: int, group: str = GROUP) -> str:
+    """The ARN SageMaker gives version ``version`` of a group."""
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{group}/{version}"
+
+
+class FakeSageMaker(EndpointGateway):
+    """Model registry and hosting, in memory."""
+
+    def __init__(self) -> None:
+        self.packages: dict[str, PackageView] = {}
+        self.endpoints: dict[str, EndpointView] = {}
+        self.configs: dict[str, tuple[VariantView, ...]] = {}
+        self.models: dict[str, str] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.create_endpoint_in_service = True
+
+    # -- test set-up --------------------------------------------------------------------------------------------
+
+    def add_package(self, version: int, status: str = "Approved", group: str = GROUP, **changes: Any) -> str:
+        """Register version ``version`` of ``group`` with a container and model data."""
+        arn = package_arn(version, group)
+        package = PackageView(
+            arn=arn,
+            group_name=group,
+            version=version,
+            approval_status=status,
+            package_status="Completed",
+            images=("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1",),
+            model_data_urls=(f"s3://artifacts/models/{version}/model.tar.gz",),
+            generated_by=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/train/execution/{version}",
+            customer_metadata=(("data_batch", f"batch-{version}"),),
+        )
+        self.packages[arn] = replace(package, **changes)
+        return arn
+
+    def set_status(self, arn: str, status: str) -> None:
+        """Approve or reject a package (as a user would in the registry)."""
+        self.packages[arn] = replace(self.packages[arn], approval_status=status)
+
+    def add_live_endpoint(self, name: str, config: str, model: str, variant: str = "AllTraffic") -> None:
+        """An endpoint already serving ``config`` (one variant running ``model``)."""
+        self.configs[config] = (VariantView(variant, model),)
+        self.models[model] = "preexisting"
+        self.endpoints[name] = EndpointView(name, "InService", config)
+
+    def complete_update(self, name: str) -> None:
+        """The pending deployment finishes: the endpoint serves the new config."""
+        endpoint = self.endpoints[name]
+        target = endpoint.pending_config_name or endpoint.config_name
+        self.endpoints[name] = EndpointView(name, "InService", target)
+
+    def roll_back(self, name: str, reason: str = "Deployment guardrail alarm tripped") -> None:
+        """SageMaker's guardrails roll the update back: InService again, on the old config."""
+        endpoint = self.endpoints[name]
+        self.endpoints[name] = EndpointView(name, "InService", endpoint.config_name, failure_reason=reason)
+
+    def operations(self) -> list[str]:
+        """The names of the calls made, in order."""
+        return [name for name, _ in self.calls]
+
+    # -- the port -------------------------------------------------------------------------------------------
+
+    def describe_package(self, package_arn: str) -> PackageView | None:
+        self.calls.append(("DescribeModelPackage", {"arn": package_arn}))
+        return self.packages.get(package_arn)
+
+    def latest_approved_version(self, group_name: str) -> int | None:
+        self.calls.append(("ListModelPackages", {"group": group_name}))
+        versions = [p.version for p in self.packages.values() if p.group_name == group_name]
+        approved = [v for v in versions if self.packages[package_arn(v, group_name)].approval_status == "Approved"]
+        return max(approved, default=None)
+
+    def describe_endpoint(self, endpoint_name: str) -> EndpointView | None:
+        self.calls.append(("DescribeEndpoint", {"name": endpoint_name}))
+        return self.endpoints.get(endpoint_name)
+
+    def endpoint_variants(self, config_name: str) -> tuple[VariantView, ...]:
+        self.calls.append(("DescribeEndpointConfig", {"name": config_name}))
+        return self.configs.get(config_name, ())
+
+    def ensure_model(self, name: str, package_arn: str, role_arn: str, tags: Mapping[str, str]) -> bool:
+        self.calls.append(("CreateModel", {"name": name, "package": package_arn, "role": role_arn, "tags": tags}))
+        created = name not in self.models
+        self.models.setdefault(name, package_arn)
+        return created
+
+    def ensure_endpoint_config(self, name: str, variant: Mapping[str, Any], tags: Mapping[str, str]) -> bool:
+        self.calls.append(("CreateEndpointConfig", {"name": name, "variant": dict(variant)}))
+        if variant["ModelName"] not in self.models:
+            raise RequestRejectedError("CreateEndpointConfig", "ValidationException", "Could not find model")
+        created = name not in self.configs
+        self.configs.setdefault(name, (VariantView(variant["VariantName"], variant["ModelName"]),))
+        return created
+
+    def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
+        self.calls.append(("CreateEndpoint", {"name": name, "config": config_name}))
+        status = "InService" if self.create_endpoint_in_service else "Creating"
+        self.endpoints[name] = EndpointView(name, status, config_name)
+
+    def update_endpoint(self, name: str, config_name: str, deployment_config: Mapping[str, Any]) -> None:
+        self.calls.append(("UpdateEndpoint", {"name": name, "config": config_name, "deployment": deployment_config}))
+        endpoint = self.endpoints.get(name)
+        if endpoint is None or endpoint.status != "InService":
+            raise RequestRejectedError("UpdateEndpoint", "ValidationException", "Cannot update in-progress endpoint")
+        self.endpoints[name] = replace(endpoint, status="Updating", pending_config_name=config_name)
+
+    def reject_package(self, package_arn: str, reason: str) -> None:
+        self.calls.append(("UpdateModelPackage", {"arn": package_arn, "status": "Rejected", "reason": reason}))
+        self.packages[package_arn] = replace(self.packages[package_arn], approval_status="Rejected")
+
+    def annotate_package(self, package_arn: str, properties: Mapping[str, str]) -> None:
+        self.calls.append(("UpdateModelPackage", {"arn": package_arn, "properties": dict(properties)}))
+        package = self.packages[package_arn]
+        merged = dict(package.customer_metadata) | dict(properties)
+        self.packages[package_arn] = replace(package, customer_metadata=tuple(sorted(merged.items())))
+
+
+class FakeAlarms(AlarmReader):
+    """CloudWatch alarms, in memory; ``unreadable`` makes every read fail as if access were denied."""
+
+    def __init__(self, *names: str) -> None:
+        self.alarms = {name: AlarmView(name, "OK", datetime(2024, 1, 1, tzinfo=UTC)) for name in names}
+        self.unreadable = False
+
+    def fire(self, name: str, at: datetime, reason: str = "Threshold Crossed") -> None:
+        """Put an alarm in ALARM."""
+        self.alarms[name] = AlarmView(name, "ALARM", at, reason)
+
+    def describe(self, names: tuple[str, ...]) -> tuple[AlarmView, ...]:
+        if self.unreadable:
+            raise AlarmsUnreadableError("CloudWatch DescribeAlarms refused: AccessDenied: not authorized")
+        return tuple(self.alarms[name] for name in names if name in self.alarms)
+
+
+@dataclass
+class FakeStore(DeploymentStore):
+    """Deployment records, lock and package events, in memory (same rules as the ledger's lock)."""
+
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    locks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    package_events: list[dict[str, Any]] = field(default_factory=list)
+
+    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+        record = self.records.setdefault((key.endpoint_name, key.as_key()["sk"]), {})
+        record.update(endpoint_name=key.endpoint_name, deployment_id=key.deployment_id, **fields)
+
+    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+        keys = sorted((k for k in self.records if k[0] == endpoint_name), reverse=True)
+        return [self.records[k] for k in keys]
+
+    def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
+        held = self.locks.get(endpoint_name)
+        if held and held["owner"] != deployment_id and held["expires_at"] > int(now.timestamp()):
+            return False
+        self.locks[endpoint_name] = {
+            "owner": deployment_id,
+            "expires_at": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+        }
+        return True
+
+    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+        held = self.locks.get(endpoint_name)
+        if held is None:
+            return None
+        return LockInfo(endpoint_name, held["owner"], held["expires_at"], held.get("task_token"))
+
+    def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
+        held = self.locks.get(endpoint_name)
+        if held is None or held["owner"] != deployment_id:
+            return False
+        del self.locks[endpoint_name]
+        return True
+
+    def attach_task_token(
+        self, endpoint_name: str, deployment_id: str, token: str, now: datetime, ttl_seconds: int
+    ) -> None:
+        held = self.locks.get(endpoint_name)
+        if held is None or held["owner"] != deployment_id:
+            raise LockLostError(f"deployment {deployment_id} no longer holds the lock of {endpoint_name}")
+        held.update(task_token=token, expires_at=int((now + timedelta(seconds=ttl_seconds)).timestamp()))
+
+    def detach_task_token(self, endpoint_name: str, token: str) -> None:
+        held = self.locks.get(endpoint_name)
+        if held and held.get("task_token") == token:
+            del held["task_token"]
+
+    def record_package_event(
+        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+    ) -> None:
+        self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields})
+
+
+@dataclass
+class FakeWorkflows(Workflows):
+    """Step Functions, in memory: executions by name (a second start of a name is a no-op) and resumed tokens."""
+
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resumed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    live_tokens: set[str] = field(default_factory=set)
+
+    def start(self, state_machine_arn: str, name: str, payload: Mapping[str, Any]) -> StartedExecution:
+        arn = execution_arn(state_machine_arn, name)
+        if name in self.executions:
+            return StartedExecution(arn, already_started=True)
+        self.executions[name] = dict(payload)
+        return StartedExecution(arn, already_started=False)
+
+    def resume(self, task_token: str, output: Mapping[str, Any]) -> bool:
+        if task_token not in self.live_tokens:
+            return False
+        self.live_tokens.discard(task_token)
+        self.resumed.append((task_token, dict(output)))
+        return True
+
+
+@dataclass
+class FakeNotifier(Notifier):
+    """SNS, in memory."""
+
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+        self.sent.append((subject, dict(message)))

@@ -1,0 +1,180 @@
+"""Approval: what a model package state change does to the endpoint (table, service with in-memory fakes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mlops_core.domain.approval import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
+from mlops_core.domain.deployment import Timing, model_name
+from mlops_core.events import ModelPackageStateChangeEvent, parse_event
+from mlops_core.services.approval import (
+    ApprovalConfig,
+    ApprovalPorts,
+    NotifyingRollbackRequester,
+    handle_package_event,
+)
+from tests.deploy_support.builders import ENDPOINT, STACK, STATE_MACHINE
+from tests.deploy_support.events import package_event
+from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
+
+NOW = datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC)
+CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120, 900, 4))
+
+
+class World:
+    """The Approval service's collaborators, in memory."""
+
+    def __init__(self) -> None:
+        self.sagemaker = FakeSageMaker()
+        self.workflows = FakeWorkflows()
+        self.store = FakeStore()
+        self.notifier = FakeNotifier()
+        self.ports = ApprovalPorts(
+            self.sagemaker, self.workflows, self.store, NotifyingRollbackRequester(self.notifier)
+        )
+
+    def handle(self, raw: dict) -> dict:
+        event = parse_event(raw)
+        assert isinstance(event, ModelPackageStateChangeEvent)
+        return handle_package_event(event, CONFIG, self.ports, NOW).as_dict()
+
+    def serve(self, version: int) -> None:
+        arn = self.sagemaker.add_package(version)
+        self.sagemaker.add_live_endpoint(ENDPOINT, f"{STACK}-c{version}-x", model_name(STACK, arn, version))
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.mark.parametrize(
+    ("status", "relation", "action"),
+    [
+        ("Approved", EndpointRelation.ABSENT, Action.DEPLOY),
+        ("Approved", EndpointRelation.SERVES_OTHER, Action.DEPLOY),
+        ("Approved", EndpointRelation.SERVES_THIS, Action.IGNORE),
+        ("PendingManualApproval", EndpointRelation.SERVES_THIS, Action.RECORD),
+        ("PendingManualApproval", None, Action.RECORD),
+        ("Rejected", EndpointRelation.SERVES_THIS, Action.ROLLBACK),
+        ("Rejected", EndpointRelation.SERVES_OTHER, Action.RECORD),
+        ("Rejected", EndpointRelation.ABSENT, Action.RECORD),
+    ],
+)
+def test_the_approval_table(status: str, relation: EndpointRelation | None, action: Action) -> None:
+    assert decide(status, relation, approval_changed=True).action is action
+
+
+def test_every_row_of_the_table_is_reachable() -> None:
+    for (status, relation), decision in APPROVAL_TABLE.items():
+        assert decide(status, relation, approval_changed=True) == decision
+
+
+def test_a_metadata_edit_is_only_recorded_whatever_the_status() -> None:
+    assert not approval_changed(("CustomerMetadataProperties",))
+    assert approval_changed(("ModelApprovalStatus", "ApprovalDescription"))
+    assert approval_changed(())
+    assert decide("Approved", EndpointRelation.SERVES_OTHER, approval_changed=False).action is Action.RECORD
+
+
+def test_an_unknown_status_is_ignored_with_its_name() -> None:
+    decision = decide("Archived", EndpointRelation.ABSENT, approval_changed=True)
+    assert decision.action is Action.IGNORE
+    assert "'Archived'" in decision.reason
+
+
+def test_approving_a_package_starts_one_deployment_with_request_and_timing(world: World) -> None:
+    world.sagemaker.add_package(3)
+    result = world.handle(package_event(3, "Approved"))
+    assert result["outcome"] == "ok"
+    assert result["action"] == "DEPLOY"
+    (name, execution_input), *others = world.workflows.executions.items()
+    assert others == []
+    assert name.startswith(f"{STACK}-v3-")
+    assert execution_input["request"]["model_package_version"] == 3
+    assert execution_input["request"]["endpoint_name"] == ENDPOINT
+    assert execution_input["timing"] == {
+        "lock_retry_seconds": 60,
+        "lock_max_attempts": 120,
+        "wait_timeout_seconds": 900,
+        "max_wait_rounds": 4,
+    }
+
+
+def test_duplicate_approval_starts_one_deployment(world: World) -> None:
+    first = world.handle(package_event(3, "Approved", event_id="a"))
+    second = world.handle(package_event(3, "Approved", event_id="b"))
+    assert len(world.workflows.executions) == 1
+    assert first["already_started"] is False
+    assert second["already_started"] is True
+    assert second["execution_arn"] == first["execution_arn"]
+
+
+def test_a_new_approval_of_the_same_package_starts_a_new_deployment(world: World) -> None:
+    world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:00:00Z"))
+    world.handle(package_event(3, "Approved", last_modified="2024-05-03T08:00:00Z"))
+    assert len(world.workflows.executions) == 2
+
+
+def test_approving_the_package_the_endpoint_already_serves_changes_nothing(world: World) -> None:
+    world.serve(3)
+    result = world.handle(package_event(3, "Approved"))
+    assert result == {"outcome": "ignored", "reason": "approved package is already live", "action": "IGNORE"}
+    assert world.workflows.executions == {}
+
+
+def test_approving_a_package_while_another_is_live_deploys_it(world: World) -> None:
+    world.serve(3)
+    world.handle(package_event(4, "Approved"))
+    assert len(world.workflows.executions) == 1
+
+
+def test_pending_manual_approval_is_recorded_only(world: World) -> None:
+    result = world.handle(package_event(5, "PendingManualApproval"))
+    assert result["outcome"] == "ok"
+    assert result["action"] == "RECORD"
+    assert world.workflows.executions == {}
+    assert [e["approval_status"] for e in world.store.package_events] == ["PendingManualApproval"]
+    assert "DescribeEndpoint" not in world.sagemaker.operations()
+
+
+def test_a_metadata_edit_of_an_approved_package_does_not_deploy(world: World) -> None:
+    world.handle(package_event(3, "Approved", updated_fields=["CustomerMetadataProperties"]))
+    assert world.workflows.executions == {}
+
+
+def test_rejecting_the_live_package_requests_a_rollback(world: World) -> None:
+    world.serve(3)
+    result = world.handle(package_event(3, "Rejected"))
+    assert result["action"] == "ROLLBACK"
+    assert "not enabled" in result["rollback"]
+    subject, message = world.notifier.sent[0]
+    assert subject.startswith("[ROLLBACK NEEDED]")
+    assert message["kind"] == "rollback_requested"
+    assert world.workflows.executions == {}
+
+
+def test_rejecting_a_package_that_is_not_live_is_recorded_only(world: World) -> None:
+    world.serve(3)
+    result = world.handle(package_event(4, "Rejected"))
+    assert result["action"] == "RECORD"
+    assert world.notifier.sent == []
+
+
+def test_events_of_another_group_are_ignored_without_a_trace(world: World) -> None:
+    result = world.handle(package_event(3, "Approved", group="someone-else"))
+    assert result == {"outcome": "ignored", "reason": "model package group someone-else is not ours"}
+    assert world.store.package_events == []
+    assert world.workflows.executions == {}
+
+
+def test_every_event_of_our_group_is_recorded_with_its_decision(world: World) -> None:
+    world.handle(package_event(3, "PendingManualApproval", event_id="e1"))
+    world.handle(package_event(3, "Approved", event_id="e2"))
+    recorded = [(e["id"], e["action"], e["decision"]) for e in world.store.package_events]
+    assert recorded == [
+        ("e1", "RECORD", "pending manual approval"),
+        ("e2", "DEPLOY", "approved: first deployment to the endpoint"),
+    ]

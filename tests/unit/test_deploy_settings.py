@@ -1,0 +1,72 @@
+"""Deployment settings are read from the template's environment variables and fail fast, naming what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_core.config import ApprovalSettings, DeploySettings, EndpointEventsSettings
+from mlops_core.domain.deployment import Capacity, CapacityUnit, Fleet, Strategy
+from mlops_core.errors import ConfigurationError
+from mlops_core.services.deploy import fleet_of, policy_of
+
+CORE = {
+    "STACK_NAME": "mlops-dev",
+    "LEDGER_TABLE_NAME": "mlops-dev-ledger",
+    "NOTIFICATION_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mlops-dev",
+}
+DEPLOY = CORE | {
+    "ENDPOINT_NAME": "churn-endpoint",
+    "SAGEMAKER_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/mlops-dev-EndpointModelRole-1",
+    "ENDPOINT_ALARM_NAMES": "mlops-dev-5xx, mlops-dev-p99,,",
+}
+
+
+def test_deploy_settings_default_to_a_canary_of_one_instance_on_two() -> None:
+    settings = DeploySettings.from_env(DEPLOY)
+    assert settings.endpoint_alarm_names == ("mlops-dev-5xx", "mlops-dev-p99")
+    assert fleet_of(settings) == Fleet("AllTraffic", "ml.m5.large", 2)
+    policy = policy_of(settings)
+    assert (policy.strategy, policy.step) == (Strategy.CANARY, Capacity(CapacityUnit.INSTANCE_COUNT, 1))
+    assert policy.alarm_names == settings.endpoint_alarm_names
+    assert settings.rolled_back_package_action == "reject"
+
+
+def test_a_linear_policy_in_percent_is_selectable() -> None:
+    env = DEPLOY | {
+        "DEPLOY_STRATEGY": "LINEAR",
+        "DEPLOY_STEP_SIZE_TYPE": "CAPACITY_PERCENT",
+        "DEPLOY_STEP_SIZE_VALUE": "25",
+    }
+    policy = policy_of(DeploySettings.from_env(env))
+    assert (policy.strategy, policy.step) == (Strategy.LINEAR, Capacity(CapacityUnit.CAPACITY_PERCENT, 25))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS", "300"),
+        ("DEPLOY_WAIT_INTERVAL_SECONDS", "7200"),
+        ("DEPLOY_STRATEGY", "BIG_BANG"),
+        ("ROLLED_BACK_PACKAGE_ACTION", "delete"),
+        ("SAGEMAKER_EXECUTION_ROLE_ARN", "my-role"),
+        ("ENDPOINT_NAME", "bad_name"),
+    ],
+)
+def test_an_invalid_deploy_setting_is_named(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=variable):
+        DeploySettings.from_env(DEPLOY | {variable: value})
+
+
+def test_approval_settings_need_the_state_machine_and_default_the_waits() -> None:
+    env = CORE | {"MODEL_PACKAGE_GROUP_NAME": "churn", "ENDPOINT_NAME": "churn-endpoint"}
+    with pytest.raises(ConfigurationError, match="DEPLOY_STATE_MACHINE_ARN is required"):
+        ApprovalSettings.from_env(env)
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
+    settings = ApprovalSettings.from_env(env | {"DEPLOY_STATE_MACHINE_ARN": arn})
+    waits = (settings.deploy_lock_retry_seconds, settings.deploy_wait_timeout_seconds, settings.deploy_max_wait_rounds)
+    assert waits == (60, 900, 4)
+
+
+def test_endpoint_events_settings_need_the_endpoint() -> None:
+    with pytest.raises(ConfigurationError, match="ENDPOINT_NAME is required"):
+        EndpointEventsSettings.from_env(CORE)
