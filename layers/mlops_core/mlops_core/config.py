@@ -115,6 +115,10 @@ class EndpointEventsSettings(CoreSettings):
     endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
 
 
+_PIPELINE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
+_PIPELINE_NAME_OR_EMPTY = r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})?$"
+
+
 # --- Data arrival (S3 → EventBridge → SQS → DataArrivalFunction → Ground Truth) ------------------------------------
 
 _PREFIX = r"^[A-Za-z0-9][A-Za-z0-9!_.*'()-]*(/[A-Za-z0-9!_.*'()-]+)*/$"
@@ -169,6 +173,8 @@ class DataArrivalSettings(CoreSettings):
     labeling_input_mode: Literal["source-ref", "source"] = "source-ref"
     debounce_max_objects: int = Field(default=0, ge=0, le=100_000)
     debounce_max_seconds: int = Field(default=900, ge=0, le=86_400)
+    training_pipeline_name: str = Field(default="", pattern=_PIPELINE_NAME_OR_EMPTY)
+    """The pipeline ready batches start (``TRAINING_PIPELINE_NAME``); empty: they are only recorded."""
 
     @field_validator("labeled_prefix", "manifest_prefix", "labeling_output_prefix")
     @classmethod
@@ -208,3 +214,12 @@ class DataArrivalSettings(CoreSettings):
         if value == "source" and info.data.get("labeling_task_type") != "text-classification":
             raise ValueError("'source' (inline text) only works with LABELING_TASK_TYPE text-classification")
         return value
+
+
+# --- Training (labeling job / ready batch → SageMaker pipeline → PipelineEvents) ------------------------------------
+
+
+class TrainingSettings(CoreSettings):
+    """``LabelingEventsFunction`` and ``PipelineEventsFunction``: the training pipeline they start and watch."""
+
+    training_pipeline_name: str = Field(pattern=_PIPELINE_NAME)

@@ -13,19 +13,28 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.dynamodb import DynamoTable
 from mlops_core.adapters.labeling import SageMakerLabelingJobs
 from mlops_core.adapters.ledger import Ledger
+from mlops_core.adapters.notifications import SnsNotifier
+from mlops_core.adapters.pipelines import PipelineExecutions, SageMakerPipelineExecutions
 from mlops_core.adapters.s3 import S3ObjectStore
+from mlops_core.adapters.training_data import S3TrainingData
+from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import DataArrivalSettings
 from mlops_core.domain.batching import DebouncePolicy
 from mlops_core.domain.labeling import GroundTruthConfig, TaskType
 from mlops_core.domain.manifest import ManifestMode
 from mlops_core.domain.naming import DIGEST_LENGTH, labeling_job_name
 from mlops_core.domain.objects import AcceptancePolicy
-from mlops_core.domain.ports import LabelingBackend, LabelingJobs, ObjectStore
+from mlops_core.domain.ports import BatchStore, LabelingBackend, LabelingJobs, ObjectStore, TrainingStarter
 from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival
 from mlops_core.services.labeling_backends import GroundTruthBackend, NoLabeling
-from mlops_core.services.training import LedgerTrainingStarter
+from mlops_core.services.training import (
+    BatchTraining,
+    LedgerTrainingStarter,
+    PipelineTrainingStarter,
+    TrainingLauncher,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +99,40 @@ def labeling_backend(
     )
 
 
+def training_starter(
+    settings: DataArrivalSettings,
+    factory: ClientFactory,
+    store: BatchStore,
+    ledger: Ledger,
+    executions: PipelineExecutions | None = None,
+) -> TrainingStarter:
+    """The training pipeline's starter, or (``TRAINING_PIPELINE_NAME`` empty) a starter that only records."""
+    if not settings.training_pipeline_name:
+        return LedgerTrainingStarter(store)
+    launcher = TrainingLauncher(
+        executions or SageMakerPipelineExecutions(factory.sagemaker()), LedgerTrainingRecords(ledger)
+    )
+    return PipelineTrainingStarter(
+        store,
+        S3TrainingData(factory.client("s3"), settings.data_bucket_name),
+        launcher,
+        SnsNotifier(factory.client("sns"), settings.notification_topic_arn),
+        BatchTraining(settings.stack_name, settings.training_pipeline_name, settings.data_bucket_name),
+    )
+
+
 def build_dependencies(
-    settings: DataArrivalSettings, factory: ClientFactory | None = None, labeling_jobs: LabelingJobs | None = None
+    settings: DataArrivalSettings,
+    factory: ClientFactory | None = None,
+    labeling_jobs: LabelingJobs | None = None,
+    pipeline_executions: PipelineExecutions | None = None,
 ) -> Dependencies:
-    """Wire the use case to DynamoDB, S3 and SageMaker (``labeling_jobs`` replaces the SageMaker adapter)."""
+    """Wire the use case to DynamoDB, S3 and SageMaker (``labeling_jobs`` and ``pipeline_executions`` replace the
+    SageMaker adapters)."""
     factory = factory or ClientFactory()
     dynamodb = factory.client("dynamodb")
-    store = DynamoBatchStore(
-        Ledger(dynamodb, settings.ledger_table_name), DynamoTable(dynamodb, settings.idempotency_table_name)
-    )
+    ledger = Ledger(dynamodb, settings.ledger_table_name)
+    store = DynamoBatchStore(ledger, DynamoTable(dynamodb, settings.idempotency_table_name))
     objects = S3ObjectStore(factory.client("s3"), settings.data_bucket_name)
     options = BatchingOptions(
         manifest_prefix=settings.manifest_prefix,
@@ -110,7 +144,7 @@ def build_dependencies(
         store,
         objects,
         labeling_backend(settings, factory, objects, labeling_jobs),
-        LedgerTrainingStarter(store),
+        training_starter(settings, factory, store, ledger, pipeline_executions),
         options,
     )
     return Dependencies(settings=settings, arrival=DataArrival(acceptance_policy(settings), coordinator))

@@ -1,0 +1,232 @@
+"""Training in the ledger: what started each pipeline execution, how it ended, and the links between them.
+
+=======================  ===================================  ====================  ====================================
+item                     ``pk``                               ``sk``                written by
+=======================  ===================================  ====================  ====================================
+data batch (extended)    ``BATCH#<batch_id>``                 ``BATCH``             data arrival; training fields here
+labeling job             ``LABELING_JOB#<name, lower case>``  ``LABELING_JOB``      LabelingEvents
+pipeline execution       ``PIPELINE#<pipeline name>``         ``EXECUTION#<id>``    the starters, then PipelineEvents
+=======================  ===================================  ====================  ====================================
+
+Training fields on a batch (and on a labeling job item): ``training_requested_at`` (first attempt to start, the
+claim), ``training_input_uri``, ``pipeline_execution_arn``; PipelineEvents adds ``pipeline_status``,
+``pipeline_reason``, ``pipeline_failed_step`` and ``model_package_arn``; LabelingEvents adds ``labeling_status``,
+``labeling_reason`` and ``labeling_output_uri``. The batch's own ``status`` (its data-arrival life cycle) is never
+changed here. Labeling job names are keyed in lower case because SageMaker writes them so in ARNs.
+
+:class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from mlops_core.adapters.dynamodb import Expression, Item
+from mlops_core.adapters.errors import ConditionFailedError
+from mlops_core.adapters.ledger import Ledger, batch_key
+
+FINAL_PIPELINE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
+"""Pipeline execution statuses after which nothing changes: a late ``Executing`` event never overwrites them."""
+
+
+class TriggerKind(StrEnum):
+    """What a training run starts from."""
+
+    BATCH = "batch"
+    """A data batch that needs no labeling (``labeled/`` data, or the ``none`` labeling back-end)."""
+    LABELING_JOB = "labeling-job"
+    """A completed Ground Truth labeling job."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """The batch or labeling job a training run starts from (``name`` is the batch id or the job name)."""
+
+    kind: TriggerKind
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartClaim:
+    """When the trigger was first handed to training, and the execution recorded for it (if one was)."""
+
+    requested_at: datetime
+    execution_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionRecord:
+    """The ledger's record of one pipeline execution: lineage, last status, and what was notified."""
+
+    pipeline_name: str
+    execution_id: str
+    execution_arn: str
+    status: str | None = None
+    display_name: str | None = None
+    batch_id: str | None = None
+    labeling_job_name: str | None = None
+    input_manifest_uri: str | None = None
+    notified_status: str | None = None
+
+
+def labeling_job_key(job_name: str) -> dict[str, str]:
+    """Key of a labeling job's record."""
+    return {"pk": f"LABELING_JOB#{job_name.lower()}", "sk": "LABELING_JOB"}
+
+
+def execution_key(pipeline_name: str, execution_id: str) -> dict[str, str]:
+    """Key of a pipeline execution's record (one partition per pipeline: one query lists its executions)."""
+    return {"pk": f"PIPELINE#{pipeline_name}", "sk": f"EXECUTION#{execution_id}"}
+
+
+def set_expression(fields: Mapping[str, Any]) -> Expression:
+    """``SET #f0 = :v0, ...`` for the fields that are not ``None`` (names as placeholders: many are reserved)."""
+    present = [(name, value) for name, value in fields.items() if value is not None]
+    if not present:
+        raise ValueError("nothing to set")
+    names = {f"#f{i}": name for i, (name, _) in enumerate(present)}
+    values = {f":v{i}": value for i, (_, value) in enumerate(present)}
+    text = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(present)))
+    return Expression(text, names, values)
+
+
+class TrainingRecords(ABC):
+    """Training records in the ledger."""
+
+    @abstractmethod
+    def claim_start(self, trigger: Trigger, now: datetime) -> StartClaim:
+        """Note that the trigger is being handed to training (once: the first time is kept) and return the claim.
+
+        Raises
+        ------
+        LookupError
+            For a batch trigger whose batch has no record.
+        """
+
+    @abstractmethod
+    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+        """Set fields on the trigger's record (a labeling job's is created if needed); ``None`` values are skipped."""
+
+    @abstractmethod
+    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+        """Set fields on an existing batch record; ``False`` when there is no such batch."""
+
+    @abstractmethod
+    def labeling_job(self, job_name: str) -> Item | None:
+        """A labeling job's record."""
+
+    @abstractmethod
+    def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
+        """A pipeline execution's record."""
+
+    @abstractmethod
+    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+        """Create or update an execution's record with the record's non-``None`` fields and ``fields``.
+
+        A non-final ``status`` does not overwrite a final one (events arrive out of order): then nothing is
+        written and the result is ``False``.
+        """
+
+
+class LedgerTrainingRecords(TrainingRecords):
+    """:class:`TrainingRecords` on the ledger table."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def claim_start(self, trigger: Trigger, now: datetime) -> StartClaim:
+        """``SET training_requested_at = if_not_exists(...)``, returning the record after the update."""
+        key, condition = self._trigger_key(trigger)
+        update = Expression(
+            "SET #req = if_not_exists(#req, :now), updated_at = :now",
+            names={"#req": "training_requested_at"},
+            values={":now": now.isoformat()},
+        )
+        try:
+            item = self.ledger.update(key, update, condition)
+        except ConditionFailedError:
+            raise LookupError(f"batch {trigger.name} has no ledger record") from None
+        return StartClaim(datetime.fromisoformat(item["training_requested_at"]), item.get("pipeline_execution_arn"))
+
+    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+        """Update the trigger's record."""
+        key, condition = self._trigger_key(trigger)
+        try:
+            self.ledger.update(key, set_expression({**fields, "updated_at": now.isoformat()}), condition)
+        except ConditionFailedError:
+            raise LookupError(f"batch {trigger.name} has no ledger record") from None
+
+    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+        """Update a batch record that exists."""
+        try:
+            self.ledger.update(
+                batch_key(batch_id),
+                set_expression({**fields, "updated_at": now.isoformat()}),
+                Expression("attribute_exists(pk)"),
+            )
+        except ConditionFailedError:
+            return False
+        return True
+
+    def labeling_job(self, job_name: str) -> Item | None:
+        """The labeling job's item."""
+        return self.ledger.get(labeling_job_key(job_name))
+
+    def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
+        """The execution's item, typed."""
+        item = self.ledger.get(execution_key(pipeline_name, execution_id))
+        if item is None:
+            return None
+        return ExecutionRecord(
+            pipeline_name=pipeline_name,
+            execution_id=execution_id,
+            execution_arn=item["execution_arn"],
+            status=item.get("status"),
+            display_name=item.get("display_name"),
+            batch_id=item.get("batch_id"),
+            labeling_job_name=item.get("labeling_job_name"),
+            input_manifest_uri=item.get("input_manifest_uri"),
+            notified_status=item.get("notified_status"),
+        )
+
+    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+        """Upsert; a non-final status is written only over no status or another non-final one."""
+        values: dict[str, Any] = {
+            "item_type": "pipeline-execution",
+            "pipeline_name": record.pipeline_name,
+            "execution_id": record.execution_id,
+            "execution_arn": record.execution_arn,
+            "status": record.status,
+            "display_name": record.display_name,
+            "batch_id": record.batch_id,
+            "labeling_job_name": record.labeling_job_name,
+            "input_manifest_uri": record.input_manifest_uri,
+            "notified_status": record.notified_status,
+            **fields,
+            "updated_at": now.isoformat(),
+        }
+        condition = None
+        if record.status is not None and record.status not in FINAL_PIPELINE_STATUSES:
+            finals = {f":final{i}": status for i, status in enumerate(sorted(FINAL_PIPELINE_STATUSES))}
+            condition = Expression(
+                f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(finals)}))",
+                names={"#status": "status"},
+                values=finals,
+            )
+        key = execution_key(record.pipeline_name, record.execution_id)
+        try:
+            self.ledger.update(key, set_expression(values), condition)
+        except ConditionFailedError:
+            return False
+        return True
+
+    @staticmethod
+    def _trigger_key(trigger: Trigger) -> tuple[dict[str, str], Expression | None]:
+        if trigger.kind is TriggerKind.BATCH:
+            return batch_key(trigger.name), Expression("attribute_exists(pk)")
+        return labeling_job_key(trigger.name), None

@@ -1,0 +1,189 @@
+"""A training pipeline execution changed status: record it, link it to what started it, report how it ended.
+
+Only the stack's own pipeline counts (names compared ignoring case: SageMaker may lower-case them in ARNs).
+
+==========================================  ========================================================================
+status                                      what happens
+==========================================  ========================================================================
+``Executing``, ``Stopping``                 recorded (never over a final status: events arrive out of order)
+``Succeeded``                               recorded with the model package the ``RegisterModel`` step created;
+                                            one notification
+``Failed`` (``CompletedWithFailures``)      recorded with the failed step and its reason
+                                            (``ListPipelineExecutionSteps``, else ``DescribePipelineExecution``);
+                                            one notification
+``Stopped``                                 recorded; one notification
+==========================================  ========================================================================
+
+Lineage (the data batch and labeling job behind the run, its input) comes from the execution's ledger record, which
+the starters write, or, for an execution started by hand, from its parameters
+(``ListPipelineParametersForExecution``). The batch's ledger record gets the run's status, so the chain batch →
+labeling job → execution → model package reads from one item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.pipelines import ExecutionStep, PipelineExecutions
+from mlops_core.adapters.training_records import FINAL_PIPELINE_STATUSES, ExecutionRecord, TrainingRecords
+from mlops_core.events import PipelineExecutionStatusChangeEvent
+from mlops_core.services.training import NO_VALUE, EventResult
+
+OUTCOMES = {"Succeeded": "SUCCEEDED", "Failed": "FAILED", "CompletedWithFailures": "FAILED", "Stopped": "STOPPED"}
+"""Final status → the ``outcome`` of the notification (the spelling deployment notifications use)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineEventsConfig:
+    """The stack's training pipeline."""
+
+    pipeline_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineEventsPorts:
+    """The adapters PipelineEvents talks to."""
+
+    executions: PipelineExecutions
+    records: TrainingRecords
+    notifier: Notifier
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """How a finished execution went, from its steps."""
+
+    failed_step: str | None = None
+    failed_job_arn: str | None = None
+    reason: str | None = None
+    model_package_arn: str | None = None
+
+
+def _given(value: str | None) -> str | None:
+    return None if value in (None, "", NO_VALUE) else value
+
+
+def _lineage(
+    known: ExecutionRecord | None, event: PipelineExecutionStatusChangeEvent, pipeline: str, ports: PipelineEventsPorts
+) -> ExecutionRecord:
+    """The execution's record with its lineage: from the ledger, else from the execution's parameters."""
+    record = known or ExecutionRecord(pipeline, event.execution_id, event.execution_arn)
+    record = replace(record, display_name=record.display_name or event.execution_display_name)
+    if record.batch_id or record.labeling_job_name or record.input_manifest_uri:
+        return record
+    parameters = ports.executions.parameters(event.execution_arn)
+    return replace(
+        record,
+        batch_id=_given(parameters.get("DataBatchId")),
+        labeling_job_name=_given(parameters.get("LabelingJobName")),
+        input_manifest_uri=_given(parameters.get("InputManifestUri")),
+    )
+
+
+def summarise(status: str, steps: list[ExecutionStep], failure_reason: str | None = None) -> RunSummary:
+    """The failed step and why (or the execution's own reason), and the registered model package."""
+    package = next((s.model_package_arn for s in steps if s.model_package_arn), None)
+    if OUTCOMES.get(status) != "FAILED":
+        return RunSummary(model_package_arn=package)
+    failed = next((s for s in steps if s.status == "Failed"), None)
+    if failed is None:
+        return RunSummary(reason=failure_reason or "no reason given", model_package_arn=package)
+    return RunSummary(
+        failed_step=failed.name,
+        failed_job_arn=failed.job_arn,
+        reason=failed.failure_reason or failure_reason or "no reason given",
+        model_package_arn=package,
+    )
+
+
+def describe_outcome(status: str, summary: RunSummary) -> str:
+    """One line for people: what the run produced, or where and why it failed."""
+    outcome = OUTCOMES[status]
+    if outcome == "SUCCEEDED":
+        if summary.model_package_arn:
+            return f"training succeeded; model package {summary.model_package_arn} awaits approval"
+        return "training succeeded; no model package was registered"
+    if outcome == "STOPPED":
+        return "training was stopped before it finished"
+    where = f" at step {summary.failed_step}" if summary.failed_step else ""
+    return f"training failed{where}: {summary.reason}"
+
+
+def handle_pipeline_event(
+    event: PipelineExecutionStatusChangeEvent, config: PipelineEventsConfig, ports: PipelineEventsPorts, now: datetime
+) -> EventResult:
+    """Record the status change; on a final status, report the outcome once (see the module's table)."""
+    if event.pipeline_name.lower() != config.pipeline_name.lower():
+        return EventResult.ignored(f"pipeline {event.pipeline_name} is not this stack's ({config.pipeline_name})")
+    known = ports.records.execution(config.pipeline_name, event.execution_id)
+    record = _lineage(known, event, config.pipeline_name, ports)
+    details: dict[str, Any] = {
+        "execution_arn": event.execution_arn,
+        "status": event.status,
+        "batch_id": record.batch_id,
+        "labeling_job_name": record.labeling_job_name,
+    }
+    if event.status not in FINAL_PIPELINE_STATUSES:
+        return _record_progress(event, record, ports, now, details)
+    if known is not None and known.notified_status == event.status:
+        return EventResult("ok", f"execution {event.execution_id} {event.status} was already reported", details)
+    failure = ports.executions.failure_reason(event.execution_arn) if OUTCOMES[event.status] == "FAILED" else None
+    summary = summarise(event.status, ports.executions.steps(event.execution_arn), failure)
+    line = describe_outcome(event.status, summary)
+    outcome = OUTCOMES[event.status]
+    message = {
+        "kind": "training",
+        "outcome": outcome,
+        "pipeline_name": config.pipeline_name,
+        "pipeline_execution_arn": event.execution_arn,
+        "display_name": record.display_name,
+        "batch_id": record.batch_id,
+        "labeling_job_name": record.labeling_job_name,
+        "input_manifest_uri": record.input_manifest_uri,
+        "failed_step": summary.failed_step,
+        "failed_job_arn": summary.failed_job_arn,
+        "reason": summary.reason,
+        "model_package_arn": summary.model_package_arn,
+        "started_at": event.start_time.isoformat() if event.start_time else None,
+        "ended_at": event.end_time.isoformat() if event.end_time else None,
+        "summary": line,
+    }
+    ports.notifier.publish(f"[TRAINING {outcome}] {record.display_name or event.execution_id}", message)
+    fields = {
+        "failed_step": summary.failed_step,
+        "reason": summary.reason,
+        "model_package_arn": summary.model_package_arn,
+        "started_at": message["started_at"],
+        "ended_at": message["ended_at"],
+    }
+    ports.records.save_execution(replace(record, status=event.status, notified_status=event.status), fields, now)
+    if record.batch_id:
+        batch_fields = {
+            "pipeline_execution_arn": event.execution_arn,
+            "pipeline_status": event.status,
+            "pipeline_reason": summary.reason,
+            "pipeline_failed_step": summary.failed_step,
+            "model_package_arn": summary.model_package_arn,
+        }
+        ports.records.save_batch(record.batch_id, batch_fields, now)
+    details.update(failed_step=summary.failed_step, model_package_arn=summary.model_package_arn)
+    return EventResult("ok", line, details)
+
+
+def _record_progress(
+    event: PipelineExecutionStatusChangeEvent,
+    record: ExecutionRecord,
+    ports: PipelineEventsPorts,
+    now: datetime,
+    details: dict[str, Any],
+) -> EventResult:
+    started = event.start_time.isoformat() if event.start_time else None
+    if not ports.records.save_execution(replace(record, status=event.status), {"started_at": started}, now):
+        return EventResult.ignored(f"execution {event.execution_id} has already ended; {event.status} came late")
+    if record.batch_id:
+        fields = {"pipeline_execution_arn": event.execution_arn, "pipeline_status": event.status}
+        ports.records.save_batch(record.batch_id, fields, now)
+    return EventResult("ok", f"execution {event.execution_id} is {event.status}: recorded", details)

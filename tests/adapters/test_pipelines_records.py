@@ -1,0 +1,126 @@
+"""Training records: one contract, run against the ledger adapter on moto's DynamoDB and the in-memory fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mlops_core.adapters.dynamodb import Expression
+from mlops_core.adapters.ledger import Ledger, batch_key
+from mlops_core.adapters.training_records import (
+    ExecutionRecord,
+    LedgerTrainingRecords,
+    TrainingRecords,
+    Trigger,
+    TriggerKind,
+    set_expression,
+)
+from tests.adapters.test_batch_store import LEDGER, create_tables
+from tests.unit.training_fakes import BATCH, JOB, NOW, PIPELINE, InMemoryTrainingRecords
+
+ARN = f"arn:aws:sagemaker:us-east-1:123456789012:pipeline/{PIPELINE}/execution/abc123"
+
+#: A records implementation, and how to put a batch record into its table as data arrival would.
+Subject = tuple[TrainingRecords, Callable[[str], None]]
+
+
+@pytest.fixture(params=["ledger", "memory"])
+def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
+    if request.param == "memory":
+        memory = InMemoryTrainingRecords()
+        yield memory, memory.add_batch
+        return
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_tables(client)
+        ledger = Ledger(client, LEDGER)
+
+        def add_batch(batch_id: str) -> None:
+            ledger.put({**batch_key(batch_id), "batch_id": batch_id, "status": "LABELING"})
+
+        yield LedgerTrainingRecords(ledger), add_batch
+
+
+def test_the_first_claim_is_kept_and_later_claims_see_it(subject: Subject) -> None:
+    records, add_batch = subject
+    add_batch(BATCH)
+    trigger = Trigger(TriggerKind.BATCH, BATCH)
+
+    first = records.claim_start(trigger, NOW)
+    later = records.claim_start(trigger, NOW + timedelta(minutes=5))
+
+    assert first.requested_at == later.requested_at == NOW
+    assert later.execution_arn is None
+
+
+def test_a_claim_returns_the_execution_saved_on_the_trigger(subject: Subject) -> None:
+    records, _ = subject
+    trigger = Trigger(TriggerKind.LABELING_JOB, JOB)
+    records.claim_start(trigger, NOW)
+    records.save_trigger(trigger, {"pipeline_execution_arn": ARN, "status": "Completed"}, NOW)
+
+    assert records.claim_start(trigger, NOW).execution_arn == ARN
+    assert records.labeling_job(JOB.upper()) is not None, "labeling job names are keyed ignoring case"
+
+
+def test_a_batch_trigger_needs_its_batch_record(subject: Subject) -> None:
+    records, _ = subject
+    with pytest.raises(LookupError, match="no ledger record"):
+        records.claim_start(Trigger(TriggerKind.BATCH, "missing"), NOW)
+    assert records.save_batch("missing", {"pipeline_status": "Executing"}, NOW) is False
+
+
+def test_saving_on_a_batch_keeps_its_data_arrival_status(subject: Subject) -> None:
+    records, add_batch = subject
+    add_batch(BATCH)
+
+    assert records.save_batch(BATCH, {"pipeline_status": "Failed", "pipeline_reason": "boom", "ignored": None}, NOW)
+    records.save_trigger(Trigger(TriggerKind.BATCH, BATCH), {"pipeline_execution_arn": ARN}, NOW)
+
+    assert records.claim_start(Trigger(TriggerKind.BATCH, BATCH), NOW).execution_arn == ARN
+
+
+def test_an_execution_record_round_trips(subject: Subject) -> None:
+    records, _ = subject
+    record = ExecutionRecord(PIPELINE, "abc123", ARN, "Executing", "run-1", BATCH, JOB, "s3://b/k", None)
+
+    assert records.save_execution(record, {"started_at": NOW.isoformat()}, NOW)
+
+    assert records.execution(PIPELINE, "abc123") == record
+    assert records.execution(PIPELINE, "other") is None
+
+
+def test_a_late_progress_status_never_overwrites_a_final_one(subject: Subject) -> None:
+    records, _ = subject
+    record = ExecutionRecord(PIPELINE, "abc123", ARN, "Succeeded", notified_status="Succeeded")
+    records.save_execution(record, {}, NOW)
+
+    assert records.save_execution(replace(record, status="Executing", notified_status=None), {}, NOW) is False
+    assert records.save_execution(replace(record, status="Failed"), {}, NOW) is True
+
+    saved = records.execution(PIPELINE, "abc123")
+    assert saved is not None
+    assert saved.status == "Failed"
+
+
+def test_fields_left_out_keep_their_stored_values(subject: Subject) -> None:
+    records, _ = subject
+    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, batch_id=BATCH), {}, NOW)
+    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, status="Executing"), {}, NOW)
+
+    saved = records.execution(PIPELINE, "abc123")
+    assert saved is not None
+    assert (saved.batch_id, saved.status) == (BATCH, "Executing")
+
+
+def test_set_expressions_use_placeholders_for_reserved_words_and_skip_none() -> None:
+    assert set_expression({"status": "x", "reason": None, "name": "y"}) == Expression(
+        "SET #f0 = :v0, #f1 = :v1", {"#f0": "status", "#f1": "name"}, {":v0": "x", ":v1": "y"}
+    )
+    with pytest.raises(ValueError, match="nothing to set"):
+        set_expression({"reason": None})

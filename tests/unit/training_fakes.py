@@ -1,0 +1,319 @@
+"""In-memory fakes of the training ports (they subclass the ports, so mypy checks them), and event builders.
+
+:class:`InMemoryTrainingRecords` follows the ledger adapter's contract; ``tests/adapters/test_pipelines_records.py``
+runs one contract suite against both. :class:`FakeExecutions` behaves as the SageMaker adapter promises: one
+execution per display name, found again by a later start.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+from mlops_core.adapters.dynamodb import Item
+from mlops_core.adapters.ledger import batch_key
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.pipelines import (
+    ExecutionRequest,
+    ExecutionStep,
+    LabelingJobFacts,
+    LabelingJobReader,
+    PipelineExecutions,
+    StartedExecution,
+)
+from mlops_core.adapters.training_data import TrainingData, snapshot_key
+from mlops_core.adapters.training_records import (
+    FINAL_PIPELINE_STATUSES,
+    ExecutionRecord,
+    StartClaim,
+    TrainingRecords,
+    Trigger,
+    TriggerKind,
+    execution_key,
+    labeling_job_key,
+)
+from mlops_core.domain.objects import ObjectRef
+from tests.conftest import PROJECT_EVENTS, ROOT, load_json
+
+STACK = "mlops-dev"
+PIPELINE = "mlops-dev-training"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BUCKET = "mlops-dev-data"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+JOB = "mlops-dev-3f9a2c1d0b7e4a6c8d2f"
+BATCH = "90be0a7872050a5ff5d0"
+OUTPUT = f"s3://{BUCKET}/labeling-output/{JOB}/manifests/output/output.manifest"
+
+DEFAULT_PARAMETERS = {"LabelingJobName": "none", "DataBatchId": "none", "LabelAttributeName": "auto"}
+
+
+def pipeline_arn(name: str = PIPELINE) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{name}"
+
+
+@dataclass
+class FakeExecution:
+    """One started execution."""
+
+    arn: str
+    request: ExecutionRequest
+    started_at: datetime
+    steps: list[ExecutionStep] = field(default_factory=list)
+    failure_reason: str | None = None
+
+
+class FakeExecutions(PipelineExecutions):
+    """SageMaker Pipelines in dicts: ``start`` finds an execution with the display name before starting one.
+
+    ``fail_with`` makes the next calls raise; ``starts`` counts ``StartPipelineExecution`` calls.
+    """
+
+    def __init__(self) -> None:
+        self.executions: dict[str, FakeExecution] = {}
+        self.starts = 0
+        self.calls: list[str] = []
+        self.fail_with: Callable[[], Exception | None] = lambda: None
+        self._ids = itertools.count(1)
+
+    def start(self, request: ExecutionRequest, since: datetime) -> StartedExecution:
+        self.calls.append("start")
+        error = self.fail_with()
+        if error is not None:
+            raise error
+        for execution in self.executions.values():
+            if execution.request.display_name == request.display_name and execution.started_at >= since:
+                return StartedExecution(execution.arn, created=False)
+        self.starts += 1
+        arn = f"{pipeline_arn(request.pipeline_name)}/execution/exec{next(self._ids):08d}"
+        self.executions[arn] = FakeExecution(arn, request, since)
+        return StartedExecution(arn, created=True)
+
+    def failure_reason(self, execution_arn: str) -> str | None:
+        self.calls.append("failure_reason")
+        return self.executions[execution_arn].failure_reason
+
+    def parameters(self, execution_arn: str) -> dict[str, str]:
+        self.calls.append("parameters")
+        return {**DEFAULT_PARAMETERS, **self.executions[execution_arn].request.parameters}
+
+    def steps(self, execution_arn: str) -> list[ExecutionStep]:
+        self.calls.append("steps")
+        return list(self.executions[execution_arn].steps)
+
+    def only(self) -> FakeExecution:
+        """The one execution started (fails the test if there are several)."""
+        (execution,) = self.executions.values()
+        return execution
+
+
+class FakeLabelingJobs(LabelingJobReader):
+    """Labeling jobs by name (looked up ignoring case, as SageMaker names are unique that way)."""
+
+    def __init__(self, *jobs: LabelingJobFacts) -> None:
+        self.jobs = {job.name.lower(): job for job in jobs}
+        self.describes = 0
+
+    def describe(self, name: str) -> LabelingJobFacts | None:
+        self.describes += 1
+        return self.jobs.get(name.lower())
+
+
+def labeling_job(name: str = JOB, status: str = "Completed", **overrides: Any) -> LabelingJobFacts:
+    """A labeling job data arrival created for batch :data:`BATCH` (tags and all)."""
+    values: dict[str, Any] = {
+        "name": name,
+        "arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name.lower()}",
+        "status": status,
+        "label_attribute_name": "label",
+        "output_manifest_uri": f"s3://{BUCKET}/labeling-output/{name}/manifests/output/output.manifest"
+        if status == "Completed"
+        else None,
+        "tags": {"mlops:stack": STACK, "mlops:batch-id": BATCH},
+    }
+    values.update(overrides)
+    return LabelingJobFacts(**values)
+
+
+class FakeNotifier(Notifier):
+    """Collects what would be published."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+        self.published.append((subject, dict(message)))
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [message for _, message in self.published]
+
+
+class FakeTrainingData(TrainingData):
+    """Records the copies a snapshot would make (key → source URI)."""
+
+    def __init__(self, bucket: str = BUCKET) -> None:
+        self.bucket = bucket
+        self.copies: dict[str, str] = {}
+
+    def snapshot(self, objects: Any, prefix: str) -> str:
+        for obj in objects:
+            assert isinstance(obj, ObjectRef)
+            self.copies[snapshot_key(prefix, obj)] = obj.s3_uri
+        return f"s3://{self.bucket}/{prefix}"
+
+
+class InMemoryTrainingRecords(TrainingRecords):
+    """The ledger items of :mod:`mlops_core.adapters.training_records` in a dict keyed by ``(pk, sk)``."""
+
+    def __init__(self, batch_exists: Callable[[str], bool] | None = None) -> None:
+        self.items: dict[tuple[str, str], Item] = {}
+        self.batch_exists = batch_exists
+        """Tells whether a batch exists in a batch store sharing the ledger (its item is then made on demand)."""
+
+    def add_batch(self, batch_id: str = BATCH, **fields: Any) -> None:
+        """A batch record as data arrival writes it."""
+        key = batch_key(batch_id)
+        self.items[(key["pk"], key["sk"])] = {**key, "batch_id": batch_id, "status": "LABELING", **fields}
+
+    def batch(self, batch_id: str = BATCH) -> Item | None:
+        key = batch_key(batch_id)
+        pair = (key["pk"], key["sk"])
+        if pair not in self.items and self.batch_exists is not None and self.batch_exists(batch_id):
+            self.items[pair] = {**key, "batch_id": batch_id}
+        return self.items.get(pair)
+
+    def _key(self, trigger: Trigger) -> tuple[str, str] | None:
+        key = batch_key(trigger.name) if trigger.kind is TriggerKind.BATCH else labeling_job_key(trigger.name)
+        pair = (key["pk"], key["sk"])
+        if trigger.kind is TriggerKind.BATCH and self.batch(trigger.name) is None:
+            return None
+        self.items.setdefault(pair, dict(key))
+        return pair
+
+    def claim_start(self, trigger: Trigger, now: datetime) -> StartClaim:
+        pair = self._key(trigger)
+        if pair is None:
+            raise LookupError(f"batch {trigger.name} has no ledger record")
+        item = self.items[pair]
+        item.setdefault("training_requested_at", now.isoformat())
+        item["updated_at"] = now.isoformat()
+        return StartClaim(datetime.fromisoformat(item["training_requested_at"]), item.get("pipeline_execution_arn"))
+
+    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+        pair = self._key(trigger)
+        if pair is None:
+            raise LookupError(f"batch {trigger.name} has no ledger record")
+        self.items[pair].update({k: v for k, v in fields.items() if v is not None}, updated_at=now.isoformat())
+
+    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+        item = self.batch(batch_id)
+        if item is None:
+            return False
+        item.update({k: v for k, v in fields.items() if v is not None}, updated_at=now.isoformat())
+        return True
+
+    def labeling_job(self, job_name: str) -> Item | None:
+        key = labeling_job_key(job_name)
+        item = self.items.get((key["pk"], key["sk"]))
+        return copy.deepcopy(item) if item is not None else None
+
+    def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
+        key = execution_key(pipeline_name, execution_id)
+        item = self.items.get((key["pk"], key["sk"]))
+        if item is None:
+            return None
+        names = ("status", "display_name", "batch_id", "labeling_job_name", "input_manifest_uri", "notified_status")
+        return ExecutionRecord(
+            pipeline_name, execution_id, item["execution_arn"], **{name: item.get(name) for name in names}
+        )
+
+    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+        key = execution_key(record.pipeline_name, record.execution_id)
+        item = self.items.setdefault((key["pk"], key["sk"]), dict(key))
+        current = item.get("status")
+        if record.status not in (None, *FINAL_PIPELINE_STATUSES) and current in FINAL_PIPELINE_STATUSES:
+            return False
+        values = {
+            "execution_arn": record.execution_arn,
+            "status": record.status,
+            "display_name": record.display_name,
+            "batch_id": record.batch_id,
+            "labeling_job_name": record.labeling_job_name,
+            "input_manifest_uri": record.input_manifest_uri,
+            "notified_status": record.notified_status,
+            **fields,
+        }
+        item.update({k: v for k, v in values.items() if v is not None}, updated_at=now.isoformat())
+        return True
+
+    def execution_item(self, execution_arn: str, pipeline_name: str = PIPELINE) -> Item | None:
+        key = execution_key(pipeline_name, execution_arn.rsplit("/execution/", 1)[1])
+        return self.items.get((key["pk"], key["sk"]))
+
+
+# -- events -----------------------------------------------------------------------------------------------------------
+
+
+def labeling_event(status: str = "Completed", name: str = JOB) -> dict[str, Any]:
+    """The project's sample labeling job event, for job ``name`` (written in lower case, as in a real ARN)."""
+    event: dict[str, Any] = load_json(PROJECT_EVENTS / "labeling_job_completed.json")
+    event["resources"] = [f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name.lower()}"]
+    event["detail"] = {"LabelingJobStatus": status}
+    return event
+
+
+def pipeline_event(
+    execution_arn: str, status: str, previous: str | None = "Executing", pipeline: str = PIPELINE
+) -> dict[str, Any]:
+    """The project's sample pipeline event, for one execution and status."""
+    event: dict[str, Any] = load_json(PROJECT_EVENTS / "pipeline_execution_succeeded.json")
+    arn = pipeline_arn(pipeline)
+    detail = event["detail"]
+    detail.update(pipelineArn=arn, pipelineExecutionArn=execution_arn, currentPipelineExecutionStatus=status)
+    if previous is None:
+        detail.pop("previousPipelineExecutionStatus", None)
+        detail.pop("executionEndTime", None)
+    else:
+        detail["previousPipelineExecutionStatus"] = previous
+    event["resources"] = [arn, execution_arn]
+    return event
+
+
+def step(name: str, status: str = "Succeeded", **overrides: Any) -> ExecutionStep:
+    """A step as ListPipelineExecutionSteps reports it."""
+    return replace(ExecutionStep(name=name, status=status), **overrides)
+
+
+# -- handlers ---------------------------------------------------------------------------------------------------------
+
+
+def load_handler(function_dir: str) -> ModuleType:
+    """Import ``functions/<function_dir>/app.py`` as a fresh module, by path, as Lambda does."""
+    path = ROOT / "functions" / function_dir / "app.py"
+    spec = importlib.util.spec_from_file_location(f"training_tests_{function_dir}_app", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The attributes Powertools reads from Lambda's context object."""
+
+    function_name: str = "mlops-dev-TrainingFunction"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:mlops-dev-TrainingFunction"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
