@@ -33,7 +33,19 @@ RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 WIRING = (ROOT / "docs" / "wiring.md").read_text(encoding="utf-8")
 
 # Actions that have no resource-level permissions in IAM, so "Resource: *" is the only way to grant them.
-NO_RESOURCE_LEVEL_ACTIONS = {"cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NO_RESOURCE_LEVEL_ACTIONS = {
+    "cloudwatch:PutMetricData",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    # DeployTasksFunction finds the newest approved version of our group (read-only).
+    "sagemaker:ListModelPackages",
+    # CloudWatch Logs vended-log delivery, which Step Functions execution logging needs (DeployStateMachine).
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+}
 
 
 # Helpers ---------------------------------------------------------------------------------------------
@@ -169,8 +181,8 @@ def test_sqs_messages_stay_hidden_while_a_batch_is_handled(name: str) -> None:
 def test_function_environment_has_every_variable_in_the_wiring(name: str) -> None:
     variables = function_props(name)["Environment"]["Variables"]
     assert wiring_environment("Every function") <= set(variables)
-    if name == "DataArrivalFunction":
-        assert wiring_environment("`DataArrivalFunction`") <= set(variables)
+    if f"\n`{name}`: " in WIRING:
+        assert wiring_environment(f"`{name}`") <= set(variables)
     for variable, value in re.findall(r"`([A-Z][A-Z0-9_]+)` \(`([^`]+)`\)", WIRING):
         if variable in variables:
             assert variables[variable] == value, variable
@@ -355,6 +367,121 @@ def test_failed_data_arrival_events_are_kept_14_days_and_raise_an_alarm() -> Non
     assert {"Ref": "NotificationTopic"} in alarm["AlarmActions"]
 
 
+# Deployment ------------------------------------------------------------------------------------------
+OUR_GROUP, OUR_ENDPOINT = "our-models", "our-endpoint"
+ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
+ENDPOINT_DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
+
+
+def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
+    """Whether the rule SAM generates from ``function``'s only EventBridge event delivers ``event``."""
+    (source,) = [e for e in function_props(function)["Events"].values() if e["Type"] == "EventBridgeRule"]
+    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT}
+    pattern = resolve_refs(source["Properties"]["Pattern"], refs)
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
+
+
+def _samples(folder: str) -> list[dict[str, Any]]:
+    events = [load_json(path) for path in sorted((SHARED_EVENTS / folder).glob("*.json"))]
+    return [event for event in events if isinstance(event, dict) and "detail" in event]
+
+
+def _package_event(group: str, status: str = "Approved") -> dict[str, Any]:
+    event = copy.deepcopy(_samples("sagemaker-model-package-state-change")[0])
+    event["detail"].update(ModelPackageGroupName=group, ModelApprovalStatus=status)
+    return event
+
+
+def _endpoint_events(endpoint: str, status: str) -> list[dict[str, Any]]:
+    events = _samples("sagemaker-endpoint-state-change") + _samples("sagemaker-endpoint-deployment-state-change")
+    # The 2020 guide's "SageMakerEndpointStateChange" was a documentation error (SOURCES.md); AWS sends these two.
+    events = [e for e in events if e["detail-type"] in (ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE)]
+    assert len(events) >= 3, f"too few endpoint samples under {SHARED_EVENTS}"
+    for event in events:
+        event["detail"].update(EndpointName=endpoint, EndpointStatus=status)
+    return events
+
+
+@pytest.mark.parametrize("status", ["Approved", "Rejected", "PendingManualApproval"])
+def test_every_package_change_of_our_group_reaches_the_approval_function(status: str) -> None:
+    assert _event_rule_matches("ApprovalFunction", _package_event(OUR_GROUP, status))
+
+
+def test_package_changes_of_other_groups_and_other_events_are_filtered_out() -> None:
+    assert not _event_rule_matches("ApprovalFunction", _package_event("their-models"))
+    assert not _event_rule_matches("ApprovalFunction", _endpoint_events(OUR_GROUP, "IN_SERVICE")[0])
+
+
+@pytest.mark.parametrize("status", ["IN_SERVICE", "FAILED", "OUT_OF_SERVICE", "UPDATE_ROLLBACK_FAILED"])
+def test_final_states_of_our_endpoint_reach_the_endpoint_events_function(status: str) -> None:
+    assert all(_event_rule_matches("EndpointEventsFunction", e) for e in _endpoint_events(OUR_ENDPOINT, status))
+
+
+@pytest.mark.parametrize(("endpoint", "status"), [(OUR_ENDPOINT, "UPDATING"), (OUR_ENDPOINT, "CREATING"),
+                                                  ("their-endpoint", "IN_SERVICE")])  # fmt: skip
+def test_progress_and_other_endpoints_do_not_wake_a_waiting_deployment(endpoint: str, status: str) -> None:
+    assert not any(_event_rule_matches("EndpointEventsFunction", e) for e in _endpoint_events(endpoint, status))
+
+
+def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
+    queue = {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "Arn"]}
+    rules = []
+    for function in ("ApprovalFunction", "EndpointEventsFunction"):
+        props = function_props(function)
+        assert props["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": queue}
+        for event_name, event in props["Events"].items():
+            assert event["Properties"]["DeadLetterConfig"] == {"Arn": queue}
+            rules.append({"Fn::GetAtt": [f"{function}{event_name}", "Arn"]})
+    assert RESOURCES["DeploymentEventsDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (policy,) = [p for p in of_type("AWS::SQS::QueuePolicy").values()
+                 if {"Ref": "DeploymentEventsDeadLetterQueue"} in p["Properties"]["Queues"]]  # fmt: skip
+    (allow,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == rules
+    alarm = RESOURCES["DeploymentEventsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "QueueName"]}
+    assert {"Ref": "NotificationTopic"} in alarm["AlarmActions"]
+
+
+def test_every_update_rolls_back_on_all_the_endpoints_alarms_and_only_those() -> None:
+    variables = function_props("DeployTasksFunction")["Environment"]["Variables"]
+    endpoint_alarms = sorted(
+        name
+        for name, res in of_type("AWS::CloudWatch::Alarm").items()
+        if {"Name": "EndpointName", "Value": {"Ref": "EndpointName"}} in res["Properties"].get("Dimensions", [])
+    )
+    assert len(endpoint_alarms) >= 2
+    delimiter, refs = variables["ENDPOINT_ALARM_NAMES"]["Fn::Join"]
+    assert delimiter == ","
+    assert sorted(ref["Ref"] for ref in refs) == endpoint_alarms
+    for name in endpoint_alarms:
+        dimensions = RESOURCES[name]["Properties"]["Dimensions"]
+        assert {"Name": "VariantName", "Value": variables["DEPLOY_VARIANT_NAME"]} in dimensions, name
+
+
+def test_deploy_tasks_may_resume_waits_of_the_deploy_state_machine_only() -> None:
+    name = RESOURCES["DeployStateMachine"]["Properties"]["Name"]["Fn::Sub"]
+    (resume,) = [
+        s for o, s in identity_policy_statements() if o == "DeployTasksFunction" and s["Sid"] == "ResumeOwnWait"
+    ]
+    assert resume["Action"] == "states:SendTaskSuccess"
+    assert resume["Resource"]["Fn::Sub"].endswith(f":stateMachine:{name}")
+    (resume,) = [s for o, s in identity_policy_statements() if o == "EndpointEventsFunction"
+                 and "states:SendTaskSuccess" in as_list(s["Action"])]  # fmt: skip
+    assert resume["Resource"] == {"Ref": "DeployStateMachine"}
+
+
+def test_deployed_models_run_as_their_own_role_which_only_the_deploy_tasks_pass() -> None:
+    passes = {
+        owner: statement["Resource"]
+        for owner, statement in identity_policy_statements()
+        if "iam:PassRole" in as_list(statement.get("Action"))
+        and statement["Resource"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
+    }
+    assert list(passes) == ["DeployTasksFunction"]
+    variables = function_props("DeployTasksFunction")["Environment"]["Variables"]
+    assert variables["SAGEMAKER_EXECUTION_ROLE_ARN"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
+
+
 # Parameters and samconfig ----------------------------------------------------------------------------
 def _violations(name: str, value: Any) -> list[str]:
     spec = TEMPLATE["Parameters"][name]
@@ -412,5 +539,10 @@ def test_outputs_name_what_operators_and_mlopsctl_look_up() -> None:
         "DataArrivalDeadLetterQueueUrl",
         "DataArrivalFunctionArn",
         "ModelPackageGroupName",
+        "EndpointName",
+        "TrainingPipelineName",
+        "DeployStateMachineArn",
+        "DeploymentEventsDeadLetterQueueUrl",
+        "TrainingEventsDeadLetterQueueUrl",
     ):
         assert required in outputs
