@@ -6,8 +6,10 @@ relates to the package), records every event of our group in the ledger, and act
 - ``DEPLOY``: start the Deploy state machine. The execution's name is derived from the package ARN and the approval
   change (the package's ``LastModifiedTime``, else the event time, else the event id), so duplicated events start
   one execution; ``ExecutionAlreadyExists`` counts as started.
-- ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it; the Rollback feature
-  provides the implementation. Until then :class:`NotifyingRollbackRequester` tells operators, and changes nothing.
+- ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it:
+  :class:`ExecutionRollbackRequester` starts the Deploy state machine in rollback mode, which restores the last
+  known-good model from the ledger (:mod:`mlops_core.services.rollback_steps`); one execution per rejection.
+  :class:`NotifyingRollbackRequester` only tells operators (kept until ApprovalFunction's wiring switches).
 - ``RECORD`` / ``IGNORE``: nothing else happens.
 
 The result follows the handlers' convention for the local stack's action log: ``{"outcome": "ok" | "ignored",
@@ -27,6 +29,8 @@ from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.domain.approval import Action, EndpointRelation, approval_changed, decide, needs_endpoint
 from mlops_core.domain.deployment import Timing, execution_name, iso, model_name
+from mlops_core.domain.rollback_plan import rollback_input
+from mlops_core.domain.rollback_triggers import rejection_trigger, rollback_id
 from mlops_core.events import ModelPackageStateChangeEvent
 
 
@@ -39,7 +43,8 @@ class RollbackRequester(ABC):
 
 
 class NotifyingRollbackRequester(RollbackRequester):
-    """Interim implementation: notifies operators that a live package was rejected; the endpoint is unchanged."""
+    """Notifies operators that a live package was rejected and changes nothing (superseded by
+    :class:`ExecutionRollbackRequester`; kept until ApprovalFunction's wiring switches)."""
 
     def __init__(self, notifier: Notifier) -> None:
         self._notifier = notifier
@@ -67,6 +72,28 @@ class ApprovalConfig:
     endpoint_name: str
     state_machine_arn: str
     timing: Timing
+
+
+class ExecutionRollbackRequester(RollbackRequester):
+    """Starts the Deploy state machine in rollback mode to restore the endpoint's last known-good model.
+
+    The execution decides from the ledger (a rejected package that is no longer live changes nothing), restores the
+    known-good endpoint config all at once, verifies it, marks the rejected deployment ``ROLLED_BACK`` and notifies.
+    Its name derives from the package and the rejection (:func:`~mlops_core.domain.rollback_triggers.rollback_id`),
+    so duplicated events start one execution. Needs only ``states:StartExecution`` on the Deploy state machine.
+    """
+
+    def __init__(self, workflows: Workflows, config: ApprovalConfig) -> None:
+        self._workflows = workflows
+        self._config = config
+
+    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
+        trigger = rejection_trigger(event, change_marker(event))
+        name = rollback_id(self._config.stack_name, trigger)
+        execution_input = rollback_input(endpoint_name, trigger, self._config.timing)
+        started = self._workflows.start(self._config.state_machine_arn, name, execution_input)
+        state = "had started" if started.already_started else "started"
+        return f"rollback {name} {state} ({reason}): {started.execution_arn}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The Deploy state machine's Lambda tasks, one method per step, and the resume on endpoint events.
+"""The Deploy state machine's Lambda tasks, one method per step.
 
 The state machine (``statemachines/deploy.asl.json``) names the step in every task's payload (``"step"``) and
 :meth:`DeployTasks.run` runs it; nothing is guessed from the payload's shape. Every step is idempotent: a retried
@@ -9,6 +9,10 @@ records the outcome, releases the endpoint lock and notifies.
 Payload: ``{"step", "execution": {"id", "name", "start_time"}, "request", "timing", ...}`` where ``request`` is what
 the Approval function starts the execution with (``endpoint_name``, ``model_package_arn``,
 ``model_package_group_name``, ``model_package_version``, ``trigger``) and ``timing`` the state machine's waits.
+
+A payload whose ``request.mode`` is ``rollback`` belongs to a rollback: :class:`~mlops_core.services.rollback_steps.
+RollbackSteps` runs its preflight, lock and finish, and these steps run the rest (prepare, deploy, wait, verify).
+The resume on endpoint events lives in :mod:`mlops_core.services.endpoint_events` (re-exported here).
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ from mlops_core.domain.deployment import (
     parse_iso,
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
+from mlops_core.domain.rollback_plan import is_rollback
+from mlops_core.services.endpoint_events import resume_waiting_deployment
+from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
+
+__all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of", "resume_waiting_deployment"]
 
 
 class UnknownStepError(DeploymentError):
@@ -92,12 +101,17 @@ class DeployTasks:
             "verify": self.verify,
             "finish": self.finish,
         }
+        rollback_ports = RollbackStepPorts(ports.endpoints, ports.store, ports.notifier)
+        self._rollback = RollbackSteps(settings, rollback_ports, clock, fleet_of(settings), self._steps)
 
     def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Run the step the payload names."""
-        step = self._steps.get(str(payload.get("step")))
+        """Run the step the payload names (a rollback's preflight, lock and finish are its own)."""
+        name = str(payload.get("step"))
+        step = self._steps.get(name)
         if step is None:
             raise UnknownStepError(f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}")
+        if is_rollback(payload):
+            return self._rollback.run(name, payload)
         return step(payload)
 
     # -- helpers --------------------------------------------------------------------------------------------
@@ -264,7 +278,7 @@ class DeployTasks:
                 waited = rounds * timing.wait_timeout_seconds
                 raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
             return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
-        if verdict.outcome is not Outcome.ROLLED_BACK:
+        if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
             return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
         try:
             alarms = self._ports.alarms.describe(tuple(plan["alarm_names"]))
@@ -310,23 +324,3 @@ class DeployTasks:
         subject, message = plan_rules.notification(state, execution, end, durations)
         self._ports.notifier.publish(subject, message)
         return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
-
-
-def resume_waiting_deployment(
-    endpoint_name: str, status: str | None, *, store: DeploymentStore, workflows: Workflows, source: str
-) -> tuple[str, str]:
-    """Resume the deployment waiting on ``endpoint_name`` when its status is final; ``(outcome, reason)``.
-
-    Non-final statuses (``Updating`` ...) are ignored: the wait is resumed once, when there is something to verify.
-    A stale token (the wait already resumed or timed out) is not an error.
-    """
-    if status is None or status in IN_PROGRESS_STATUSES:
-        return "ignored", f"endpoint is {status or 'in an unknown state'}; a deployment waits for a final state"
-    lock = store.read_lock(endpoint_name)
-    if lock is None or not lock.task_token:
-        return "ignored", f"no deployment is waiting on {endpoint_name}"
-    resumed = workflows.resume(lock.task_token, {"source": source, "status": status})
-    store.detach_task_token(endpoint_name, lock.task_token)
-    if not resumed:
-        return "ignored", f"the wait of deployment {lock.deployment_id} had already resumed"
-    return "ok", f"resumed deployment {lock.deployment_id} (endpoint {status})"

@@ -1,0 +1,179 @@
+"""An alarm of ours went to ALARM after the rollout: restore the last known-good model (the Rollback function's core).
+
+The hot path asks the endpoint for the known-good model in three AWS calls:
+
+1. ``Query`` the endpoint's deployment records in the ledger (one partition; :func:`mlops_core.domain.rollback.decide`
+   chooses the live deployment and the last known-good one before it, or records only);
+2. ``PutItem`` the endpoint's lock, conditionally, under the rollback's id (another rollout holding it → record only:
+   its guardrails own that window);
+3. ``UpdateEndpoint`` to the known-good deployment's endpoint config, all traffic at once (no canary, no bake).
+
+Then it starts the Deploy state machine in rollback mode under the same id (``StartExecution``; see
+:mod:`mlops_core.services.rollback_steps`), which finds the update in flight, waits for the endpoint, verifies it
+serves the restored config, marks the bad deployment ``ROLLED_BACK``, rejects its package with the alarm as the
+reason, records, unlocks and notifies. If SageMaker refuses the update (the config was deleted, the endpoint is
+busy), the execution does the rest: recreates the model and config from the package, waits its turn, updates.
+
+Duplicated or repeated events: one alarm transition is one rollback id (lock owner, execution name, record), so
+duplicates converge on one execution; a later transition finds the rollback in the ledger and is only recorded.
+A rejection of the live package takes the same path from the Approval function
+(:class:`mlops_core.services.approval.ExecutionRollbackRequester`), without the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
+from mlops_core.adapters.endpoints import EndpointGateway
+from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.workflows import Workflows
+from mlops_core.config import CoreSettings
+from mlops_core.domain.deployment import Conclusion, Outcome, Timing, deployment_config
+from mlops_core.domain.rollback import Action, Decision, Facts, decide, history_of
+from mlops_core.domain.rollback_plan import (
+    RESTORE_POLICY,
+    decision_summary,
+    notification,
+    recorded_decision,
+    rollback_input,
+)
+from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, rollback_id
+from mlops_core.events import AlarmStateChangeEvent
+
+_SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+
+
+class RollbackSettings(CoreSettings):
+    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the Deploy machine and its waits.
+
+    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The lock's
+    lifetime and the waits are the Deploy state machine's (same variables as ApprovalFunction and DeployTasks).
+    """
+
+    endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
+    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
+    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
+
+
+@dataclass(frozen=True)
+class RollbackConfig:
+    """Which endpoint and alarms are ours, the Deploy state machine, its waits and the lock's lifetime."""
+
+    stack_name: str
+    endpoint_name: str
+    alarm_prefix: str
+    state_machine_arn: str
+    timing: Timing
+    lock_ttl_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings: RollbackSettings) -> RollbackConfig:
+        """The configuration the function's settings describe."""
+        timing = Timing(
+            lock_retry_seconds=settings.deploy_lock_retry_seconds,
+            lock_max_attempts=settings.deploy_lock_max_attempts,
+            wait_timeout_seconds=settings.deploy_wait_timeout_seconds,
+            max_wait_rounds=settings.deploy_max_wait_rounds,
+        )
+        return cls(
+            settings.stack_name,
+            settings.endpoint_name,
+            settings.endpoint_alarm_prefix,
+            settings.deploy_state_machine_arn,
+            timing,
+            settings.deploy_lock_ttl_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class RollbackPorts:
+    """The adapters the Rollback function talks to."""
+
+    store: DeploymentStore
+    endpoints: EndpointGateway
+    workflows: Workflows
+    notifier: Notifier
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    """What the handler returns: ``outcome`` ``ok`` or ``ignored``, the reason, and what was done."""
+
+    outcome: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The handler's return value."""
+        return {"outcome": self.outcome, "reason": self.reason, **self.details}
+
+
+def handle_alarm(
+    event: AlarmStateChangeEvent, config: RollbackConfig, ports: RollbackPorts, now: datetime
+) -> RollbackResult:
+    """Decide what an alarm's state change means for the endpoint; restore, record, or ignore it."""
+    not_ours = alarm_not_ours(event, config.alarm_prefix, config.endpoint_name)
+    if not_ours is not None:
+        return RollbackResult("ignored", not_ours)
+    trigger = alarm_trigger(event)
+    me = rollback_id(config.stack_name, trigger)
+    endpoint = config.endpoint_name
+    history = tuple(item for item in history_of(ports.store.deployments(endpoint)) if item.deployment_id != me)
+    decision = decide(Facts(trigger, endpoint, history))
+    target_config = decision.target.endpoint_config_name if decision.target else None
+    if decision.action is Action.RESTORE and target_config:
+        if ports.store.acquire_lock(endpoint, me, now, config.lock_ttl_seconds):
+            return _restore(decision, target_config, trigger, me=me, config=config, ports=ports)
+        lock = ports.store.read_lock(endpoint)
+        holder = lock.deployment_id if lock is not None else "another rollout"
+        decision = decide(Facts(trigger, endpoint, history, holder))
+    return _record(decision, trigger, me=me, config=config, ports=ports, now=now)
+
+
+def _restore(
+    decision: Decision, target_config: str, trigger: Trigger, *, me: str, config: RollbackConfig, ports: RollbackPorts
+) -> RollbackResult:
+    target, live = decision.target, decision.live
+    try:
+        ports.endpoints.update_endpoint(config.endpoint_name, target_config, _RESTORE_CONFIG)
+        fast_path = f"UpdateEndpoint to {target_config} requested"
+    except RequestRejectedError as exc:
+        fast_path = f"UpdateEndpoint refused ({exc.code}: {exc.message}); the rollback execution takes over"
+    execution_input = rollback_input(config.endpoint_name, trigger, config.timing, fast_path)
+    started = ports.workflows.start(config.state_machine_arn, me, execution_input)
+    details = {
+        "action": decision.action.value,
+        "rollback_id": me,
+        "from_version": live.model_package_version if live else None,
+        "to_version": target.model_package_version if target else None,
+        "fast_path": fast_path,
+        "execution_arn": started.execution_arn,
+        "already_started": started.already_started,
+    }
+    return RollbackResult("ok", decision.reason, details)
+
+
+def _record(
+    decision: Decision, trigger: Trigger, *, me: str, config: RollbackConfig, ports: RollbackPorts, now: datetime
+) -> RollbackResult:
+    key = DeploymentKey(config.endpoint_name, trigger.at or now, me)
+    ports.store.save_deployment(key, recorded_decision(decision, trigger, now))
+    end = Conclusion(Outcome.SKIPPED.value, decision.reason)
+    note = notification(config.endpoint_name, decision_summary(decision, me), trigger, end)
+    if note is not None:
+        ports.notifier.publish(*note)
+    return RollbackResult("ok", decision.reason, {"action": decision.action.value, "rollback_id": me})
+
+
+_RESTORE_CONFIG = deployment_config(RESTORE_POLICY)

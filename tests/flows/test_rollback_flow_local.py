@@ -1,0 +1,129 @@
+"""Rollback on the local stack, wired from ``template.yaml``: models approved in the registry, an alarm set by hand.
+
+The SageMaker emulator runs the blue/green updates in virtual time and emits the events AWS would (model package
+state changes, endpoint state changes, the alarm's state change); every handler and the Deploy state machine are
+the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mlops_core.adapters.deployments import LedgerDeploymentStore
+from mlops_core.adapters.ledger import Ledger
+from mlopsctl.local.emulator import SageMakerEmulator
+from mlopsctl.local.stack import LocalStack
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.flow
+
+
+def emulator(stack: LocalStack) -> SageMakerEmulator:
+    return SageMakerEmulator(clock=stack.clock.now, account_id=stack.template.account_id, region=stack.template.region)
+
+
+class Registry:
+    """What a user does on the local stack, and what it shows."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.sagemaker = stack.client("sagemaker")
+        self.endpoint = str(stack.template.parameters["EndpointName"])
+        self.alarm = stack.physical_name("EndpointErrorsAlarm")
+        self.store = LedgerDeploymentStore(Ledger(stack.client("dynamodb"), stack.physical_name("LedgerTable")))
+
+    def approve_new_version(self) -> str:
+        """Register a model version already approved (the emulator sends the registry's event)."""
+        bucket = self.stack.physical_name("ArtifactsBucket")
+        container = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1",
+                     "ModelDataUrl": f"s3://{bucket}/models/model.tar.gz"}  # fmt: skip
+        created = self.stack.aws(
+            "sagemaker",
+            "create_model_package",
+            ModelPackageGroupName=self.stack.physical_name("ModelPackageGroup"),
+            InferenceSpecification={
+                "Containers": [container],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            ModelApprovalStatus="Approved",
+        )
+        return str(created["ModelPackageArn"])
+
+    def set_alarm(self, state: str) -> list[dict[str, Any]]:
+        """Set the 5xx alarm's state by hand; the action log entries it caused."""
+        mark = len(self.stack.log.entries())
+        self.stack.aws("cloudwatch", "set_alarm_state", AlarmName=self.alarm, StateValue=state, StateReason="by hand")
+        return list(self.stack.log.entries()[mark:])
+
+    def serves(self) -> str:
+        endpoint = self.sagemaker.describe_endpoint(EndpointName=self.endpoint)
+        assert endpoint["EndpointStatus"] == "InService"
+        return str(endpoint["EndpointConfigName"])
+
+    def deployment_of(self, package_arn: str) -> dict[str, Any]:
+        return next(d for d in self.store.deployments(self.endpoint) if d.get("model_package_arn") == package_arn
+                    and "rollback_of" not in d)  # fmt: skip
+
+    def notifications(self) -> list[dict[str, Any]]:
+        return [json.loads(envelope["Message"]) for envelope in self.stack.notifications()]
+
+
+@pytest.fixture
+def registry() -> Iterator[Registry]:
+    with LocalStack(ROOT / "template.yaml", emulators=[emulator]) as stack:
+        yield Registry(stack)
+
+
+def calls_before_update(entries: list[dict[str, Any]]) -> list[str]:
+    """The AWS calls from the alarm's event to (and including) the first UpdateEndpoint."""
+    start = next(i for i, e in enumerate(entries) if e["kind"] == "event" and e["source"] == "aws.cloudwatch")
+    calls = [f"{e['service']}.{e['operation']}" for e in entries[start:] if e["kind"] == "aws_call"]
+    return calls[: calls.index("sagemaker.update_endpoint") + 1]
+
+
+def test_an_alarm_after_the_rollout_restores_v1_once_and_rejects_v2(registry: Registry) -> None:
+    registry.approve_new_version()
+    v1_config = registry.serves()
+    v2 = registry.approve_new_version()
+    assert registry.serves() != v1_config
+    registry.notifications()
+    entries = registry.set_alarm("ALARM")
+    assert calls_before_update(entries) == ["dynamodb.query", "dynamodb.put_item", "sagemaker.update_endpoint"]
+    assert registry.serves() == v1_config
+    assert registry.sagemaker.describe_model_package(ModelPackageName=v2)["ModelApprovalStatus"] == "Rejected"
+    rolled_back = registry.deployment_of(v2)
+    assert (rolled_back["outcome"], rolled_back["alarm"]) == ("ROLLED_BACK", registry.alarm)
+    (message,) = registry.notifications()
+    assert (message["kind"], message["outcome"], message["from_version"], message["to_version"]) == (
+        "rollback",
+        "ROLLED_BACK",
+        2,
+        1,
+    )
+    assert (message["alarm"], message["metric"]) == (registry.alarm, "Invocation5XXErrors")
+    handlers = [(e["function"], e["outcome"]) for e in entries if e["kind"] == "handler"]
+    assert handlers[-1] == ("ApprovalFunction", "ok")  # our own rejection's event: recorded, no loop
+    executions = [e["status"] for e in entries if e["kind"] == "execution"]
+    assert executions == ["SUCCEEDED"]
+
+    registry.set_alarm("OK")
+    again = registry.set_alarm("ALARM")
+    assert not [e for e in again if e["kind"] == "aws_call" and e["operation"] == "update_endpoint"]
+    assert [e["outcome"] for e in again if e["kind"] == "handler"] == ["ok"]
+    assert registry.serves() == v1_config
+
+
+def test_with_only_v1_deployed_an_alarm_changes_nothing_and_operators_are_told(registry: Registry) -> None:
+    registry.approve_new_version()
+    v1_config = registry.serves()
+    registry.notifications()
+    entries = registry.set_alarm("ALARM")
+    assert not [e for e in entries if e["kind"] == "aws_call" and e["operation"] == "update_endpoint"]
+    assert registry.serves() == v1_config
+    (message,) = registry.notifications()
+    assert (message["outcome"], message["from_version"]) == ("NO_TARGET", 1)

@@ -1,0 +1,251 @@
+"""Rollback triggers (which alarms are ours, one id per transition), the restore plan and the notification (pure)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from mlops_core.domain.deployment import Conclusion, Fleet, PreflightFailedError, Timing
+from mlops_core.domain.rollback import Action, Decision, Deployment
+from mlops_core.domain.rollback_plan import (
+    RESTORE_POLICY,
+    is_rollback,
+    notification,
+    restore_plan,
+    rollback_conclusion,
+    rollback_input,
+    rollback_record,
+    rolled_back_fields,
+)
+from mlops_core.domain.rollback_triggers import (
+    Trigger,
+    alarm_not_ours,
+    alarm_trigger,
+    rejection_trigger,
+    rollback_id,
+)
+from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent, parse_event
+from tests.deploy_support.events import package_event
+from tests.deploy_support.fakes import package_arn
+
+STACK = "mlops-test"
+ENDPOINT = "churn-endpoint"
+PREFIX = "mlops-test-Endpoint"
+FLEET = Fleet("AllTraffic", "ml.m5.large", 2)
+
+
+def alarm_event(
+    name: str = "mlops-test-EndpointAlarm5xx-1A2B3C",
+    state: str = "ALARM",
+    *,
+    at: str = "2024-05-01T12:30:00.000+0000",
+    endpoint: str = ENDPOINT,
+    event_id: str = "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+) -> dict[str, Any]:
+    """``CloudWatch Alarm State Change`` as CloudWatch sends it to EventBridge (the shape of events/)."""
+    previous = "OK" if state == "ALARM" else "ALARM"
+    reason_data = json.dumps({"version": "1.0", "statistic": "Sum", "period": 60, "threshold": 1.0})
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": "123456789012",
+        "time": "2024-05-01T12:30:01Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "Threshold Crossed: 12.0 >= 1.0", "reasonData": reason_data,
+                      "timestamp": at},
+            "previousState": {"value": previous, "reason": "Threshold Crossed", "timestamp": "2024-05-01T12:00:00Z"},
+            "configuration": {
+                "metrics": [
+                    {
+                        "id": "m1",
+                        "metricStat": {
+                            "metric": {
+                                "namespace": "AWS/SageMaker",
+                                "name": "Invocation5XXErrors",
+                                "dimensions": {"EndpointName": endpoint, "VariantName": "AllTraffic"},
+                            },
+                            "period": 60,
+                            "stat": "Sum",
+                        },
+                        "returnData": True,
+                    }
+                ]
+            },
+        },
+    }  # fmt: skip
+
+
+def parsed_alarm(**kwargs: Any) -> AlarmStateChangeEvent:
+    event = parse_event(alarm_event(**kwargs))
+    assert isinstance(event, AlarmStateChangeEvent)
+    return event
+
+
+def test_an_alarm_trigger_says_which_alarm_metric_and_threshold() -> None:
+    trigger = alarm_trigger(parsed_alarm())
+    assert trigger.at == datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+    assert trigger.details["metric_name"] == "Invocation5XXErrors"
+    assert trigger.details["threshold"] == 1.0
+    assert trigger.reason.startswith("alarm mlops-test-EndpointAlarm5xx-1A2B3C went to ALARM (Invocation5XXErrors")
+    assert Trigger.from_dict(json.loads(json.dumps(trigger.as_dict()))) == trigger
+
+
+def test_duplicates_of_one_alarm_transition_share_a_rollback_id_and_a_new_transition_gets_another() -> None:
+    first = rollback_id(STACK, alarm_trigger(parsed_alarm(event_id="a")))
+    duplicate = rollback_id(STACK, alarm_trigger(parsed_alarm(event_id="b")))
+    again = rollback_id(STACK, alarm_trigger(parsed_alarm(at="2024-05-01T13:00:00.000+0000")))
+    assert first == duplicate != again
+    assert first.startswith(f"{STACK}-rb-")
+    assert len(first) <= 80
+
+
+def test_a_rejection_trigger_names_the_package_and_the_reviewers_words() -> None:
+    raw = package_event(2, "Rejected")
+    raw["detail"]["ApprovalDescription"] = "bias found in eval"
+    event = parse_event(raw)
+    assert isinstance(event, ModelPackageStateChangeEvent)
+    trigger = rejection_trigger(event, "2024-05-01T12:00:00.000Z")
+    assert trigger.package_arn == package_arn(2)
+    assert trigger.reason == "model package version 2 was rejected: bias found in eval"
+    assert rollback_id(STACK, trigger) != rollback_id(STACK, rejection_trigger(event, "2024-05-02T08:00:00.000Z"))
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (alarm_event("other-stack-EndpointAlarm5xx-X"), "not one of this stack's endpoint alarms"),
+        (alarm_event("mlops-test-DataArrivalDeadLetterAlarm-X"), "not one of this stack's endpoint alarms"),
+        (alarm_event(state="OK"), "is OK; only a change to ALARM triggers a rollback"),
+        (alarm_event(state="INSUFFICIENT_DATA"), "is INSUFFICIENT_DATA"),
+        (alarm_event(endpoint="another-endpoint"), "watches endpoint another-endpoint, not churn-endpoint"),
+    ],
+)
+def test_alarms_of_another_stack_or_endpoint_and_other_states_do_not_trigger(
+    event: dict[str, Any], reason: str
+) -> None:
+    parsed = parse_event(event)
+    assert isinstance(parsed, AlarmStateChangeEvent)
+    found = alarm_not_ours(parsed, PREFIX, ENDPOINT)
+    assert found is not None
+    assert reason in found
+
+
+def test_our_alarm_names_match_ignoring_case_as_the_local_stack_writes_them() -> None:
+    assert alarm_not_ours(parsed_alarm(name="mlops-test-endpointalarm5xx"), PREFIX, ENDPOINT) is None
+
+
+def deployment(version: int, **fields: Any) -> Deployment:
+    values: dict[str, Any] = {
+        "deployment_id": f"deploy-v{version}",
+        "started_at": "2024-05-01T10:00:00+00:00",
+        "outcome": "SUCCEEDED",
+        "model_package_arn": package_arn(version),
+        "model_package_version": version,
+        "model_name": f"m{version}",
+        "endpoint_config_name": f"c{version}",
+    }
+    return Deployment(**(values | fields))
+
+
+RESTORE = Decision(Action.RESTORE, "alarm 5xx went to ALARM; restoring v1 in place of v2", deployment(2), deployment(1))
+RECORD = Decision(Action.RECORD, "locked", deployment(2))
+
+
+def test_the_restore_plan_reuses_the_known_good_config_and_switches_all_traffic_at_once() -> None:
+    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
+    assert (plan["endpoint_config_name"], plan["model_name"], plan["model_package_arn"]) == ("c1", "m1", package_arn(1))
+    routing = plan["deployment_config"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+    assert "AutoRollbackConfiguration" not in plan["deployment_config"]
+    assert (plan["from"]["model_package_version"], plan["to"]["model_package_version"]) == (2, 1)
+
+
+def test_a_deleted_config_is_recreated_from_the_package_under_deterministic_names() -> None:
+    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=False)
+    assert plan["endpoint_config_name"].startswith(f"{STACK}-c1-")
+    assert plan["model_name"].startswith(f"{STACK}-m1-")
+    assert plan["variant"]["ModelName"] == plan["model_name"]
+    assert plan == restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=False)
+
+
+def test_a_config_that_is_gone_without_a_package_to_rebuild_it_fails_preflight() -> None:
+    unknown = Decision(Action.RESTORE, "x", deployment(2), deployment(1, model_package_arn=None))
+    with pytest.raises(PreflightFailedError, match="names no package"):
+        restore_plan(STACK, unknown, FLEET, "rb-1", reuse_config=False)
+
+
+def test_the_rollback_record_links_the_bad_deployment_and_the_restored_one() -> None:
+    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
+    trigger = alarm_trigger(parsed_alarm())
+    record = rollback_record(plan, trigger, "arn:execution")
+    assert (record["rollback_of"], record["restores"], record["outcome"]) == ("deploy-v2", "deploy-v1", "IN_PROGRESS")
+    assert record["trigger_chain"]["rollback_trigger"]["alarm_name"] == "mlops-test-EndpointAlarm5xx-1A2B3C"
+    recorded_only = restore_plan(
+        STACK, Decision(Action.RECORD, "locked", deployment(2)), FLEET, "rb", reuse_config=True
+    )
+    assert "rollback_of" not in rollback_record(recorded_only, trigger, "arn:execution")
+    fields = rolled_back_fields(trigger, "rb-1", datetime(2024, 5, 1, 12, 40, tzinfo=UTC))
+    assert (fields["outcome"], fields["alarm"], fields["rolled_back_by"]) == (
+        "ROLLED_BACK",
+        trigger.details["alarm_name"],
+        "rb-1",
+    )
+
+
+def test_the_notification_names_alarm_metric_threshold_and_both_versions() -> None:
+    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
+    note = notification(ENDPOINT, plan, alarm_trigger(parsed_alarm()), Conclusion("SUCCEEDED", "endpoint serves c1"))
+    assert note is not None
+    subject, message = note
+    assert subject == "[ROLLED_BACK] churn-endpoint v2 -> v1"
+    assert (message["kind"], message["outcome"], message["trigger"]) == ("rollback", "ROLLED_BACK", "ALARM")
+    assert (message["metric"], message["threshold"], message["from_version"], message["to_version"]) == (
+        "Invocation5XXErrors",
+        1.0,
+        2,
+        1,
+    )
+    assert "action_needed" not in message
+
+
+def test_no_target_and_a_failed_restore_are_loud_and_a_recorded_trigger_is_silent() -> None:
+    trigger = alarm_trigger(parsed_alarm())
+    nothing = restore_plan(
+        STACK, Decision(Action.NO_TARGET, "no known-good", deployment(1)), FLEET, "rb", reuse_config=True
+    )
+    subject, message = notification(ENDPOINT, nothing, trigger, Conclusion("SKIPPED", "no known-good")) or ("", {})
+    assert subject == "[ROLLBACK IMPOSSIBLE] churn-endpoint v1: no known-good version"
+    assert (message["outcome"], message["to"]) == ("NO_TARGET", None)
+    assert "still serves v1" in message["action_needed"]
+    failed = notification(ENDPOINT, restore_plan(STACK, RESTORE, FLEET, "rb", reuse_config=True), trigger,
+                          Conclusion("FAILED", "timeout"))  # fmt: skip
+    assert failed is not None
+    assert failed[0] == "[ROLLBACK FAILED] churn-endpoint v2 -> v1"
+    recorded = restore_plan(STACK, RECORD, FLEET, "rb", reuse_config=True)
+    assert notification(ENDPOINT, recorded, trigger, Conclusion("SKIPPED", "locked")) is None
+
+
+def test_a_restore_the_endpoint_did_not_take_is_a_failed_rollback() -> None:
+    state = {"wait": {"outcome": "ROLLED_BACK", "reason": "endpoint still serves c2, not c1"}}
+    assert rollback_conclusion(state) == Conclusion(
+        "FAILED", "the restore did not take: endpoint still serves c2, not c1"
+    )
+    assert rollback_conclusion({"wait": {"outcome": "SUCCEEDED", "reason": "serves c1"}}).outcome == "SUCCEEDED"
+
+
+def test_a_rollback_execution_is_recognised_by_every_step_including_finish() -> None:
+    timing = Timing(0, 5, 900, 4)
+    execution_input = rollback_input(ENDPOINT, alarm_trigger(parsed_alarm()), timing, "UpdateEndpoint requested")
+    assert execution_input["request"]["fast_path"] == "UpdateEndpoint requested"
+    assert is_rollback(execution_input)
+    assert is_rollback({"step": "finish", "state": execution_input})
+    assert not is_rollback({"request": {"endpoint_name": ENDPOINT}})
+    assert RESTORE_POLICY.alarm_names == ()
