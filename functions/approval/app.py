@@ -20,12 +20,16 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import ApprovalSettings
 from mlops_core.domain.deployment import Timing
 from mlops_core.events import EventError, ModelPackageStateChangeEvent, parse_event
-from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, NotifyingRollbackRequester, handle_package_event
+from mlops_core.services.approval import (
+    ApprovalConfig,
+    ApprovalPorts,
+    ExecutionRollbackRequester,
+    handle_package_event,
+)
 
 logger = Logger()
 metrics = Metrics()
@@ -49,11 +53,12 @@ def dependencies() -> tuple[ApprovalConfig, ApprovalPorts]:
         settings.deploy_state_machine_arn,
         timing,
     )
+    workflows = StepFunctionsWorkflows(clients.client("stepfunctions"))
     ports = ApprovalPorts(
         endpoints=SageMakerEndpoints(clients.sagemaker()),
-        workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
+        workflows=workflows,
         store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
-        rollback=NotifyingRollbackRequester(SnsNotifier(clients.client("sns"), settings.notification_topic_arn)),
+        rollback=ExecutionRollbackRequester(workflows, config),
     )
     return config, ports
 

@@ -417,8 +417,9 @@ def test_final_states_of_our_endpoint_reach_the_endpoint_events_function(status:
     assert all(_event_rule_matches("EndpointEventsFunction", e) for e in _endpoint_events(OUR_ENDPOINT, status))
 
 
-@pytest.mark.parametrize(("endpoint", "status"), [(OUR_ENDPOINT, "UPDATING"), (OUR_ENDPOINT, "CREATING"),
-                                                  ("their-endpoint", "IN_SERVICE")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("endpoint", "status"), [(OUR_ENDPOINT, "UPDATING"), (OUR_ENDPOINT, "CREATING"), ("their-endpoint", "IN_SERVICE")]
+)
 def test_progress_and_other_endpoints_do_not_wake_a_waiting_deployment(endpoint: str, status: str) -> None:
     assert not any(_event_rule_matches("EndpointEventsFunction", e) for e in _endpoint_events(endpoint, status))
 
@@ -433,8 +434,8 @@ def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
             assert event["Properties"]["DeadLetterConfig"] == {"Arn": queue}
             rules.append({"Fn::GetAtt": [f"{function}{event_name}", "Arn"]})
     assert RESOURCES["DeploymentEventsDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
-    (policy,) = [p for p in of_type("AWS::SQS::QueuePolicy").values()
-                 if {"Ref": "DeploymentEventsDeadLetterQueue"} in p["Properties"]["Queues"]]  # fmt: skip
+    policies = of_type("AWS::SQS::QueuePolicy").values()
+    (policy,) = [p for p in policies if {"Ref": "DeploymentEventsDeadLetterQueue"} in p["Properties"]["Queues"]]
     (allow,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == rules
     alarm = RESOURCES["DeploymentEventsDeadLetterAlarm"]["Properties"]
@@ -465,8 +466,8 @@ def test_deploy_tasks_may_resume_waits_of_the_deploy_state_machine_only() -> Non
     ]
     assert resume["Action"] == "states:SendTaskSuccess"
     assert resume["Resource"]["Fn::Sub"].endswith(f":stateMachine:{name}")
-    (resume,) = [s for o, s in identity_policy_statements() if o == "EndpointEventsFunction"
-                 and "states:SendTaskSuccess" in as_list(s["Action"])]  # fmt: skip
+    statements = [s for o, s in identity_policy_statements() if o == "EndpointEventsFunction"]
+    (resume,) = [s for s in statements if "states:SendTaskSuccess" in as_list(s["Action"])]
     assert resume["Resource"] == {"Ref": "DeployStateMachine"}
 
 

@@ -7,10 +7,10 @@ from types import ModuleType
 import pytest
 
 from mlops_core.domain.deployment import Timing
-from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, NotifyingRollbackRequester
+from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
 from tests.deploy_support.builders import ENDPOINT, STACK, STATE_MACHINE
 from tests.deploy_support.events import endpoint_event, package_event
-from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
+from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows
 from tests.deploy_support.handlers import context, load_handler
 
 
@@ -23,7 +23,7 @@ def workflows() -> FakeWorkflows:
 def app(monkeypatch: pytest.MonkeyPatch, workflows: FakeWorkflows) -> ModuleType:
     module = load_handler("approval")
     config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120, 900, 4))
-    ports = ApprovalPorts(FakeSageMaker(), workflows, FakeStore(), NotifyingRollbackRequester(FakeNotifier()))
+    ports = ApprovalPorts(FakeSageMaker(), workflows, FakeStore(), ExecutionRollbackRequester(workflows, config))
     monkeypatch.setattr(module, "dependencies", lambda: (config, ports))
     return module
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from mlops_core.services.approval import (
     ApprovalConfig,
     ApprovalPorts,
-    NotifyingRollbackRequester,
+    ExecutionRollbackRequester,
     handle_package_event,
 )
 from tests.deploy_support.builders import ENDPOINT, STACK, STATE_MACHINE
@@ -32,7 +33,7 @@ class World:
         self.store = FakeStore()
         self.notifier = FakeNotifier()
         self.ports = ApprovalPorts(
-            self.sagemaker, self.workflows, self.store, NotifyingRollbackRequester(self.notifier)
+            self.sagemaker, self.workflows, self.store, ExecutionRollbackRequester(self.workflows, CONFIG)
         )
 
     def handle(self, raw: dict) -> dict:
@@ -149,11 +150,11 @@ def test_rejecting_the_live_package_requests_a_rollback(world: World) -> None:
     world.serve(3)
     result = world.handle(package_event(3, "Rejected"))
     assert result["action"] == "ROLLBACK"
-    assert "not enabled" in result["rollback"]
-    subject, message = world.notifier.sent[0]
-    assert subject.startswith("[ROLLBACK NEEDED]")
-    assert message["kind"] == "rollback_requested"
-    assert world.workflows.executions == {}
+    assert len(world.workflows.executions) == 1
+    (execution_input,) = world.workflows.executions.values()
+    assert "rollback" in json.dumps(execution_input)
+    world.handle(package_event(3, "Rejected"))  # the same rejection, delivered again
+    assert len(world.workflows.executions) == 1
 
 
 def test_rejecting_a_package_that_is_not_live_is_recorded_only(world: World) -> None:

@@ -9,7 +9,6 @@ relates to the package), records every event of our group in the ledger, and act
 - ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it:
   :class:`ExecutionRollbackRequester` starts the Deploy state machine in rollback mode, which restores the last
   known-good model from the ledger (:mod:`mlops_core.services.rollback_steps`); one execution per rejection.
-  :class:`NotifyingRollbackRequester` only tells operators (kept until ApprovalFunction's wiring switches).
 - ``RECORD`` / ``IGNORE``: nothing else happens.
 
 The result follows the handlers' convention for the local stack's action log: ``{"outcome": "ok" | "ignored",
@@ -25,7 +24,6 @@ from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
-from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.domain.approval import Action, EndpointRelation, approval_changed, decide, needs_endpoint
 from mlops_core.domain.deployment import Timing, execution_name, iso, model_name
@@ -40,27 +38,6 @@ class RollbackRequester(ABC):
     @abstractmethod
     def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
         """Ask for the rollback; return what was done, for the log and the handler's result."""
-
-
-class NotifyingRollbackRequester(RollbackRequester):
-    """Notifies operators that a live package was rejected and changes nothing (superseded by
-    :class:`ExecutionRollbackRequester`; kept until ApprovalFunction's wiring switches)."""
-
-    def __init__(self, notifier: Notifier) -> None:
-        self._notifier = notifier
-
-    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
-        message = {
-            "kind": "rollback_requested",
-            "endpoint_name": endpoint_name,
-            "model_package_arn": event.model_package_arn,
-            "model_package_version": event.model_package_version,
-            "reason": reason,
-            "approval_description": event.approval_description,
-            "action_needed": "automatic rollback is not enabled; restore the last known-good model",
-        }
-        self._notifier.publish(f"[ROLLBACK NEEDED] {endpoint_name} v{event.model_package_version}", message)
-        return "operators notified; automatic rollback is not enabled"
 
 
 @dataclass(frozen=True)
