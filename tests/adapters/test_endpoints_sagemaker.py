@@ -88,6 +88,19 @@ def test_the_newest_approved_version_is_found(endpoints: SageMakerEndpoints, sag
     assert endpoints.latest_approved_version(GROUP) == 2
 
 
+def test_the_highest_version_wins_when_creation_times_tie(
+    endpoints: SageMakerEndpoints, sagemaker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(4):
+        register(sagemaker, "Approved")
+    listed = sagemaker.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+    same_instant = [{**summary, "CreationTime": listed[0]["CreationTime"]} for summary in listed]
+    # Ties on CreationTime come back in any order: put the oldest version first.
+    same_instant.sort(key=lambda summary: summary["ModelPackageVersion"])
+    monkeypatch.setattr(sagemaker, "list_model_packages", lambda **_: {"ModelPackageSummaryList": same_instant})
+    assert endpoints.latest_approved_version(GROUP) == 4
+
+
 def test_the_model_is_created_from_the_package_once(endpoints: SageMakerEndpoints, sagemaker: Any) -> None:
     arn = register(sagemaker)
     assert endpoints.ensure_model("mlops-test-m1-abc", arn, ROLE, {"mlops:stack": "mlops-test"})

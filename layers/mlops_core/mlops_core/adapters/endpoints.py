@@ -119,16 +119,18 @@ class SageMakerEndpoints(EndpointGateway):
         )
 
     def latest_approved_version(self, group_name: str) -> int | None:
+        # The highest version among the newest approved ones: versions grow with creation time, but two packages
+        # registered in the same instant tie on CreationTime, so the sort alone cannot pick the newest.
         with aws_call("ListModelPackages"):
             listed = self._client.list_model_packages(
                 ModelPackageGroupName=group_name,
                 ModelApprovalStatus="Approved",
                 SortBy="CreationTime",
                 SortOrder="Descending",
-                MaxResults=1,
+                MaxResults=100,
             )
-        summaries = listed.get("ModelPackageSummaryList", [])
-        return int(summaries[0].get("ModelPackageVersion", 0)) if summaries else None
+        versions = [int(s["ModelPackageVersion"]) for s in listed.get("ModelPackageSummaryList", [])]
+        return max(versions, default=None)
 
     def describe_endpoint(self, endpoint_name: str) -> EndpointView | None:
         try:
