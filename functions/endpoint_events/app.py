@@ -19,7 +19,7 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows, Workflows
 from mlops_core.config import EndpointEventsSettings
 from mlops_core.events import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent, EventError, parse_event
-from mlops_core.services.deploy import resume_waiting_deployment
+from mlops_core.services.endpoint_events import resume_waiting_deployment
 
 logger = Logger()
 

@@ -12,7 +12,7 @@ the Approval function starts the execution with (``endpoint_name``, ``model_pack
 
 A payload whose ``request.mode`` is ``rollback`` belongs to a rollback: :class:`~mlops_core.services.rollback_steps.
 RollbackSteps` runs its preflight, lock and finish, and these steps run the rest (prepare, deploy, wait, verify).
-The resume on endpoint events lives in :mod:`mlops_core.services.endpoint_events` (re-exported here).
+The resume on endpoint events lives in :mod:`mlops_core.services.endpoint_events`.
 """
 
 from __future__ import annotations
@@ -47,10 +47,9 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.domain.rollback_plan import is_rollback
-from mlops_core.services.endpoint_events import resume_waiting_deployment
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 
-__all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of", "resume_waiting_deployment"]
+__all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
 
 
 class UnknownStepError(DeploymentError):
