@@ -27,8 +27,9 @@ from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
+from mlops_core.config import RollbackSettings
 from mlops_core.events import AlarmStateChangeEvent, EventError, parse_event
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, RollbackSettings, handle_alarm
+from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 
 logger = Logger()
 metrics = Metrics()

@@ -15,9 +15,10 @@ import pytest
 from mlops_core.adapters.deployments import DeploymentKey, LockInfo
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.workflows import StartedExecution
+from mlops_core.config import RollbackSettings
 from mlops_core.domain.deployment import Timing, iso
 from mlops_core.errors import TransientError
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, RollbackSettings, handle_alarm
+from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, package_arn
 from tests.deploy_support.handlers import context, load_handler

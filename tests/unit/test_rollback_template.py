@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from moto.events.models import EventPattern
 
-from mlops_core.services.rollback import RollbackSettings
+from mlops_core.config import RollbackSettings
 from tests.conftest import ROOT
 from tests.contract.cfn_yaml import TEMPLATE_PATH, as_list, load_cfn_yaml, load_template
 from tests.unit.test_rollback_plan import alarm_event

@@ -223,3 +223,20 @@ class TrainingSettings(CoreSettings):
     """``LabelingEventsFunction`` and ``PipelineEventsFunction``: the training pipeline they start and watch."""
 
     training_pipeline_name: str = Field(pattern=_PIPELINE_NAME)
+
+
+class RollbackSettings(CoreSettings):
+    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the Deploy machine and its waits.
+
+    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The lock's
+    lifetime and the waits are the Deploy state machine's (same variables as ApprovalFunction and DeployTasks).
+    """
+
+    endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
+    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
+    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)

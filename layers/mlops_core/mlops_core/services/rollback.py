@@ -26,14 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
-
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
-from mlops_core.config import CoreSettings
+from mlops_core.config import RollbackSettings
 from mlops_core.domain.deployment import Conclusion, Outcome, Timing, deployment_config
 from mlops_core.domain.rollback import Action, Decision, Facts, decide, history_of
 from mlops_core.domain.rollback_plan import (
@@ -45,25 +43,6 @@ from mlops_core.domain.rollback_plan import (
 )
 from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, rollback_id
 from mlops_core.events import AlarmStateChangeEvent
-
-_SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
-
-
-class RollbackSettings(CoreSettings):
-    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the Deploy machine and its waits.
-
-    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The lock's
-    lifetime and the waits are the Deploy state machine's (same variables as ApprovalFunction and DeployTasks).
-    """
-
-    endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
-    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
-    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
-    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
-    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
-    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
-    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
-    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
 
 
 @dataclass(frozen=True)
