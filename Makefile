@@ -89,5 +89,14 @@ test: lint typecheck iac unit pipeline-check
 build: $(SAM_VENV)/.stamp
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
 
+# The main job: the whole lifecycle on this machine (moto; no AWS account, no Docker). Exit 0 only when every
+# scenario ends in its expected state. `python -m` keeps the repository (pipelines/) importable whatever the install.
+demo: $(BIN)/.stamp
+	$(BIN)/python -m mlopsctl.cli demo
+
+# Benchmarks: JSON in bench/results/ (git-ignored) and the table in bench/RESULTS.md.
+bench: $(BIN)/.stamp
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from mlops_core import __version__
+from mlopsctl.demo import command as demo_command
 from mlopsctl.local import commands as local_commands
 
 
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlopsctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     local_commands.register(subparsers)
+    demo_command.register(subparsers)
     return parser
 
 

@@ -1,0 +1,14 @@
+"""``mlopsctl demo``: the whole lifecycle on this machine, each end state checked.
+
+Start here: :func:`mlopsctl.demo.command.run_demo`.
+
+- :mod:`.scenarios`: the steps a user takes and the end state expected after each;
+- :mod:`.session`: the local stack as the demo drives it (emulators, timing, missing pieces);
+- :mod:`.observe`: end states read from the registry, the endpoint and the ledger;
+- :mod:`.runner`, :mod:`.container`, :mod:`.staging`, :mod:`.jobs`, :mod:`.expressions`: the real pipeline runner
+  (the project's pipeline definition interpreted, its step scripts run in process);
+- :mod:`.alarms`: the endpoint alarm (emulated CloudWatch);
+- :mod:`.report`: the timeline and the summary table.
+"""
+
+from __future__ import annotations

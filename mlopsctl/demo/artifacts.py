@@ -1,0 +1,52 @@
+"""What a deployment puts in place besides the stack, and the demo's data: step code, tickets, gold labels.
+
+- :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts go to the artifacts bucket
+  under their content-addressed prefix (``pipelines.bundle.code_prefix()``), where the pipeline definition looks;
+- :func:`ticket_objects` is the sample data set (``pipelines.data.generate``) as ``.txt`` objects to drop, with the
+  gold labels the emulated workforce answers from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.bundle import STEP_FILES, STEPS_DIR, code_prefix
+from pipelines.data.generate import LABELS, generate_tickets, gold_labels
+
+
+@dataclass(frozen=True)
+class DataDrop:
+    """A data set to drop into the data bucket: object key suffix → body, and each file name's gold label."""
+
+    objects: dict[str, bytes]
+    gold: dict[str, str]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The label categories."""
+        return LABELS
+
+
+def upload_step_code(s3: Any, bucket: str) -> str:
+    """Upload the step scripts to ``s3://bucket/<code prefix>``; return the prefix."""
+    prefix = code_prefix()
+    for name in STEP_FILES:
+        s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=(STEPS_DIR / name).read_bytes())
+    return prefix
+
+
+def ticket_objects(count: int, seed: int, *, start: int = 0) -> DataDrop:
+    """``count`` generated tickets (file names numbered from ``start + 1``) as ``.txt`` objects, with gold labels.
+
+    Examples
+    --------
+    >>> drop = ticket_objects(10, seed=1, start=100)
+    >>> sorted(drop.objects)[0], len(drop.gold)
+    ('ticket-0101.txt', 10)
+    """
+    tickets = generate_tickets(count=start + count, seed=seed)[start:]
+    return DataDrop(
+        objects={t.filename: (t.text + "\n").encode("utf-8") for t in tickets},
+        gold=gold_labels(tickets),
+    )

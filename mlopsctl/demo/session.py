@@ -1,0 +1,210 @@
+"""The demo's local stack and how a step is run on it: timing, action log slice, missing pieces, failures.
+
+:class:`DemoStack` starts the project's stack (:class:`~mlopsctl.local.stack.LocalStack`) with the emulated parts the
+demo needs: the SageMaker emulator with the gold-label workforce and the real pipeline runner
+(:class:`~mlopsctl.demo.runner.StepScriptPipelineRunner`), and the endpoint alarm (:class:`~mlopsctl.demo.alarms.
+EndpointAlarm`). :meth:`DemoStack.step` runs one user action and its checks, and records a
+:class:`~mlopsctl.demo.report.StepResult`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped, unused-ignore]
+
+from mlopsctl.demo.alarms import EndpointAlarm
+from mlopsctl.demo.container import ContainerAccess
+from mlopsctl.demo.errors import DemoError
+from mlopsctl.demo.observe import Observer
+from mlopsctl.demo.report import Check, DemoReport, Status, StepResult
+from mlopsctl.demo.runner import StepScriptPipelineRunner
+from mlopsctl.local.actionlog import STACK_USER_AGENT
+from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.stack import LocalStack
+
+ALARM_NAMES_VARIABLE = "ENDPOINT_ALARM_NAMES"
+
+
+class MissingPiecesError(DemoError):
+    """A step needs template resources (or settings) that are not there yet; the message names them."""
+
+    def __init__(self, what: list[str]) -> None:
+        super().__init__("not in template.yaml yet: " + ", ".join(what))
+        self.what = what
+
+
+class CheckFailedError(DemoError):
+    """A step's action could not be done (its checks then fail with this reason)."""
+
+
+@dataclass
+class Facts:
+    """What steps learn and later steps use (model packages by role, manifests, execution parameters)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """A fact a previous step established; :class:`CheckFailedError` when it is not known."""
+        if key not in self.values:
+            raise CheckFailedError(f"an earlier step did not establish {key}")
+        return self.values[key]
+
+
+class DemoStack:
+    """The local stack as the demo drives it.
+
+    Parameters
+    ----------
+    stack
+        A started local stack (its emulators include the ones :func:`emulator_factories` builds).
+    runner, alarm
+        The pipeline runner and endpoint alarm installed in it.
+    """
+
+    def __init__(self, stack: LocalStack, runner: StepScriptPipelineRunner, alarm: EndpointAlarm | None) -> None:
+        self.stack = stack
+        self.runner = runner
+        self.alarm = alarm
+        self.observe = Observer(stack.client, stack.physical_name("LedgerTable"))
+        self.report = DemoReport()
+        self.facts = Facts()
+
+    # -- what the template holds --------------------------------------------------------------------------------
+
+    def has(self, logical_id: str) -> bool:
+        """Whether the template has the resource (in the local stack)."""
+        return logical_id in self.stack.resources.records
+
+    def require(self, *logical_ids: str) -> None:
+        """Raise :class:`MissingPiecesError` naming every resource of ``logical_ids`` the template lacks."""
+        missing = [name for name in logical_ids if not self.has(name)]
+        if missing:
+            raise MissingPiecesError(missing)
+
+    def require_alarm(self) -> EndpointAlarm:
+        """The endpoint alarm the deployments watch, or :class:`MissingPiecesError`."""
+        if self.alarm is None:
+            raise MissingPiecesError([f"an endpoint alarm ({ALARM_NAMES_VARIABLE} of the deploy functions)"])
+        return self.alarm
+
+    def name(self, logical_id: str) -> str:
+        """A resource's physical name."""
+        return self.stack.physical_name(logical_id)
+
+    @property
+    def endpoint_name(self) -> str:
+        """The endpoint approved models are deployed to (template parameter ``EndpointName``)."""
+        return str(self.stack.template.parameters.get("EndpointName", "mlops-endpoint"))
+
+    # -- running a step ------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def step(self, key: str, scenario: str, title: str) -> Iterator[StepResult]:
+        """Time a step and keep its slice of the action log; errors become a failed check, not a crash."""
+        result = StepResult(key, scenario, title)
+        self.report.steps.append(result)
+        self.stack.log.mark(f"{scenario} · {title}")
+        first = len(self.stack.log.entries())
+        virtual, wall = self.stack.clock.elapsed().total_seconds(), time.perf_counter()
+        result.started_at = virtual
+        try:
+            yield result
+        except MissingPiecesError as exc:
+            result.checks.append(
+                Check("pieces in place", "the template has what this step needs", Status.MISSING, str(exc))
+            )
+        except (DemoError, LocalStackError, ClientError, BotoCoreError) as exc:
+            result.checks.append(Check("step ran", "the action and its aftermath complete", Status.FAILED, _short(exc)))
+        finally:
+            result.virtual_seconds = self.stack.clock.elapsed().total_seconds() - virtual
+            result.wall_seconds = time.perf_counter() - wall
+            result.entries = self.stack.log.entries()[first:]
+
+    def skip(self, key: str, scenario: str, title: str, needs: str) -> StepResult:
+        """Record a step that cannot run because an earlier one did not end as expected."""
+        result = StepResult(key, scenario, title)
+        result.checks.append(Check("prerequisites", f"{needs} ended as expected", Status.SKIPPED, f"needs: {needs}"))
+        self.report.steps.append(result)
+        return result
+
+    def passed(self, *keys: str) -> bool:
+        """Whether every step of ``keys`` ran and ended as expected."""
+        done = {s.key: s.status for s in self.report.steps}
+        return all(done.get(key) is Status.OK for key in keys)
+
+
+def check(result: StepResult, title: str, expected: str, ok: bool, actual: str) -> bool:
+    """Record one check on ``result``; return ``ok``."""
+    result.checks.append(Check(title, expected, Status.OK if ok else Status.FAILED, actual))
+    return ok
+
+
+def missing(result: StepResult, title: str, expected: str, error: MissingPiecesError) -> None:
+    """Record a check that cannot be made because pieces are missing."""
+    result.checks.append(Check(title, expected, Status.MISSING, str(error)))
+
+
+def alarm_name(stack: LocalStack) -> str | None:
+    """The first alarm the deploy functions watch (``ENDPOINT_ALARM_NAMES`` in their environment), if any."""
+    for function in stack.resources.functions.values():
+        names = [n.strip() for n in function.environment.get(ALARM_NAMES_VARIABLE, "").split(",") if n.strip()]
+        if names:
+            return names[0]
+    return None
+
+
+@dataclass
+class Installed:
+    """What :func:`emulator_factories` built once the stack started."""
+
+    runner: StepScriptPipelineRunner | None = None
+    alarm: EndpointAlarm | None = None
+
+
+def emulator_factories(gold: Mapping[str, str], installed: Installed) -> list[Callable[[LocalStack], Any]]:
+    """Factories for the stack's emulators: SageMaker (gold labels, real pipeline runner), then the endpoint alarm."""
+
+    def sagemaker(stack: LocalStack) -> SageMakerEmulator:
+        access = ContainerAccess(
+            region=stack.template.region, user_agent_extra=STACK_USER_AGENT, endpoint_url=stack.endpoint_url
+        )
+        installed.runner = StepScriptPipelineRunner(stack.client, access=access)
+        return SageMakerEmulator(
+            clock=stack.clock.now,
+            account_id=stack.template.account_id,
+            region=stack.template.region,
+            workforce=GoldLabelWorkforce(gold),
+            pipeline_runner=installed.runner,
+        )
+
+    def alarm(stack: LocalStack) -> Any:
+        name = alarm_name(stack)
+        if name is None:
+            return _Idle()
+        observer = Observer(stack.client, str(stack.resources.records["LedgerTable"].physical_name))
+        endpoint = str(stack.template.parameters.get("EndpointName", "mlops-endpoint"))
+        installed.alarm = EndpointAlarm(stack.client, observer, stack.clock.now, endpoint, name)
+        return installed.alarm
+
+    return [sagemaker, alarm]
+
+
+class _Idle:
+    """An emulator with nothing to do (no alarm to steer)."""
+
+    def next_due(self) -> None:
+        return None
+
+    def run_due(self, now: Any) -> list[dict[str, Any]]:  # noqa: ARG002 - the emulator protocol's signature
+        return []
+
+
+def _short(exc: BaseException, width: int = 300) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= width else text[: width - 1] + "…"

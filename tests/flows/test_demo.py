@@ -1,0 +1,178 @@
+"""``mlopsctl demo`` on the project's template: every scenario ends in its expected state.
+
+The demo runs once for the module (about half a minute); the tests then read the end states through the stack's own
+clients (registry, endpoint, ledger, S3), independently of the demo's checks, and look at what the demo reported.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+
+from mlopsctl.cli import main
+from mlopsctl.demo.command import DemoOptions, run_demo
+from mlopsctl.demo.report import DemoReport, Status
+from mlopsctl.demo.session import DemoStack
+
+pytestmark = pytest.mark.flow
+
+FIXTURE_TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
+
+
+@dataclass
+class EndStates:
+    """What the stack held when the demo ended, read with plain API calls."""
+
+    packages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    serving_package: str | None = None
+    endpoint_status: str | None = None
+    outcomes: dict[str, list[str]] = field(default_factory=dict)
+    labeling_jobs: list[dict[str, Any]] = field(default_factory=list)
+    executions: list[dict[str, Any]] = field(default_factory=list)
+    reports: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class DemoRun:
+    report: DemoReport
+    output: str
+    end: EndStates
+
+
+def read_end_states(demo: DemoStack, end: EndStates) -> None:
+    sagemaker, s3, dynamodb = (demo.stack.client(s) for s in ("sagemaker", "s3", "dynamodb"))
+    group = demo.stack.physical_name("ModelPackageGroup")
+    for summary in sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]:
+        package = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        version = int(package["ModelPackageVersion"])
+        end.packages[version] = package
+        bucket, key = package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"][5:].split("/", 1)
+        end.reports[version] = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    endpoint_name = demo.stack.template.parameters["EndpointName"]
+    endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+    end.endpoint_status = endpoint["EndpointStatus"]
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    end.serving_package = model["PrimaryContainer"]["ModelPackageName"]
+    items = dynamodb.query(
+        TableName=demo.stack.physical_name("LedgerTable"),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+        ExpressionAttributeValues={":pk": {"S": f"ENDPOINT#{endpoint_name}"}, ":d": {"S": "DEPLOYMENT#"}},
+    )["Items"]
+    deserializer = TypeDeserializer()
+    for item in items:
+        record = {k: deserializer.deserialize(v) for k, v in item.items()}
+        if "model_package_arn" in record:
+            end.outcomes.setdefault(record["model_package_arn"], []).append(str(record.get("outcome")))
+    names = [j["LabelingJobName"] for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]]
+    end.labeling_jobs = sorted(
+        (sagemaker.describe_labeling_job(LabelingJobName=n) for n in names), key=lambda j: j["CreationTime"]
+    )
+    pipeline = demo.stack.physical_name("TrainingPipeline")
+    summaries = sagemaker.list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
+    executions = []
+    for summary in summaries:
+        arn = summary["PipelineExecutionArn"]
+        described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+        listed = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)["PipelineParameters"]
+        described["PipelineParameters"] = {p["Name"]: p["Value"] for p in listed}
+        executions.append(described)
+    end.executions = sorted(executions, key=lambda e: e["CreationTime"])
+
+
+@pytest.fixture(scope="module")
+def run() -> DemoRun:
+    end = EndStates()
+    out = io.StringIO()
+    report = run_demo(DemoOptions(), out, inspect=lambda demo: read_end_states(demo, end))
+    return DemoRun(report, out.getvalue(), end)
+
+
+def not_ok(report: DemoReport) -> list[str]:
+    return [f"{s.key}: {c.title}: {c.status} ({c.actual})" for s in report.steps for c in s.checks if c.status != "ok"]
+
+
+def test_every_scenario_ends_in_its_expected_state(run: DemoRun) -> None:
+    assert not_ok(run.report) == []
+    assert run.report.ok
+    assert [s.key for s in run.report.steps] == [
+        "setup",
+        "drop-1",
+        "approve-v1",
+        "drop-2",
+        "approve-v2",
+        "retrain",
+        "approve-v3",
+        "alarm-live",
+        "gate",
+    ]
+
+
+def test_dropped_tickets_are_labeled_and_train_models_with_real_metrics(run: DemoRun) -> None:
+    first, second = run.end.labeling_jobs
+    assert first["LabelingJobStatus"] == second["LabelingJobStatus"] == "Completed"
+    assert first["LabelCounters"]["TotalLabeled"] == second["LabelCounters"]["TotalLabeled"] == 150
+    parameters = [execution["PipelineParameters"] for execution in run.end.executions]
+    assert parameters[0]["LabelingJobName"] == first["LabelingJobName"]
+    assert parameters[1]["LabelingJobName"] == second["LabelingJobName"]
+    for version, report in run.end.reports.items():
+        assert report["multiclass_classification_metrics"]["macro_f1"]["value"] >= 0.8, version
+        assert report["dataset"]["test_records"] > 0
+
+
+def test_lineage_in_the_registry_survives_approval(run: DemoRun) -> None:
+    """SageMaker keeps ``CustomerMetadataProperties`` when ``UpdateModelPackage`` does not name them."""
+    first = run.end.labeling_jobs[0]
+    lineage = run.end.packages[1].get("CustomerMetadataProperties", {})
+    assert lineage.get("LabelingJobName") == first["LabelingJobName"]
+    measured = run.end.reports[1]["multiclass_classification_metrics"]["macro_f1"]["value"]
+    assert float(lineage.get("MacroF1", "nan")) == measured
+
+
+def test_the_canary_that_trips_an_alarm_is_recorded_rolled_back(run: DemoRun) -> None:
+    v2 = run.end.packages[2]["ModelPackageArn"]
+    assert run.end.outcomes[v2] == ["ROLLED_BACK"]
+    assert run.report.step("approve-v2").status is Status.OK
+    events = [e["detail_type"] for e in run.report.step("approve-v2").entries if e["kind"] == "event"]
+    assert "CloudWatch Alarm State Change" in events
+
+
+def test_an_alarm_after_the_rollout_restores_the_last_known_good_model(run: DemoRun) -> None:
+    v1, v3 = run.end.packages[1]["ModelPackageArn"], run.end.packages[3]["ModelPackageArn"]
+    assert run.end.outcomes[v1][0] == "SUCCEEDED"
+    assert run.end.outcomes[v3] == ["ROLLED_BACK"]
+    assert run.end.packages[3]["ModelApprovalStatus"] == "Rejected"
+    assert (run.end.endpoint_status, run.end.serving_package) == ("InService", v1)
+
+
+def test_the_quality_gate_fails_a_strict_retraining_and_registers_nothing(run: DemoRun) -> None:
+    gate = run.end.executions[-1]
+    assert gate["PipelineExecutionStatus"] == "Failed"
+    assert "QualityGateFailed" in gate["FailureReason"]
+    assert sorted(run.end.packages) == [1, 2, 3]
+
+
+def test_the_demo_prints_each_steps_timeline_with_durations_and_a_summary_table(run: DemoRun) -> None:
+    for step in run.report.steps:
+        assert f"▶ {step.scenario} · {step.title}" in run.output
+    assert "event      aws.s3  Object Created  x150" in run.output
+    assert "⏱ virtual" in run.output
+    assert "Scenario" in run.output
+    assert "total: virtual" in run.output
+    assert run.report.virtual_seconds > 0
+    assert run.report.wall_seconds > 0
+
+
+def test_missing_pieces_make_the_demo_fail_and_say_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--template", str(FIXTURE_TEMPLATE), "--quiet"])
+
+    output = capsys.readouterr().out
+    assert code == 1
+    assert "? pieces in place: not in template.yaml yet: ArtifactsBucket" in output
+    assert "skipped" in output
