@@ -165,3 +165,29 @@ def test_nothing_is_announced_for_a_region_no_emulator_drives(emulator, clock):
     other.create_model_package(ModelPackageGroupName="elsewhere", InferenceSpecification=INFERENCE)
 
     assert settle(emulator, clock) == []
+
+
+def test_an_update_changes_only_what_it_names_as_the_real_api_does(sm: Any) -> None:
+    arn = sm.create_model_package(
+        ModelPackageGroupName="Churn-Models",
+        InferenceSpecification=INFERENCE,
+        ModelApprovalStatus="PendingManualApproval",
+        CustomerMetadataProperties={"DataBatchId": "batch-1", "MacroF1": "0.86"},
+    )["ModelPackageArn"]
+    sm.update_model_package(ModelPackageArn=arn, ApprovalDescription="awaiting review")
+    assert sm.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
+
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    approved = sm.describe_model_package(ModelPackageName=arn)
+    assert approved["ModelApprovalStatus"] == "Approved"
+    assert approved["ApprovalDescription"] == "awaiting review"
+    assert approved["CustomerMetadataProperties"] == {"DataBatchId": "batch-1", "MacroF1": "0.86"}
+
+    sm.update_model_package(
+        ModelPackageArn=arn,
+        CustomerMetadataProperties={"Reviewer": "ana"},
+        CustomerMetadataPropertiesToRemove=["MacroF1"],
+    )
+    annotated = sm.describe_model_package(ModelPackageName=arn)
+    assert annotated["ModelApprovalStatus"] == "Approved"
+    assert annotated["CustomerMetadataProperties"] == {"DataBatchId": "batch-1", "Reviewer": "ana"}

@@ -40,17 +40,23 @@ def create_model_package(backend: SageMakerModelBackend, original: Any, *args: A
 
 
 def update_model_package(backend: SageMakerModelBackend, original: Any, *args: Any, **kwargs: Any) -> str:
-    """``UpdateModelPackage``: as moto, plus a notification when the approval status changes."""
+    """``UpdateModelPackage``: as the real API, plus a notification when the approval status changes.
+
+    moto overwrites what the request leaves out: the approval status and description become ``None`` and
+    ``CustomerMetadataProperties`` is replaced. The real API changes only what the request names, and merges
+    ``CustomerMetadataProperties`` (then removes ``CustomerMetadataPropertiesToRemove``): so does this.
+    """
     state = extension_state(backend.account_id, backend.region_name)
-    if not state.active:
-        result: str = original(backend, *args, **kwargs)
-        return result
     key = kwargs.get("model_package_arn", args[0] if args else "")
     mapped = backend.model_package_name_mapping.get(key, key)
     before = backend.model_packages.get(mapped)
     previous = before.model_approval_status if before is not None else None
+    kept = _kept_fields(before)
     arn: str = original(backend, *args, **kwargs)
     package = backend.model_packages[arn]
+    _restore_unnamed_fields(package, kept, kwargs)
+    if not state.active:
+        return arn
     with state.lock:
         package.last_modified_time = to_moto_time(state.now())
     if package.model_approval_status != previous:
@@ -58,3 +64,26 @@ def update_model_package(backend: SageMakerModelBackend, original: Any, *args: A
             NotificationKind.MODEL_PACKAGE_CHANGED, package=snapshot(package), updated_fields=["ModelApprovalStatus"]
         )
     return arn
+
+
+def _kept_fields(package: Any) -> dict[str, Any]:
+    if package is None:
+        return {}
+    return {
+        "status": package.model_approval_status,
+        "description": package.approval_description,
+        "metadata": dict(package.customer_metadata_properties or {}),
+    }
+
+
+def _restore_unnamed_fields(package: Any, kept: dict[str, Any], request: dict[str, Any]) -> None:
+    if not kept:
+        return
+    if request.get("model_approval_status") is None:
+        package.model_approval_status = kept["status"]
+    if request.get("approval_description") is None:
+        package.approval_description = kept["description"]
+    merged = {**kept["metadata"], **(request.get("customer_metadata_properties") or {})}
+    for name in request.get("customer_metadata_properties_to_remove") or []:
+        merged.pop(name, None)
+    package.customer_metadata_properties = merged or None
