@@ -18,7 +18,7 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-tools/sam
 CHECKOV_VENV := .venv-tools/checkov
 PIPELINES_VENV := .venv-tools/pipelines
-PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines tests
+PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines bench tests
 FUNCTIONS := $(wildcard functions/*/app.py)
 ASL := $(wildcard statemachines/*.asl.json)
 
@@ -29,6 +29,7 @@ help:
 	@echo "make test   lint, type-check, check the template and run every test"
 	@echo "make build  sam build (offline, no Docker)"
 	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
+	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
 	@echo "make clean  remove virtual environments and build output"
 
 $(BIN)/.stamp: requirements/dev.txt pyproject.toml
@@ -63,7 +64,7 @@ lint: $(BIN)/.stamp
 
 # mypy per function folder: every handler module is called app.py, as SAM expects.
 typecheck: $(BIN)/.stamp
-	$(BIN)/mypy layers/mlops_core/mlops_core mlopsctl
+	$(BIN)/mypy layers/mlops_core/mlops_core mlopsctl bench
 	$(BIN)/mypy pipelines
 	@for f in $(FUNCTIONS); do echo "mypy $$f"; $(BIN)/mypy "$$f" || exit 1; done
 
