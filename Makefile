@@ -75,7 +75,7 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
 
 unit: $(BIN)/.stamp
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # pipelines/pipeline.json is generated offline with the SDK and committed; pipeline-check fails when it is stale.
 pipeline: $(PIPELINES_VENV)/.stamp

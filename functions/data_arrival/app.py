@@ -28,9 +28,16 @@ def dependencies() -> Dependencies:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    """Process the batch, then report the messages to retry (``ReportBatchItemFailures``)."""
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process the batch, then report the messages to retry (``ReportBatchItemFailures``).
+
+    When every message was ignored, ``outcome: ignored`` and the reasons are returned beside ``batchItemFailures``
+    (the local stack's action log shows them); Lambda reads only ``batchItemFailures``.
+    """
     messages = [SqsMessage(r["messageId"], r["body"]) for r in event.get("Records", [])]
     report = handle_messages(messages, dependencies().arrival, datetime.now(UTC))
     publish_metrics(metrics, report)
-    return process_partial_response(event=event, record_handler=report.check, processor=processor, context=context)
+    response: PartialItemFailureResponse = process_partial_response(
+        event=event, record_handler=report.check, processor=processor, context=context
+    )
+    return {**response, **(report.ignored_outcome() or {})}

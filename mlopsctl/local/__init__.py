@@ -8,6 +8,10 @@ How it works
   conditions and intrinsic functions resolved); :mod:`.provision` with :mod:`.resources_data` and
   :mod:`.resources_compute` create each resource in moto under a deterministic physical name
   (``<stack>-<logicalid in lower case>`` unless the template names it).
+- :mod:`.s3_events` replaces moto's S3 → EventBridge events with real-shaped ones (emulated: encoded keys, etag,
+  version id, unique ids and sequencers, default bus only); ``LabelingWorkteamArn`` gets an emulated workteam
+  (:func:`.template.local_parameter_defaults`) and the template's ``Rules`` are checked. :mod:`.moto_speed` keeps
+  moto's SQS and DynamoDB transactions from slowing down as queues and tables grow (same behaviour).
 - :mod:`.bus` delivers from EventBridge rules to their targets (moto matches the real patterns); :mod:`.sqs_source`
   polls SQS event source mappings as Lambda does (batch size, batching window, ``ReportBatchItemFailures``,
   visibility timeout, redrive to the dead-letter queue).

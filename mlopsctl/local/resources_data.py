@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -168,7 +169,7 @@ def pipeline(ctx: ProvisionContext, spec: ResourceSpec, props: dict[str, Any]) -
         "PipelineName": name,
         "PipelineDefinition": body if isinstance(body, str) else json.dumps(body),
         "RoleArn": props["RoleArn"],
-        "ClientRequestToken": f"local-{name}"[:128],
+        "ClientRequestToken": f"local-{hashlib.sha256(name.encode()).hexdigest()}",  # 32-128 characters
     }
     for key in ("PipelineDisplayName", "PipelineDescription"):
         if key in props:

@@ -27,7 +27,7 @@ from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from mlopsctl.local import sfn_patches, sfn_time
+from mlopsctl.local import moto_speed, sfn_patches, sfn_time
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
 from mlopsctl.local.bus import EventBus
 from mlopsctl.local.clients import StackClients
@@ -39,6 +39,7 @@ from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
 from mlopsctl.local.resources_data import CREATORS as DATA_CREATORS
+from mlopsctl.local.s3_events import S3EventNotifier
 from mlopsctl.local.scheduler import Scheduler
 from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
@@ -72,6 +73,12 @@ class LocalStack:
         starts (and ``uninstall()``-ed, if it has one, on close).
     limits:
         Bounds of each run to quiescence.
+
+    Attributes
+    ----------
+    s3_events:
+        The S3 → EventBridge notifier (real-shaped events, emulated); ``s3_events.sent`` lists every S3 event put on
+        the bus, so a test can deliver the same events again.
     """
 
     def __init__(
@@ -116,7 +123,11 @@ class LocalStack:
         self.close()
 
     def _start(self) -> None:
+        self._exit.enter_context(moto_speed.installed())
         self._start_moto()
+        self.s3_events = S3EventNotifier(self.clock.now)
+        self.s3_events.install()
+        self._exit.callback(self.s3_events.uninstall)
         recorder = AwsCallRecorder(self.log)
         recorder.install()
         self._exit.callback(recorder.uninstall)

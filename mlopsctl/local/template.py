@@ -27,6 +27,7 @@ from mlopsctl.local.intrinsics import Resolver, references
 DEFAULT_STACK_NAME = "mlops-local"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
+EMULATED_WORKTEAM = "mlops-local-emulated-workforce"
 
 
 class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -135,12 +136,19 @@ def load_template(
     account_id: str = DEFAULT_ACCOUNT_ID,
     parameters: Mapping[str, str] | None = None,
 ) -> Template:
-    """Read ``path``, apply parameter values (defaults overridden by ``parameters``) and the SAM transform."""
+    """Read ``path``, apply parameter values and the SAM transform; check the template's ``Rules``.
+
+    A parameter takes its value from ``parameters``, else from :func:`local_parameter_defaults` (values a deployment
+    supplies and the local stack supplies itself), else from its ``Default``.
+    """
     path = path.resolve()
     document = read_yaml(path)
-    values = _parameter_values(document.get("Parameters") or {}, dict(parameters or {}))
+    declared = document.get("Parameters") or {}
+    supplied = {k: v for k, v in local_parameter_defaults(region, account_id).items() if k in declared}
+    values = _parameter_values(declared, {**supplied, **(parameters or {})})
     mappings = document.get("Mappings") or {}
     pseudo = Template(path, stack_name, region, account_id, {}, {}, {}, {}).pseudo()
+    check_rules(document.get("Rules") or {}, values, pseudo, mappings)
     conditions = _conditions(document.get("Conditions") or {}, values, pseudo, mappings)
     raw = sam.expand(document["Resources"], document.get("Globals") or {}, path.parent)
     resources: dict[str, ResourceSpec] = {}
@@ -159,6 +167,16 @@ def load_template(
             origin=body.get(sam.ORIGIN_KEY),
         )
     return Template(path, stack_name, region, account_id, values, conditions, mappings, resources, skipped)
+
+
+def local_parameter_defaults(region: str, account_id: str) -> dict[str, str]:
+    """Values the local stack gives parameters a deployment must supply (used when the template declares them).
+
+    ``LabelingWorkteamArn``: an emulated private workteam (the SageMaker emulator's workforce does the labeling), so
+    the template's rule "groundtruth needs a workteam" holds locally.
+    """
+    workteam = f"arn:aws:sagemaker:{region}:{account_id}:workteam/private-crowd/{EMULATED_WORKTEAM}"
+    return {"LabelingWorkteamArn": workteam}
 
 
 def _parameter_values(declared: Mapping[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
@@ -183,6 +201,26 @@ def _parameter_values(declared: Mapping[str, Any], overrides: dict[str, str]) ->
         else:
             values[name] = text
     return values
+
+
+def check_rules(
+    rules: Mapping[str, Any], parameters: dict[str, Any], pseudo: dict[str, Any], mappings: dict[str, Any]
+) -> None:
+    """Fail as CloudFormation would when a rule whose ``RuleCondition`` holds has a false ``Assert``.
+
+    Raises
+    ------
+    TemplateError
+        Naming the rule and its ``AssertDescription``.
+    """
+    resolver = Resolver(parameters, pseudo, {}, mappings)
+    for name, rule in rules.items():
+        if "RuleCondition" in rule and not resolver.resolve(rule["RuleCondition"]):
+            continue
+        for assertion in rule.get("Assertions") or []:
+            if not resolver.resolve(assertion.get("Assert")):
+                why = assertion.get("AssertDescription") or "its assertion is false"
+                raise TemplateError(f"template rule {name} failed: {why}")
 
 
 def _conditions(

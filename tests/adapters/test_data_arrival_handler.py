@@ -191,7 +191,11 @@ def test_a_bad_setting_fails_the_cold_start_with_its_name(monkeypatch: pytest.Mo
 
 def test_objects_outside_our_prefixes_write_nothing_and_start_nothing(stack: Stack) -> None:
     response = stack.invoke(lambda_sqs_event([sqs_message("outside/a.txt", bucket=BUCKET)]))
-    assert response == {"batchItemFailures": []}
+    assert response == {
+        "batchItemFailures": [],
+        "outcome": "ignored",
+        "reason": "nothing accepted from 1 object: outside-prefixes x1",
+    }
     assert stack.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
     assert stack.jobs.calls == []
 

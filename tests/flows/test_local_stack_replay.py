@@ -54,6 +54,20 @@ def test_replay_of_objects_dropped_into_the_data_bucket_of_the_projects_template
     captured = capsys.readouterr()
     assert code == 0, captured.err
     entries = [json.loads(line) for line in captured.out.splitlines()]
-    runs = [e for e in entries if e["kind"] == "handler" and e["function"] == "DataArrivalFunction"]
-    assert runs, "DataArrivalFunction never ran"
-    assert [r for r in runs if r["outcome"] == "error"] == []
+    runs = [(e["outcome"], e["reason"]) for e in entries if e.get("function") == "DataArrivalFunction"]
+    # one job per settled drop; the .exe is ignored with its reason; notes/ never reaches the handler
+    assert runs == [("ok", None), ("ok", None), ("ignored", "nothing accepted from 1 object: extension-not-allowed x1")]
+    jobs = [e["params"] for e in entries if e["kind"] == "aws_call" and e["operation"] == "create_labeling_job"]
+    manifests = {
+        e["params"]["Key"]: e["params"]["Body"]
+        for e in entries
+        if e["kind"] == "aws_call" and e["operation"] == "put_object" and e["params"]["Key"].endswith("input.manifest")
+    }
+    listed = []
+    for job in jobs:
+        uri = job["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
+        listed += [json.loads(line)["source-ref"] for line in manifests[uri.split("/", 3)[3]].splitlines()]
+    bucket = "s3://mlops-local-databucket/"
+    assert listed == [bucket + "incoming/reviews/0001.txt", bucket + "incoming/avis clients/été 2024+1.txt"]
+    completed = [e for e in entries if e.get("detail_type") == "SageMaker Ground Truth Labeling Job State Change"]
+    assert len(completed) == len(jobs)

@@ -5,17 +5,21 @@ For each message: parse the event (the events model decodes the key once), check
 acknowledged, never retried. Accepted objects are de-duplicated within the batch, then placed into batches by the
 :class:`~mlops_core.services.batches.BatchCoordinator`, which de-duplicates across batches and starts one labeling
 job per batch. A message fails (SQS retries it, then the dead-letter queue keeps it) only when AWS refused its
-batch's job; throttling and server errors propagate and fail the whole invocation, which SQS retries.
+batch's job; throttling and server errors propagate and fail the whole invocation, which SQS retries. An invocation
+that accepted nothing and changed nothing says so (:meth:`ArrivalReport.ignored_outcome`).
 
 Examples
 --------
 >>> report = ArrivalReport(accepted=3)
 >>> report.failed_message_ids
 set()
+>>> ArrivalReport(ignored=2, ignored_reasons=Counter({"foreign-bucket": 2})).ignored_outcome()
+{'outcome': 'ignored', 'reason': 'nothing accepted from 2 objects: foreign-bucket x2'}
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,7 +60,9 @@ class ArrivalReport:
     accepted: int = 0
     ignored: int = 0
     duplicates: int = 0
+    ignored_reasons: Counter[str] = field(default_factory=Counter)
     jobs_started: list[str] = field(default_factory=list)
+    jobs_found: list[str] = field(default_factory=list)
     batches_ready: list[str] = field(default_factory=list)
     batches_failed: list[str] = field(default_factory=list)
     failed_message_ids: set[str] = field(default_factory=set)
@@ -65,6 +71,26 @@ class ArrivalReport:
         """Record handler for Powertools' batch processor: raise for the messages that must be retried."""
         if record.message_id in self.failed_message_ids:
             raise MessageFailedError(f"message {record.message_id}: its batch was refused, see the ledger")
+
+    def ignore(self, reason: str) -> None:
+        """Count one message ignored for ``reason``."""
+        self.ignored += 1
+        self.ignored_reasons[reason] += 1
+
+    def ignored_outcome(self) -> dict[str, str] | None:
+        """``{"outcome": "ignored", "reason": ...}`` when every message was ignored and nothing changed (no object
+        accepted or found again, no batch finished); ``None`` otherwise.
+
+        The reason counts the messages per reason. The local stack's action log shows it (the handler convention);
+        Lambda ignores the extra keys.
+        """
+        changed = self.jobs_started or self.jobs_found or self.batches_ready or self.batches_failed
+        if not self.ignored or self.accepted or self.duplicates or changed or self.failed_message_ids:
+            return None
+        counts = sorted(self.ignored_reasons.items(), key=lambda item: (-item[1], item[0]))
+        reasons = ", ".join(f"{reason} x{count}" for reason, count in counts)
+        objects = f"{self.ignored} object" + ("s" if self.ignored != 1 else "")
+        return {"outcome": "ignored", "reason": f"nothing accepted from {objects}: {reasons}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +115,16 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     for message in messages:
         logger.set_correlation_id(message.message_id)
         obj = _object_of(message)
-        verdict = classify(obj, arrival.policy) if obj is not None else None
-        if obj is None or isinstance(verdict, Rejection):
-            report.ignored += 1
-            if obj is not None:
-                logger.info("object ignored", extra={"bucket": obj.bucket, "key": obj.key, "reason": str(verdict)})
+        if isinstance(obj, str):
+            report.ignore(obj)
             continue
-        if isinstance(verdict, ObjectKind):
-            carriers.setdefault(obj.identity_hash, []).append(message.message_id)
-            by_kind.setdefault(verdict, []).append(obj)
+        verdict = classify(obj, arrival.policy)
+        if isinstance(verdict, Rejection):
+            report.ignore(verdict.value)
+            logger.info("object ignored", extra={"bucket": obj.bucket, "key": obj.key, "reason": str(verdict)})
+            continue
+        carriers.setdefault(obj.identity_hash, []).append(message.message_id)
+        by_kind.setdefault(verdict, []).append(obj)
     logger.set_correlation_id(None)
 
     placement = Placement()
@@ -111,6 +138,7 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     report.accepted = len(placement.accepted)
     report.duplicates = len(placement.duplicates)
     report.jobs_started = placement.jobs_started
+    report.jobs_found = placement.jobs_found
     report.batches_ready = placement.batches_ready
     report.batches_failed = placement.batches_failed
     report.failed_message_ids = {mid for obj in placement.failed for mid in carriers.get(obj.identity_hash, [])}
@@ -128,17 +156,22 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     return report
 
 
-def _object_of(message: SqsMessage) -> ObjectRef | None:
-    """The object an SQS message announces, or ``None`` (logged with the reason) when it announces none."""
+def _object_of(message: SqsMessage) -> ObjectRef | str:
+    """The object an SQS message announces, or why it announces none (logged)."""
     try:
         event = parse_event(message.body)
     except EventError as exc:
-        level = logger.debug if exc.detail_type == SCHEDULED_EVENT else logger.info
-        level("message ignored", extra={"reason": exc.reason, "detail_type": exc.detail_type, "source": exc.source})
-        return None
+        if exc.detail_type == SCHEDULED_EVENT:
+            logger.debug("flush tick", extra={"detail_type": exc.detail_type, "source": exc.source})
+            return "flush tick, nothing due"
+        logger.info(
+            "message ignored", extra={"reason": exc.reason, "detail_type": exc.detail_type, "source": exc.source}
+        )
+        return exc.reason
     if not isinstance(event, S3ObjectCreatedEvent):
-        logger.info("message ignored", extra={"reason": f"not an S3 Object Created event: {event.detail_type}"})
-        return None
+        reason = f"not an S3 Object Created event: {event.detail_type}"
+        logger.info("message ignored", extra={"reason": reason})
+        return reason
     return ObjectRef(bucket=event.bucket, key=event.key, size=event.size, etag=event.etag, version_id=event.version_id)
 
 

@@ -1,0 +1,113 @@
+"""Keep moto fast when thousands of objects arrive at once; behaviour unchanged (no emulation here).
+
+Measured on moto 5.2.5 (10,000 S3 events through the local stack), three costs grow with the size of a queue or table,
+making the whole run quadratic (hours):
+
+- SQS ``SendMessage`` and every received message's retention check compute all queue attributes, including the three
+  ``ApproximateNumberOf…`` counts, each a scan of the queue's messages; the counts are not needed there, so
+  :func:`installed` leaves them out of those two calls only (``GetQueueAttributes`` still counts);
+- each of those scans reads the clock per message through ``moto.core.utils.unix_time_millis`` (about 6 µs); SQS
+  reads it through ``time.time`` instead, the same instant without the ``datetime`` round trip;
+- DynamoDB ``TransactWriteItems`` backs up a table by deep-copying it once per item of the transaction that names it
+  (100 copies of the whole table for a 100-item transaction); the backup is taken before any write, so one copy per
+  table is the same backup.
+
+Examples
+--------
+>>> with installed():
+...     pass
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from unittest import mock
+
+import moto.dynamodb.models as dynamodb_models
+import moto.sqs.models as sqs_models
+from moto.core.utils import unix_time
+
+_COUNTS = frozenset(
+    {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"}
+)
+_state = threading.local()
+_attributes_lock = threading.RLock()
+
+
+def _unix_time_millis(dt: Any = None) -> float:
+    if dt is not None:  # a given instant: moto's own conversion
+        return float(unix_time(dt) * 1000)
+    return time.time() * 1000.0
+
+
+def _without_counts[F: Callable[..., Any]](method: F) -> F:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = getattr(_state, "skip_counts", False)
+        _state.skip_counts = True
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _state.skip_counts = previous
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _attributes(original: property) -> property:
+    def attributes(queue: Any) -> dict[str, Any]:
+        with _attributes_lock:  # the override below is visible to other threads while it lasts
+            if not getattr(_state, "skip_counts", False):
+                return original.fget(queue)  # type: ignore[misc,no-any-return]
+            queue.BASE_ATTRIBUTES = [name for name in type(queue).BASE_ATTRIBUTES if name not in _COUNTS]
+            try:
+                return original.fget(queue)  # type: ignore[misc,no-any-return]
+            finally:
+                del queue.BASE_ATTRIBUTES
+
+    return property(attributes)
+
+
+def _one_backup_per_table[F: Callable[..., Any]](method: F) -> F:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        backups: dict[int, Any] = {}
+
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if id(value) not in backups:
+                backups[id(value)] = (value, copy.deepcopy(value, memo))
+            return backups[id(value)][1]
+
+        _state.copy = types.SimpleNamespace(deepcopy=deepcopy)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            del _state.copy
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _CopyModule:
+    """``copy`` as moto's DynamoDB models see it: one backup per table inside a transaction, else the real one."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(getattr(_state, "copy", None) or copy, name)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """Apply the three changes (see the module docstring) while the context is open."""
+    sqs_backend, queue, dynamodb_backend = sqs_models.SQSBackend, sqs_models.Queue, dynamodb_models.DynamoDBBackend
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(sqs_models, "unix_time_millis", _unix_time_millis))
+        original: property = queue.__dict__["attributes"]
+        stack.enter_context(mock.patch.object(queue, "attributes", _attributes(original)))
+        for name in ("send_message", "is_message_valid_based_on_retention_period"):
+            stack.enter_context(mock.patch.object(sqs_backend, name, _without_counts(getattr(sqs_backend, name))))
+        stack.enter_context(mock.patch.object(dynamodb_models, "copy", _CopyModule()))
+        transact = _one_backup_per_table(dynamodb_backend.transact_write_items)
+        stack.enter_context(mock.patch.object(dynamodb_backend, "transact_write_items", transact))
+        yield
