@@ -334,7 +334,7 @@ def test_real_s3_sample_events_match_once_renamed_into_our_bucket() -> None:
         assert _reaches_data_arrival_queue(event)
 
 
-def test_rule_delivers_to_the_queue_and_only_the_rule_may_send() -> None:
+def test_rule_delivers_to_the_queue_and_only_our_rules_may_send() -> None:
     rule = RESOURCES["DataArrivalRule"]["Properties"]
     assert "EventBusName" not in rule, "S3 sends its events to the default bus only"
     assert [target["Arn"] for target in rule["Targets"]] == [{"Fn::GetAtt": ["DataArrivalQueue", "Arn"]}]
@@ -345,7 +345,11 @@ def test_rule_delivers_to_the_queue_and_only_the_rule_may_send() -> None:
     assert allows
     for statement in allows:
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-        assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["DataArrivalRule", "Arn"]}
+        assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+            {"Fn::GetAtt": ["DataArrivalRule", "Arn"]},
+            # the debounce flush tick, only when debouncing (tests/contract/test_template_debounce.py)
+            {"Fn::If": ["UseDebounce", {"Fn::GetAtt": ["DataArrivalFlushRule", "Arn"]}, {"Ref": "AWS::NoValue"}]},
+        ]
 
 
 def test_failed_data_arrival_events_are_kept_14_days_and_raise_an_alarm() -> None:
