@@ -7,8 +7,10 @@ timeouts. While a local stack runs, those waits are made *virtual*: the waiting 
 delivered with ``SendTaskSuccess``, a heartbeat, the task finishing). So a ``Wait`` of an hour costs nothing, and
 a task's ``TimeoutSeconds`` fires in virtual time, interleaved correctly with the emulators' work.
 
-The lot also tells the stack when an execution is *idle*: it has a parked thread and no task worker running. An
-execution that is running and not idle is computing; the stack polls it briefly (see :mod:`.settle`). Known limit:
+The lot also tells the stack when an execution is *idle*: it has a parked thread, no task worker running, and no
+thread that was released and has not parked again yet (a thread whose wait just ended is about to compute: it counts
+as *resuming* from its release until its next wait). An execution that is running and not idle is computing; the
+stack polls it briefly (see :mod:`.settle`). Known limit:
 in a ``Parallel``/``Map`` state, one branch parked while another is between two non-task states (``Pass``,
 ``Choice``) at that very instant looks idle.
 
@@ -66,6 +68,7 @@ class ParkingLot:
         self._cond = threading.Condition()
         self._parks: dict[int, Park] = {}
         self._active: Counter[str] = Counter()
+        self._resuming: Counter[str] = Counter()
         self._ids = itertools.count()
         self._closed = False
 
@@ -81,7 +84,7 @@ class ParkingLot:
         """True when the execution has a parked thread and no running task worker."""
         with self._cond:
             parked = any(p.execution_arn == execution_arn for p in self._parks.values())
-            return parked and self._active[execution_arn] <= 0
+            return parked and self._active[execution_arn] <= 0 and self._resuming[execution_arn] <= 0
 
     def wake_due(self) -> None:
         """Release the parks whose due time has come (after the clock moved)."""
@@ -122,6 +125,8 @@ class ParkingLot:
             park.released = True
             if park.releases_worker:
                 self._active[park.execution_arn] += 1
+            else:
+                self._resuming[park.execution_arn] += 1
 
     # -- what patched moto code calls ------------------------------------------------------------------------------
 
@@ -147,6 +152,10 @@ class ParkingLot:
         key = next(self._ids)
         park = Park(arn, due, event, releases_worker, parent)
         with self._cond:
+            resumed = getattr(thread_state, "resuming_arn", None)
+            if resumed is not None:  # this thread was released earlier and now waits again: it no longer resumes
+                thread_state.resuming_arn = None
+                self._resuming[resumed] -= 1
             if self._closed or event.is_set() or (parent is not None and parent.finished):
                 return event.is_set()
             self._parks[key] = park
@@ -157,6 +166,8 @@ class ParkingLot:
                     self._release(key)
                     break
                 self._cond.wait(_POLL_SECONDS)
+            if not park.releases_worker:
+                thread_state.resuming_arn = arn
         return event.is_set()
 
     def sleep(
