@@ -127,3 +127,39 @@ def test_with_only_v1_deployed_an_alarm_changes_nothing_and_operators_are_told(r
     assert registry.serves() == v1_config
     (message,) = registry.notifications()
     assert (message["outcome"], message["from_version"]) == ("NO_TARGET", 1)
+
+
+def test_rejecting_the_live_v2_restores_v1_and_rejecting_a_package_not_live_changes_nothing(
+    registry: Registry,
+) -> None:
+    registry.approve_new_version()
+    v1_config = registry.serves()
+    v2 = registry.approve_new_version()
+    v2_config = registry.serves()
+    assert v2_config != v1_config
+
+    registry.stack.aws(
+        "sagemaker",
+        "update_model_package",
+        ModelPackageArn=v2,
+        ModelApprovalStatus="Rejected",
+        ApprovalDescription="bias found in review",
+    )
+    assert registry.serves() == v1_config
+    assert registry.deployment_of(v2)["outcome"] == "ROLLED_BACK"
+
+    # a package that is not live: registered, never deployed, then rejected → recorded, the endpoint left alone
+    v3 = registry.stack.aws(
+        "sagemaker",
+        "create_model_package",
+        ModelPackageGroupName=registry.stack.physical_name("ModelPackageGroup"),
+        InferenceSpecification=registry.sagemaker.describe_model_package(ModelPackageName=v2)["InferenceSpecification"],
+        ModelApprovalStatus="PendingManualApproval",
+    )["ModelPackageArn"]
+    mark = len(registry.stack.log.entries())
+    registry.stack.aws("sagemaker", "update_model_package", ModelPackageArn=v3, ModelApprovalStatus="Rejected")
+    later = registry.stack.log.entries()[mark:]
+    assert [(e["function"], e["outcome"]) for e in later if e["kind"] == "handler"] == [("ApprovalFunction", "ok")]
+    assert not [e for e in later if e["kind"] == "aws_call" and e["operation"] == "update_endpoint"]
+    assert not [e for e in later if e["kind"] == "execution"]
+    assert registry.serves() == v1_config
