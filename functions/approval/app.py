@@ -23,7 +23,7 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import ApprovalSettings
 from mlops_core.domain.deployment import Timing
-from mlops_core.events import EventError, ModelPackageStateChangeEvent, parse_event
+from mlops_core.events import EventError, ModelPackageStateChangeEvent, parse_event_as
 from mlops_core.services.approval import (
     ApprovalConfig,
     ApprovalPorts,
@@ -74,11 +74,9 @@ def _ignored(reason: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event, decide and act; return the outcome and its reason."""
     try:
-        parsed = parse_event(event)
+        parsed = parse_event_as(event, ModelPackageStateChangeEvent, "a model package state change")
     except EventError as exc:
         return _ignored(exc.reason)
-    if not isinstance(parsed, ModelPackageStateChangeEvent):
-        return _ignored(f"{parsed.detail_type} is not a model package state change")
     config, ports = dependencies()
     result = handle_package_event(parsed, config, ports, datetime.now(UTC)).as_dict()
     metrics.add_metric(name=f"Approval{str(result.get('action', 'Ignored')).title()}", unit=MetricUnit.Count, value=1)

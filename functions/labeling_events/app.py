@@ -22,7 +22,7 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import TrainingSettings
-from mlops_core.events import EventError, LabelingJobStateChangeEvent, parse_event
+from mlops_core.events import EventError, LabelingJobStateChangeEvent, parse_event_as
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
 from mlops_core.services.training import EventResult, TrainingLauncher
 
@@ -50,14 +50,11 @@ def dependencies() -> tuple[LabelingEventsConfig, LabelingEventsPorts]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event and act on our labeling job's final state."""
     try:
-        parsed = parse_event(event)
+        parsed = parse_event_as(event, LabelingJobStateChangeEvent, "a labeling job state change")
     except EventError as exc:
         result = EventResult.ignored(exc.reason)
     else:
-        if isinstance(parsed, LabelingJobStateChangeEvent):
-            result = handle_labeling_event(parsed, *dependencies(), datetime.now(UTC))
-        else:
-            result = EventResult.ignored(f"{parsed.detail_type} is not a labeling job state change")
+        result = handle_labeling_event(parsed, *dependencies(), datetime.now(UTC))
     metrics.add_metric(name=f"LabelingEvents{result.outcome.title()}", unit=MetricUnit.Count, value=1)
     logger.info("labeling event handled", extra=result.as_dict())
     return result.as_dict()

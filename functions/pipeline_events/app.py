@@ -23,7 +23,7 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipelines import SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import TrainingSettings
-from mlops_core.events import EventError, PipelineExecutionStatusChangeEvent, parse_event
+from mlops_core.events import EventError, PipelineExecutionStatusChangeEvent, parse_event_as
 from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts, handle_pipeline_event
 from mlops_core.services.training import EventResult
 
@@ -49,14 +49,11 @@ def dependencies() -> tuple[PipelineEventsConfig, PipelineEventsPorts]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event, record the execution's status and report how it ended."""
     try:
-        parsed = parse_event(event)
+        parsed = parse_event_as(event, PipelineExecutionStatusChangeEvent, "a pipeline execution status change")
     except EventError as exc:
         result = EventResult.ignored(exc.reason)
     else:
-        if isinstance(parsed, PipelineExecutionStatusChangeEvent):
-            result = handle_pipeline_event(parsed, *dependencies(), datetime.now(UTC))
-        else:
-            result = EventResult.ignored(f"{parsed.detail_type} is not a pipeline execution status change")
+        result = handle_pipeline_event(parsed, *dependencies(), datetime.now(UTC))
     metrics.add_metric(name=f"PipelineEvents{result.outcome.title()}", unit=MetricUnit.Count, value=1)
     logger.info("pipeline event handled", extra=result.as_dict())
     return result.as_dict()

@@ -28,7 +28,7 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import RollbackSettings
-from mlops_core.events import AlarmStateChangeEvent, EventError, parse_event
+from mlops_core.events import AlarmStateChangeEvent, EventError, parse_event_as
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 
 logger = Logger()
@@ -60,11 +60,9 @@ def _ignored(reason: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the alarm event, decide and act; return the outcome and its reason."""
     try:
-        parsed = parse_event(event)
+        parsed = parse_event_as(event, AlarmStateChangeEvent, "a CloudWatch alarm state change")
     except EventError as exc:
         return _ignored(exc.reason)
-    if not isinstance(parsed, AlarmStateChangeEvent):
-        return _ignored(f"{parsed.detail_type} is not a CloudWatch alarm state change")
     config, ports = dependencies()
     result = handle_alarm(parsed, config, ports, datetime.now(UTC))
     if result.outcome == "ignored":

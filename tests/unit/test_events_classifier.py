@@ -340,3 +340,13 @@ def test_model_package_version_and_group_missing_from_detail_are_read_from_the_a
     parsed = parse_event(event)
     assert isinstance(parsed, ModelPackageStateChangeEvent)
     assert (parsed.model_package_group_name, parsed.model_package_version) == ("mlops-dev-models", 3)
+
+
+def test_parse_event_as_returns_the_model_or_names_what_was_expected() -> None:
+    from mlops_core.events import ModelPackageStateChangeEvent, S3ObjectCreatedEvent, parse_event_as
+
+    assert isinstance(parse_event_as(s3_created(), S3ObjectCreatedEvent, "an S3 object"), S3ObjectCreatedEvent)
+    with pytest.raises(UnsupportedEventError) as excinfo:
+        parse_event_as(s3_created(), ModelPackageStateChangeEvent, "a model package state change")
+    assert excinfo.value.reason == "Object Created is not a model package state change"
+    assert excinfo.value.detail_type == "Object Created"

@@ -27,7 +27,7 @@ This package imports neither boto3 nor Powertools: it is on every function's col
 from __future__ import annotations
 
 from mlops_core.events.alarm import AlarmMetric, AlarmStateChangeEvent
-from mlops_core.events.classifier import EVENT_MODELS, ConsumedEvent, parse_event, parse_sqs_batch
+from mlops_core.events.classifier import EVENT_MODELS, ConsumedEvent, parse_event, parse_event_as, parse_sqs_batch
 from mlops_core.events.endpoint import (
     EndpointDeploymentStateChangeEvent,
     EndpointStateChangeEvent,
@@ -60,6 +60,7 @@ __all__ = [
     "UnsupportedEventError",
     "VariantStatus",
     "parse_event",
+    "parse_event_as",
     "parse_sqs_batch",
     "to_utc_datetime",
 ]

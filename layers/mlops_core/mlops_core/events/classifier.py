@@ -259,3 +259,21 @@ def parse_sqs_batch(raw: Mapping[str, Any] | str | bytes) -> list[tuple[str, Con
         except EventError as error:
             outcomes.append((message_id, error))
     return outcomes
+
+
+def parse_event_as[E: EventEnvelope](raw: Mapping[str, Any] | str | bytes, model: type[E], what: str) -> E:
+    """:func:`parse_event`, then require ``model``: the prologue of every single-purpose handler.
+
+    Raises
+    ------
+    UnsupportedEventError
+        The event is well formed but of another consumed type; the reason reads ``"<detail-type> is not <what>"``.
+    InvalidEventError, UnsupportedEventError
+        As :func:`parse_event`.
+    """
+    parsed = parse_event(raw)
+    if not isinstance(parsed, model):
+        raise UnsupportedEventError(
+            f"{parsed.detail_type} is not {what}", source=parsed.source, detail_type=parsed.detail_type
+        )
+    return parsed
