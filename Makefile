@@ -32,10 +32,11 @@ help:
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
 	@echo "make clean  remove virtual environments and build output"
 
-$(BIN)/.stamp: requirements/dev.txt pyproject.toml
+$(BIN)/.stamp: requirements/dev.txt requirements/dev-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/dev-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
