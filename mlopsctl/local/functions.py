@@ -22,7 +22,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -103,6 +103,8 @@ class FunctionRunner:
         self._base = dict(base_environment)
         self._namespace = namespace
         self._modules: dict[str, ModuleType] = {}
+        #: the context a handler runs in as its execution role (the stack's IAM enforcer sets it)
+        self.acting_as: Callable[[FunctionSpec], AbstractContextManager[None]] = lambda _spec: nullcontext()
 
     def invoke(self, logical_id: str, event: Any, *, batch_size: int | None = None) -> Invocation:
         """Run function ``logical_id`` on ``event``; the run is recorded in the action log."""
@@ -130,7 +132,7 @@ class FunctionRunner:
         self._modules.clear()
 
     def _run(self, spec: FunctionSpec, event: Any, batch_size: int | None) -> Invocation:
-        with self._environment(spec):
+        with self._environment(spec), self.acting_as(spec):
             try:
                 handler = self._handler(spec)
                 result = handler(event, self._context(spec))

@@ -59,6 +59,8 @@ class FunctionSpec:
     memory: int
     dead_letter_arn: str | None = None
     max_retry_attempts: int = 2
+    #: the execution role the function's code calls AWS as
+    role_arn: str = ""
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ def function(ctx: ProvisionContext, spec: ResourceSpec, props: dict[str, Any]) -
         memory=memory,
         dead_letter_arn=(props.get("DeadLetterConfig") or {}).get("TargetArn"),
         max_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
+        role_arn=str(props["Role"]),
     )
     return Provisioned(spec.logical_id, spec.type, name, name, {"Arn": described["FunctionArn"]})
 
@@ -136,7 +137,8 @@ def state_machine(ctx: ProvisionContext, spec: ResourceSpec, props: dict[str, An
         roleArn=props["RoleArn"],
         type=props.get("StateMachineType", "STANDARD"),
     )["stateMachineArn"]
-    return Provisioned(spec.logical_id, spec.type, name, arn, {"Arn": arn, "Name": name, "StateMachineName": name})
+    attributes = {"Arn": arn, "Name": name, "StateMachineName": name, "RoleArn": str(props["RoleArn"])}
+    return Provisioned(spec.logical_id, spec.type, name, arn, attributes)
 
 
 def event_bus(ctx: ProvisionContext, spec: ResourceSpec, props: dict[str, Any]) -> Provisioned:

@@ -35,6 +35,9 @@ from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.executions import ExecutionMonitor
 from mlopsctl.local.functions import FunctionRunner, lambda_response
+from mlopsctl.local.iam.enforce import IamEnforcer
+from mlopsctl.local.iam.facts import StackFacts
+from mlopsctl.local.iam.principals import account_policies
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
@@ -73,6 +76,9 @@ class LocalStack:
         starts (and ``uninstall()``-ed, if it has one, on close).
     limits:
         Bounds of each run to quiescence.
+    iam:
+        Authorize every call the system makes against its role's policies, as AWS does (:mod:`.iam`); off only for
+        tests of the stack's own machinery.
 
     Attributes
     ----------
@@ -93,6 +99,7 @@ class LocalStack:
         clock: VirtualClock | None = None,
         emulators: Sequence[Emulator | EmulatorFactory] = (),
         limits: SettleLimits | None = None,
+        iam: bool = True,
     ) -> None:
         self.template: Template = load_template(
             Path(template), stack_name=stack_name, region=region, account_id=account_id, parameters=parameters
@@ -106,6 +113,8 @@ class LocalStack:
         self._limits = limits or SettleLimits()
         self._exit = ExitStack()
         self._started = False
+        self._iam_enabled = iam
+        self.iam: IamEnforcer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -137,6 +146,8 @@ class LocalStack:
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
         self._exit.callback(self.runner.close)
+        if self._iam_enabled:
+            self._enforce_iam()
         stack = self
 
         def invoke(_backend: Any, name: str, _qualifier: Any, body: Any, _headers: Any, response_headers: Any) -> Any:
@@ -173,6 +184,45 @@ class LocalStack:
         self._exit.callback(moto_api_backend.reset)
         self._exit.callback(server.stop)
         self.endpoint_url = f"http://127.0.0.1:{port}"
+
+    def _enforce_iam(self) -> None:
+        records = self.resources.records
+
+        def lookup(logical_id: str, attribute: str | None) -> Any:
+            record = records.get(logical_id)
+            if record is None:
+                raise LocalStackError(f"{logical_id} is not a resource of the local stack")
+            return record.ref if attribute is None else record.get_att(attribute)
+
+        def key_arn_of(reference: str) -> str | None:
+            for record in records.values():
+                if record.type == "AWS::KMS::Key" and reference in (record.ref, record.arn):
+                    return record.arn
+            return reference if reference.startswith("arn:") and ":key/" in reference else None
+
+        def role_of_execution(execution_arn: str) -> str | None:
+            machine_arn = execution_arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+            for record in records.values():
+                if record.type == "AWS::StepFunctions::StateMachine" and record.arn == machine_arn:
+                    return str(record.attributes.get("RoleArn") or "") or None
+            return None
+
+        facts = StackFacts(self.template, lookup, self.clients.client("s3"), key_arn_of)
+        self.iam = IamEnforcer(
+            account_policies(self.template, lookup),
+            facts,
+            partition="aws",
+            region=self.template.region,
+            account=self.template.account_id,
+            role_of_execution=role_of_execution,
+            execution_of_thread=lambda: str(getattr(sfn_time.thread_state, "execution_arn", "") or ""),
+        )
+        self.iam.install()
+        self._exit.callback(self.iam.uninstall)
+        enforcer = self.iam
+        self.runner.acting_as = lambda spec: enforcer.acting_as(spec.role_arn, spec.name)
+        # sessions made before now lack the enforcer's hooks: handlers' clients must come from a new default session
+        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
 
     def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
         is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")

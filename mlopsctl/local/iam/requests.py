@@ -1,0 +1,383 @@
+"""What AWS authorizes for one API call: the action, the resource ARNs it builds, the request context, and the
+dependent actions it checks.
+
+- The action is ``<service prefix>:<API name>`` unless the Service Authorization Reference names another permission
+  for that API (S3 ``HeadObject`` → ``s3:GetObject``, ``ListObjectsV2`` → ``s3:ListBucket``, a versioned
+  ``GetObject`` → ``s3:GetObjectVersion``; Lambda ``Invoke`` → ``lambda:InvokeFunction``; SQS batch APIs → the single
+  action; DynamoDB ``TransactWriteItems``/``TransactGetItems`` → the action of each item, as the DynamoDB Developer
+  Guide's "Using IAM with DynamoDB transactions" says).
+- Resources: for every resource type the reference lists for the action, the ARN built from its ARN format
+  (:mod:`.database`) and the request's parameters; SageMaker ARNs in lower case (SageMaker lower-cases the names
+  inside the ARNs it evaluates). An action whose request names no resource the local stack can build is checked on
+  ``*``, which only a ``Resource: "*"`` statement matches (strict).
+- Dependent actions, checked when the request uses what they guard: ``iam:PassRole`` (with ``iam:PassedToService``)
+  for every ``…RoleArn`` handed to SageMaker; ``sagemaker:AddTags`` when a create call carries ``Tags`` (SageMaker
+  Developer Guide, "Grant permissions to tag SageMaker AI resources"); ``kms:Decrypt`` / ``kms:GenerateDataKey`` on
+  the key of an SSE-KMS object read or written (S3 User Guide, "Using server-side encryption with AWS KMS keys"), of
+  an encrypted queue (SQS Developer Guide, "Key management": producers GenerateDataKey and Decrypt, consumers
+  Decrypt) and of an encrypted topic (SNS Developer Guide, "Encryption at rest": publishers GenerateDataKey and
+  Decrypt).
+- ``states:SendTaskSuccess``/``Failure``/``Heartbeat``: the reference lists no resource type, yet SAM's
+  ``StepFunctionsCallbackPolicy`` scopes them to the state machine and AWS honours that; the local stack checks them
+  on the ARN of the state machine whose execution issued the token, which a ``*`` statement also matches.
+
+Not evaluated (the template uses none of them): resource tags (``aws:ResourceTag``), VPC and IP keys, KMS grants.
+
+Examples
+--------
+>>> ctx = CallContext("aws", "us-east-1", "123456789012", NoFacts())
+>>> [(r.action, r.resource) for r in authorization_requests("sagemaker", "UpdateEndpoint",
+...     {"EndpointName": "My-Endpoint", "EndpointConfigName": "c1"}, ctx)]  # doctest: +NORMALIZE_WHITESPACE
+[('sagemaker:UpdateEndpoint', 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/my-endpoint'),
+ ('sagemaker:UpdateEndpoint', 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c1')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mlopsctl.local.iam.database import arn_format, has_action, resource_types
+from mlopsctl.local.iam.evaluate import Request
+
+#: boto3 service name → IAM service prefix, where the signing name is not the prefix
+_PREFIX = {"cloudwatch": "cloudwatch", "stepfunctions": "states", "logs": "logs"}
+
+#: APIs whose permission has another name (Service Authorization Reference / the service's API reference)
+_PERMISSION = {
+    ("s3", "HeadObject"): "GetObject",
+    ("s3", "ListObjectsV2"): "ListBucket",
+    ("s3", "ListObjects"): "ListBucket",
+    ("s3", "HeadBucket"): "ListBucket",
+    ("s3", "ListObjectVersions"): "ListBucketVersions",
+    ("s3", "PutBucketNotificationConfiguration"): "PutBucketNotification",
+    ("s3", "GetBucketEncryption"): "GetEncryptionConfiguration",
+    ("lambda", "Invoke"): "InvokeFunction",
+    ("sqs", "SendMessageBatch"): "SendMessage",
+    ("sqs", "DeleteMessageBatch"): "DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+}
+_TRANSACT_ITEM = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+_CALLBACK = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
+_SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+
+
+class ResourceFacts(Protocol):
+    """What the local stack knows about resources that decides dependent checks (read without authorization)."""
+
+    def s3_object_kms_key(self, bucket: str, key: str) -> str | None:
+        """The KMS key ARN an object is encrypted with (None: SSE-S3, none, or no such object)."""
+
+    def s3_bucket_kms_key(self, bucket: str) -> str | None:
+        """The KMS key ARN of a bucket's default encryption (None: SSE-S3 or none)."""
+
+    def sqs_queue_kms_key(self, queue_url: str) -> str | None:
+        """The KMS key ARN of an encrypted queue."""
+
+    def sns_topic_kms_key(self, topic_arn: str) -> str | None:
+        """The KMS key ARN of an encrypted topic."""
+
+    def state_machine_of_token(self, token: str) -> str | None:
+        """The ARN of the state machine whose execution issued a task token."""
+
+
+class NoFacts:
+    """Knows nothing: no encryption, no tokens (for examples and unit tests)."""
+
+    def s3_object_kms_key(self, bucket: str, key: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+    def s3_bucket_kms_key(self, bucket: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+    def sqs_queue_kms_key(self, queue_url: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+    def sns_topic_kms_key(self, topic_arn: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+    def state_machine_of_token(self, token: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Where the call is made, and what is known about the resources it touches."""
+
+    partition: str
+    region: str
+    account: str
+    facts: ResourceFacts
+
+
+def iam_prefix(service: str, signing_name: str | None = None) -> str:
+    """The IAM service prefix of a boto3 service."""
+    return _PREFIX.get(service, signing_name or service)
+
+
+def authorization_requests(
+    service: str, operation: str, params: Mapping[str, Any], ctx: CallContext, *, signing_name: str | None = None
+) -> list[Request]:
+    """Every request AWS authorizes for ``operation`` (its API name, e.g. ``CreateModel``) with ``params``."""
+    prefix = iam_prefix(service, signing_name)
+    if prefix == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
+        return list(_transaction(operation, params, ctx))
+    action = _PERMISSION.get((prefix, operation), operation)
+    if prefix == "s3" and action == "GetObject" and params.get("VersionId"):
+        action = "GetObjectVersion"
+    if not has_action(prefix, action):
+        raise ValueError(f"the IAM database has no action {prefix}:{action} for {service}.{operation}")
+    if prefix == "states" and action in _CALLBACK:
+        return _callback_requests(params, action, ctx)
+    context = _context(prefix, params)
+    requests = [Request(f"{prefix}:{action}", arn, context) for arn in _resources(prefix, action, params, ctx)]
+    requests.extend(_dependent(prefix, action, params, ctx, context))
+    return requests
+
+
+def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) -> Iterator[Request]:
+    for item in params.get("TransactItems") or []:
+        for kind, body in dict(item).items():
+            action = "GetItem" if operation == "TransactGetItems" else _TRANSACT_ITEM[kind]
+            for arn in _resources("dynamodb", action, body, ctx):
+                yield Request(f"dynamodb:{action}", arn, _context("dynamodb", body), purpose=f"item of {operation}")
+
+
+def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    context: dict[str, str | list[str]] = {"aws:SecureTransport": "true"}
+    tags = params.get("Tags")
+    if isinstance(tags, list) and tags:
+        pairs = [(str(t.get("Key")), str(t.get("Value"))) for t in tags if isinstance(t, dict)]
+        context["aws:TagKeys"] = [k for k, _ in pairs]
+        context.update({f"aws:RequestTag/{k}": v for k, v in pairs})
+    if prefix == "cloudwatch" and "Namespace" in params:
+        context["cloudwatch:namespace"] = str(params["Namespace"])
+    if prefix == "sagemaker" and "ModelApprovalStatus" in params:
+        context["sagemaker:ModelApprovalStatus"] = str(params["ModelApprovalStatus"])
+    return context
+
+
+def _resources(prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext) -> list[str]:
+    arns: list[str] = []
+    for name in resource_types(prefix, action):
+        binder = _BINDERS.get((prefix, name))
+        if binder is None:
+            continue
+        for variables in binder(params, ctx):
+            arns.append(variables if isinstance(variables, str) else _build(prefix, name, variables, ctx))
+    if prefix == "sagemaker":
+        arns = [_lower_resource(a) for a in arns]
+    return list(dict.fromkeys(arns)) or ["*"]
+
+
+def _build(prefix: str, resource_type: str, variables: Mapping[str, str], ctx: CallContext) -> str:
+    values = {"Partition": ctx.partition, "Region": ctx.region, "Account": ctx.account, **variables}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ValueError(f"cannot build the {prefix} {resource_type} ARN: no value for ${{{name}}}")
+        return values[name]
+
+    return re.sub(r"\$\{([^}]+)\}", fill, arn_format(prefix, resource_type))
+
+
+def _lower_resource(arn: str) -> str:
+    """SageMaker lower-cases the resource part of its ARNs (names are case-insensitive there)."""
+    parts = arn.split(":", 5)
+    return ":".join([*parts[:5], parts[5].lower()]) if len(parts) == 6 and arn.startswith("arn:") else arn
+
+
+def _dependent(
+    prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext, context: Mapping[str, Any]
+) -> Iterator[Request]:
+    types = resource_types(prefix, action)
+    if prefix == "sagemaker":
+        for role_arn in _role_arns(params):
+            yield Request(
+                "iam:PassRole", role_arn, {**context, "iam:PassedToService": _SAGEMAKER_SERVICE}, "passes a role"
+            )
+        if params.get("Tags"):
+            for name, row in types.items():
+                if "sagemaker:AddTags" in row.dependent_actions and (binder := _BINDERS.get((prefix, name))):
+                    for variables in binder(params, ctx):
+                        arn = variables if isinstance(variables, str) else _build(prefix, name, variables, ctx)
+                        yield Request("sagemaker:AddTags", _lower_resource(arn), context, "tags on create")
+    yield from _kms(prefix, action, params, ctx, context)
+
+
+def _kms(
+    prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext, context: Mapping[str, Any]
+) -> Iterator[Request]:
+    facts, keys = ctx.facts, []
+    if prefix == "s3" and action in ("GetObject", "GetObjectVersion") and "Key" in params:
+        key = facts.s3_object_kms_key(str(params["Bucket"]), str(params["Key"]))
+        keys = [(key, "kms:Decrypt", "reads an SSE-KMS object")]
+    elif prefix == "s3" and action == "PutObject":
+        key = params.get("SSEKMSKeyId") or facts.s3_bucket_kms_key(str(params["Bucket"]))
+        keys = [(key, "kms:GenerateDataKey", "writes an SSE-KMS object")]
+    elif prefix == "sqs" and action == "SendMessage":
+        key = facts.sqs_queue_kms_key(str(params["QueueUrl"]))
+        keys = [
+            (key, "kms:GenerateDataKey", "sends to an encrypted queue"),
+            (key, "kms:Decrypt", "sends to an encrypted queue"),
+        ]
+    elif prefix == "sqs" and action == "ReceiveMessage":
+        keys = [(facts.sqs_queue_kms_key(str(params["QueueUrl"])), "kms:Decrypt", "receives from an encrypted queue")]
+    elif prefix == "sns" and action == "Publish" and "TopicArn" in params:
+        key = facts.sns_topic_kms_key(str(params["TopicArn"]))
+        keys = [
+            (key, "kms:GenerateDataKey", "publishes to an encrypted topic"),
+            (key, "kms:Decrypt", "publishes to an encrypted topic"),
+        ]
+    for key_arn, kms_action, purpose in keys:
+        if key_arn:
+            via = f"{prefix}.{ctx.region}.amazonaws.com"
+            yield Request(kms_action, _key_arn(str(key_arn), ctx), {**context, "kms:ViaService": via}, purpose)
+
+
+def _key_arn(key: str, ctx: CallContext) -> str:
+    if key.startswith("arn:"):
+        return key
+    return _build("kms", "key", {"KeyId": key.removeprefix("key/")}, ctx)
+
+
+def _role_arns(value: Any, key: str = "") -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            yield from _role_arns(item, str(name))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _role_arns(item, key)
+    elif key.endswith("RoleArn") and isinstance(value, str) and value.startswith("arn:"):
+        yield value
+
+
+# -- binders: a resource type's ARN variables from the request (or the ARN itself, when the request names it) ------
+
+Binder = Callable[[Mapping[str, Any], CallContext], list[dict[str, str] | str]]
+
+
+def _named(param: str, variable: str, arn_marker: str | None = None) -> Binder:
+    def bind(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+        value = params.get(param)
+        if not isinstance(value, str) or not value:
+            return []
+        if value.startswith("arn:"):
+            return [value] if arn_marker is None or arn_marker in value else []
+        return [{variable: value}]
+
+    return bind
+
+
+def _s3_object(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    if "Bucket" in params and "Key" in params:
+        return [{"BucketName": str(params["Bucket"]), "ObjectName": str(params["Key"])}]
+    return []
+
+
+def _s3_bucket(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    return [{"BucketName": str(params["Bucket"])}] if "Bucket" in params and "Key" not in params else []
+
+
+def _sqs_queue(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
+    url = params.get("QueueUrl")
+    if not isinstance(url, str):
+        return []
+    parts = url.rstrip("/").split("/")
+    return [f"arn:{ctx.partition}:sqs:{ctx.region}:{parts[-2]}:{parts[-1]}"]
+
+
+def _dynamodb_table(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    if "TableName" in params:
+        return [{"TableName": str(params["TableName"])}]
+    return [{"TableName": str(name)} for name in params.get("RequestItems") or {}]
+
+
+def _dynamodb_index(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    if "TableName" in params and "IndexName" in params:
+        return [{"TableName": str(params["TableName"]), "IndexName": str(params["IndexName"])}]
+    return []
+
+
+def _alarms(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    names = params.get("AlarmNames") or ([params["AlarmName"]] if "AlarmName" in params else [])
+    return [{"AlarmName": str(n)} for n in names]
+
+
+def _callback(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
+    arn = ctx.facts.state_machine_of_token(str(params.get("taskToken", "")))
+    return [arn] if arn else []
+
+
+def _function(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    name = params.get("FunctionName")
+    if not isinstance(name, str):
+        return []
+    if name.startswith("arn:"):
+        return [":".join(name.split(":")[:7])]  # qualifier dropped: InvokeFunction is authorized on the function
+    return [{"FunctionName": name}]
+
+
+def _model_package_group(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
+    group = params.get("ModelPackageGroupName")
+    if not isinstance(group, str):
+        return []
+    return [group] if group.startswith("arn:") else [{"ModelPackageGroupName": group}]
+
+
+def _new_model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
+    """CreateModelPackage into a group: the version's ARN is not known before it exists; AWS authorizes the group's
+    versions, which a ``model-package/<group>/*`` statement covers (checked on ``<group>/*`` literally)."""
+    for param in ("ModelPackageArn", "ModelPackageName"):
+        if isinstance(params.get(param), str):
+            return _named(param, "ModelPackageName")(params, ctx)
+    group = params.get("ModelPackageGroupName")
+    if not isinstance(group, str):
+        return []
+    name = group.rsplit("/", 1)[-1]
+    return [{"ModelPackageName": f"{name}/*"}]
+
+
+_BINDERS: dict[tuple[str, str], Binder] = {
+    ("sagemaker", "endpoint"): _named("EndpointName", "EndpointName"),
+    ("sagemaker", "endpoint-config"): _named("EndpointConfigName", "EndpointConfigName"),
+    ("sagemaker", "model"): _named("ModelName", "ModelName"),
+    ("sagemaker", "labeling-job"): _named("LabelingJobName", "LabelingJobName"),
+    ("sagemaker", "pipeline"): _named("PipelineName", "PipelineName"),
+    ("sagemaker", "pipeline-execution"): _named("PipelineExecutionArn", "PipelineExecutionId", ":pipeline/"),
+    ("sagemaker", "model-package"): _new_model_package,
+    ("sagemaker", "model-package-group"): _model_package_group,
+    ("sagemaker", "processing-job"): _named("ProcessingJobName", "ProcessingJobName"),
+    ("sagemaker", "training-job"): _named("TrainingJobName", "TrainingJobName"),
+    ("states", "statemachine"): _named("stateMachineArn", "StateMachineName", ":stateMachine:"),
+    ("states", "execution"): _named("executionArn", "ExecutionId", ":execution:"),
+    ("s3", "object"): _s3_object,
+    ("s3", "bucket"): _s3_bucket,
+    ("sqs", "queue"): _sqs_queue,
+    ("sns", "topic"): _named("TopicArn", "TopicName", ":sns:"),
+    ("dynamodb", "table"): _dynamodb_table,
+    ("dynamodb", "index"): _dynamodb_index,
+    ("lambda", "function"): _function,
+    ("cloudwatch", "alarm"): _alarms,
+    ("kms", "key"): _named("KeyId", "KeyId"),
+    ("iam", "role"): _named("RoleArn", "RoleNameWithPath", ":role/"),
+}
+
+
+def _callback_requests(params: Mapping[str, Any], action: str, ctx: CallContext) -> list[Request]:
+    """``states:SendTask*`` on the state machine of the token's execution (``*`` when the token is unknown)."""
+    arns = _callback(params, ctx)
+    return [Request(f"states:{action}", str(arns[0]) if arns else "*", {"aws:SecureTransport": "true"})]
