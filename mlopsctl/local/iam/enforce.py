@@ -55,6 +55,12 @@ class Denial:
     message: str
 
 
+#: every statement that allowed a request and every denial in this process, in order (the test suite reads these:
+#: a test fails on a denial it did not expect, and the IAM report maps statements to the tests that used them)
+ALLOWED: list[tuple[str, str]] = []
+DENIALS: list[Denial] = []
+
+
 @dataclass
 class Usage:
     """Which statements allowed which calls, and which calls were denied (thread-safe)."""
@@ -68,6 +74,7 @@ class Usage:
         with self._lock:
             for ref in decision.statements:
                 self.allowed[ref.label()].add(request.action)
+                ALLOWED.append((ref.label(), request.action))
 
     def deny(self, denial: Denial) -> None:
         """Remember a denial (and log it: a denied call is what an operator looks for first)."""
@@ -76,6 +83,7 @@ class Usage:
         )
         with self._lock:
             self.denials.append(denial)
+            DENIALS.append(denial)
 
 
 def denial_message(principal: Principal, request: Request, decision: Decision) -> str:

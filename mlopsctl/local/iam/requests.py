@@ -172,7 +172,7 @@ def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str
 def _resources(prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext) -> list[str]:
     arns: list[str] = []
     for name in resource_types(prefix, action):
-        binder = _BINDERS.get((prefix, name))
+        binder = _NEW_VERSION if (prefix, action, name) == _CREATE_PACKAGE else _BINDERS.get((prefix, name))
         if binder is None:
             continue
         for variables in binder(params, ctx):
@@ -338,12 +338,19 @@ def _model_package_group(params: Mapping[str, Any], _ctx: CallContext) -> list[d
     return [group] if group.startswith("arn:") else [{"ModelPackageGroupName": group}]
 
 
-def _new_model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
-    """CreateModelPackage into a group: the version's ARN is not known before it exists; AWS authorizes the group's
-    versions, which a ``model-package/<group>/*`` statement covers (checked on ``<group>/*`` literally)."""
+def _model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
     for param in ("ModelPackageArn", "ModelPackageName"):
         if isinstance(params.get(param), str):
             return _named(param, "ModelPackageName")(params, ctx)
+    return []
+
+
+def _new_model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
+    """CreateModelPackage into a group: the version's ARN is not known before it exists; AWS authorizes the group's
+    versions, which a ``model-package/<group>/*`` statement covers (checked on ``<group>/*`` literally)."""
+    named = _model_package(params, ctx)
+    if named:
+        return named
     group = params.get("ModelPackageGroupName")
     if not isinstance(group, str):
         return []
@@ -358,7 +365,7 @@ _BINDERS: dict[tuple[str, str], Binder] = {
     ("sagemaker", "labeling-job"): _named("LabelingJobName", "LabelingJobName"),
     ("sagemaker", "pipeline"): _named("PipelineName", "PipelineName"),
     ("sagemaker", "pipeline-execution"): _named("PipelineExecutionArn", "PipelineExecutionId", ":pipeline/"),
-    ("sagemaker", "model-package"): _new_model_package,
+    ("sagemaker", "model-package"): _model_package,
     ("sagemaker", "model-package-group"): _model_package_group,
     ("sagemaker", "processing-job"): _named("ProcessingJobName", "ProcessingJobName"),
     ("sagemaker", "training-job"): _named("TrainingJobName", "TrainingJobName"),
@@ -381,3 +388,7 @@ def _callback_requests(params: Mapping[str, Any], action: str, ctx: CallContext)
     """``states:SendTask*`` on the state machine of the token's execution (``*`` when the token is unknown)."""
     arns = _callback(params, ctx)
     return [Request(f"states:{action}", str(arns[0]) if arns else "*", {"aws:SecureTransport": "true"})]
+
+
+_CREATE_PACKAGE = ("sagemaker", "CreateModelPackage", "model-package")
+_NEW_VERSION: Binder = _new_model_package
