@@ -22,7 +22,7 @@ PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines bench tests
 FUNCTIONS := $(wildcard functions/*/app.py)
 ASL := $(wildcard statemachines/*.asl.json)
 
-.PHONY: help setup test lint typecheck iac unit build demo bench clean pipeline pipeline-check
+.PHONY: help setup test lint typecheck iac unit iam iam-check build demo bench clean pipeline pipeline-check
 
 help:
 	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
@@ -30,6 +30,7 @@ help:
 	@echo "make build  sam build (offline, no Docker)"
 	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
+	@echo "make iam    the test suite with IAM enforced, then the IAM report (.iam-usage/iam-report.md)"
 	@echo "make clean  remove virtual environments and build output"
 
 $(BIN)/.stamp: requirements/dev.txt requirements/dev-nodeps.txt pyproject.toml
@@ -75,8 +76,16 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
 
+# The suite records which IAM statement allowed which test's calls; iam-check fails on a statement no test used
+# (unless the template says why it is kept) and writes the report, .iam-usage/iam-report.md.
 unit: $(BIN)/.stamp
-	$(BIN)/python -m pytest -n 2
+	rm -rf .iam-usage
+	MLOPS_IAM_USAGE_DIR=.iam-usage $(BIN)/python -m pytest -n 2
+
+iam-check: $(BIN)/.stamp
+	$(BIN)/python -m mlopsctl.local.iam.report .iam-usage
+
+iam: unit iam-check
 
 # pipelines/pipeline.json is generated offline with the SDK and committed; pipeline-check fails when it is stale.
 pipeline: $(PIPELINES_VENV)/.stamp
@@ -86,7 +95,7 @@ pipeline-check: $(PIPELINES_VENV)/.stamp
 	$(PIPELINES_VENV)/bin/python -m pipelines.build --check
 	MLOPS_SDK_TESTS=1 $(PIPELINES_VENV)/bin/python -m pytest -p no:cacheprovider tests/pipelines/sdk
 
-test: lint typecheck iac unit pipeline-check
+test: lint typecheck iac unit iam-check pipeline-check
 
 build: $(SAM_VENV)/.stamp
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
@@ -101,4 +110,4 @@ bench: $(BIN)/.stamp
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .mypy_cache .ruff_cache .iam-usage

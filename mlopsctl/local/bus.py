@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -94,6 +95,9 @@ class EventBus:
         self._stack_name = stack_name
         self._account_id = account_id
         self._taps: list[str] = []
+        #: Lambda sends a failed asynchronous event to the function's dead-letter queue or topic with the function's
+        #: execution role (the stack's IAM sets it): ``(role ARN, session, target ARN) -> allowed``
+        self.may_send_to_dead_letter: Callable[[str, str, str], bool] = lambda _role, _session, _target: True
 
     def create_taps(self) -> None:
         """A catch-all rule per bus, so every event put on the bus is seen and logged."""
@@ -183,7 +187,7 @@ class EventBus:
             self._scheduler.schedule(
                 due, f"retry {spec.logical_id}", lambda: self._invoke_async(arn, payload, attempt + 1)
             )
-        elif spec.dead_letter_arn:
+        elif spec.dead_letter_arn and self.may_send_to_dead_letter(spec.role_arn, spec.name, spec.dead_letter_arn):
             body = json.dumps(payload)
             if ":sns:" in spec.dead_letter_arn:
                 self._clients.client("sns").publish(TopicArn=spec.dead_letter_arn, Message=body)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,9 @@ class SqsPoller:
         attributes = clients.client("sqs").get_queue_attributes(QueueUrl=self._url, AttributeNames=["All"])
         self._visibility = int(attributes["Attributes"].get("VisibilityTimeout", "30"))
         self._first_seen: datetime | None = None
+        #: Lambda polls the queue with the function's execution role (the stack's IAM sets it): whether the role may
+        #: make this poller's call ``(service, operation, params)``
+        self.authorize: Callable[[str, str, dict[str, Any]], bool] = lambda _service, _operation, _params: True
 
     def window_due(self) -> datetime | None:
         """When a waiting, not yet full batch is due."""
@@ -93,6 +97,11 @@ class SqsPoller:
             if due is not None and now < due:
                 return False
         self._first_seen = None
+        if not all(
+            self.authorize("sqs", operation, {"QueueUrl": self._url})
+            for operation in ("GetQueueAttributes", "ReceiveMessage", "DeleteMessage")
+        ):
+            return False  # Lambda cannot poll: the messages stay, the mapping reports the error (Lambda DG, SQS ESM)
         messages = receive_all(self._clients, self._url, limit=self.mapping.batch_size)
         if not messages:
             return True  # what was visible went to the dead-letter queue

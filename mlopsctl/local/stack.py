@@ -29,7 +29,7 @@ from moto.server import ThreadedMotoServer
 
 from mlopsctl.local import moto_speed, sfn_patches, sfn_time
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
-from mlopsctl.local.bus import EventBus
+from mlopsctl.local.bus import EventBus, queue_url_of
 from mlopsctl.local.clients import StackClients
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
@@ -163,6 +163,8 @@ class LocalStack:
         self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot)
         self.emulators = [self._emulator(spec) for spec in self._emulator_specs]
         pollers = [SqsPoller(m, self.clients, self.runner, self.clock, scheduler) for m in self.resources.mappings]
+        if self.iam is not None:
+            self._lambda_service_roles(pollers)
         self._settler = Settler(
             self.clock, self.bus, pollers, scheduler, self.executions, self.lot, self.emulators, self._limits
         )
@@ -223,6 +225,31 @@ class LocalStack:
         self.runner.acting_as = lambda spec: enforcer.acting_as(spec.role_arn, spec.name)
         # sessions made before now lack the enforcer's hooks: handlers' clients must come from a new default session
         self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
+
+    def _lambda_service_roles(self, pollers: list[SqsPoller]) -> None:
+        """What the Lambda service itself does with a function's execution role: poll its SQS event source and send a
+        failed asynchronous event to its dead-letter queue (Lambda Developer Guide: "Using Lambda with Amazon SQS",
+        execution role permissions; "Dead-letter queues": the execution role needs sqs:SendMessage / sns:Publish)."""
+        enforcer = self.iam
+        assert enforcer is not None  # noqa: S101 - called with IAM on
+        for poller in pollers:
+            spec = self.resources.functions[poller.mapping.function]
+
+            def may(service: str, operation: str, params: dict[str, Any], spec: Any = spec) -> bool:
+                requests = enforcer.requests_for(service, operation, params)
+                return enforcer.authorize_role(spec.role_arn, requests, session_name=spec.name) is None
+
+            poller.authorize = may
+
+        def may_send(role_arn: str, session: str, target: str) -> bool:
+            if ":sns:" in target:
+                call = ("sns", "Publish", {"TopicArn": target})
+            else:
+                call = ("sqs", "SendMessage", {"QueueUrl": queue_url_of(self.clients, target)})
+            requests = enforcer.requests_for(*call)
+            return enforcer.authorize_role(role_arn, requests, session_name=session) is None
+
+        self.bus.may_send_to_dead_letter = may_send
 
     def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
         is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")

@@ -229,3 +229,21 @@ def test_put_metric_data_carries_its_namespace() -> None:
 def test_an_operation_without_a_known_permission_is_an_error() -> None:
     with pytest.raises(ValueError, match="no action"):
         authorization_requests("s3", "SelectObjectContent2", {}, CTX)
+
+
+def test_copy_object_reads_the_source_and_writes_the_destination_with_both_keys() -> None:
+    params = {
+        "Bucket": "data",
+        "Key": "manifests/b/train.jsonl",
+        "CopySource": {"Bucket": "data", "Key": "labeled/a b"},
+    }
+    assert pairs("s3", "CopyObject", params) == [
+        ("s3:GetObject", "arn:aws:s3:::data/labeled/a b"),
+        ("kms:Decrypt", KEY),
+        ("s3:PutObject", "arn:aws:s3:::data/manifests/b/train.jsonl"),
+        ("kms:GenerateDataKey", KEY),
+    ]
+    assert pairs("s3", "CopyObject", {"Bucket": "logs", "Key": "k", "CopySource": "logs/a%20b?versionId=v1"})[0] == (
+        "s3:GetObjectVersion",
+        "arn:aws:s3:::logs/a b",
+    )

@@ -1,7 +1,8 @@
 """The IAM report: for every statement of every role in the template, the flows (tests) whose calls it allowed.
 
-``make iam`` runs the test suite with ``MLOPS_IAM_USAGE_DIR`` set (each pytest worker writes which statement allowed
-calls in which test), then ``python -m mlopsctl.local.iam.report DIR`` writes ``docs/iam-report.md`` and exits 1 when
+``make test`` (and ``make iam``) runs the test suite with ``MLOPS_IAM_USAGE_DIR=.iam-usage`` (each pytest worker writes
+which statement allowed calls in which test), then ``python -m mlopsctl.local.iam.report .iam-usage`` writes
+``.iam-usage/iam-report.md`` and exits 1 when
 a statement the template declares was used by no flow and the template does not say, next to it, why it is kept::
 
     Metadata:
@@ -123,14 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="iam-report", description=__doc__.split("\n", 1)[0])
     parser.add_argument("usage", type=Path, help="the folder the test run wrote its usage files to")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
-    parser.add_argument("--output", type=Path, default=Path("docs/iam-report.md"))
+    parser.add_argument("--output", type=Path, default=None, help="default: USAGE/iam-report.md")
     args = parser.parse_args(argv)
     report = rows(args.template, load_usage(args.usage))
-    args.output.write_text(markdown(report), encoding="utf-8")
+    output = args.output or args.usage / "iam-report.md"
+    output.write_text(markdown(report), encoding="utf-8")
     unused = [r for r in report if r.status == "UNUSED"]
     for row in unused:
         print(f"unused: {row.role} {row.policy}/{row.statement} ({', '.join(row.actions)})", file=sys.stderr)
-    print(f"{len(report)} statements, {len(report) - len(unused)} used or kept; report in {args.output}")
+    print(f"{len(report)} statements, {len(report) - len(unused)} used or kept; report in {output}")
     return 1 if unused else 0
 
 

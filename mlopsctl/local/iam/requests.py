@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from mlopsctl.local.iam.database import arn_format, has_action, resource_types
 from mlopsctl.local.iam.evaluate import Request
@@ -134,6 +135,8 @@ def authorization_requests(
     prefix = iam_prefix(service, signing_name)
     if prefix == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return list(_transaction(operation, params, ctx))
+    if prefix == "s3" and operation == "CopyObject":
+        return _copy_object(params, ctx)
     action = _PERMISSION.get((prefix, operation), operation)
     if prefix == "s3" and action == "GetObject" and params.get("VersionId"):
         action = "GetObjectVersion"
@@ -145,6 +148,24 @@ def authorization_requests(
     requests = [Request(f"{prefix}:{action}", arn, context) for arn in _resources(prefix, action, params, ctx)]
     requests.extend(_dependent(prefix, action, params, ctx, context))
     return requests
+
+
+def _copy_object(params: Mapping[str, Any], ctx: CallContext) -> list[Request]:
+    """CopyObject reads the source and writes the destination (S3 API Reference, CopyObject: "you must have
+    s3:GetObject permission on the source object and s3:PutObject permission on the destination"), KMS on both."""
+    source = params.get("CopySource")
+    if isinstance(source, Mapping):
+        bucket, key, version = str(source.get("Bucket")), str(source.get("Key")), source.get("VersionId")
+    else:
+        path, _, query = str(source).lstrip("/").partition("?versionId=")
+        bucket, _, key = path.partition("/")
+        version = query or None
+    read = {"Bucket": bucket, "Key": unquote(key), **({"VersionId": version} if version else {})}
+    write = {k: v for k, v in params.items() if k not in ("CopySource",)}
+    return [
+        *authorization_requests("s3", "GetObject", read, ctx),
+        *authorization_requests("s3", "PutObject", write, ctx),
+    ]
 
 
 def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) -> Iterator[Request]:
