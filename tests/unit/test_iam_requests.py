@@ -247,3 +247,21 @@ def test_copy_object_reads_the_source_and_writes_the_destination_with_both_keys(
         "s3:GetObjectVersion",
         "arn:aws:s3:::logs/a b",
     )
+
+
+class TableFacts(Facts):
+    def dynamodb_table_kms_key(self, table: str) -> str | None:
+        return KEY if table == "ledger" else None
+
+
+def test_a_table_encrypted_with_a_customer_managed_key_needs_decrypt_for_reads_and_writes() -> None:
+    ctx = CallContext("aws", "us-east-1", ACCOUNT, TableFacts())
+    got = [(r.action, r.resource) for r in authorization_requests("dynamodb", "PutItem", {"TableName": "ledger"}, ctx)]
+    assert got == [("dynamodb:PutItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/ledger"), ("kms:Decrypt", KEY)]
+    other = authorization_requests("dynamodb", "GetItem", {"TableName": "other"}, ctx)
+    assert [r.action for r in other] == ["dynamodb:GetItem"]
+    transaction = {"TransactItems": [{"Put": {"TableName": "ledger"}}]}
+    assert [r.action for r in authorization_requests("dynamodb", "TransactWriteItems", transaction, ctx)] == [
+        "dynamodb:PutItem",
+        "kms:Decrypt",
+    ]

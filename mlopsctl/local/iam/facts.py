@@ -1,6 +1,7 @@
 """What the IAM enforcer needs to know about the stack's resources: encryption keys and task tokens.
 
-Read from the template (a bucket's default encryption, a queue's or topic's ``KmsMasterKeyId``: moto ignores a
+Read from the template (a bucket's default encryption, a queue's or topic's ``KmsMasterKeyId``, a table's
+``SSESpecification``: moto ignores a
 bucket's default encryption, AWS applies it to every object written without SSE parameters), from moto's object
 metadata for an object written with its own SSE-KMS key, and from moto's Step Functions backend for the execution
 that issued a task token (a moto internal, checked on moto 5.2.5).
@@ -44,8 +45,9 @@ class StackFacts:
         self._buckets: dict[str, str] = {}
         self._queues: dict[str, str] = {}
         self._topics: dict[str, str] = {}
+        self._tables: dict[str, str] = {}
         for logical_id, spec in template.resources.items():
-            if spec.type not in ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic"):
+            if spec.type not in _KINDS:
                 continue
             props = resolver.resolve(spec.properties) or {}
             key = _configured_key(spec.type, props)
@@ -53,9 +55,13 @@ class StackFacts:
             if not arn:
                 continue
             ref = str(lookup(logical_id, None))
-            {"AWS::S3::Bucket": self._buckets, "AWS::SQS::Queue": self._queues, "AWS::SNS::Topic": self._topics}[
-                spec.type
-            ][ref] = arn
+            by_kind = {
+                "AWS::S3::Bucket": self._buckets,
+                "AWS::SQS::Queue": self._queues,
+                "AWS::SNS::Topic": self._topics,
+                "AWS::DynamoDB::Table": self._tables,
+            }
+            by_kind[spec.type][ref] = arn
 
     def s3_object_kms_key(self, bucket: str, key: str) -> str | None:
         """The object's own SSE-KMS key, else the bucket's default key."""
@@ -78,6 +84,10 @@ class StackFacts:
         """The topic's key."""
         return self._topics.get(topic_arn)
 
+    def dynamodb_table_kms_key(self, table: str) -> str | None:
+        """The table's customer managed key."""
+        return self._tables.get(table)
+
     def state_machine_of_token(self, token: str) -> str | None:
         """The state machine whose running execution waits for ``token`` (moto's Step Functions backend)."""
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: PLC0415 - moto internal
@@ -95,6 +105,9 @@ class StackFacts:
         return None
 
 
+_KINDS = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::DynamoDB::Table")
+
+
 def _configured_key(kind: str, props: Mapping[str, Any]) -> str | None:
     if kind == "AWS::S3::Bucket":
         rules = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")) or []
@@ -103,5 +116,9 @@ def _configured_key(kind: str, props: Mapping[str, Any]) -> str | None:
             if str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
                 return str(default.get("KMSMasterKeyID") or "alias/aws/s3")
         return None
+    if kind == "AWS::DynamoDB::Table":
+        sse = props.get("SSESpecification") or {}
+        enabled = str(sse.get("SSEEnabled", "false")).lower() == "true"
+        return str(sse["KMSMasterKeyId"]) if enabled and sse.get("KMSMasterKeyId") else None
     key = props.get("KmsMasterKeyId")
     return str(key) if key else None

@@ -66,6 +66,21 @@ _TRANSACT_ITEM = {
     "Delete": "DeleteItem",
     "ConditionCheck": "ConditionCheckItem",
 }
+#: DynamoDB data-plane actions: on a table encrypted with a customer managed key, DynamoDB uses the key on the
+#: caller's behalf, so the caller must be allowed kms:Decrypt (DynamoDB Developer Guide, "Encryption at rest: how it
+#: works", key policy for a customer managed key: the principals using the table need kms:Decrypt via DynamoDB; the
+#: local stack takes that strictest reading for every read and write)
+_DYNAMODB_DATA = {
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+}
 _CALLBACK = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
 _SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
@@ -88,6 +103,9 @@ class ResourceFacts(Protocol):
     def state_machine_of_token(self, token: str) -> str | None:
         """The ARN of the state machine whose execution issued a task token."""
 
+    def dynamodb_table_kms_key(self, table: str) -> str | None:
+        """The customer managed KMS key ARN a table is encrypted with (None: AWS owned or managed key)."""
+
 
 class NoFacts:
     """Knows nothing: no encryption, no tokens (for examples and unit tests)."""
@@ -109,6 +127,10 @@ class NoFacts:
         return None
 
     def state_machine_of_token(self, token: str) -> str | None:  # noqa: ARG002 - ResourceFacts
+        """None."""
+        return None
+
+    def dynamodb_table_kms_key(self, table: str) -> str | None:  # noqa: ARG002 - ResourceFacts
         """None."""
         return None
 
@@ -172,8 +194,10 @@ def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) ->
     for item in params.get("TransactItems") or []:
         for kind, body in dict(item).items():
             action = "GetItem" if operation == "TransactGetItems" else _TRANSACT_ITEM[kind]
+            context = _context("dynamodb", body)
             for arn in _resources("dynamodb", action, body, ctx):
-                yield Request(f"dynamodb:{action}", arn, _context("dynamodb", body), purpose=f"item of {operation}")
+                yield Request(f"dynamodb:{action}", arn, context, purpose=f"item of {operation}")
+            yield from _kms("dynamodb", action, body, ctx, context)
 
 
 def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str]]:
@@ -262,6 +286,11 @@ def _kms(
         keys = [
             (key, "kms:GenerateDataKey", "publishes to an encrypted topic"),
             (key, "kms:Decrypt", "publishes to an encrypted topic"),
+        ]
+    elif prefix == "dynamodb" and action in _DYNAMODB_DATA:
+        tables = [params["TableName"]] if "TableName" in params else list(params.get("RequestItems") or {})
+        keys = [
+            (facts.dynamodb_table_kms_key(str(t)), "kms:Decrypt", "uses a table encrypted with a CMK") for t in tables
         ]
     for key_arn, kms_action, purpose in keys:
         if key_arn:
