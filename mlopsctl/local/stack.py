@@ -35,6 +35,7 @@ from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.executions import ExecutionMonitor
 from mlopsctl.local.functions import FunctionRunner, lambda_response
+from mlopsctl.local.moto_ext import limits
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
@@ -124,6 +125,7 @@ class LocalStack:
 
     def _start(self) -> None:
         self._exit.enter_context(moto_speed.installed())
+        self._exit.enter_context(limits.installed())
         self._start_moto()
         self.s3_events = S3EventNotifier(self.clock.now)
         self.s3_events.install()
