@@ -12,8 +12,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from mlopsctl.local.emulator.pipeline_driver import PipelineDriver
 from mlopsctl.local.emulator.pipeline_runner import DefinitionPipelineRunner, PipelineOutcome, PipelineRunner
 from mlopsctl.local.emulator.timings import EmulatorTimings
 from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
+from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.moto_ext import NotificationKind, activate, deactivate, extension_state, install_extensions
 from mlopsctl.local.moto_ext.state import Notification, as_utc
 
@@ -40,6 +41,19 @@ class _NotificationTask:
 
     def __call__(self, due: datetime) -> list[Event]:  # noqa: ARG002 - a task takes its due time
         return self._handler(self._note)
+
+
+@contextmanager
+def emulator_options(emulators: Iterable[object], options: Mapping[str, Any]) -> Iterator[None]:
+    """Apply ``options`` to every emulator that takes options (see :meth:`SageMakerEmulator.configured`)."""
+    with ExitStack() as applied:
+        if options:
+            takers = [e for e in emulators if callable(getattr(e, "configured", None))]
+            if not takers:
+                raise LocalStackError("no emulator of the local stack takes options")
+            for emulator in takers:
+                applied.enter_context(emulator.configured(**options))  # type: ignore[attr-defined]
+        yield
 
 
 class SageMakerEmulator:
