@@ -122,3 +122,12 @@ def test_a_task_input_over_the_quota_after_parameters_fails_before_the_task_runs
 
     assert (described["status"], described["error"]) == ("FAILED", "States.DataLimitExceeded")
     assert _echo_runs(stack) == before
+
+
+def test_a_sagemaker_sdk_task_is_refused_as_the_api_refuses_it(stack: LocalStack) -> None:
+    accepted = _run(stack, "sdk-63", json.dumps({"mode": "sdk", "blob": "m" * 63}))
+    refused = _run(stack, "sdk-64", json.dumps({"mode": "sdk", "blob": "m" * 64}))
+
+    assert "caught" not in json.loads(accepted["output"])
+    cause = json.loads(refused["output"])["caught"]["Cause"]
+    assert "at 'modelName' failed to satisfy constraint: Member must have length less than or equal to 63" in cause
