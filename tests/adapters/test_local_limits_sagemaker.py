@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
 from tests.adapters.limits_support import FIXTURE, IMAGE, ROLE, refusal
 
@@ -20,9 +21,13 @@ from tests.adapters.limits_support import FIXTURE, IMAGE, ROLE, refusal
 NAME_PATTERN = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
 
 
+def _emulator(stack: LocalStack) -> SageMakerEmulator:
+    return SageMakerEmulator(stack.clock.now, stack.template.account_id, stack.template.region)
+
+
 @pytest.fixture(scope="module")
 def sagemaker() -> Iterator[Any]:
-    with LocalStack(FIXTURE) as stack:
+    with LocalStack(FIXTURE, emulators=[_emulator]) as stack:  # the emulator adds the labeling API moto lacks
         yield stack.client("sagemaker")
 
 
@@ -93,7 +98,12 @@ def test_a_nested_member_is_named_by_its_path(sagemaker: Any) -> None:
 
 
 def test_endpoint_names_are_limited_to_63_characters(sagemaker: Any) -> None:
-    error = refusal(sagemaker.create_endpoint, EndpointName="e" * 64, EndpointConfigName="c" * 63)
+    _model(sagemaker, "endpoint-model")
+    variant = {"VariantName": "AllTraffic", "ModelName": "endpoint-model", "InstanceType": "ml.m5.large"}
+    sagemaker.create_endpoint_config(EndpointConfigName="endpoint-config", ProductionVariants=[variant])
+
+    sagemaker.create_endpoint(EndpointName="e" * 63, EndpointConfigName="endpoint-config")
+    error = refusal(sagemaker.create_endpoint, EndpointName="e" * 64, EndpointConfigName="endpoint-config")
 
     assert error["Message"] == _too_long_for_pattern("e" * 64, "endpointName", 63)
 
@@ -131,7 +141,10 @@ def _labeling_job(sm: Any, name: str) -> Any:
 
 
 def test_labeling_job_names_are_limited_to_63_characters(sagemaker: Any) -> None:
+    created = _labeling_job(sagemaker, "j" * 63)
     refused = refusal(_labeling_job, sm=sagemaker, name="j" * 64)
+
+    assert created["LabelingJobArn"].endswith("labeling-job/" + "j" * 63)
 
     assert refused["Message"] == _too_long_for_pattern("j" * 64, "labelingJobName", 63)
 
