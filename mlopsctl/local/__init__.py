@@ -12,6 +12,9 @@ How it works
   version id, unique ids and sequencers, default bus only); ``LabelingWorkteamArn`` gets an emulated workteam
   (:func:`.template.local_parameter_defaults`) and the template's ``Rules`` are checked. :mod:`.moto_speed` keeps
   moto's SQS and DynamoDB transactions from slowing down as queues and tables grow (same behaviour).
+- :mod:`.moto_ext.limits` makes moto refuse what AWS refuses on names and sizes (SageMaker and Step Functions model
+  constraints, execution names, 256 KiB state payloads, SQS/SNS message and DynamoDB item sizes), for the stack's
+  lifetime, in process and in ``moto_server`` alike.
 - :mod:`.bus` delivers from EventBridge rules to their targets (moto matches the real patterns); :mod:`.sqs_source`
   polls SQS event source mappings as Lambda does (batch size, batching window, ``ReportBatchItemFailures``,
   visibility timeout, redrive to the dead-letter queue).

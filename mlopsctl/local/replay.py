@@ -5,7 +5,9 @@ FILE is a JSON array or JSON lines. Each item is either a raw event as AWS would
 ``{"aws": "<service>.<operation>", "params": {...}}`` in boto3's names, performed as a user would. In any string,
 ``${Name}`` becomes the physical name of the template resource or parameter ``Name``, ``${Name.Arn}`` (or another
 attribute) its ARN, and ``${AWS::Region}``/``${AWS::AccountId}``/``${AWS::StackName}`` the local ones. After each item
-the stack runs to quiescence.
+the stack runs to quiescence. A user action may carry ``"emulator": {OPTION: VALUE}``: emulator options for the events
+that action causes, e.g. ``{"model_package_updated_fields": false}`` (a ``Model Package State Change`` without
+``UpdatedModelPackageFields``, as most real events are; see :class:`~mlopsctl.local.emulator.SageMakerEmulator`).
 
 The whole file is checked before the stack starts: a malformed item, an unknown name or an unknown operation is a
 :class:`ReplayError` naming the item.
@@ -30,6 +32,7 @@ import botocore.session  # type: ignore[import-untyped, unused-ignore]
 from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped, unused-ignore]
 
+from mlopsctl.local.emulator import SageMakerEmulator, emulator_options
 from mlopsctl.local.errors import LocalStackError, ReplayError
 from mlopsctl.local.stack import LocalStack
 from mlopsctl.local.template import Template
@@ -110,8 +113,15 @@ def _item(index: int, body: Any) -> Item:
         service, operation = target.split(".")
         if operation not in _operations(service):
             raise ReplayError(f"item {index}: {service} has no operation {operation!r} (boto3 names, e.g. put_object)")
-        return Item(index, {"params": params}, service, operation)
+        options = body.get("emulator", {})
+        unknown = sorted(set(options) - SageMakerEmulator.OPTIONS) if isinstance(options, dict) else ["?"]
+        if unknown:
+            known = ", ".join(sorted(SageMakerEmulator.OPTIONS))
+            raise ReplayError(f'item {index}: "emulator" must be an object of known options ({known})')
+        return Item(index, {"params": params, **({"emulator": options} if options else {})}, service, operation)
     missing = [key for key in ("source", "detail-type", "detail") if key not in body]
+    if "emulator" in body:
+        raise ReplayError(f'item {index}: "emulator" options apply to user actions ("aws") only')
     if missing:
         raise ReplayError(f'item {index} is neither a user action ("aws") nor an event (missing {", ".join(missing)})')
     if not isinstance(body["detail"], dict):
@@ -181,7 +191,8 @@ def play(stack: LocalStack, items: list[Item]) -> None:
             stack.put_event(body)
             continue
         try:
-            stack.aws(item.service, item.operation, settle=False, **body["params"])
+            with emulator_options(stack.emulators, body.get("emulator", {})):
+                stack.aws(item.service, item.operation, settle=False, **body["params"])
         except (ClientError, BotoCoreError) as exc:
             raise ReplayError(f"{item.title()} failed: {exc}") from None
         stack.settle()

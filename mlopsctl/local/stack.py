@@ -38,6 +38,7 @@ from mlopsctl.local.functions import FunctionRunner, lambda_response
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.facts import StackFacts
 from mlopsctl.local.iam.principals import account_policies
+from mlopsctl.local.moto_ext import limits
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
@@ -133,6 +134,7 @@ class LocalStack:
 
     def _start(self) -> None:
         self._exit.enter_context(moto_speed.installed())
+        self._exit.enter_context(limits.installed())
         self._start_moto()
         self.s3_events = S3EventNotifier(self.clock.now)
         self.s3_events.install()

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,12 +196,41 @@ def _parameter_values(declared: Mapping[str, Any], overrides: dict[str, str]) ->
         allowed = decl.get("AllowedValues")
         if allowed is not None and text not in [str(a) for a in allowed]:
             raise TemplateError(f"parameter {name}={text!r} is not one of {allowed}")
+        if isinstance(text, str):
+            _check_constraints(name, decl, text)
         is_list = str(decl.get("Type", "String")).startswith(("CommaDelimitedList", "List<"))
         if is_list and isinstance(text, str):
             values[name] = [item.strip() for item in text.split(",")] if text else []
         else:
             values[name] = text
     return values
+
+
+def _check_constraints(name: str, decl: Mapping[str, Any], text: str) -> None:
+    """A parameter's ``AllowedPattern``, ``MinLength``/``MaxLength`` (String) and ``MinValue``/``MaxValue`` (Number).
+
+    CloudFormation refuses a stack whose parameter value breaks one of them before it creates anything ("Parameters",
+    CloudFormation User Guide: ``AllowedPattern`` is "a regular expression that represents the patterns to allow";
+    the whole value must match). The message names the parameter, its value and the ``ConstraintDescription``.
+    """
+    pattern = decl.get("AllowedPattern")
+    if pattern is not None and re.fullmatch(str(pattern), text) is None:
+        why = decl.get("ConstraintDescription") or f"the pattern {pattern}"
+        raise TemplateError(f"parameter {name}={text!r} does not satisfy: {' '.join(str(why).split())}")
+    if "MaxLength" in decl and len(text) > int(decl["MaxLength"]):
+        raise TemplateError(f"parameter {name}={text!r} must contain at most {decl['MaxLength']} characters")
+    if "MinLength" in decl and len(text) < int(decl["MinLength"]):
+        raise TemplateError(f"parameter {name}={text!r} must contain at least {decl['MinLength']} characters")
+    if str(decl.get("Type", "String")) != "Number":
+        return
+    try:
+        number = float(text)
+    except ValueError:
+        raise TemplateError(f"parameter {name}={text!r} must be a number") from None
+    if "MaxValue" in decl and number > float(decl["MaxValue"]):
+        raise TemplateError(f"parameter {name}={text!r} must be a number not greater than {decl['MaxValue']}")
+    if "MinValue" in decl and number < float(decl["MinValue"]):
+        raise TemplateError(f"parameter {name}={text!r} must be a number not less than {decl['MinValue']}")
 
 
 def check_rules(

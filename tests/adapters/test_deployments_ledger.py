@@ -124,8 +124,30 @@ def test_a_duplicated_package_event_is_recorded_once(store: LedgerDeploymentStor
         store.record_package_event(arn, NOW, "event-1", {"approval_status": "Approved", "action": "DEPLOY"})
     items = client.query(  # type: ignore[attr-defined]
         TableName=TABLE,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"MODEL_PACKAGE#{arn}"}},
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :events)",
+        ExpressionAttributeValues={":pk": {"S": f"MODEL_PACKAGE#{arn}"}, ":events": {"S": "EVENT#"}},
     )["Items"]
     assert len(items) == 1
     assert items[0]["action"] == {"S": "DEPLOY"}
+
+
+def test_the_last_recorded_status_of_a_package_is_its_newest_event_by_time(store: LedgerDeploymentStore) -> None:
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3"
+    other = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/4"
+    assert store.last_package_status(arn) is None
+
+    store.record_package_event(arn, NOW + timedelta(minutes=5), "approved", {"approval_status": "Approved"})
+    store.record_package_event(arn, NOW, "created", {"approval_status": "PendingManualApproval"})  # arrived late
+    store.record_package_event(other, NOW + timedelta(minutes=9), "rejected", {"approval_status": "Rejected"})
+
+    assert store.last_package_status(arn) == "Approved"
+    assert store.last_package_status(other) == "Rejected"
+
+
+def test_among_events_of_the_same_second_the_last_recorded_status_wins(store: LedgerDeploymentStore) -> None:
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5"
+
+    store.record_package_event(arn, NOW, "zz-created", {"approval_status": "PendingManualApproval"})
+    store.record_package_event(arn, NOW, "aa-approved", {"approval_status": "Approved"})
+
+    assert store.last_package_status(arn) == "Approved"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
@@ -16,6 +17,7 @@ from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.domain.deployment import Capacity, CapacityUnit, RolloutPolicy, Strategy, deployment_config
 from mlops_core.errors import TransientError
 from mlopsctl.local.moto_ext import install_extensions
+from mlopsctl.local.moto_ext.limits.patterns import full_match
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-test-endpoint-model"
 GROUP = "churn"
@@ -211,3 +213,27 @@ def test_alarms_that_cannot_be_read_say_why() -> None:
         stub.add_client_error("describe_alarms", "AccessDenied", "not authorized to perform DescribeAlarms", 403)
         with pytest.raises(AlarmsUnreadableError, match="AccessDenied: not authorized"):
             CloudWatchAlarms(client).describe(("p99",))
+
+
+def test_annotations_satisfy_sagemakers_metadata_value_pattern_even_for_multi_line_reasons() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    pattern = model.shape_for("CustomerMetadataValue").metadata["pattern"]
+    reason = "alarm p99 went to ALARM:\n\tThreshold Crossed: 3 datapoints\r\n[0.7 (01/05/24 12:00:00)]\u2028done"
+
+    value = metadata_value(reason)
+
+    assert full_match(pattern, value), repr(value)
+    expected = "alarm p99 went to ALARM: Threshold Crossed: 3 datapoints 0.7 01/05/24 12:00:00 done"
+    assert " ".join(value.split()) == expected
+
+
+def test_a_rejection_reason_is_one_line_as_sagemakers_approval_description_requires(
+    endpoints: SageMakerEndpoints, sagemaker: Any
+) -> None:
+    arn = register(sagemaker)
+    pattern = botocore.session.get_session().get_service_model("sagemaker").shape_for("ApprovalDescription")
+    endpoints.reject_package(arn, "rolled back by SageMaker:\nalarm p99 went to ALARM\r\n(Threshold Crossed)")
+
+    description = sagemaker.describe_model_package(ModelPackageName=arn)["ApprovalDescription"]
+    assert full_match(pattern.metadata["pattern"], description), repr(description)
+    assert description == "rolled back by SageMaker: alarm p99 went to ALARM (Threshold Crossed)"

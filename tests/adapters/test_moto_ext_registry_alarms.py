@@ -99,7 +99,7 @@ def test_every_approval_status_change_is_announced(sm, emulator, clock):
 
     assert [e["detail"]["ModelApprovalStatus"] for e in approved] == ["Approved"]
     assert approved[0]["detail"]["ApprovalDescription"] == "looks good"
-    assert approved[0]["detail"]["UpdatedModelPackageFields"] == ["ModelApprovalStatus"]
+    assert approved[0]["detail"]["UpdatedModelPackageFields"] == ["ModelApprovalStatus", "ApprovalDescription"]
     assert approved[0]["time"] == "2025-01-01T00:01:00Z"
     assert unchanged == []
     assert [e["detail"]["ModelApprovalStatus"] for e in rejected] == ["Rejected"]
@@ -191,3 +191,76 @@ def test_an_update_changes_only_what_it_names_as_the_real_api_does(sm: Any) -> N
     annotated = sm.describe_model_package(ModelPackageName=arn)
     assert annotated["ModelApprovalStatus"] == "Approved"
     assert annotated["CustomerMetadataProperties"] == {"DataBatchId": "batch-1", "Reviewer": "ana"}
+
+
+def _approved_package(sm: Any, emulator: SageMakerEmulator, clock: ManualClock) -> str:
+    arn: str = sm.create_model_package(ModelPackageGroupName="Churn-Models", InferenceSpecification=INFERENCE)[
+        "ModelPackageArn"
+    ]
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    settle(emulator, clock)
+    return arn
+
+
+def test_a_metadata_only_update_is_announced_with_the_fields_it_changed(sm, emulator, clock):
+    arn = _approved_package(sm, emulator, clock)
+    clock.advance(600)
+
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"mlops-last-deployment-outcome": "X"})
+    annotated = settle(emulator, clock)
+    sm.update_model_package(ModelPackageArn=arn, ApprovalDescription="kept for the audit")
+    described = settle(emulator, clock)
+
+    (event,) = annotated
+    assert event["detail"]["ModelApprovalStatus"] == "Approved"
+    assert event["detail"]["UpdatedModelPackageFields"] == ["CustomerMetadataProperties"]
+    assert event["detail"]["CustomerMetadataProperties"] == {"mlops-last-deployment-outcome": "X"}
+    assert event["detail"]["LastModifiedTime"] == "2025-01-01T00:10:00Z"
+    assert [e["detail"]["UpdatedModelPackageFields"] for e in described] == [["ApprovalDescription"]]
+
+
+def test_an_update_that_changes_nothing_is_not_announced(sm, emulator, clock):
+    arn = _approved_package(sm, emulator, clock)
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"k": "v"})
+    settle(emulator, clock)
+
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"k": "v"}, ModelApprovalStatus="Approved")
+
+    assert settle(emulator, clock) == []
+
+
+def test_the_emulator_can_announce_updates_without_their_fields_as_most_real_events_do(clock):
+    with mock_aws():
+        emulator = SageMakerEmulator(clock, model_package_updated_fields=False)
+        emulator.install()
+        sm = boto3.client("sagemaker", region_name=REGION)
+        sm.create_model_package_group(ModelPackageGroupName="Churn-Models")
+        arn = _approved_package(sm, emulator, clock)
+
+        sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"k": "v"})
+        events = settle(emulator, clock)
+        emulator.uninstall()
+
+    (event,) = events
+    assert "UpdatedModelPackageFields" not in event["detail"]
+    assert event["detail"]["CustomerMetadataProperties"] == {"k": "v"}
+
+
+def test_one_call_can_choose_the_shape_of_the_events_it_causes(sm, emulator, clock):
+    arn = _approved_package(sm, emulator, clock)
+
+    with emulator.configured(model_package_updated_fields=False):
+        sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"k": "v"})
+    sm.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"k": "w"})
+    first, second = settle(emulator, clock)
+
+    assert "UpdatedModelPackageFields" not in first["detail"]
+    assert second["detail"]["UpdatedModelPackageFields"] == ["CustomerMetadataProperties"]
+
+
+def test_an_unknown_emulator_option_is_refused(emulator):
+    with (
+        pytest.raises(ValueError, match="unknown emulator option 'updated_fields'"),
+        emulator.configured(updated_fields=False),
+    ):
+        pass

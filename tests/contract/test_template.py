@@ -551,3 +551,14 @@ def test_outputs_name_what_operators_and_mlopsctl_look_up() -> None:
         "TrainingEventsDeadLetterQueueUrl",
     ):
         assert required in outputs
+
+
+@pytest.mark.parametrize("parameter", ["ModelPackageGroupName", "EndpointName"])
+def test_sagemaker_name_parameters_are_lower_case_because_iam_matches_the_lower_cased_arns(parameter: str) -> None:
+    spec = TEMPLATE["Parameters"][parameter]
+
+    assert re.fullmatch(spec["AllowedPattern"], "mlops-dev-2-models")
+    assert re.fullmatch(spec["AllowedPattern"], "a" * 63)
+    assert not re.fullmatch(spec["AllowedPattern"], "Mlops-Dev-Models")
+    assert not re.fullmatch(spec["AllowedPattern"], "a" * 64)
+    assert "lower-case" in spec["ConstraintDescription"]

@@ -216,6 +216,13 @@ class FakeStore(DeploymentStore):
     ) -> None:
         self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields})
 
+    def last_package_status(self, package_arn: str) -> str | None:
+        latest: dict[str, Any] | None = None
+        for event in self.package_events:  # in recording order: a later one of the same second wins
+            if event["arn"] == package_arn and (latest is None or event["time"] >= latest["time"]):
+                latest = event
+        return None if latest is None else latest.get("approval_status")
+
 
 @dataclass
 class FakeWorkflows(Workflows):

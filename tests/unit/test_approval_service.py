@@ -109,14 +109,61 @@ def test_duplicate_approval_starts_one_deployment(world: World) -> None:
     second = world.handle(package_event(3, "Approved", event_id="b"))
     assert len(world.workflows.executions) == 1
     assert first["already_started"] is False
+    assert (second["outcome"], second["action"]) == ("ignored", "IGNORE")
+
+
+def test_duplicates_handled_at_the_same_moment_start_one_deployment(world: World) -> None:
+    world.handle(package_event(3, "Approved", event_id="a"))
+    world.store.package_events.clear()  # the second copy read the ledger before the first was recorded
+
+    second = world.handle(package_event(3, "Approved", event_id="b"))
+
+    assert len(world.workflows.executions) == 1
     assert second["already_started"] is True
-    assert second["execution_arn"] == first["execution_arn"]
 
 
-def test_a_new_approval_of_the_same_package_starts_a_new_deployment(world: World) -> None:
+def test_an_event_repeating_the_last_recorded_approval_status_never_deploys(world: World) -> None:
+    # SageMaker announces a metadata-only update (an annotation) without UpdatedModelPackageFields, with a new
+    # LastModifiedTime: the package is still Approved, as the ledger last recorded it, so this is no new approval
+    world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:00:00Z", event_id="approved"))
+
+    result = world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:20:00Z", event_id="annotated"))
+
+    assert len(world.workflows.executions) == 1
+    assert (result["outcome"], result["action"]) == ("ignored", "IGNORE")
+    assert "last recorded" in result["reason"]
+    assert [e["id"] for e in world.store.package_events] == ["approved", "annotated"]
+
+
+def test_a_package_registered_and_approved_in_the_same_second_is_approved_last(world: World) -> None:
+    created = package_event(3, "PendingManualApproval", event_id="zz-created")
+    approved = package_event(3, "Approved", event_id="aa-approved")  # same envelope time, sorts first by id
+    world.handle(created)
+    world.handle(approved)
+
+    result = world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:20:00Z", event_id="annotated"))
+
+    assert len(world.workflows.executions) == 1
+    assert result["action"] == "IGNORE"
+
+
+def test_approving_again_after_a_rejection_starts_a_new_deployment(world: World) -> None:
     world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:00:00Z"))
-    world.handle(package_event(3, "Approved", last_modified="2024-05-03T08:00:00Z"))
-    assert len(world.workflows.executions) == 2
+    world.handle(package_event(3, "Rejected", last_modified="2024-05-02T08:00:00Z", event_id="r"))
+    world.handle(package_event(3, "Approved", last_modified="2024-05-03T08:00:00Z", event_id="again"))
+    assert len([name for name in world.workflows.executions if "-v3-" in name]) == 2
+
+
+def test_the_last_recorded_status_is_the_newest_event_even_when_an_older_one_arrives_late(world: World) -> None:
+    world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:00:00Z", event_id="approved"))
+    late = package_event(3, "PendingManualApproval", event_id="created")  # the creation event, delivered late
+    late["time"] = "2024-05-01T11:00:00Z"
+    world.handle(late)
+
+    result = world.handle(package_event(3, "Approved", last_modified="2024-05-01T12:20:00Z", event_id="annotated"))
+
+    assert len(world.workflows.executions) == 1
+    assert result["action"] == "IGNORE"
 
 
 def test_approving_the_package_the_endpoint_already_serves_changes_nothing(world: World) -> None:

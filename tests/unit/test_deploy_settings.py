@@ -70,3 +70,22 @@ def test_approval_settings_need_the_state_machine_and_default_the_waits() -> Non
 def test_endpoint_events_settings_need_the_endpoint() -> None:
     with pytest.raises(ConfigurationError, match="ENDPOINT_NAME is required"):
         EndpointEventsSettings.from_env(CORE)
+
+
+@pytest.mark.parametrize(
+    ("settings", "variable"),
+    [
+        (EndpointEventsSettings, "ENDPOINT_NAME"),
+        (DeploySettings, "ENDPOINT_NAME"),
+        (ApprovalSettings, "MODEL_PACKAGE_GROUP_NAME"),
+    ],
+)
+def test_an_upper_case_endpoint_or_group_name_is_refused_at_cold_start(settings: type, variable: str) -> None:
+    env = DEPLOY | {
+        "MODEL_PACKAGE_GROUP_NAME": "churn-models",
+        "DEPLOY_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy",
+        variable: "Churn-Name",
+    }
+
+    with pytest.raises(ConfigurationError, match=variable):
+        settings.from_env(env)

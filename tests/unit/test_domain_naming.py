@@ -20,7 +20,7 @@ from mlops_core.domain.naming import (
     ui_template_key,
 )
 
-STACK_NAMES = st.from_regex(r"^[A-Za-z][A-Za-z0-9-]{0,39}$", fullmatch=True)
+STACK_NAMES = st.from_regex(r"^[a-z][a-z0-9-]{0,41}$", fullmatch=True)  # what CoreSettings accepts
 
 
 @given(st.lists(st.text(), max_size=20))

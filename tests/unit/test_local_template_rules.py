@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,50 @@ def test_a_given_workteam_wins_over_the_local_one_and_an_empty_one_breaks_the_ru
     )
     with pytest.raises(TemplateError, match="LabelingWorkteamArn is required"):
         load_template(ROOT_TEMPLATE, parameters={"LabelingWorkteamArn": ""})
+
+
+CONSTRAINED = """
+Parameters:
+  Name: {Type: String, Default: churn, AllowedPattern: "^[a-z0-9](-*[a-z0-9]){0,62}$",
+         ConstraintDescription: "lower-case letters, digits and hyphens"}
+  Short: {Type: String, Default: ab, MinLength: 1, MaxLength: 3}
+  Count: {Type: Number, Default: 2, MinValue: 1, MaxValue: 10}
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+"""
+
+
+@pytest.fixture
+def constrained(tmp_path: Path) -> Path:
+    path = tmp_path / "template.yaml"
+    path.write_text(CONSTRAINED, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "why"),
+    [
+        ("Name", "Churn", "Name='Churn' does not satisfy: lower-case letters, digits and hyphens"),
+        ("Short", "abcd", "Short='abcd' must contain at most 3 characters"),
+        ("Short", "", "Short='' must contain at least 1 characters"),
+        ("Count", "11", "Count='11' must be a number not greater than 10"),
+        ("Count", "0", "Count='0' must be a number not less than 1"),
+        ("Count", "two", "Count='two' must be a number"),
+    ],
+)
+def test_a_parameter_value_outside_its_constraints_stops_the_stack(
+    constrained: Path, parameter: str, value: str, why: str
+) -> None:
+    with pytest.raises(TemplateError, match=re.escape(f"parameter {why}")):
+        load_template(constrained, parameters={parameter: value})
+
+
+def test_parameter_values_within_their_constraints_load(constrained: Path) -> None:
+    parameters = load_template(constrained, parameters={"Name": "churn-2", "Short": "abc", "Count": "10"}).parameters
+
+    assert (parameters["Name"], parameters["Short"], parameters["Count"]) == ("churn-2", "abc", "10")
+
+
+def test_the_projects_template_refuses_an_upper_case_endpoint_name() -> None:
+    with pytest.raises(TemplateError, match="parameter EndpointName='Churn-Endpoint' does not satisfy"):
+        load_template(ROOT_TEMPLATE, parameters={"EndpointName": "Churn-Endpoint"})

@@ -108,3 +108,31 @@ def test_items_can_come_from_standard_input(
     monkeypatch.setattr("sys.stdin", io.StringIO("[1]"))
     assert main(["local", "replay", "-", "--template", str(FIXTURE)]) == 2
     assert "item 1 is not a JSON object" in capsys.readouterr().err
+
+
+def test_a_user_action_may_choose_emulator_options_for_the_events_it_causes() -> None:
+    action = {"aws": "sagemaker.update_model_package", "params": {"ModelPackageArn": "x"}}
+    options = {"model_package_updated_fields": False}
+
+    (item,) = parse_items(json.dumps({**action, "emulator": options}))
+
+    assert item.body == {"params": {"ModelPackageArn": "x"}, "emulator": options}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"emulator": {"updated_fields": False}}, 'item 1: "emulator" must be an object of known options'),
+        ({"emulator": [1]}, 'item 1: "emulator" must be an object of known options'),
+    ],
+)
+def test_unknown_emulator_options_are_rejected_with_the_item_named(extra: dict, message: str) -> None:
+    action = {"aws": "sagemaker.update_model_package", "params": {"ModelPackageArn": "x"}}
+
+    with pytest.raises(ReplayError, match=message):
+        parse_items(json.dumps({**action, **extra}))
+
+
+def test_emulator_options_on_a_raw_event_are_rejected() -> None:
+    with pytest.raises(ReplayError, match='item 1: "emulator" options apply to user actions'):
+        parse_items(json.dumps({**EVENT, "emulator": {"model_package_updated_fields": False}}))

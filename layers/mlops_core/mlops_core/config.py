@@ -21,6 +21,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from mlops_core.domain.naming import MAX_STACK_NAME_LENGTH, STACK_NAME_PATTERN
 from mlops_core.errors import ConfigurationError
 
 
@@ -50,17 +51,42 @@ class Settings(BaseModel):
             raise ConfigurationError(f"{cls.__name__}: " + "; ".join(problems)) from None
 
 
-class CoreSettings(Settings):
-    """What every function needs: the stack's name (the prefix of what it creates), the ledger, notifications."""
+def _stack_name(value: object) -> object:
+    """The stack name every derived name fits (see :mod:`mlops_core.domain.naming`), or a readable reason why not."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > MAX_STACK_NAME_LENGTH:
+        raise ValueError(
+            f"{value!r} has {len(value)} characters; it must have at most {MAX_STACK_NAME_LENGTH} characters, so that "
+            "the names derived from it fit SageMaker's and Step Functions' limits (a labeling job is "
+            "'<stack>-<20-character digest>', at most 63 characters): deploy the stack under a shorter name"
+        )
+    if not STACK_NAME_PATTERN.match(value):
+        raise ValueError(
+            f"{value!r} must start with a lower-case letter and contain only lower-case letters, digits and "
+            "hyphens: SageMaker lower-cases names in its ARNs and IAM matches them case-sensitively, so policies "
+            "scoped to '<stack>-*' would deny every call"
+        )
+    return value
 
-    stack_name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9-]*$")
+
+class CoreSettings(Settings):
+    """What every function needs: the stack's name (the prefix of what it creates), the ledger, notifications.
+
+    ``stack_name`` is checked at cold start, with the reason when it is too long or not lower case (see
+    :mod:`mlops_core.domain.naming`): CloudFormation cannot check it before the stack is created.
+    """
+
+    stack_name: Annotated[str, BeforeValidator(_stack_name)] = Field(min_length=1)
     ledger_table_name: str = Field(min_length=3)
     notification_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
 
 
 # --- Deployment (Approval → Deploy state machine → endpoint events) ------------------------------------------------
 
-_SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+_SAGEMAKER_NAME = r"^[a-z0-9](-*[a-z0-9]){0,62}$"
+"""A group or endpoint name: SageMaker's name pattern in lower case only (SageMaker lower-cases names in its ARNs and
+IAM matches them case-sensitively; the template's ``AllowedPattern`` is the same)."""
 
 
 def _comma_separated(value: object) -> object:

@@ -7,7 +7,7 @@ built to the shapes of the real samples in ``shared/aws-events``.
 
 from __future__ import annotations
 
-from mlopsctl.local.emulator.emulator import SageMakerEmulator
+from mlopsctl.local.emulator.emulator import SageMakerEmulator, emulator_options
 from mlopsctl.local.emulator.pipeline_runner import (
     DefinitionPipelineRunner,
     PipelineOutcome,
@@ -28,4 +28,5 @@ __all__ = [
     "SageMakerEmulator",
     "StepOutcome",
     "Workforce",
+    "emulator_options",
 ]

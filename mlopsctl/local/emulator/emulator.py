@@ -12,7 +12,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from mlopsctl.local.emulator.pipeline_driver import PipelineDriver
 from mlopsctl.local.emulator.pipeline_runner import DefinitionPipelineRunner, PipelineOutcome, PipelineRunner
 from mlopsctl.local.emulator.timings import EmulatorTimings
 from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
+from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.moto_ext import NotificationKind, activate, deactivate, extension_state, install_extensions
 from mlopsctl.local.moto_ext.state import Notification, as_utc
 
@@ -41,6 +43,19 @@ class _NotificationTask:
         return self._handler(self._note)
 
 
+@contextmanager
+def emulator_options(emulators: Iterable[object], options: Mapping[str, Any]) -> Iterator[None]:
+    """Apply ``options`` to every emulator that takes options (see :meth:`SageMakerEmulator.configured`)."""
+    with ExitStack() as applied:
+        if options:
+            takers = [e for e in emulators if callable(getattr(e, "configured", None))]
+            if not takers:
+                raise LocalStackError("no emulator of the local stack takes options")
+            for emulator in takers:
+                applied.enter_context(emulator.configured(**options))  # type: ignore[attr-defined]
+        yield
+
+
 class SageMakerEmulator:
     """Emulated SageMaker for the local stack, driven by a virtual clock.
 
@@ -56,6 +71,10 @@ class SageMakerEmulator:
         Decides how pipeline executions end; default :class:`DefinitionPipelineRunner` (every step succeeds).
     timings
         Virtual durations of emulated work.
+    model_package_updated_fields
+        Whether the ``Model Package State Change`` events of registry updates list ``UpdatedModelPackageFields``
+        (as SageMaker's current documentation sample does) or leave it out (as 2 of the 3 real samples do); see
+        :mod:`mlopsctl.local.moto_ext.registry`. :meth:`configured` changes it for some calls only.
 
     Examples
     --------
@@ -75,10 +94,13 @@ class SageMakerEmulator:
         workforce: Workforce | None = None,
         pipeline_runner: PipelineRunner | None = None,
         timings: EmulatorTimings | None = None,
+        *,
+        model_package_updated_fields: bool = True,
     ) -> None:
         self.account_id = account_id
         self.region = region
         self.timings = timings or EmulatorTimings()
+        self.model_package_updated_fields = model_package_updated_fields
         self._clock = clock
         self._agenda: list[tuple[datetime, int, int, Task, Callable[[], bool] | None]] = []
         self._sequence = itertools.count()
@@ -107,6 +129,7 @@ class SageMakerEmulator:
         """Patch moto with the extensions (idempotent) and make this emulator drive its account and region."""
         install_extensions()
         activate(self.account_id, self.region, self._clock)
+        extension_state(self.account_id, self.region).model_package_updated_fields = self.model_package_updated_fields
 
     def uninstall(self) -> None:
         """Stop driving the account and region: moto's own behaviour returns there (the patches stay inert)."""
@@ -142,6 +165,33 @@ class SageMakerEmulator:
                     state.pin_time(None)
 
     # -- steering --------------------------------------------------------------------------------------------------
+
+    #: The options :meth:`configured` accepts (a replay item's ``"emulator"`` object names them).
+    OPTIONS = frozenset({"model_package_updated_fields"})
+
+    @contextmanager
+    def configured(self, **options: Any) -> Iterator[None]:
+        """Change emulator options for the calls made inside the context (e.g. one user action), then restore them.
+
+        ``model_package_updated_fields``: see the class parameters. The shape of an event is decided when the call
+        that causes it is made, so events emitted later keep the shape chosen here.
+
+        Raises
+        ------
+        ValueError
+            For an option not in :attr:`OPTIONS`.
+        """
+        unknown = sorted(set(options) - self.OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown emulator option {unknown[0]!r} (known: {', '.join(sorted(self.OPTIONS))})")
+        state = extension_state(self.account_id, self.region)
+        previous = state.model_package_updated_fields
+        if "model_package_updated_fields" in options:
+            state.model_package_updated_fields = bool(options["model_package_updated_fields"])
+        try:
+            yield
+        finally:
+            state.model_package_updated_fields = previous
 
     def fail_labeling_job(self, name_or_prefix: str, reason: str) -> None:
         """Make labeling jobs whose name equals or starts with ``name_or_prefix`` end ``Failed`` with ``reason``.

@@ -1,9 +1,17 @@
 """Model registry: emulated ``Model Package State Change`` notifications.
 
-moto's registry works but sends no events. When emulated, creating a model package and changing its approval
-status record a snapshot of the package (what DescribeModelPackage would show at that moment) for the emulator to
-turn into an event. A versioned package created without ``ModelApprovalStatus`` is ``PendingManualApproval``, as in
-SageMaker (moto leaves it empty).
+moto's registry works but sends no events. When emulated, creating a model package and every update that changes it
+record a snapshot of the package (what DescribeModelPackage would show at that moment) for the emulator to turn into
+an event. A versioned package created without ``ModelApprovalStatus`` is ``PendingManualApproval``, as in SageMaker
+(moto leaves it empty).
+
+SageMaker sends the event for metadata-only updates too (``CustomerMetadataProperties``, ``ApprovalDescription``), not
+only for approval changes. Its current documentation sample carries ``UpdatedModelPackageFields`` (the fields the
+update changed; the sample's comment lists ``ModelApprovalStatus``, ``ApprovalDescription``,
+``CustomerMetadataProperties``, ...), but 2 of the 3 real samples in ``shared/aws-events`` have no such field
+(SageMaker Developer Guide, "Automating SageMaker with Amazon EventBridge", model package state change; see
+``SOURCES.md``). Both shapes are emulated: :attr:`ExtensionState.model_package_updated_fields` says which (the
+emulator's option). An update that changes nothing is not announced (no sample shows one).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ def create_model_package(backend: SageMakerModelBackend, original: Any, *args: A
 
 
 def update_model_package(backend: SageMakerModelBackend, original: Any, *args: Any, **kwargs: Any) -> str:
-    """``UpdateModelPackage``: as the real API, plus a notification when the approval status changes.
+    """``UpdateModelPackage``: as the real API, plus a notification when the update changed the package.
 
     moto overwrites what the request leaves out: the approval status and description become ``None`` and
     ``CustomerMetadataProperties`` is replaced. The real API changes only what the request names, and merges
@@ -59,11 +67,24 @@ def update_model_package(backend: SageMakerModelBackend, original: Any, *args: A
         return arn
     with state.lock:
         package.last_modified_time = to_moto_time(state.now())
-    if package.model_approval_status != previous:
-        state.notify(
-            NotificationKind.MODEL_PACKAGE_CHANGED, package=snapshot(package), updated_fields=["ModelApprovalStatus"]
-        )
+    changed = _changed_fields(kept, package, previous)
+    if not changed:
+        return arn
+    fields = changed if state.model_package_updated_fields else None
+    state.notify(NotificationKind.MODEL_PACKAGE_CHANGED, package=snapshot(package), updated_fields=fields)
     return arn
+
+
+def _changed_fields(kept: dict[str, Any], package: Any, previous_status: str | None) -> list[str]:
+    """The fields an update changed, in the order of SageMaker's documentation sample."""
+    changed = []
+    if package.model_approval_status != previous_status:
+        changed.append("ModelApprovalStatus")
+    if package.approval_description != kept.get("description"):
+        changed.append("ApprovalDescription")
+    if dict(package.customer_metadata_properties or {}) != kept.get("metadata", {}):
+        changed.append("CustomerMetadataProperties")
+    return changed
 
 
 def _kept_fields(package: Any) -> dict[str, Any]:

@@ -99,6 +99,8 @@ class ExtensionState:
         self.labeling_jobs: dict[str, Any] = {}
         self.deployments: dict[str, Any] = {}
         self.pipeline_steps: dict[str, list[dict[str, Any]]] = {}
+        #: Whether ``Model Package State Change`` events of updates list ``UpdatedModelPackageFields``.
+        self.model_package_updated_fields = True
         self._outbox: list[Notification] = []
         self._local = threading.local()
 

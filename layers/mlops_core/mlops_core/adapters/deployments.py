@@ -6,7 +6,12 @@ item                     ``pk``                          ``sk``
 deployment               ``ENDPOINT#<endpoint>``         ``DEPLOYMENT#<started_at ISO>#<deployment_id>``
 endpoint lock            ``ENDPOINT#<endpoint>``         ``LOCK``
 model package event      ``MODEL_PACKAGE#<package arn>`` ``EVENT#<event time ISO>#<event id>``
+package's last status    ``MODEL_PACKAGE#<package arn>`` ``LATEST``
 =======================  ==============================  =================================================
+
+``LATEST`` holds the approval status of the package's newest recorded event: by event time, and among events of
+the same second (a package registered and approved at once) the one recorded last; an older event delivered late
+does not replace it.
 
 The lock is :class:`~mlops_core.adapters.ledger.Ledger`'s expiring lock (owner = deployment id; free, expired or
 already ours can be taken). While a deployment waits for its endpoint, the lock also carries the Step Functions task
@@ -101,6 +106,10 @@ class DeploymentStore(ABC):
     ) -> None:
         """Record a model package state change (a duplicated event rewrites the same item)."""
 
+    @abstractmethod
+    def last_package_status(self, package_arn: str) -> str | None:
+        """The approval status of the newest recorded event of a package (by event time), ``None`` if none is."""
+
 
 def storable(value: Any) -> Any:
     """``value`` with every float turned into a ``Decimal`` (DynamoDB numbers are exact)."""
@@ -192,3 +201,20 @@ class LedgerDeploymentStore(DeploymentStore):
             **storable(fields),
         }
         self._ledger.put(item)
+        self._remember_status(package_arn, event_time, event_id, fields.get("approval_status"))
+
+    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: Any) -> None:
+        update = Expression(
+            "SET approval_status = :status, event_time = :time, event_id = :id, kind = :kind",
+            values={":status": status, ":time": event_time.isoformat(), ":id": event_id, ":kind": "model_package"},
+        )
+        newer = Expression("attribute_not_exists(event_time) OR event_time <= :time")
+        try:
+            self._ledger.update({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"}, update, newer)
+        except ConditionFailedError:
+            return  # an older event, delivered late: the newer status stays
+
+    def last_package_status(self, package_arn: str) -> str | None:
+        latest = self._ledger.get({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"})
+        status = latest.get("approval_status") if latest is not None else None
+        return str(status) if status is not None else None

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.type_defs import DeploymentConfigTypeDef, ProductionVariantTypeDef, TagTypeDef
 
-_METADATA_VALUE_FORBIDDEN = re.compile(r"[^\w\s.:/=+\-@]")
+#: What SageMaker's ``CustomerMetadataValue`` pattern ``[\p{L}\p{Z}\p{N}_.:/=+\-@]`` does not allow, read strictly: any
+#: white space but a plain space (tabs and line breaks are not ``\p{Z}``) goes too.
+_METADATA_VALUE_FORBIDDEN = re.compile(r"[^\w .:/=+\-@]")
 
 
 class AlarmsUnreadableError(MlopsError):
@@ -207,9 +209,11 @@ class SageMakerEndpoints(EndpointGateway):
             )
 
     def reject_package(self, package_arn: str, reason: str) -> None:
+        # ApprovalDescription's pattern is ".*" (Java: no line terminators), at most 1024 characters
+        description = " ".join(reason.splitlines())[:1024]
         with aws_call("UpdateModelPackage"):
             self._client.update_model_package(
-                ModelPackageArn=package_arn, ModelApprovalStatus="Rejected", ApprovalDescription=reason[:1024]
+                ModelPackageArn=package_arn, ModelApprovalStatus="Rejected", ApprovalDescription=description
             )
 
     def annotate_package(self, package_arn: str, properties: Mapping[str, str]) -> None:

@@ -16,6 +16,9 @@ Rejected                absent/another   RECORD     rejected before it went live
 
 An event that says the approval status did not change (``UpdatedModelPackageFields`` without
 ``ModelApprovalStatus``: a metadata edit) is recorded only, whatever the status: an annotation must never redeploy.
+SageMaker also announces metadata edits *without* ``UpdatedModelPackageFields`` (2 of the 3 real samples lack it),
+so an event whose approval status is the one the ledger last recorded for that package (its newest event) never
+deploys either: approving again takes a status change in between (rejected, then approved).
 
 Examples
 --------
@@ -78,9 +81,16 @@ def needs_endpoint(status: str) -> bool:
     return (status, _ANY) not in APPROVAL_TABLE
 
 
-def decide(status: str, relation: EndpointRelation | None, *, approval_changed: bool) -> Decision:
-    """The row of :data:`APPROVAL_TABLE` for this status and endpoint relation."""
+def decide(
+    status: str, relation: EndpointRelation | None, *, approval_changed: bool, last_status: str | None = None
+) -> Decision:
+    """The row of :data:`APPROVAL_TABLE` for this status and endpoint relation.
+
+    ``last_status`` is the status the ledger last recorded for the package: a deployment it would repeat is ignored.
+    """
     if not approval_changed:
         return METADATA_EDIT
     found = APPROVAL_TABLE.get((status, _ANY)) or APPROVAL_TABLE.get((status, relation))
+    if found is not None and found.action is Action.DEPLOY and status == last_status:
+        return Decision(Action.IGNORE, f"{status} is the status last recorded for this package: not a new approval")
     return found or Decision(Action.IGNORE, f"approval status {status!r} is not one this system acts on")

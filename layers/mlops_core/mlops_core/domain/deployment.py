@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from mlops_core.domain.naming import MAX_SAGEMAKER_NAME
 from mlops_core.errors import MlopsError
 
 #: Time SageMaker needs to provision a new fleet before any bake starts; budgets must leave room for it.
@@ -170,15 +171,34 @@ def _digest(*parts: str, length: int) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
+def _sagemaker_name(name: str) -> str:
+    """``name`` if SageMaker accepts it as a model or endpoint config name, else a :class:`ValueError` saying why."""
+    if len(name) > MAX_SAGEMAKER_NAME:
+        raise ValueError(f"{name!r} is longer than SageMaker's {MAX_SAGEMAKER_NAME} characters (stack name too long?)")
+    return name
+
+
 def model_name(stack_name: str, package_arn: str, version: int) -> str:
-    """The SageMaker model created from a package: ``<stack>-m<version>-<hash>`` (at most 63 characters)."""
-    return f"{stack_name}-m{version}-{_digest(package_arn, length=10)}"
+    """The SageMaker model created from a package: ``<stack>-m<version>-<hash>`` (at most 63 characters).
+
+    Raises
+    ------
+    ValueError
+        Past 63 characters: with the longest stack name, for versions above ``MAX_MODEL_PACKAGE_VERSION``.
+    """
+    return _sagemaker_name(f"{stack_name}-m{version}-{_digest(package_arn, length=10)}")
 
 
 def endpoint_config_name(stack_name: str, package_arn: str, version: int, fleet: Fleet) -> str:
-    """The endpoint config for a package on a fleet: a new fleet shape gives a new name, a retry the same one."""
+    """The endpoint config for a package on a fleet: a new fleet shape gives a new name, a retry the same one.
+
+    Raises
+    ------
+    ValueError
+        Past 63 characters, as :func:`model_name`.
+    """
     digest = _digest(package_arn, fleet.variant_name, fleet.instance_type, str(fleet.instance_count), length=10)
-    return f"{stack_name}-c{version}-{digest}"
+    return _sagemaker_name(f"{stack_name}-c{version}-{digest}")
 
 
 def execution_name(stack_name: str, package_arn: str, version: int, change_marker: str) -> str:

@@ -5,7 +5,9 @@ relates to the package), records every event of our group in the ledger, and act
 
 - ``DEPLOY``: start the Deploy state machine. The execution's name is derived from the package ARN and the approval
   change (the package's ``LastModifiedTime``, else the event time, else the event id), so duplicated events start
-  one execution; ``ExecutionAlreadyExists`` counts as started.
+  one execution; ``ExecutionAlreadyExists`` counts as started. An event whose status is the one the ledger last
+  recorded for the package (a repeat, or a metadata edit announced without ``UpdatedModelPackageFields``) never
+  deploys.
 - ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it:
   :class:`ExecutionRollbackRequester` starts the Deploy state machine in rollback mode, which restores the last
   known-good model from the ledger (:mod:`mlops_core.services.rollback_steps`); one execution per rejection.
@@ -145,7 +147,8 @@ def handle_package_event(
     if changed and needs_endpoint(event.approval_status):
         model = model_name(config.stack_name, event.model_package_arn, version)
         relation = endpoint_relation(ports.endpoints, config.endpoint_name, model)
-    decision = decide(event.approval_status, relation, approval_changed=changed)
+    last_status = ports.store.last_package_status(event.model_package_arn)
+    decision = decide(event.approval_status, relation, approval_changed=changed, last_status=last_status)
     details: dict[str, Any] = {"action": decision.action.value}
     if decision.action is Action.DEPLOY:
         name = execution_name(config.stack_name, event.model_package_arn, version, change_marker(event))
