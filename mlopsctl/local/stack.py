@@ -27,7 +27,7 @@ from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from mlopsctl.local import moto_speed, sfn_patches, sfn_time
+from mlopsctl.local import moto_speed, sfn_patches, sfn_time, wall_clock
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
 from mlopsctl.local.bus import EventBus
 from mlopsctl.local.clients import StackClients
@@ -123,6 +123,7 @@ class LocalStack:
         self.close()
 
     def _start(self) -> None:
+        self._exit.enter_context(wall_clock.following(self.clock))
         self._exit.enter_context(moto_speed.installed())
         self._start_moto()
         self.s3_events = S3EventNotifier(self.clock.now)
