@@ -34,6 +34,7 @@ from mlopsctl.local.clients import StackClients
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.executions import ExecutionMonitor
+from mlopsctl.local.faults import FaultInjector, FaultRule
 from mlopsctl.local.functions import FunctionRunner, lambda_response
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
@@ -73,9 +74,16 @@ class LocalStack:
         starts (and ``uninstall()``-ed, if it has one, on close).
     limits:
         Bounds of each run to quiescence.
+    faults:
+        Fault rules (:class:`~.faults.FaultRule` or ``"SERVICES:RATE[:ERROR]"``): that share of the system's own calls
+        to those services fail as AWS fails them (see :mod:`.faults`).
+    seed:
+        Seed of the fault draws (reproducible faults).
 
     Attributes
     ----------
+    faults:
+        The :class:`~.faults.FaultInjector` (what it injected: ``faults.faults``).
     s3_events:
         The S3 → EventBridge notifier (real-shaped events, emulated); ``s3_events.sent`` lists every S3 event put on
         the bus, so a test can deliver the same events again.
@@ -93,6 +101,8 @@ class LocalStack:
         clock: VirtualClock | None = None,
         emulators: Sequence[Emulator | EmulatorFactory] = (),
         limits: SettleLimits | None = None,
+        faults: Sequence[FaultRule | str] = (),
+        seed: int | None = None,
     ) -> None:
         self.template: Template = load_template(
             Path(template), stack_name=stack_name, region=region, account_id=account_id, parameters=parameters
@@ -104,6 +114,7 @@ class LocalStack:
         self._emulator_specs = list(emulators)
         self.emulators: list[Emulator] = []
         self._limits = limits or SettleLimits()
+        self.faults = FaultInjector(faults, seed)
         self._exit = ExitStack()
         self._started = False
 
@@ -132,6 +143,9 @@ class LocalStack:
         recorder = AwsCallRecorder(self.log)
         recorder.install()
         self._exit.callback(recorder.uninstall)
+        if self.faults.rules:
+            self.faults.install()
+            self._exit.callback(self.faults.uninstall)
         self.lot = sfn_time.ParkingLot(self.clock)
         self._exit.enter_context(sfn_patches.install(self.lot, self.clock))
         self.clients = StackClients(self.template.region, self.endpoint_url)
@@ -159,6 +173,9 @@ class LocalStack:
         self._started = True
 
     def _start_moto(self) -> None:
+        # boto3's default session (moto's Step Functions interpreter creates its clients from it) is made afresh, so
+        # it has the action log's and the faults' hooks whatever the process did before
+        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
         if not self.server:
             self._exit.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
             return
@@ -169,7 +186,6 @@ class LocalStack:
         moto_api_backend.reset()
         self._exit.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
         self._exit.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
-        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
         server.start()
         self._exit.callback(moto_api_backend.reset)
         self._exit.callback(server.stop)
