@@ -11,21 +11,17 @@ Examples
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 from unittest import mock
 
-import boto3  # type: ignore[import-untyped, unused-ignore]
-from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.core.config import default_user_config
-from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
+from moto.events.models import EventPattern
 
 from mlopsctl.local import moto_speed, sfn_patches, sfn_time, wall_clock
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
@@ -36,6 +32,7 @@ from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.executions import ExecutionMonitor
 from mlopsctl.local.faults import FaultInjector, FaultRule
 from mlopsctl.local.functions import FunctionRunner, lambda_response
+from mlopsctl.local.moto_runtime import start_moto
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
@@ -46,11 +43,7 @@ from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
 from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
 
-if TYPE_CHECKING:
-    from moto.core.config import DefaultConfig
-
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 #: Builds an emulator once the stack is up (it gets the stack: clock, names, clients).
 EmulatorFactory = Callable[["LocalStack"], Emulator]
@@ -136,7 +129,7 @@ class LocalStack:
     def _start(self) -> None:
         self._exit.enter_context(wall_clock.following(self.clock))
         self._exit.enter_context(moto_speed.installed())
-        self._start_moto()
+        self.endpoint_url = start_moto(self._exit, server=self.server)
         self.s3_events = S3EventNotifier(self.clock.now)
         self.s3_events.install()
         self._exit.callback(self.s3_events.uninstall)
@@ -171,25 +164,6 @@ class LocalStack:
             self.clock, self.bus, pollers, scheduler, self.executions, self.lot, self.emulators, self._limits
         )
         self._started = True
-
-    def _start_moto(self) -> None:
-        # boto3's default session (moto's Step Functions interpreter creates its clients from it) is made afresh, so
-        # it has the action log's and the faults' hooks whatever the process did before
-        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
-        if not self.server:
-            self._exit.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
-            return
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        moto_api_backend.reset()
-        self._exit.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
-        self._exit.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
-        server.start()
-        self._exit.callback(moto_api_backend.reset)
-        self._exit.callback(server.stop)
-        self.endpoint_url = f"http://127.0.0.1:{port}"
 
     def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
         is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")
@@ -241,6 +215,27 @@ class LocalStack:
         """Run until everything that was caused has happened (see :mod:`.settle`)."""
         self._require_started()
         self._settler.settle()
+
+    def run_until(self, instant: datetime) -> None:
+        """Do the work due up to ``instant`` and leave the clock there, without waiting for quiescence."""
+        self._require_started()
+        self._settler.run(until=instant)
+
+    def run_until_event(self, pattern: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run until an event matching ``pattern`` (EventBridge syntax) is put on the bus, before its targets react.
+
+        Returns the event, or ``None`` when the stack settled without one.
+        """
+        self._require_started()
+        matcher, seen = EventPattern.load(json.dumps(pattern)), list[dict[str, Any]]()
+
+        def watch(event: dict[str, Any]) -> None:
+            if not seen and matcher.matches_event(event):  # type: ignore[arg-type]
+                seen.append(event)
+
+        with self.bus.watching(watch):
+            self._settler.run(stop=lambda: bool(seen))
+        return seen[0] if seen else None
 
     def put_event(self, event: dict[str, Any], *, settle: bool = True) -> dict[str, Any]:
         """Put an event on the default bus as the AWS service in its ``source`` would; return it as put."""
