@@ -73,7 +73,8 @@ class ReviewedStack(LocalStack):
 # -- the deployment interleavings the issue asks for -----------------------------------------------------------------
 @pytest.mark.parametrize("name", ["deploy_reject_while_updating.json", "deploy_reject_during_bake.json"])
 def test_a_reject_timed_by_event_or_seconds_is_performed_while_the_v2_canary_updates_the_endpoint(name: str) -> None:
-    with ReviewedStack() as stack:
+    stack = ReviewedStack()
+    with stack:
         play(stack, parse_items((REPLAYS / name).read_text(encoding="utf-8")))
         entries = stack.log.entries()
 
