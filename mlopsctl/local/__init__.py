@@ -21,7 +21,10 @@ How it works
 - :mod:`.wall_clock` makes the wall clock of the process follow the virtual clock (one clock, see below).
 - :mod:`.settle` runs everything to quiescence on the :class:`~.clock.VirtualClock`, asking the emulators
   (:class:`~.protocols.Emulator`) for the work they have due.
-- :mod:`.actionlog` records what the system did; :mod:`.replay` plays a file of events and user actions.
+- :mod:`.actionlog` records what the system did (a failed call with its AWS error code); :mod:`.replay` plays a file
+  of events and user actions with its timing (``together``, ``after``; items parsed by :mod:`.replay_items`).
+- :mod:`.faults` (with :mod:`.fault_wire`) makes a share of the system's own calls fail as AWS fails them.
+- :mod:`.moto_runtime` starts moto in process or as ``moto_server``.
 
 Handler convention (read this if you write a handler)
 -----------------------------------------------------

@@ -35,7 +35,7 @@ from mlopsctl.local.scheduler import Scheduler
 logger = logging.getLogger(__name__)
 
 _TAP_PATTERN = {"source": [{"prefix": ""}]}
-_HIDE_SECONDS = 43200  # received messages stay invisible (real time) until the stack deletes or releases them
+_HIDE_SECONDS = 43200  # received messages stay invisible (virtual time) until the stack deletes or releases them
 _ASYNC_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=2))
 
 
