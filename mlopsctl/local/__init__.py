@@ -17,7 +17,8 @@ How it works
   visibility timeout, redrive to the dead-letter queue).
 - :mod:`.functions` runs handlers in process with their template environment; Step Functions Lambda tasks reach
   them through moto's Lambda backend. :mod:`.sfn_time` and :mod:`.sfn_patches` make the interpreter's waits
-  virtual; :mod:`.executions` logs each run when it ends.
+  virtual; :mod:`.sfn_errors` names a Lambda task's Invoke errors as Step Functions does; :mod:`.executions` logs each
+  run when it ends.
 - :mod:`.wall_clock` makes the wall clock of the process follow the virtual clock (one clock, see below).
 - :mod:`.settle` runs everything to quiescence on the :class:`~.clock.VirtualClock`, asking the emulators
   (:class:`~.protocols.Emulator`) for the work they have due.

@@ -23,7 +23,7 @@ from unittest import mock
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.events.models import EventPattern
 
-from mlopsctl.local import moto_speed, sfn_patches, sfn_time, wall_clock
+from mlopsctl.local import moto_speed, sfn_errors, sfn_patches, sfn_time, wall_clock
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
 from mlopsctl.local.bus import EventBus
 from mlopsctl.local.clients import StackClients
@@ -141,6 +141,7 @@ class LocalStack:
             self._exit.callback(self.faults.uninstall)
         self.lot = sfn_time.ParkingLot(self.clock)
         self._exit.enter_context(sfn_patches.install(self.lot, self.clock))
+        self._exit.enter_context(sfn_errors.installed())
         self.clients = StackClients(self.template.region, self.endpoint_url)
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])

@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.emulator.pipeline_runner import PipelineOutcome, PipelineRun, StepOutcome
+from mlopsctl.local.replay import parse_items, play
 from mlopsctl.local.stack import LocalStack
 
 pytestmark = pytest.mark.flow
 
+REPLAYS = Path(__file__).resolve().parents[1] / "fixtures" / "replay"
 FAULTS = "sagemaker,dynamodb,stepfunctions:0.3"
 SEED = 20261202
 WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/labelers"
@@ -172,3 +175,29 @@ def test_with_30_percent_of_the_systems_calls_throttled_the_lifecycle_ends_as_wi
     assert faulted == expected
     assert expected["labeling jobs"] == ["Completed"] * len(BATCHES)
     assert expected["pipeline executions"] == ["Succeeded"] * len(BATCHES)
+
+
+def test_a_throttled_lambda_task_fails_with_the_name_step_functions_gives_it_so_the_asl_retry_catches_it() -> None:
+    """Step Functions reports a Lambda task's invoke errors as ``Lambda.<code>`` ("Handle Lambda service exceptions",
+    Step Functions Developer Guide): the Deploy machine's Retry on ``Lambda.TooManyRequestsException`` then retries a
+    throttled invoke, and the deployments end as without faults."""
+
+    def sagemaker(stack: LocalStack) -> SageMakerEmulator:
+        return SageMakerEmulator(stack.clock.now, stack.template.account_id, stack.template.region)
+
+    faults = ("lambda:0.3:TooManyRequestsException",)
+    with LocalStack(emulators=[sagemaker], faults=faults, seed=1) as stack:
+        play(stack, parse_items((REPLAYS / "deploy_canary.json").read_text(encoding="utf-8")))
+        sfn = stack.client("stepfunctions")
+        machine = stack.arn("DeployStateMachine")
+        failures = [
+            event["lambdaFunctionFailedEventDetails"]["error"]
+            for execution in sfn.list_executions(stateMachineArn=machine)["executions"]
+            for event in sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+            if event["type"] == "LambdaFunctionFailed"
+        ]
+        runs = [(e["state_machine"], e["status"]) for e in stack.log.entries("execution")]
+
+    assert failures, "no Lambda task was throttled: the test would prove nothing"
+    assert set(failures) == {"Lambda.TooManyRequestsException"}
+    assert runs == [("DeployStateMachine", "SUCCEEDED")] * 2
