@@ -142,7 +142,7 @@ class FaultInjector:
     # -- what tests and the stack read -----------------------------------------------------------------------------
 
     @property
-    def faults(self) -> list[Fault]:
+    def injected(self) -> list[Fault]:
         """Every fault injected so far, in order."""
         with self._lock:
             return list(self._faults)

@@ -76,7 +76,7 @@ class LocalStack:
     Attributes
     ----------
     faults:
-        The :class:`~.faults.FaultInjector` (what it injected: ``faults.faults``).
+        The :class:`~.faults.FaultInjector` (what it injected: ``faults.injected``).
     s3_events:
         The S3 → EventBridge notifier (real-shaped events, emulated); ``s3_events.sent`` lists every S3 event put on
         the bus, so a test can deliver the same events again.

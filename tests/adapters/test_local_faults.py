@@ -114,7 +114,7 @@ def test_standard_retry_mode_retries_a_throttled_call_until_its_attempts_run_out
     assert error.response["ResponseMetadata"]["RetryAttempts"] == 4
     (entry,) = faulted.calls()
     assert (entry["error"], entry["attempts"]) == ("ThrottlingException", 5)
-    assert [f.attempt for f in faulted.injector.faults] == [1, 2, 3, 4, 5]
+    assert [f.attempt for f in faulted.injector.injected] == [1, 2, 3, 4, 5]
 
 
 def test_standard_retry_mode_does_not_retry_an_error_it_would_not_retry_against_aws(aws: None) -> None:
@@ -124,7 +124,7 @@ def test_standard_retry_mode_does_not_retry_an_error_it_would_not_retry_against_
     assert code_and_status(error) == ("ValidationError", 400)
     (entry,) = faulted.calls()
     assert "attempts" not in entry
-    assert len(faulted.injector.faults) == 1
+    assert len(faulted.injector.injected) == 1
 
 
 def test_a_call_that_succeeds_after_retried_faults_has_no_error_but_its_attempts(aws: None) -> None:
@@ -154,7 +154,7 @@ def test_the_stacks_own_calls_and_the_users_actions_are_never_faulted(aws: None)
         url = faulted.own_client("sqs").create_queue(QueueName="mine")["QueueUrl"]
 
     assert url.endswith("/mine")
-    assert faulted.injector.faults == []
+    assert faulted.injector.injected == []
     assert faulted.injector.attempts() == 0
 
 
@@ -162,7 +162,7 @@ def test_calls_to_services_no_rule_names_are_not_faulted(aws: None) -> None:
     with Faulted(["sagemaker:1"]) as faulted:
         faulted.client("sqs").create_queue(QueueName="fine")
 
-    assert faulted.injector.faults == []
+    assert faulted.injector.injected == []
     assert "error" not in faulted.calls()[0]
 
 
@@ -188,7 +188,7 @@ def test_retries_of_faulted_attempts_take_no_real_time_while_the_clock_is_follow
         failure(faulted.client("sagemaker", FIVE_ATTEMPTS).list_endpoints)
         took = time.monotonic() - began
 
-    assert len(faulted.injector.faults) == 5
+    assert len(faulted.injector.injected) == 5
     assert took < 1.0  # botocore's back-off alone would average 0.5 + 1 + 2 + 4 s
 
 

@@ -169,7 +169,7 @@ def test_with_30_percent_of_the_systems_calls_throttled_the_lifecycle_ends_as_wi
     expected, _ = lifecycle(())
     faulted, stack = lifecycle((FAULTS,))
 
-    injected = stack.faults.faults
+    injected = stack.faults.injected
     assert len(injected) >= 20, f"only {len(injected)} faults were injected: the test would prove nothing"
     assert {f.service for f in injected} == {"sagemaker", "dynamodb", "stepfunctions"}
     assert faulted == expected
