@@ -20,10 +20,15 @@ How it works
   visibility timeout, redrive to the dead-letter queue).
 - :mod:`.functions` runs handlers in process with their template environment; Step Functions Lambda tasks reach
   them through moto's Lambda backend. :mod:`.sfn_time` and :mod:`.sfn_patches` make the interpreter's waits
-  virtual; :mod:`.executions` logs each run when it ends.
+  virtual; :mod:`.sfn_errors` names a Lambda task's Invoke errors as Step Functions does; :mod:`.executions` logs each
+  run when it ends.
+- :mod:`.wall_clock` makes the wall clock of the process follow the virtual clock (one clock, see below).
 - :mod:`.settle` runs everything to quiescence on the :class:`~.clock.VirtualClock`, asking the emulators
   (:class:`~.protocols.Emulator`) for the work they have due.
-- :mod:`.actionlog` records what the system did; :mod:`.replay` plays a file of events and user actions.
+- :mod:`.actionlog` records what the system did (a failed call with its AWS error code); :mod:`.replay` plays a file
+  of events and user actions with its timing (``together``, ``after``; items parsed by :mod:`.replay_items`).
+- :mod:`.faults` (with :mod:`.fault_wire`) makes a share of the system's own calls fail as AWS fails them.
+- :mod:`.moto_runtime` starts moto in process or as ``moto_server``.
 
 Handler convention (read this if you write a handler)
 -----------------------------------------------------
@@ -37,9 +42,12 @@ The action log records every handler run with an outcome:
   (SQS batch handlers may return it beside ``"batchItemFailures": []``; Lambda ignores extra keys);
 - ``ok``: anything else.
 
-Wall-clock time inside handlers and moto stays real; virtual time governs waits (Step Functions ``Wait``, ``Retry``,
-task timeouts and heartbeats, SQS visibility timeouts and batching windows, Lambda async retries) and emulated
-work.
+One clock: virtual time governs waits (Step Functions ``Wait``, ``Retry``, task timeouts and heartbeats, SQS
+visibility timeouts and batching windows, Lambda async retries) and emulated work, and it is also the wall clock that
+handlers, Powertools and moto read (``datetime.now``, ``time.time``): :mod:`.wall_clock` keeps the process's wall
+clock on the :class:`~.clock.VirtualClock` while the stack runs, so TTLs, lock expiries and ledger timestamps are on
+the same timeline. A handler's run takes no virtual time. Real durations are measured with ``time.monotonic`` /
+``time.perf_counter``.
 """
 
 from __future__ import annotations

@@ -9,9 +9,15 @@ Four kinds of entry, one JSON object per line (``"t"`` is the virtual time in se
 - ``{"kind": "execution", "state_machine": "DeployStateMachine", "status": "SUCCEEDED", ...}`` once per run;
 - ``{"kind": "event", "source": "aws.s3", "detail_type": "Object Created"}`` for every event put on the bus.
 
-AWS calls are captured with a botocore ``provide-client-params`` hook registered for every session created while the
-stack runs (as moto registers its own stub); clients of the stack itself carry :data:`STACK_USER_AGENT` and are
-left out.
+An ``aws_call`` entry of a call that failed carries ``"error": "<AWS error code>"``: the final outcome of that API
+call, after botocore's retries (a call that succeeded after retried attempts carries no error, and
+``"attempts": N`` when there was more than one; a call that never got an answer carries the exception's class name).
+
+AWS calls are captured with botocore hooks registered for every session created while the stack runs (as moto
+registers its own stub): ``provide-client-params`` logs the call and keeps a :class:`SystemCall` in botocore's
+request context, ``after-call`` / ``after-call-error`` (same context) record how it ended. Clients of the stack itself
+carry :data:`STACK_USER_AGENT` and are left out. :func:`system_call` tells other hooks (:mod:`.faults`) whether a
+request is one of the system's own.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +36,7 @@ from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
 
 #: ``user_agent_extra`` of the stack's own clients (setup, dispatch, user actions): their calls are not logged.
 STACK_USER_AGENT = "mlopsctl-local-stack"
-_HOOK_EVENT = "provide-client-params"
+_CONTEXT_KEY = "mlopsctl_local_call"
 
 
 def jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
@@ -74,9 +81,19 @@ class ActionLog:
         with self._lock:
             self._entries.append(entry)
 
-    def aws_call(self, service: str, operation: str, params: dict[str, Any]) -> None:
-        """Record an AWS API call the system made."""
-        self._add({"kind": "aws_call", "service": service, "operation": operation, "params": jsonable(params)})
+    def aws_call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Record an AWS API call the system made; the entry returned is completed by :meth:`call_ended`."""
+        entry = {"kind": "aws_call", "service": service, "operation": operation, "params": jsonable(params)}
+        self._add(entry)
+        return entry
+
+    def call_ended(self, entry: dict[str, Any], *, error: str | None, attempts: int) -> None:
+        """Complete a call's entry with its final outcome (the AWS error code of a failed call) and its attempts."""
+        with self._lock:
+            if error:
+                entry["error"] = error
+            if attempts > 1:
+                entry["attempts"] = attempts
 
     def handler(self, function: str, outcome: str, reason: str | None) -> None:
         """Record a handler run and how it ended."""
@@ -124,7 +141,10 @@ def _offset(seconds: float) -> str:
 def _describe(entry: dict[str, Any]) -> str:
     kind = entry["kind"]
     if kind == "aws_call":
-        return f"call      {entry['service']}.{entry['operation']}  {_summary(entry['params'])}".rstrip()
+        failed = f"  → {entry['error']}" if entry.get("error") else ""
+        tries = f"  ({entry['attempts']} attempts)" if entry.get("attempts") else ""
+        call = f"call      {entry['service']}.{entry['operation']}  {_summary(entry['params'])}".rstrip()
+        return call + failed + tries
     if kind == "handler":
         reason = f"  ({entry['reason']})" if entry.get("reason") else ""
         return f"handler   {entry['function']} → {entry['outcome']}{reason}"
@@ -138,6 +158,20 @@ def _summary(params: dict[str, Any], width: int = 100) -> str:
     parts = [f"{k}={v}" for k, v in params.items() if isinstance(v, str | int | float | bool)]
     text = " ".join(parts)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class SystemCall:
+    """A call of the system's own, as the recorder saw it; kept in botocore's request context while it runs."""
+
+    entry: dict[str, Any]
+    operation: Any  # botocore's OperationModel
+
+
+def system_call(context: Mapping[str, Any] | None) -> SystemCall | None:
+    """The system call a botocore request context belongs to; ``None`` for the stack's and the user's calls."""
+    found = (context or {}).get(_CONTEXT_KEY)
+    return found if isinstance(found, SystemCall) else None
 
 
 class AwsCallRecorder:
@@ -160,7 +194,13 @@ class AwsCallRecorder:
                 raise RuntimeError("another local stack is already recording AWS calls in this process")
             AwsCallRecorder._active = self
             if not AwsCallRecorder._registered:
-                botocore.handlers.BUILTIN_HANDLERS.append((_HOOK_EVENT, _on_client_params))
+                botocore.handlers.BUILTIN_HANDLERS.extend(
+                    [
+                        ("provide-client-params", _on_client_params),
+                        ("after-call", _on_after_call),
+                        ("after-call-error", _on_after_call_error),
+                    ]
+                )
                 AwsCallRecorder._registered = True
 
     def uninstall(self) -> None:
@@ -174,10 +214,37 @@ class AwsCallRecorder:
         config = context.get("client_config")
         if STACK_USER_AGENT in (getattr(config, "user_agent_extra", None) or ""):
             return
-        self._log.aws_call(model.service_model.service_name, xform_name(model.name), params)
+        entry = self._log.aws_call(model.service_model.service_name, xform_name(model.name), params)
+        context[_CONTEXT_KEY] = SystemCall(entry, model)
+
+    def ended(self, context: dict[str, Any], error: str | None) -> None:
+        """Record how a logged call ended."""
+        call = system_call(context)
+        if call is not None:
+            attempts = int((context.get("retries") or {}).get("attempt", 1))
+            self._log.call_ended(call.entry, error=error, attempts=attempts)
 
 
 def _on_client_params(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
     recorder = AwsCallRecorder._active
     if recorder is not None:
         recorder.record(params, model, context)
+
+
+def _on_after_call(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    recorder = AwsCallRecorder._active
+    if recorder is None:
+        return
+    error = None
+    if http_response.status_code >= 300:
+        code = context.get("error_code_override") or (parsed.get("Error") or {}).get("Code")
+        error = str(code or http_response.status_code)
+    recorder.ended(context, error)
+
+
+def _on_after_call_error(exception: BaseException, context: dict[str, Any], **_: Any) -> None:
+    recorder = AwsCallRecorder._active
+    if recorder is not None:
+        response = getattr(exception, "response", None)
+        code = (response.get("Error") or {}).get("Code") if isinstance(response, dict) else None
+        recorder.ended(context, str(code or type(exception).__name__))

@@ -5,7 +5,7 @@ internal queue; :class:`EventBus` drains those queues and delivers to the rule's
 ``Input``/``InputPath``/``InputTransformer`` applied; Lambda targets invoked asynchronously (on error retried after
 1 and 2 virtual minutes, up to the function's ``MaximumRetryAttempts``, then sent to its dead-letter queue); Step
 Functions targets start an execution; SQS and SNS targets receive the event. A catch-all "tap" rule per bus feeds the
-action log with every event put on the bus.
+action log with every event put on the bus, and shows it to the bus's watchers (a replay waiting for an event).
 
 Events AWS services emit (raw events of a replay file, emulators' events) are *injected*: handed to moto's rules
 exactly as a service would, keeping their ``id`` and ``time``.
@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -34,7 +35,7 @@ from mlopsctl.local.scheduler import Scheduler
 logger = logging.getLogger(__name__)
 
 _TAP_PATTERN = {"source": [{"prefix": ""}]}
-_HIDE_SECONDS = 43200  # received messages stay invisible (real time) until the stack deletes or releases them
+_HIDE_SECONDS = 43200  # received messages stay invisible (virtual time) until the stack deletes or releases them
 _ASYNC_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=2))
 
 
@@ -98,6 +99,7 @@ class EventBus:
         #: Lambda sends a failed asynchronous event to the function's dead-letter queue or topic with the function's
         #: execution role (the stack's IAM sets it): ``(role ARN, session, target ARN) -> allowed``
         self.may_send_to_dead_letter: Callable[[str, str, str], bool] = lambda _role, _session, _target: True
+        self._watchers: list[Callable[[dict[str, Any]], None]] = []
 
     def create_taps(self) -> None:
         """A catch-all rule per bus, so every event put on the bus is seen and logged."""
@@ -135,13 +137,25 @@ class EventBus:
 
     def pump(self) -> bool:
         """Drain the taps and the rules' queues once; return whether anything was there."""
+        drained = self.drain_taps()
+        return self.deliver() or drained
+
+    def drain_taps(self) -> bool:
+        """Log every event put on the bus since the last drain and show it to the watchers; whether there was one."""
         sqs, progressed = self._clients.client("sqs"), False
         for url in self._taps:
             for message in receive_all(self._clients, url):
                 event = json.loads(message["Body"])
                 self._log.event(str(event.get("source")), str(event.get("detail-type")))
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                for watcher in list(self._watchers):
+                    watcher(event)
                 progressed = True
+        return progressed
+
+    def deliver(self) -> bool:
+        """Deliver what the rules matched since the last delivery to their targets; whether there was anything."""
+        sqs, progressed = self._clients.client("sqs"), False
         for route in self._resources.rules:
             for message in receive_all(self._clients, route.queue_url):
                 sqs.delete_message(QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -152,6 +166,15 @@ class EventBus:
                     for target in route.targets:
                         self._deliver(route, target, event)
         return progressed
+
+    @contextmanager
+    def watching(self, watcher: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+        """Show ``watcher`` every event the taps drain while the context is open."""
+        self._watchers.append(watcher)
+        try:
+            yield
+        finally:
+            self._watchers.remove(watcher)
 
     def _deliver(self, route: RuleRoute, target: dict[str, Any], event: dict[str, Any]) -> None:
         payload = _transform(target, event)

@@ -1,22 +1,33 @@
 """The virtual clock of the local stack: time passes only when the stack advances it.
 
+Listeners (:meth:`VirtualClock.subscribe`) hear every move, in order; :mod:`.wall_clock` uses one to keep the wall
+clock that handlers and moto read (``datetime.now``, ``time.time``) on the same instant.
+
 Examples
 --------
 >>> from datetime import UTC, datetime, timedelta
 >>> clock = VirtualClock(datetime(2025, 1, 1, tzinfo=UTC))
+>>> heard = []
+>>> unsubscribe = clock.subscribe(heard.append)
 >>> clock.advance_to(clock.now() + timedelta(minutes=5))
 >>> clock.now().isoformat()
 '2025-01-01T00:05:00+00:00'
 >>> clock.elapsed().total_seconds()
 300.0
+>>> [instant.isoformat() for instant in heard]
+['2025-01-01T00:00:00+00:00', '2025-01-01T00:05:00+00:00']
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from mlopsctl.local.errors import LocalStackError
+
+#: Hears the clock's new instant (called with the clock's lock held: it must not read or move the clock).
+Listener = Callable[[datetime], None]
 
 
 class VirtualClock:
@@ -37,6 +48,7 @@ class VirtualClock:
         self._start = start
         self._now = start
         self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
 
     @property
     def start(self) -> datetime:
@@ -57,4 +69,24 @@ class VirtualClock:
         if instant.tzinfo is None:
             raise LocalStackError("advance_to needs a timezone-aware instant")
         with self._lock:
-            self._now = max(self._now, instant)
+            if instant <= self._now:
+                return
+            self._now = instant
+            for listener in self._listeners:
+                listener(instant)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with the current instant now and with the new one on every move; return an unsubscribe.
+
+        Listeners run in the order they subscribed, with the clock's lock held, so they hear the moves in order.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+            listener(self._now)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe

@@ -13,10 +13,34 @@ from typing import IO, Any
 
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError, NotQuiescentError, ReplayError, TemplateError
+from mlopsctl.local.faults import FaultSpecError
 from mlopsctl.local.replay import check_names, parse_items, play
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+REPLAY_DESCRIPTION = """\
+Play FILE (a JSON array or JSON lines) against a fresh local stack, then print the action log as JSON lines.
+
+Each item is a raw event as AWS delivers it to EventBridge ("source", "detail-type", "detail") or a user action
+{"aws": "<service>.<operation>", "params": {...}} in boto3's names. ${Name} is the local name of a template resource
+or parameter, ${Name.Arn} its ARN, ${AWS::Region} / ${AWS::AccountId} / ${AWS::StackName} the local ones.
+
+Timing:
+  - after each item the stack runs to quiescence, unless the next item says when it comes ("after");
+  - {"together": [ITEM, ...]} performs its items in order with no settling between them (one virtual instant),
+    then settles once;
+  - "after": {"seconds": N} on an item: it is performed N virtual seconds after the previous item was performed,
+    without waiting for the stack to settle (the work due up to that instant happens first);
+  - "after": {"event": PATTERN}: it is performed as soon as an event matching PATTERN (EventBridge pattern syntax)
+    is put on the bus after the previous item was performed, before that event's targets react; if the stack
+    settles without one, the replay fails naming the item.
+The whole file is checked before the stack starts.
+
+Faults: --faults SERVICES:RATE[:ERROR] (repeatable) makes RATE of the system's own calls (handlers and state machine
+tasks, never the user's actions) to SERVICES fail with ERROR (default ThrottlingException) as AWS fails them, per
+attempt; --seed N makes the draws reproducible. A failed call's aws_call entry carries "error": "<AWS error code>".
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -26,11 +50,8 @@ def register(subparsers: Any) -> None:
     replay = commands.add_parser(
         "replay",
         help="play a file of events and user actions against a fresh local stack; print the action log",
-        description=(
-            "Play FILE (a JSON array or JSON lines of raw EventBridge events and user actions "
-            '{"aws": "<service>.<operation>", "params": {...}}) against a fresh local stack, settling after each '
-            "item, then print the action log as JSON lines. ${Name} and ${Name.Arn} name template resources."
-        ),
+        description=REPLAY_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     replay.add_argument("file", type=Path, metavar="FILE", help="the replay file ('-' reads standard input)")
     replay.add_argument("--pretty", action="store_true", help="print a readable timeline instead of JSON lines")
@@ -40,6 +61,25 @@ def register(subparsers: Any) -> None:
     )
     replay.add_argument(
         "--parameter", action="append", default=[], metavar="NAME=VALUE", help="override a template parameter"
+    )
+    replay.add_argument(
+        "--faults",
+        action="append",
+        default=[],
+        metavar="SERVICES:RATE[:ERROR]",
+        help=(
+            "make RATE (0..1) of the system's own calls to SERVICES (boto3 names, comma-separated) fail with ERROR "
+            "(an AWS error code, default ThrottlingException) as AWS fails them: the code's documented HTTP status, "
+            "per attempt, so botocore retries what it would retry against AWS; the user's actions are never faulted "
+            "(repeatable)"
+        ),
+    )
+    replay.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed the fault draws (reproducible; the order of calls across concurrent executions can still vary)",
     )
     replay.add_argument("--verbose", action="store_true", help="show the handlers' logs on standard error")
     replay.set_defaults(handler=run_replay)
@@ -68,12 +108,17 @@ def run_replay(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str
         text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
         items = parse_items(text)
         stack = LocalStack(
-            args.template, parameters=_parameters(args.parameter), server=args.server, emulators=[_emulator]
+            args.template,
+            parameters=_parameters(args.parameter),
+            server=args.server,
+            emulators=[_emulator],
+            faults=args.faults,
+            seed=args.seed,
         )
         check_names(items, stack.template)
     except OSError as exc:
         return _fail(err, f"cannot read {args.file}: {exc.strerror or exc}", EXIT_USAGE)
-    except (ReplayError, TemplateError) as exc:
+    except (ReplayError, TemplateError, FaultSpecError) as exc:
         return _fail(err, str(exc), EXIT_USAGE)
     code, message = EXIT_OK, None
     with (

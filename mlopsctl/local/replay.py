@@ -4,13 +4,30 @@ FILE is a JSON array or JSON lines. Each item is either a raw event as AWS would
 (``source``, ``detail-type``, ``detail``; put on the default bus as-is) or a user action
 ``{"aws": "<service>.<operation>", "params": {...}}`` in boto3's names, performed as a user would. In any string,
 ``${Name}`` becomes the physical name of the template resource or parameter ``Name``, ``${Name.Arn}`` (or another
-attribute) its ARN, and ``${AWS::Region}``/``${AWS::AccountId}``/``${AWS::StackName}`` the local ones. After each item
-the stack runs to quiescence. A user action may carry ``"emulator": {OPTION: VALUE}``: emulator options for the events
-that action causes, e.g. ``{"model_package_updated_fields": false}`` (a ``Model Package State Change`` without
-``UpdatedModelPackageFields``, as most real events are; see :class:`~mlopsctl.local.emulator.SageMakerEmulator`).
+attribute) its ARN, and ``${AWS::Region}``/``${AWS::AccountId}``/``${AWS::StackName}`` the local ones. A user action
+may carry ``"emulator": {OPTION: VALUE}``: emulator options for the events that action causes, e.g.
+``{"model_package_updated_fields": false}`` (a ``Model Package State Change`` without ``UpdatedModelPackageFields``,
+as most real events are; see :class:`~mlopsctl.local.emulator.SageMakerEmulator`).
 
-The whole file is checked before the stack starts: a malformed item, an unknown name or an unknown operation is a
-:class:`ReplayError` naming the item.
+Timing (a contract; also in the README and ``mlopsctl local replay --help``)
+---------------------------------------------------------------------------
+- After each item the stack runs to quiescence (every emulated job, event and execution it caused has finished,
+  within a bounded virtual time), as if a person acted only once things had settled — unless the *next* item says
+  when it comes (``"after"``): then its own timing replaces the settling.
+- ``{"together": [ITEM, ...]}`` performs its items in order with no settling between them (nothing the first one
+  causes happens before the last one is performed; they share one virtual instant), then settles once. Its items
+  are actions or events; they carry no ``"after"`` and no ``"together"`` of their own.
+- ``"after": {"seconds": N}`` on an item (a ``together`` too): it is performed N virtual seconds after the previous
+  item was performed, without waiting for the stack to settle: the stack runs the work due up to that instant
+  (work due exactly then included), the clock stands at that instant, then the item is performed.
+- ``"after": {"event": PATTERN}``: it is performed as soon as an event matching PATTERN (EventBridge pattern syntax,
+  matched by moto's EventBridge) is put on the bus after the previous item was performed — before that event's
+  rule targets react. Events the previous item itself caused count. If the stack settles without such an event, the
+  replay fails with a :class:`ReplayError` naming the item.
+- For the first item, "the previous item" is the start of the replay.
+
+The whole file is checked before the stack starts: a malformed item (``together``/``after`` included), an unknown
+name or an unknown operation is a :class:`ReplayError` naming the item.
 
 Examples
 --------
@@ -22,135 +39,24 @@ Examples
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
-import botocore.session  # type: ignore[import-untyped, unused-ignore]
-from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from mlopsctl.local.emulator import SageMakerEmulator, emulator_options
+from mlopsctl.local.emulator import emulator_options
 from mlopsctl.local.errors import LocalStackError, ReplayError
+from mlopsctl.local.replay_items import PLACEHOLDER, Item, check_names, parse_items
 from mlopsctl.local.stack import LocalStack
-from mlopsctl.local.template import Template
 
-_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
-_PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::Partition")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One item of a replay file: a user action (``service`` set) or a raw event."""
-
-    index: int  # 1-based
-    body: dict[str, Any]
-    service: str | None = None
-    operation: str | None = None
-
-    @property
-    def is_action(self) -> bool:
-        """True for a user action."""
-        return self.service is not None
-
-    def title(self) -> str:
-        """A short description for messages and the timeline."""
-        if self.is_action:
-            return f"item {self.index}: {self.service}.{self.operation}"
-        return f"item {self.index}: event {self.body.get('source')} / {self.body.get('detail-type')}"
-
-    def names(self) -> set[str]:
-        """Every ``${…}`` name used in the item (without attribute)."""
-        return {name.split(".", 1)[0] for name in _placeholders(self.body)}
-
-
-def _placeholders(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield from _PLACEHOLDER.findall(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _placeholders(key)
-            yield from _placeholders(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _placeholders(item)
-
-
-def parse_items(text: str) -> list[Item]:
-    """Parse a replay file (JSON array or JSON lines) into items; raise :class:`ReplayError` if malformed."""
-    stripped = text.strip()
-    if not stripped:
-        raise ReplayError("the replay file is empty")
-    raw: list[Any]
-    if stripped.startswith("["):
-        try:
-            document = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ReplayError(f"the replay file is not valid JSON: {exc}") from None
-        raw = document
-    else:
-        raw = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    raw.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ReplayError(f"line {number} is not valid JSON: {exc}") from None
-    return [_item(index, body) for index, body in enumerate(raw, start=1)]
-
-
-def _item(index: int, body: Any) -> Item:
-    if not isinstance(body, dict):
-        raise ReplayError(f"item {index} is not a JSON object")
-    if "aws" in body:
-        target, params = body["aws"], body.get("params", {})
-        if not isinstance(target, str) or target.count(".") != 1 or not all(target.split(".")):
-            raise ReplayError(f'item {index}: "aws" must be "<service>.<operation>", got {target!r}')
-        if not isinstance(params, dict):
-            raise ReplayError(f'item {index}: "params" must be an object')
-        service, operation = target.split(".")
-        if operation not in _operations(service):
-            raise ReplayError(f"item {index}: {service} has no operation {operation!r} (boto3 names, e.g. put_object)")
-        options = body.get("emulator", {})
-        unknown = sorted(set(options) - SageMakerEmulator.OPTIONS) if isinstance(options, dict) else ["?"]
-        if unknown:
-            known = ", ".join(sorted(SageMakerEmulator.OPTIONS))
-            raise ReplayError(f'item {index}: "emulator" must be an object of known options ({known})')
-        return Item(index, {"params": params, **({"emulator": options} if options else {})}, service, operation)
-    missing = [key for key in ("source", "detail-type", "detail") if key not in body]
-    if "emulator" in body:
-        raise ReplayError(f'item {index}: "emulator" options apply to user actions ("aws") only')
-    if missing:
-        raise ReplayError(f'item {index} is neither a user action ("aws") nor an event (missing {", ".join(missing)})')
-    if not isinstance(body["detail"], dict):
-        raise ReplayError(f'item {index}: an event\'s "detail" must be an object')
-    return Item(index, body)
-
-
-@cache
-def _operations(service: str) -> frozenset[str]:
-    session = botocore.session.get_session()
-    if service not in session.get_available_services():
-        raise ReplayError(f"unknown AWS service {service!r}")
-    model = session.get_service_model(service)
-    return frozenset(xform_name(name) for name in model.operation_names)
-
-
-def check_names(items: list[Item], template: Template) -> None:
-    """Every ``${Name}`` must be a template resource, a parameter or a pseudo parameter."""
-    known = set(template.resources) | set(template.parameters) | set(_PSEUDO)
-    for item in items:
-        unknown = sorted(item.names() - known)
-        if unknown:
-            raise ReplayError(f"{item.title()}: unknown name(s) {', '.join('${' + n + '}' for n in unknown)}")
+__all__ = ["Item", "check_names", "parse_items", "play", "resolver", "substitute"]
 
 
 def substitute(value: Any, resolve: Callable[[str], str]) -> Any:
     """Replace every ``${…}`` in the strings of ``value``."""
     if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: resolve(m.group(1)), value)
+        return PLACEHOLDER.sub(lambda m: resolve(m.group(1)), value)
     if isinstance(value, dict):
         return {substitute(k, resolve): substitute(v, resolve) for k, v in value.items()}
     if isinstance(value, list):
@@ -181,18 +87,44 @@ def resolver(stack: LocalStack) -> Callable[[str], str]:
 
 
 def play(stack: LocalStack, items: list[Item]) -> None:
-    """Play ``items`` on a running stack, settling after each; raise :class:`ReplayError` when an action fails."""
+    """Play ``items`` on a running stack with their timing; raise :class:`ReplayError` when an item cannot be played."""
     check_names(items, stack.template)
     resolve = resolver(stack)
-    for item in items:
+    previous = stack.clock.now()
+    for position, item in enumerate(items):
+        if item.after is not None:
+            _wait(stack, item, previous, resolve)
+        stack.bus.drain_taps()  # what was put on the bus so far came before this item
         stack.log.mark(item.title())
-        body = substitute(item.body, resolve)
-        if item.service is None or item.operation is None:
-            stack.put_event(body)
-            continue
-        try:
-            with emulator_options(stack.emulators, body.get("emulator", {})):
-                stack.aws(item.service, item.operation, settle=False, **body["params"])
-        except (ClientError, BotoCoreError) as exc:
-            raise ReplayError(f"{item.title()} failed: {exc}") from None
-        stack.settle()
+        previous = stack.clock.now()
+        for part in item.parts or (item,):
+            _perform(stack, part, resolve)
+        following = items[position + 1] if position + 1 < len(items) else None
+        if following is None or following.after is None:
+            stack.settle()
+
+
+def _wait(stack: LocalStack, item: Item, previous: datetime, resolve: Callable[[str], str]) -> None:
+    after = item.after
+    if after is None:
+        return
+    if after.seconds is not None:
+        stack.run_until(previous + timedelta(seconds=after.seconds))
+        return
+    pattern = substitute(after.pattern, resolve)
+    if stack.run_until_event(pattern) is None:
+        raise ReplayError(
+            f"{item.title()}: no event matching {json.dumps(pattern)} was put on the bus before the stack settled"
+        )
+
+
+def _perform(stack: LocalStack, item: Item, resolve: Callable[[str], str]) -> None:
+    body = substitute(item.body, resolve)
+    if item.service is None or item.operation is None:
+        stack.put_event(body, settle=False)
+        return
+    try:
+        with emulator_options(stack.emulators, body.get("emulator", {})):
+            stack.aws(item.service, item.operation, settle=False, **body["params"])
+    except (ClientError, BotoCoreError) as exc:
+        raise ReplayError(f"{item.title()} failed: {exc}") from None

@@ -2,17 +2,22 @@
 
 One loop, with a bound on iterations, on virtual time and on real time:
 
-1. drain the bus (taps, rules → targets), poll the event source mappings, run the stack's due work;
+1. run the stack's due work, drain the bus (taps, then rules → targets), poll the event source mappings;
 2. poll the executions: one that runs and is not parked is computing → wait a few milliseconds (real) and loop;
 3. when nothing moved, find the earliest due instant among the stack's own work, the parked execution threads and
    the emulators; none → quiescent; else advance the virtual clock to it, wake the parked threads, let the due
    emulators run and put their events on the bus, and loop.
+
+:meth:`Settler.run` also runs only *up to an instant* (``until``: the work due by then happens, then the clock stands
+at that instant, whatever is due later) or *until something is seen* (``stop``, asked after the taps are drained and
+before the rules deliver, so "as soon as an event is put on the bus" means before its targets react); replays use
+both for their timing (:mod:`.replay`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,9 +56,20 @@ class Settler:
 
     def settle(self) -> None:
         """Run until quiescent; raise :class:`NotQuiescentError` past a bound."""
+        self.run()
+
+    def run(self, *, until: datetime | None = None, stop: Callable[[], bool] | None = None) -> bool:
+        """Run until quiescent, or until the instant ``until``, or until ``stop()`` holds; return whether it held.
+
+        With ``until``, the work due at or before that instant is done and the clock is left at it (work due later
+        stays due). ``stop`` is asked after every drain of the bus's taps; when it holds the run ends at once, the
+        rules' deliveries of that drain still pending.
+        """
         started, real_deadline = self.clock.now(), time.monotonic() + self.limits.max_real_seconds
         for _ in range(self.limits.max_iterations):
-            moved = self._pump()
+            moved = self._pump(stop)
+            if stop is not None and stop():
+                return True
             state = self.monitor.poll()
             if time.monotonic() > real_deadline:
                 why = f"still busy after {self.limits.max_real_seconds:.0f}s of real time"
@@ -64,8 +80,12 @@ class Settler:
                 time.sleep(self.limits.poll_seconds)
                 continue
             due = self._next_due()
+            if until is not None and (due is None or due > until):
+                if self.clock.now() >= until:
+                    return False
+                due = until
             if due is None:
-                return
+                return False
             if due - started > self.limits.max_virtual:
                 raise NotQuiescentError(
                     self._describe(f"work still due after {self.limits.max_virtual}", state.running)
@@ -75,9 +95,12 @@ class Settler:
             self._run_emulators()
         raise NotQuiescentError(self._describe(f"no quiescence after {self.limits.max_iterations} iterations", []))
 
-    def _pump(self) -> bool:
+    def _pump(self, stop: Callable[[], bool] | None) -> bool:
         moved = self.scheduler.run_due(self.clock.now()) > 0
-        moved = self.bus.pump() or moved
+        moved = self.bus.drain_taps() or moved
+        if stop is not None and stop():
+            return moved
+        moved = self.bus.deliver() or moved
         for poller in self.pollers:
             moved = poller.poll() or moved
         return moved

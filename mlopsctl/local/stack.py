@@ -11,34 +11,31 @@ Examples
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 from unittest import mock
 
-import boto3  # type: ignore[import-untyped, unused-ignore]
-from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.core.config import default_user_config
-from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
+from moto.events.models import EventPattern
 
-from mlopsctl.local import moto_speed, sfn_patches, sfn_time
+from mlopsctl.local import moto_speed, sfn_errors, sfn_patches, sfn_time, wall_clock
 from mlopsctl.local.actionlog import ActionLog, AwsCallRecorder
-from mlopsctl.local.bus import EventBus, queue_url_of
+from mlopsctl.local.bus import EventBus
 from mlopsctl.local.clients import StackClients
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.executions import ExecutionMonitor
+from mlopsctl.local.faults import FaultInjector, FaultRule
 from mlopsctl.local.functions import FunctionRunner, lambda_response
 from mlopsctl.local.iam.enforce import IamEnforcer
-from mlopsctl.local.iam.facts import StackFacts
-from mlopsctl.local.iam.principals import account_policies
+from mlopsctl.local.iam.wiring import enforce_iam, lambda_service_roles
 from mlopsctl.local.moto_ext import limits
+from mlopsctl.local.moto_runtime import start_moto
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
@@ -49,11 +46,7 @@ from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
 from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
 
-if TYPE_CHECKING:
-    from moto.core.config import DefaultConfig
-
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 #: Builds an emulator once the stack is up (it gets the stack: clock, names, clients).
 EmulatorFactory = Callable[["LocalStack"], Emulator]
@@ -80,9 +73,16 @@ class LocalStack:
     iam:
         Authorize every call the system makes against its role's policies, as AWS does (:mod:`.iam`); off only for
         tests of the stack's own machinery.
+    faults:
+        Fault rules (:class:`~.faults.FaultRule` or ``"SERVICES:RATE[:ERROR]"``): that share of the system's own calls
+        to those services fail as AWS fails them (see :mod:`.faults`).
+    seed:
+        Seed of the fault draws (reproducible faults).
 
     Attributes
     ----------
+    faults:
+        The :class:`~.faults.FaultInjector` (what it injected: ``faults.injected``).
     s3_events:
         The S3 → EventBridge notifier (real-shaped events, emulated); ``s3_events.sent`` lists every S3 event put on
         the bus, so a test can deliver the same events again.
@@ -101,6 +101,8 @@ class LocalStack:
         emulators: Sequence[Emulator | EmulatorFactory] = (),
         limits: SettleLimits | None = None,
         iam: bool = True,
+        faults: Sequence[FaultRule | str] = (),
+        seed: int | None = None,
     ) -> None:
         self.template: Template = load_template(
             Path(template), stack_name=stack_name, region=region, account_id=account_id, parameters=parameters
@@ -112,6 +114,7 @@ class LocalStack:
         self._emulator_specs = list(emulators)
         self.emulators: list[Emulator] = []
         self._limits = limits or SettleLimits()
+        self.faults = FaultInjector(faults, seed)
         self._exit = ExitStack()
         self._started = False
         self._iam_enabled = iam
@@ -133,23 +136,28 @@ class LocalStack:
         self.close()
 
     def _start(self) -> None:
+        self._exit.enter_context(wall_clock.following(self.clock))
         self._exit.enter_context(moto_speed.installed())
         self._exit.enter_context(limits.installed())
-        self._start_moto()
+        self.endpoint_url = start_moto(self._exit, server=self.server)
         self.s3_events = S3EventNotifier(self.clock.now)
         self.s3_events.install()
         self._exit.callback(self.s3_events.uninstall)
         recorder = AwsCallRecorder(self.log)
         recorder.install()
         self._exit.callback(recorder.uninstall)
+        if self.faults.rules:
+            self.faults.install()
+            self._exit.callback(self.faults.uninstall)
         self.lot = sfn_time.ParkingLot(self.clock)
         self._exit.enter_context(sfn_patches.install(self.lot, self.clock))
+        self._exit.enter_context(sfn_errors.installed())
         self.clients = StackClients(self.template.region, self.endpoint_url)
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
         self._exit.callback(self.runner.close)
         if self._iam_enabled:
-            self._enforce_iam()
+            self.iam = enforce_iam(self)
         stack = self
 
         def invoke(_backend: Any, name: str, _qualifier: Any, body: Any, _headers: Any, response_headers: Any) -> Any:
@@ -166,92 +174,11 @@ class LocalStack:
         self.emulators = [self._emulator(spec) for spec in self._emulator_specs]
         pollers = [SqsPoller(m, self.clients, self.runner, self.clock, scheduler) for m in self.resources.mappings]
         if self.iam is not None:
-            self._lambda_service_roles(pollers)
+            lambda_service_roles(self, self.iam, pollers, self.bus)
         self._settler = Settler(
             self.clock, self.bus, pollers, scheduler, self.executions, self.lot, self.emulators, self._limits
         )
         self._started = True
-
-    def _start_moto(self) -> None:
-        if not self.server:
-            self._exit.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
-            return
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        moto_api_backend.reset()
-        self._exit.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
-        self._exit.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
-        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
-        server.start()
-        self._exit.callback(moto_api_backend.reset)
-        self._exit.callback(server.stop)
-        self.endpoint_url = f"http://127.0.0.1:{port}"
-
-    def _enforce_iam(self) -> None:
-        records = self.resources.records
-
-        def lookup(logical_id: str, attribute: str | None) -> Any:
-            record = records.get(logical_id)
-            if record is None:
-                raise LocalStackError(f"{logical_id} is not a resource of the local stack")
-            return record.ref if attribute is None else record.get_att(attribute)
-
-        def key_arn_of(reference: str) -> str | None:
-            for record in records.values():
-                if record.type == "AWS::KMS::Key" and reference in (record.ref, record.arn):
-                    return record.arn
-            return reference if reference.startswith("arn:") and ":key/" in reference else None
-
-        def role_of_execution(execution_arn: str) -> str | None:
-            machine_arn = execution_arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
-            for record in records.values():
-                if record.type == "AWS::StepFunctions::StateMachine" and record.arn == machine_arn:
-                    return str(record.attributes.get("RoleArn") or "") or None
-            return None
-
-        facts = StackFacts(self.template, lookup, self.clients.client("s3"), key_arn_of)
-        self.iam = IamEnforcer(
-            account_policies(self.template, lookup),
-            facts,
-            partition="aws",
-            region=self.template.region,
-            account=self.template.account_id,
-            role_of_execution=role_of_execution,
-            execution_of_thread=lambda: str(getattr(sfn_time.thread_state, "execution_arn", "") or ""),
-        )
-        self.iam.install()
-        self._exit.callback(self.iam.uninstall)
-        enforcer = self.iam
-        self.runner.acting_as = lambda spec: enforcer.acting_as(spec.role_arn, spec.name)
-        # sessions made before now lack the enforcer's hooks: handlers' clients must come from a new default session
-        self._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
-
-    def _lambda_service_roles(self, pollers: list[SqsPoller]) -> None:
-        """What the Lambda service itself does with a function's execution role: poll its SQS event source and send a
-        failed asynchronous event to its dead-letter queue (Lambda Developer Guide: "Using Lambda with Amazon SQS",
-        execution role permissions; "Dead-letter queues": the execution role needs sqs:SendMessage / sns:Publish)."""
-        enforcer = self.iam
-        assert enforcer is not None  # noqa: S101 - called with IAM on
-        for poller in pollers:
-            spec = self.resources.functions[poller.mapping.function]
-
-            def may(service: str, operation: str, params: dict[str, Any], spec: Any = spec) -> bool:
-                requests = enforcer.requests_for(service, operation, params)
-                return enforcer.authorize_role(spec.role_arn, requests, session_name=spec.name) is None
-
-            poller.authorize = may
-
-        def may_send(role_arn: str, session: str, target: str) -> bool:
-            if ":sns:" in target:
-                call = ("sns", "Publish", {"TopicArn": target})
-            else:
-                call = ("sqs", "SendMessage", {"QueueUrl": queue_url_of(self.clients, target)})
-            requests = enforcer.requests_for(*call)
-            return enforcer.authorize_role(role_arn, requests, session_name=session) is None
-
-        self.bus.may_send_to_dead_letter = may_send
 
     def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
         is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")
@@ -303,6 +230,27 @@ class LocalStack:
         """Run until everything that was caused has happened (see :mod:`.settle`)."""
         self._require_started()
         self._settler.settle()
+
+    def run_until(self, instant: datetime) -> None:
+        """Do the work due up to ``instant`` and leave the clock there, without waiting for quiescence."""
+        self._require_started()
+        self._settler.run(until=instant)
+
+    def run_until_event(self, pattern: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run until an event matching ``pattern`` (EventBridge syntax) is put on the bus, before its targets react.
+
+        Returns the event, or ``None`` when the stack settled without one.
+        """
+        self._require_started()
+        matcher, seen = EventPattern.load(json.dumps(pattern)), list[dict[str, Any]]()
+
+        def watch(event: dict[str, Any]) -> None:
+            if not seen and matcher.matches_event(event):  # type: ignore[arg-type]
+                seen.append(event)
+
+        with self.bus.watching(watch):
+            self._settler.run(stop=lambda: bool(seen))
+        return seen[0] if seen else None
 
     def put_event(self, event: dict[str, Any], *, settle: bool = True) -> dict[str, Any]:
         """Put an event on the default bus as the AWS service in its ``source`` would; return it as put."""

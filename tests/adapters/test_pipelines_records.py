@@ -124,3 +124,38 @@ def test_set_expressions_use_placeholders_for_reserved_words_and_skip_none() -> 
     )
     with pytest.raises(ValueError, match="nothing to set"):
         set_expression({"reason": None})
+
+
+def test_a_report_is_claimed_once_per_status_and_a_given_back_claim_can_be_taken_again(subject: Subject) -> None:
+    records, _ = subject
+    execution = ExecutionRecord(PIPELINE, "abc123", ARN)
+
+    assert records.claim_report(execution, "Succeeded", NOW)
+    assert not records.claim_report(execution, "Succeeded", NOW)  # the retry, or the duplicate at the same time
+    records.release_report(execution, "Failed")  # not the claimed status: nothing changes
+    assert not records.claim_report(execution, "Succeeded", NOW)
+    records.release_report(execution, "Succeeded")
+    assert records.claim_report(execution, "Succeeded", NOW)
+
+
+def test_a_claimed_execution_is_readable_before_its_record_is_saved(subject: Subject) -> None:
+    records, _ = subject
+
+    records.claim_report(ExecutionRecord(PIPELINE, "abc123", ARN), "Failed", NOW)
+
+    found = records.execution(PIPELINE, "abc123")
+    assert found is not None
+    assert (found.execution_arn, found.status, found.notified_status) == (ARN, None, None)
+
+
+def test_a_labeling_jobs_report_claim_keeps_its_record(subject: Subject) -> None:
+    records, _ = subject
+    trigger = Trigger(TriggerKind.LABELING_JOB, JOB)
+    records.save_trigger(trigger, {"status": "Failed", "reason": "boom"}, NOW)
+
+    assert records.claim_report(trigger, "Failed", NOW)
+    assert not records.claim_report(trigger, "Failed", NOW)
+
+    item = records.labeling_job(JOB)
+    assert item is not None
+    assert (item["status"], item["reason"]) == ("Failed", "boom")

@@ -1,6 +1,6 @@
 """``mlopsctl local replay`` of the deployment scenarios in ``tests/fixtures/replay/deploy_*.json``, on the project's
-template: what an operator sees in the action log. (A rollback during the canary bake needs an alarm set *while*
-the update bakes, and a replay settles after each item: :mod:`tests.flows.test_deploy_flow` covers it.)"""
+template: what an operator sees in the action log. (Items timed to land *while* an update bakes, with ``"after"``:
+:mod:`tests.flows.test_replay_timing`; a rollback during the bake: :mod:`tests.flows.test_deploy_flow`.)"""
 
 from __future__ import annotations
 

@@ -116,3 +116,40 @@ def test_only_one_recorder_can_be_installed(log: ActionLog) -> None:
             AwsCallRecorder(log).install()
     finally:
         first.uninstall()
+
+
+def test_a_failed_call_carries_its_aws_error_code_and_a_successful_one_none(log: ActionLog) -> None:
+    recorder = AwsCallRecorder(log)
+    recorder.install()
+    try:
+        client = boto3.session.Session(region_name="us-east-1").client("sqs")
+        with Stubber(client) as stub:
+            stub.add_response("list_queues", {"QueueUrls": []})
+            stub.add_client_error("get_queue_url", service_error_code="QueueDoesNotExist", http_status_code=400)
+            client.list_queues()
+            with pytest.raises(client.exceptions.ClientError):
+                client.get_queue_url(QueueName="gone")
+    finally:
+        recorder.uninstall()
+
+    listed, asked = log.entries("aws_call")
+    assert "error" not in listed
+    assert "attempts" not in listed
+    assert asked["error"] == "QueueDoesNotExist"
+
+
+def test_pretty_timeline_shows_a_calls_error_and_its_attempts(log: ActionLog) -> None:
+    failed = log.aws_call("dynamodb", "put_item", {"TableName": "ledger"})
+    log.call_ended(failed, error="ProvisionedThroughputExceededException", attempts=5)
+    retried = log.aws_call("sagemaker", "describe_endpoint", {"EndpointName": "e"})
+    log.call_ended(retried, error=None, attempts=2)
+
+    assert log.pretty().splitlines() == [
+        "+00:00:00  call      dynamodb.put_item  TableName=ledger  → ProvisionedThroughputExceededException"
+        "  (5 attempts)",
+        "+00:00:00  call      sagemaker.describe_endpoint  EndpointName=e  (2 attempts)",
+    ]
+    assert [json.loads(line).get("error") for line in log.json_lines().splitlines()] == [
+        "ProvisionedThroughputExceededException",
+        None,
+    ]

@@ -237,3 +237,30 @@ def test_a_stopped_job_is_reported_as_stopped(world: World) -> None:
     assert subject.startswith("[LABELING STOPPED]")
     assert message["reason"] == "stopped before it completed"
     assert world.executions.executions == {}
+
+
+def test_a_failure_report_whose_record_could_not_be_saved_is_not_sent_again_when_the_event_is_retried(
+    world: World,
+) -> None:
+    world.add_job(labeling_job(status="Failed", failure_reason="boom"))
+    world.records.failing["save_trigger"] = 1  # the ledger write after the publish is throttled beyond retries
+
+    with pytest.raises(TransientError):
+        world.handle("Failed")
+    world.handle("Failed")
+
+    assert len(world.notifier.published) == 1
+    batch = world.records.batch()
+    assert batch is not None
+    assert (batch["labeling_status"], batch["labeling_reason"]) == ("Failed", "boom")
+
+
+def test_a_failure_report_that_could_not_be_published_is_published_when_the_event_is_retried(world: World) -> None:
+    world.add_job(labeling_job(status="Failed", failure_reason="boom"))
+    world.notifier.failing = 1
+
+    with pytest.raises(TransientError):
+        world.handle("Failed")
+    world.handle("Failed")
+
+    assert [m["outcome"] for m in world.notifier.messages] == ["FAILED"]

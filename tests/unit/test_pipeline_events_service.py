@@ -9,6 +9,7 @@ import pytest
 
 from mlops_core.adapters.pipelines import ExecutionRequest
 from mlops_core.adapters.training_records import Trigger, TriggerKind
+from mlops_core.errors import TransientError
 from mlops_core.events import PipelineExecutionStatusChangeEvent, parse_event
 from mlops_core.services.pipeline_events import (
     PipelineEventsConfig,
@@ -192,3 +193,55 @@ def test_our_pipeline_is_recognised_when_its_arn_is_lower_case(world: World) -> 
     result = world.handle(arn.lower(), "Executing", pipeline=PIPELINE.lower())
 
     assert result.outcome == "ok"
+
+
+# -- a report is sent once, whatever fails around it (Lambda retries the whole event) -------------------------------
+def succeeded_with_a_package(world: World) -> str:
+    arn = world.started_by_us()
+    registered = step("RegisterModel", step_type="RegisterModel", model_package_arn=PACKAGE)
+    world.executions.executions[arn].steps = [registered]
+    return arn
+
+
+def test_a_report_whose_record_could_not_be_saved_is_not_sent_again_when_the_event_is_retried(world: World) -> None:
+    arn = succeeded_with_a_package(world)
+    world.records.failing["save_execution"] = 1  # the ledger write after the publish is throttled beyond retries
+
+    with pytest.raises(TransientError):
+        world.handle(arn, "Succeeded")
+    retried = world.handle(arn, "Succeeded")
+
+    assert len(world.notifier.published) == 1
+    assert retried.outcome == "ok"
+    item = world.records.execution_item(arn)
+    assert item is not None
+    assert (item["status"], item["model_package_arn"]) == ("Succeeded", PACKAGE)
+    batch = world.records.batch()
+    assert batch is not None
+    assert (batch["pipeline_status"], batch["model_package_arn"]) == ("Succeeded", PACKAGE)
+
+
+def test_a_report_that_could_not_be_published_is_published_when_the_event_is_retried(world: World) -> None:
+    arn = succeeded_with_a_package(world)
+    world.notifier.failing = 1
+
+    with pytest.raises(TransientError):
+        world.handle(arn, "Succeeded")
+    world.handle(arn, "Succeeded")
+
+    assert [m["outcome"] for m in world.notifier.messages] == ["SUCCEEDED"]
+
+
+def test_a_duplicate_delivered_while_the_first_is_being_reported_is_not_reported_again(world: World) -> None:
+    arn = succeeded_with_a_package(world)
+    duplicates: list[EventResult] = []
+
+    def duplicate_arrives() -> None:  # SageMaker's duplicate event, handled by a second, concurrent invocation
+        world.notifier.on_publish = None
+        duplicates.append(world.handle(arn, "Succeeded"))
+
+    world.notifier.on_publish = duplicate_arrives
+    world.handle(arn, "Succeeded")
+
+    assert len(world.notifier.published) == 1
+    assert "already reported" in duplicates[0].reason

@@ -11,6 +11,7 @@ import pytest
 from mlopsctl.cli import main
 from mlopsctl.local.errors import ReplayError
 from mlopsctl.local.replay import check_names, parse_items, substitute
+from mlopsctl.local.replay_items import After
 from mlopsctl.local.template import load_template
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
@@ -108,6 +109,100 @@ def test_items_can_come_from_standard_input(
     monkeypatch.setattr("sys.stdin", io.StringIO("[1]"))
     assert main(["local", "replay", "-", "--template", str(FIXTURE)]) == 2
     assert "item 1 is not a JSON object" in capsys.readouterr().err
+
+
+# -- timing: "together" and "after" --------------------------------------------------------------------------------
+def test_together_groups_its_items_and_after_gives_seconds_or_an_event_pattern() -> None:
+    pattern = {"source": ["aws.sagemaker"], "detail": {"EndpointName": ["${EndpointName}"]}}
+    items = parse_items(
+        json.dumps(
+            [
+                {"together": [ACTION, EVENT]},
+                {**ACTION, "after": {"seconds": 90}},
+                {**EVENT, "after": {"event": pattern}},
+                {"together": [EVENT], "after": {"seconds": 0}},
+            ]
+        )
+    )
+
+    group, delayed, awaited, late_group = items
+    assert group.is_group
+    assert group.after is None
+    titles = [part.title() for part in group.parts]
+    assert titles == ["item 1.1: s3.put_object", "item 1.2: event local.fixture / Signal"]
+    assert delayed.after == After(seconds=90.0)
+    assert delayed.is_action
+    assert awaited.after == After(pattern=pattern)
+    assert "after" not in awaited.body  # the timing is the replay's, not part of the event put on the bus
+    assert late_group.after == After(seconds=0.0)
+    assert awaited.names() == {"EndpointName"}
+    assert group.names() == {"DataBucket"}
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"together": []}, r'item 1: "together" must be a non-empty array'),
+        ({"together": ACTION}, r'item 1: "together" must be a non-empty array'),
+        ({"together": [ACTION], "aws": "s3.put_object"}, r'item 1: a "together" item has only "together"'),
+        ({"together": [{**ACTION, "after": {"seconds": 1}}]}, r'item 1.1: an item of "together" .* no "after"'),
+        ({"together": [{"together": [ACTION]}]}, r'item 1.1: an item of "together"'),
+        ({"together": [ACTION, 3]}, r"item 1.2 is not a JSON object"),
+        ({"together": [{"aws": "s3.nope"}]}, r"item 1.1: s3 has no operation 'nope'"),
+        ({**ACTION, "after": 5}, r'item 1: "after" must be'),
+        ({**ACTION, "after": {"seconds": 1, "event": {"source": ["x"]}}}, r'item 1: "after" must be'),
+        ({**ACTION, "after": {"minutes": 1}}, r'item 1: "after" must be'),
+        ({**ACTION, "after": {"seconds": -1}}, r"item 1: .* seconds >= 0"),
+        ({**ACTION, "after": {"seconds": "10"}}, r"item 1: .* seconds >= 0"),
+        ({**ACTION, "after": {"seconds": True}}, r"item 1: .* seconds >= 0"),
+        ({**ACTION, "after": {"event": {}}}, r"item 1: .* needs an EventBridge pattern"),
+        ({**ACTION, "after": {"event": ["aws.s3"]}}, r"item 1: .* needs an EventBridge pattern"),
+        ({**ACTION, "after": {"event": {"source": "aws.s3"}}}, r'item 1: the event pattern of "after" is not valid'),
+    ],
+)
+def test_malformed_timing_is_rejected_with_the_item_named(item: dict[str, object], message: str) -> None:
+    with pytest.raises(ReplayError, match=message):
+        parse_items(json.dumps([item]))
+
+
+def test_names_inside_together_and_event_patterns_are_checked_too() -> None:
+    template = load_template(FIXTURE)
+    in_group = {"together": [{"aws": "s3.put_object", "params": {"Bucket": "${NoBucket}", "Key": "k"}}]}
+    in_pattern = {**EVENT, "after": {"event": {"detail": {"bucket": ["${NoSuchThing}"]}}}}
+
+    with pytest.raises(ReplayError, match=r"item 1: together \(1 items\): unknown name\(s\) \$\{NoBucket\}"):
+        check_names(parse_items(json.dumps([in_group])), template)
+    with pytest.raises(ReplayError, match=r"item 1: event local.fixture / Signal: unknown name\(s\) \$\{NoSuchThing\}"):
+        check_names(parse_items(json.dumps([in_pattern])), template)
+
+
+def test_help_states_the_timing_and_faults_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["local", "replay", "--help"])
+
+    text = " ".join(capsys.readouterr().out.split())
+    for promise in (
+        '{"together": [ITEM, ...]} performs its items in order with no settling between them',
+        '"after": {"seconds": N} on an item: it is performed N virtual seconds after the previous item was performed',
+        '"after": {"event": PATTERN}: it is performed as soon as an event matching PATTERN',
+        "if the stack settles without one, the replay fails naming the item",
+        "--faults SERVICES:RATE[:ERROR]",
+        "--seed N",
+        '"error": "<AWS error code>"',
+    ):
+        assert promise in text
+
+
+def test_cli_rejects_a_fault_rule_it_cannot_apply_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps([ACTION]), encoding="utf-8")
+
+    code = main(["local", "replay", str(replay), "--template", str(FIXTURE), "--faults", "dynamodb:0.3:Oops"])
+
+    assert code == 2
+    assert "no documented HTTP status for error Oops of dynamodb" in capsys.readouterr().err
 
 
 def test_a_user_action_may_choose_emulator_options_for_the_events_it_causes() -> None:

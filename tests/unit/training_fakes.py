@@ -30,7 +30,9 @@ from mlops_core.adapters.pipelines import (
 from mlops_core.adapters.training_data import TrainingData, snapshot_key
 from mlops_core.adapters.training_records import (
     FINAL_PIPELINE_STATUSES,
+    REPORT_CLAIM,
     ExecutionRecord,
+    ReportSubject,
     StartClaim,
     TrainingRecords,
     Trigger,
@@ -39,6 +41,7 @@ from mlops_core.adapters.training_records import (
     labeling_job_key,
 )
 from mlops_core.domain.objects import ObjectRef
+from mlops_core.errors import TransientError
 from tests.conftest import PROJECT_EVENTS, ROOT, load_json
 
 STACK = "mlops-dev"
@@ -142,12 +145,19 @@ def labeling_job(name: str = JOB, status: str = "Completed", **overrides: Any) -
 
 
 class FakeNotifier(Notifier):
-    """Collects what would be published."""
+    """Collects what would be published; :attr:`failing` publishes fail as throttled SNS calls do."""
 
     def __init__(self) -> None:
         self.published: list[tuple[str, dict[str, Any]]] = []
+        self.failing = 0
+        self.on_publish: Callable[[], None] | None = None
 
     def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+        if self.failing > 0:
+            self.failing -= 1
+            raise TransientError("Publish failed and may succeed later: ThrottlingException")
+        if self.on_publish is not None:
+            self.on_publish()
         self.published.append((subject, dict(message)))
 
     @property
@@ -176,6 +186,13 @@ class InMemoryTrainingRecords(TrainingRecords):
         self.items: dict[tuple[str, str], Item] = {}
         self.batch_exists = batch_exists
         """Tells whether a batch exists in a batch store sharing the ledger (its item is then made on demand)."""
+        self.failing: dict[str, int] = {}
+        """Method name → how many of its next calls fail, as a DynamoDB call throttled beyond botocore's retries."""
+
+    def _maybe_fail(self, method: str) -> None:
+        if self.failing.get(method, 0) > 0:
+            self.failing[method] -= 1
+            raise TransientError(f"{method} failed and may succeed later: ThrottlingException")
 
     def add_batch(self, batch_id: str = BATCH, **fields: Any) -> None:
         """A batch record as data arrival writes it."""
@@ -207,6 +224,7 @@ class InMemoryTrainingRecords(TrainingRecords):
         return StartClaim(datetime.fromisoformat(item["training_requested_at"]), item.get("pipeline_execution_arn"))
 
     def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+        self._maybe_fail("save_trigger")
         pair = self._key(trigger)
         if pair is None:
             raise LookupError(f"batch {trigger.name} has no ledger record")
@@ -235,6 +253,7 @@ class InMemoryTrainingRecords(TrainingRecords):
         )
 
     def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+        self._maybe_fail("save_execution")
         key = execution_key(record.pipeline_name, record.execution_id)
         item = self.items.setdefault((key["pk"], key["sk"]), dict(key))
         current = item.get("status")
@@ -252,6 +271,28 @@ class InMemoryTrainingRecords(TrainingRecords):
         }
         item.update({k: v for k, v in values.items() if v is not None}, updated_at=now.isoformat())
         return True
+
+    def claim_report(self, subject: ReportSubject, status: str, now: datetime) -> bool:
+        self._maybe_fail("claim_report")
+        item = self._report_item(subject)
+        if item.get(REPORT_CLAIM) == status:
+            return False
+        item.update({REPORT_CLAIM: status, "updated_at": now.isoformat()})
+        return True
+
+    def release_report(self, subject: ReportSubject, status: str) -> None:
+        item = self._report_item(subject)
+        if item.get(REPORT_CLAIM) == status:
+            del item[REPORT_CLAIM]
+
+    def _report_item(self, subject: ReportSubject) -> Item:
+        if isinstance(subject, Trigger):
+            key = batch_key(subject.name) if subject.kind is TriggerKind.BATCH else labeling_job_key(subject.name)
+            return self.items.setdefault((key["pk"], key["sk"]), dict(key))
+        key = execution_key(subject.pipeline_name, subject.execution_id)
+        item = self.items.setdefault((key["pk"], key["sk"]), dict(key))
+        item.setdefault("execution_arn", subject.execution_arn)
+        return item
 
     def execution_item(self, execution_arn: str, pipeline_name: str = PIPELINE) -> Item | None:
         key = execution_key(pipeline_name, execution_arn.rsplit("/execution/", 1)[1])

@@ -14,6 +14,10 @@ claim), ``training_input_uri``, ``pipeline_execution_arn``; PipelineEvents adds 
 ``labeling_reason`` and ``labeling_output_uri``. The batch's own ``status`` (its data-arrival life cycle) is never
 changed here. Labeling job names are keyed in lower case because SageMaker writes them so in ARNs.
 
+A labeling job's or an execution's item also holds ``report_claimed_for``: the status whose one notification has been
+claimed (a conditional write before publishing, given back if publishing fails), so that a retried or duplicated
+event never notifies twice, even when the write after the publish failed.
+
 :class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table.
 """
 
@@ -74,6 +78,13 @@ class ExecutionRecord:
     notified_status: str | None = None
 
 
+ReportSubject = ExecutionRecord | Trigger
+"""What a report is about: a pipeline execution's record, or a labeling job's trigger."""
+
+REPORT_CLAIM = "report_claimed_for"
+"""The record's attribute holding the status whose report is claimed (see :meth:`TrainingRecords.claim_report`)."""
+
+
 def labeling_job_key(job_name: str) -> dict[str, str]:
     """Key of a labeling job's record."""
     return {"pk": f"LABELING_JOB#{job_name.lower()}", "sk": "LABELING_JOB"}
@@ -131,6 +142,19 @@ class TrainingRecords(ABC):
         A non-final ``status`` does not overwrite a final one (events arrive out of order): then nothing is
         written and the result is ``False``.
         """
+
+    @abstractmethod
+    def claim_report(self, subject: ReportSubject, status: str, now: datetime) -> bool:
+        """Claim the one report of ``subject`` (an execution, or a labeling job's trigger) having reached ``status``.
+
+        ``True`` for the first claim; ``False`` once it is claimed (by an earlier attempt of the same event, or by a
+        duplicate handled at the same time), so that the report is sent once. Claim *before* sending, and
+        :meth:`release_report` when the report could not be sent, so that the retry sends it.
+        """
+
+    @abstractmethod
+    def release_report(self, subject: ReportSubject, status: str) -> None:
+        """Give the claim of a report that could not be sent back (nothing happens if it is not ``status``'s)."""
 
 
 class LedgerTrainingRecords(TrainingRecords):
@@ -224,6 +248,40 @@ class LedgerTrainingRecords(TrainingRecords):
         except ConditionFailedError:
             return False
         return True
+
+    def claim_report(self, subject: ReportSubject, status: str, now: datetime) -> bool:
+        """``SET report_claimed_for = :status`` unless it already is ``status`` (a conditional write: one winner)."""
+        key, names, values, extra = self._report_target(subject)
+        update = Expression(
+            "SET #claim = :status, updated_at = :now" + extra,
+            names={"#claim": REPORT_CLAIM, **names},
+            values={":status": status, ":now": now.isoformat(), **values},
+        )
+        condition = Expression("attribute_not_exists(#claim) OR #claim <> :status")
+        try:
+            self.ledger.update(key, update, condition)
+        except ConditionFailedError:
+            return False
+        return True
+
+    def release_report(self, subject: ReportSubject, status: str) -> None:
+        """``REMOVE report_claimed_for`` if it is still ``status``."""
+        key, _, _, _ = self._report_target(subject)
+        update = Expression("REMOVE #claim", names={"#claim": REPORT_CLAIM})
+        condition = Expression("#claim = :status", values={":status": status})
+        try:
+            self.ledger.update(key, update, condition)
+        except ConditionFailedError:
+            return
+
+    @staticmethod
+    def _report_target(subject: ReportSubject) -> tuple[dict[str, str], dict[str, str], dict[str, Any], str]:
+        """The record's key, and (for an execution) what a claim writes so the record is readable at once."""
+        if isinstance(subject, Trigger):
+            labeling = subject.kind is TriggerKind.LABELING_JOB
+            return (labeling_job_key(subject.name) if labeling else batch_key(subject.name)), {}, {}, ""
+        key = execution_key(subject.pipeline_name, subject.execution_id)
+        return key, {"#arn": "execution_arn"}, {":arn": subject.execution_arn}, ", #arn = if_not_exists(#arn, :arn)"
 
     @staticmethod
     def _trigger_key(trigger: Trigger) -> tuple[dict[str, str], Expression | None]:

@@ -28,6 +28,7 @@ from mlops_core.adapters.pipelines import LabelingJobFacts, LabelingJobReader
 from mlops_core.adapters.training_records import TrainingRecords, Trigger, TriggerKind
 from mlops_core.errors import MlopsError, TransientError
 from mlops_core.events import LabelingJobStateChangeEvent
+from mlops_core.services.reports import publish_once
 from mlops_core.services.training import (
     BATCH_TAG,
     STACK_TAG,
@@ -151,10 +152,13 @@ def _report_end(job: LabelingJobFacts, batch_id: str | None, ports: LabelingEven
         "reason": why,
         "training": "not started",
     }
-    ports.notifier.publish(f"[LABELING {job.status.upper()}] {job.name}", message)
     trigger = Trigger(TriggerKind.LABELING_JOB, job.name)
+    title = f"[LABELING {job.status.upper()}] {job.name}"
+    reported = publish_once(ports.records, ports.notifier, trigger, job.status, now, title, message)
     fields = {"item_type": "labeling-job", "labeling_job_name": job.name, "batch_id": batch_id, "status": job.status}
     ports.records.save_trigger(trigger, {**fields, "reason": why}, now)
     if batch_id:
         ports.records.save_batch(batch_id, {"labeling_status": job.status, "labeling_reason": why}, now)
+    if not reported:
+        return EventResult("ok", f"labeling job {job.name} {job.status} was already reported", details)
     return EventResult("ok", f"labeling job {job.name} {job.status}: {why}; no training, operators notified", details)

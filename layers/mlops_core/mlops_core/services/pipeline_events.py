@@ -7,7 +7,7 @@ status                                      what happens
 ==========================================  ========================================================================
 ``Executing``, ``Stopping``                 recorded (never over a final status: events arrive out of order)
 ``Succeeded``                               recorded with the model package the ``RegisterModel`` step created;
-                                            one notification
+                                            one notification (claimed first: :mod:`~mlops_core.services.reports`)
 ``Failed`` (``CompletedWithFailures``)      recorded with the failed step and its reason
                                             (``ListPipelineExecutionSteps``, else ``DescribePipelineExecution``);
                                             one notification
@@ -30,6 +30,7 @@ from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.pipelines import ExecutionStep, PipelineExecutions
 from mlops_core.adapters.training_records import FINAL_PIPELINE_STATUSES, ExecutionRecord, TrainingRecords
 from mlops_core.events import PipelineExecutionStatusChangeEvent
+from mlops_core.services.reports import publish_once
 from mlops_core.services.training import NO_VALUE, EventResult
 
 OUTCOMES = {"Succeeded": "SUCCEEDED", "Failed": "FAILED", "CompletedWithFailures": "FAILED", "Stopped": "STOPPED"}
@@ -151,7 +152,8 @@ def handle_pipeline_event(
         "ended_at": event.end_time.isoformat() if event.end_time else None,
         "summary": line,
     }
-    ports.notifier.publish(f"[TRAINING {outcome}] {record.display_name or event.execution_id}", message)
+    title = f"[TRAINING {outcome}] {record.display_name or event.execution_id}"
+    reported = publish_once(ports.records, ports.notifier, record, event.status, now, title, message)
     fields = {
         "failed_step": summary.failed_step,
         "reason": summary.reason,
@@ -159,7 +161,8 @@ def handle_pipeline_event(
         "started_at": message["started_at"],
         "ended_at": message["ended_at"],
     }
-    ports.records.save_execution(replace(record, status=event.status, notified_status=event.status), fields, now)
+    notified = event.status if reported else record.notified_status
+    ports.records.save_execution(replace(record, status=event.status, notified_status=notified), fields, now)
     if record.batch_id:
         batch_fields = {
             "pipeline_execution_arn": event.execution_arn,
@@ -170,6 +173,8 @@ def handle_pipeline_event(
         }
         ports.records.save_batch(record.batch_id, batch_fields, now)
     details.update(failed_step=summary.failed_step, model_package_arn=summary.model_package_arn)
+    if not reported:
+        return EventResult("ok", f"execution {event.execution_id} {event.status} was already reported", details)
     return EventResult("ok", line, details)
 
 

@@ -1,0 +1,43 @@
+"""Starting moto for a local stack: in process (``mock_aws``) or as ``moto_server`` on a loopback port.
+
+Both run Step Functions executions (``execute_state_machine``) and Lambda without Docker (the stack runs the
+handlers itself). boto3's default session, from which moto's Step Functions interpreter creates its clients, is made
+afresh for the stack's lifetime, so it has the action log's and the faults' hooks whatever the process did before.
+"""
+
+from __future__ import annotations
+
+import socket
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any, cast
+from unittest import mock
+
+import boto3  # type: ignore[import-untyped, unused-ignore]
+from moto import mock_aws
+from moto.core.config import default_user_config
+from moto.moto_api._internal.models import moto_api_backend
+from moto.server import ThreadedMotoServer
+
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+
+MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def start_moto(exit_stack: ExitStack, *, server: bool) -> str | None:
+    """Start moto until ``exit_stack`` closes; return ``moto_server``'s address (``None`` in process)."""
+    exit_stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
+    if not server:
+        exit_stack.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto_api_backend.reset()
+    exit_stack.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
+    exit_stack.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
+    moto.start()
+    exit_stack.callback(moto_api_backend.reset)
+    exit_stack.callback(moto.stop)
+    return f"http://127.0.0.1:{port}"
