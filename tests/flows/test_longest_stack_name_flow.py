@@ -52,7 +52,10 @@ def test_the_longest_allowed_stack_name_labels_trains_and_deploys(longest: Deplo
     assert len(job["LabelingJobName"]) == 63
     assert [e.pipeline_execution_status for e in executions(stack)] == ["Succeeded"]
     assert longest.outcomes() == {1: "SUCCEEDED", 2: "SUCCEEDED"}
-    assert [e for e in stack.log.entries("aws_call") if e.get("error")] == []
+    failed = [e for e in stack.log.entries("aws_call") if e.get("error")]
+    # the only failed calls are the idempotent lookups a deployment makes before it creates what is missing
+    lookups = {"describe_endpoint", "describe_endpoint_config", "describe_model"}
+    assert {(e["operation"], e["error"]) for e in failed} <= {(op, "ValidationException") for op in lookups}
     assert [e for e in stack.log.entries("handler") if e["outcome"] == "error"] == []
 
 
