@@ -265,3 +265,16 @@ def test_a_table_encrypted_with_a_customer_managed_key_needs_decrypt_for_reads_a
         "dynamodb:PutItem",
         "kms:Decrypt",
     ]
+
+
+class MissingObjects(Facts):
+    def s3_object_exists(self, bucket: str, key: str) -> bool:
+        return False
+
+
+def test_reading_a_missing_object_needs_list_bucket_for_a_404_rather_than_a_403() -> None:
+    ctx = CallContext("aws", "us-east-1", ACCOUNT, MissingObjects())
+    got = [
+        (r.action, r.resource) for r in authorization_requests("s3", "HeadObject", {"Bucket": "logs", "Key": "k"}, ctx)
+    ]
+    assert got == [("s3:GetObject", "arn:aws:s3:::logs/k"), ("s3:ListBucket", "arn:aws:s3:::logs")]

@@ -72,6 +72,14 @@ class StackFacts:
         own = head.get("SSEKMSKeyId")
         return str(own) if own else self._buckets.get(bucket)
 
+    def s3_object_exists(self, bucket: str, key: str) -> bool:
+        """Whether the object exists (a HEAD by the stack's own client)."""
+        try:
+            self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError:
+            return False
+        return True
+
     def s3_bucket_kms_key(self, bucket: str) -> str | None:
         """The bucket's default SSE-KMS key."""
         return self._buckets.get(bucket)

@@ -17,6 +17,8 @@ dependent actions it checks.
   an encrypted queue (SQS Developer Guide, "Key management": producers GenerateDataKey and Decrypt, consumers
   Decrypt) and of an encrypted topic (SNS Developer Guide, "Encryption at rest": publishers GenerateDataKey and
   Decrypt).
+- Reading an object that does not exist: S3 says 404 only to a caller allowed ``s3:ListBucket`` on the bucket, and
+  403 Access Denied to any other (Amazon S3 API Reference, GetObject/HeadObject permissions).
 - ``states:SendTaskSuccess``/``Failure``/``Heartbeat``: the reference lists no resource type, yet SAM's
   ``StepFunctionsCallbackPolicy`` scopes them to the state machine and AWS honours that; the local stack checks them
   on the ARN of the state machine whose execution issued the token, which a ``*`` statement also matches.
@@ -106,6 +108,9 @@ class ResourceFacts(Protocol):
     def dynamodb_table_kms_key(self, table: str) -> str | None:
         """The customer managed KMS key ARN a table is encrypted with (None: AWS owned or managed key)."""
 
+    def s3_object_exists(self, bucket: str, key: str) -> bool:
+        """Whether the object exists."""
+
 
 class NoFacts:
     """Knows nothing: no encryption, no tokens (for examples and unit tests)."""
@@ -133,6 +138,10 @@ class NoFacts:
     def dynamodb_table_kms_key(self, table: str) -> str | None:  # noqa: ARG002 - ResourceFacts
         """None."""
         return None
+
+    def s3_object_exists(self, bucket: str, key: str) -> bool:  # noqa: ARG002 - ResourceFacts
+        """Every object exists."""
+        return True
 
 
 @dataclass(frozen=True)
@@ -260,6 +269,12 @@ def _dependent(
                     for variables in binder(params, ctx):
                         arn = variables if isinstance(variables, str) else _build(prefix, name, variables, ctx)
                         yield Request("sagemaker:AddTags", _lower_resource(arn), context, "tags on create")
+    if prefix == "s3" and action in ("GetObject", "GetObjectVersion") and "Key" in params:
+        bucket = str(params["Bucket"])
+        if not ctx.facts.s3_object_exists(bucket, str(params["Key"])):
+            # S3 answers 404 for a missing object only to a caller allowed s3:ListBucket, else 403 Access Denied
+            # (Amazon S3 API Reference, GetObject and HeadObject: "Permissions")
+            yield Request("s3:ListBucket", f"arn:{ctx.partition}:s3:::{bucket}", context, "the object does not exist")
     yield from _kms(prefix, action, params, ctx, context)
 
 

@@ -13,7 +13,8 @@ from mlopsctl.local.bus import queue_url_of
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.facts import StackFacts
-from mlopsctl.local.iam.principals import account_policies
+from mlopsctl.local.iam.principals import account_policies, transformed_resources
+from mlopsctl.local.intrinsics import Resolver
 
 if TYPE_CHECKING:
     from mlopsctl.local.bus import EventBus
@@ -55,12 +56,44 @@ def enforce_iam(stack: LocalStack) -> IamEnforcer:
         role_of_execution=role_of_execution,
         execution_of_thread=lambda: str(getattr(sfn_time.thread_state, "execution_arn", "") or ""),
     )
+    _check_execution_logging(stack, enforcer, lookup)
     enforcer.install()
     stack._exit.callback(enforcer.uninstall)
     stack.runner.acting_as = lambda spec: enforcer.acting_as(spec.role_arn, spec.name)
     # sessions made before now lack the enforcer's hooks: handlers' clients must come from a new default session
     stack._exit.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
     return enforcer
+
+
+#: what a state machine's role needs for Step Functions to deliver its execution logs (Step Functions Developer Guide,
+#: "Logging Step Functions using CloudWatch Logs", IAM policies for logging: all on "*", as the Service Authorization
+#: Reference lists no resource type for any of them)
+_LOG_DELIVERY = (
+    "CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery", "DeleteLogDelivery", "ListLogDeliveries",
+    "PutResourcePolicy", "DescribeResourcePolicies", "DescribeLogGroups",
+)  # fmt: skip
+
+
+def _check_execution_logging(stack: LocalStack, enforcer: IamEnforcer, lookup: Any) -> None:
+    """Creating a state machine with a logging configuration fails unless its role may set up the log delivery (AWS
+    answers CreateStateMachine with ``AccessDeniedException``: "The state machine IAM Role is not authorized to access
+    the Log Destination"), so the stack fails to deploy, as CloudFormation would."""
+    template = stack.template
+    resolver = Resolver(template.parameters, template.pseudo(), template.conditions, template.mappings, lookup)
+    for logical_id, body in transformed_resources(template.path).items():
+        props = body.get("Properties") or {}
+        if body.get("Type") != "AWS::StepFunctions::StateMachine" or not props.get("LoggingConfiguration"):
+            continue
+        if body.get("Condition") and not template.conditions.get(str(body["Condition"]), False):
+            continue
+        role_arn = str(resolver.resolve(props["RoleArn"]))
+        requests = [r for action in _LOG_DELIVERY for r in enforcer.requests_for("logs", action, {})]
+        denial = enforcer.authorize_role(role_arn, requests, session_name="states")
+        if denial is not None:
+            raise LocalStackError(
+                f"{logical_id}: CreateStateMachine failed: AccessDeniedException: The state machine IAM Role is not "
+                f"authorized to access the Log Destination ({denial.message})"
+            )
 
 
 def lambda_service_roles(stack: LocalStack, enforcer: IamEnforcer, pollers: list[SqsPoller], bus: EventBus) -> None:
