@@ -22,6 +22,7 @@ from mlopsctl.local.emulator.endpoint_driver import EndpointDriver
 from mlopsctl.local.emulator.labeling_driver import LabelingDriver
 from mlopsctl.local.emulator.pipeline_driver import PipelineDriver
 from mlopsctl.local.emulator.pipeline_runner import DefinitionPipelineRunner, PipelineOutcome, PipelineRunner
+from mlopsctl.local.emulator.service_roles import RoleAuthority, ServiceRoles
 from mlopsctl.local.emulator.timings import EmulatorTimings
 from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
 from mlopsctl.local.moto_ext import NotificationKind, activate, deactivate, extension_state, install_extensions
@@ -56,6 +57,9 @@ class SageMakerEmulator:
         Decides how pipeline executions end; default :class:`DefinitionPipelineRunner` (every step succeeds).
     timings
         Virtual durations of emulated work.
+    roles
+        How SageMaker's own use of the roles it is given (models, jobs, labeling, pipelines) is authorized; a local
+        stack with IAM sets it through :meth:`authorize_with`. None: not checked (moto alone has no policies).
 
     Examples
     --------
@@ -75,17 +79,25 @@ class SageMakerEmulator:
         workforce: Workforce | None = None,
         pipeline_runner: PipelineRunner | None = None,
         timings: EmulatorTimings | None = None,
+        roles: ServiceRoles | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
         self.timings = timings or EmulatorTimings()
+        self.roles = roles
         self._clock = clock
         self._agenda: list[tuple[datetime, int, int, Task, Callable[[], bool] | None]] = []
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self._labeling_failures: list[tuple[str, str]] = []
         self._pipeline_failures: list[tuple[str, str | None, str]] = []
-        ctx = DriverContext(account_id=account_id, region=region, timings=self.timings, schedule=self._schedule)
+        ctx = DriverContext(
+            account_id=account_id,
+            region=region,
+            timings=self.timings,
+            schedule=self._schedule,
+            service_roles=lambda: self.roles,
+        )
         self._endpoints = EndpointDriver(ctx)
         self._labeling = LabelingDriver(ctx, workforce or GoldLabelWorkforce(), self._labeling_failure_for)
         self._pipelines = PipelineDriver(ctx, pipeline_runner or DefinitionPipelineRunner(), self._steer_pipeline)
@@ -107,6 +119,10 @@ class SageMakerEmulator:
         """Patch moto with the extensions (idempotent) and make this emulator drive its account and region."""
         install_extensions()
         activate(self.account_id, self.region, self._clock)
+
+    def authorize_with(self, iam: RoleAuthority, partition: str = "aws") -> None:
+        """Authorize SageMaker's own use of roles with the local stack's IAM (the stack calls this when it has IAM)."""
+        self.roles = ServiceRoles(iam, partition=partition, region=self.region, account=self.account_id)
 
     def uninstall(self) -> None:
         """Stop driving the account and region: moto's own behaviour returns there (the patches stay inert)."""
