@@ -4,7 +4,7 @@ An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes th
 the evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its
 inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one grant out of a
 copy of ``template.yaml``, starts one execution (the emulator's default runner: the steps do not really run, so the
-tests stay cheap; ``test_demo_pipeline_runner_roles`` covers the real runner) and shows the step that needs the grant
+tests stay cheap; ``test_service_roles_demo_runner`` covers the real runner) and shows the step that needs the grant
 failing, and the execution with it, with the AccessDenied naming the action and the resource. With the project's
 template every step succeeds (``test_every_step_runs_with_the_projects_roles``).
 """
