@@ -17,6 +17,11 @@ dependent actions it checks.
   an encrypted queue (SQS Developer Guide, "Key management": producers GenerateDataKey and Decrypt, consumers
   Decrypt) and of an encrypted topic (SNS Developer Guide, "Encryption at rest": publishers GenerateDataKey and
   Decrypt).
+- ``CopyObject`` (S3 API Reference, CopyObject: read access to the source object, write access to the destination):
+  ``s3:GetObject`` (``s3:GetObjectVersion`` for a ``versionId``) on the source and ``s3:PutObject`` on the
+  destination, each with its KMS request; copying the tags (``TaggingDirective`` ``COPY``, the default) adds
+  ``s3:GetObjectTagging`` on the source and ``s3:PutObjectTagging`` on the destination, a ``REPLACE`` with ``Tagging``
+  adds ``s3:PutObjectTagging`` (strict: the local stack does not look whether the source has tags).
 - ``states:SendTaskSuccess``/``Failure``/``Heartbeat``: the reference lists no resource type, yet SAM's
   ``StepFunctionsCallbackPolicy`` scopes them to the state machine and AWS honours that; the local stack checks them
   on the ARN of the state machine whose execution issued the token, which a ``*`` statement also matches.
@@ -38,6 +43,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote
 
 from mlopsctl.local.iam.database import arn_format, has_action, resource_types
 from mlopsctl.local.iam.evaluate import Request
@@ -134,6 +140,8 @@ def authorization_requests(
     prefix = iam_prefix(service, signing_name)
     if prefix == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return list(_transaction(operation, params, ctx))
+    if prefix == "s3" and operation == "CopyObject":
+        return list(_copy_object(params, ctx))
     action = _PERMISSION.get((prefix, operation), operation)
     if prefix == "s3" and action == "GetObject" and params.get("VersionId"):
         action = "GetObjectVersion"
@@ -153,6 +161,26 @@ def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) ->
             action = "GetItem" if operation == "TransactGetItems" else _TRANSACT_ITEM[kind]
             for arn in _resources("dynamodb", action, body, ctx):
                 yield Request(f"dynamodb:{action}", arn, _context("dynamodb", body), purpose=f"item of {operation}")
+
+
+def _copy_object(params: Mapping[str, Any], ctx: CallContext) -> Iterator[Request]:
+    source = params.get("CopySource")
+    if isinstance(source, str):  # "bucket/key[?versionId=v]", URL-encoded
+        path, _, query = source.lstrip("/").partition("?")
+        bucket, _, key = unquote(path).partition("/")
+        version = parse_qs(query).get("versionId", [None])[0]
+    else:
+        given = dict(source or {})
+        bucket, key, version = str(given.get("Bucket")), str(given.get("Key")), given.get("VersionId")
+    read = {"Bucket": bucket, "Key": key, **({"VersionId": str(version)} if version else {})}
+    write = {k: params[k] for k in ("Bucket", "Key", "SSEKMSKeyId") if k in params}
+    yield from authorization_requests("s3", "GetObject", read, ctx)
+    yield from authorization_requests("s3", "PutObject", write, ctx)
+    directive = params.get("TaggingDirective", "COPY")
+    if directive == "COPY":
+        yield from authorization_requests("s3", "GetObjectTagging", read, ctx)
+    if directive == "COPY" or params.get("Tagging"):
+        yield from authorization_requests("s3", "PutObjectTagging", write, ctx)
 
 
 def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str]]:
