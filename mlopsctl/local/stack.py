@@ -158,7 +158,7 @@ class LocalStack:
         scheduler = Scheduler()
         self.bus = EventBus(
             self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
-            stack_name=self.template.stack_name, account_id=self.template.account_id,
+            stack_name=self.template.stack_name, account_id=self.template.account_id, iam=self.iam,
         )  # fmt: skip
         self.bus.create_taps()
         self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot)
