@@ -17,7 +17,7 @@ import pytest
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import role_section, template_with, without_statement
+from tests.flows.template_copies import TEMPLATE, role_section, template_with, without_statement
 from tests.flows.test_deploy_flow import DeployFlow, Steering
 
 pytestmark = pytest.mark.flow
@@ -95,3 +95,32 @@ def test_the_first_deployment_fails_when_sagemaker_may_not_assume_the_model_role
         assert record["outcome"] == "FAILED"
         role = stack.arn("EndpointModelRole")
         assert f"not authorized to perform: sts:AssumeRole on resource: {role}" in record["reason"]
+
+
+def test_an_update_to_a_model_the_role_may_not_pull_is_rolled_back_to_the_live_model() -> None:
+    stack, flow = deploy_flow(TEMPLATE)
+    with stack:
+        flow.release()
+        live = flow.serves()
+        bucket = stack.physical_name("ArtifactsBucket")
+        foreign = "111122223333.dkr.ecr.us-east-1.amazonaws.com/someone-elses-model:1"
+        spec = {
+            "Containers": [
+                {"Image": foreign, "ModelDataUrl": f"s3://{bucket}/pipelines/runs/run-9/model/model.tar.gz"}
+            ],
+            "SupportedContentTypes": ["text/plain"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        }
+        arn = stack.aws(
+            "sagemaker", "create_model_package", ModelPackageGroupName=flow.group, InferenceSpecification=spec
+        )["ModelPackageArn"]
+        flow.approve(arn)
+
+        assert flow.outcomes() == {1: "SUCCEEDED", 2: "ROLLED_BACK"}
+        assert flow.serves() == live
+        repository = "arn:aws:ecr:us-east-1:111122223333:repository/someone-elses-model"
+        denied = (
+            f"{MODEL_SESSION} is not authorized to perform: ecr:BatchCheckLayerAvailability on resource: {repository}"
+        )
+        assert denied in (flow.described() or {})["FailureReason"]
+        assert denied in flow.records()[2]["reason"]
