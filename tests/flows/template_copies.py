@@ -1,15 +1,27 @@
-"""Copies of the project's template with one grant taken out, for mutation tests of the service-side roles.
+"""The project's template with one grant taken out, for mutation tests of the service-side roles.
 
-A copy lives in a temporary directory next to links to the code it names (``functions/``, ``layers/``,
-``statemachines/``), so :class:`~mlopsctl.local.stack.LocalStack` reads it exactly as it reads ``template.yaml``.
-Each edit must match the template exactly once: a test whose edit no longer applies fails instead of passing on an
-unchanged template.
+Two ways, both from the template's own statements:
+
+- :func:`template_with`: a copy of ``template.yaml`` in a temporary directory next to links to the code it names
+  (``functions/``, ``layers/``, ``statemachines/``), which :class:`~mlopsctl.local.stack.LocalStack` reads exactly
+  as it reads ``template.yaml``. Each edit must match the template exactly once: a test whose edit no longer
+  applies fails instead of passing on an unchanged template. A stack costs seconds to start, so each role keeps at
+  least one such test;
+- :func:`statement_removed`: for the other statements, a running stack of the project's template whose IAM sees
+  the role without one statement (found by its ``Sid`` in the policies the template declares) while the block runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+from mlopsctl.local.iam.evaluate import Policy
+from mlopsctl.local.iam.principals import NamedPolicy
+from mlopsctl.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -57,3 +69,27 @@ def without_statement(logical_id: str, sid: str) -> tuple[str, str]:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
+
+
+@contextlib.contextmanager
+def statement_removed(stack: LocalStack, logical_id: str, sid: str) -> Iterator[None]:
+    """While the block runs, the stack's IAM sees role ``logical_id`` without its statement ``sid`` (exactly one)."""
+    assert stack.iam is not None, "the stack runs without IAM"
+    policies = stack.iam.policies
+    role = policies.role_by_logical_id(logical_id)
+    assert role is not None, f"no role {logical_id}"
+    kept: list[NamedPolicy] = []
+    removed = 0
+    for named in role.policies:
+        statements = [s for s in named.policy.statements if s.ref.sid != sid]
+        removed += len(named.policy.statements) - len(statements)
+        raw = named.document.get("Statement", [])
+        document = {**named.document, "Statement": [s for s in (raw if isinstance(raw, list) else [raw])
+                                                    if s.get("Sid") != sid]}  # fmt: skip
+        kept.append(NamedPolicy(named.name, document, Policy(tuple(statements))))
+    assert removed == 1, f"{logical_id} has {removed} statements {sid!r}"
+    policies.roles[role.arn] = dataclasses.replace(role, policies=tuple(kept))
+    try:
+        yield
+    finally:
+        policies.roles[role.arn] = role

@@ -58,7 +58,6 @@ def test_a_canary_is_rolled_back_when_the_model_role_cannot_read_the_rollback_al
 @pytest.mark.parametrize(
     ("statement", "action", "resource"),
     [
-        ("GetRegistryToken", "ecr:GetAuthorizationToken", "*"),
         ("PullModelImage", "ecr:BatchCheckLayerAvailability", REPOSITORY),
         ("ReadModelArtefacts", "s3:GetObject", MODEL_DATA),
         ("DecryptArtefacts", "kms:Decrypt", "{MlopsKeyArn}"),

@@ -2,22 +2,24 @@
 
 Ground Truth does a labeling job's work as the job's ``RoleArn`` (``LabelingRole``): it reads the label categories,
 the input manifest, the worker task template and every ``source-ref`` object, writes the output manifest, its logs
-and its metrics (:mod:`mlopsctl.local.emulator.labeling_driver`). Each test takes one grant out of a copy of
-``template.yaml``, drops tickets as a user would and shows the labeling job ``Failed`` with the AccessDenied, its
-action and its resource as ``FailureReason``, and no training started. With the project's template the job completes
-(``tests/flows/test_training_flow.py``).
+and its metrics (:mod:`mlopsctl.local.emulator.labeling_driver`). Each test takes one statement out of the running
+stack's view of the role (:func:`~tests.flows.template_copies.statement_removed`; the edits that need a template of
+their own are in ``test_service_roles_labeling_copies``), drops tickets as a user would and shows the labeling job
+``Failed`` with the AccessDenied, its action and its resource as ``FailureReason``, and no training started. With the
+project's template the job completes (``test_the_projects_labeling_role_labels_and_starts_training``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import role_section, template_with, without_statement
+from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from tests.flows.template_copies import statement_removed
 
 pytestmark = pytest.mark.flow
 
@@ -26,6 +28,7 @@ WORKTEAM = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:workteam/private-crowd/labele
 PARAMETERS = {"LabelingBackend": "groundtruth", "LabelingWorkteamArn": WORKTEAM, "LabelingLabels": "billing,technical"}
 SESSION = "assumed-role/mlops-local-labelingrole/SageMaker"
 DATA = "arn:aws:s3:::mlops-local-databucket"
+_drops = itertools.count(1)
 
 
 def emulator(stack: LocalStack) -> SageMakerEmulator:
@@ -33,73 +36,63 @@ def emulator(stack: LocalStack) -> SageMakerEmulator:
     return SageMakerEmulator(stack.clock.now, stack.template.account_id, stack.template.region, workforce)
 
 
-def label_tickets(template: Path, parameters: dict[str, str] | None = None) -> tuple[dict[str, Any], int, str]:
-    """Drop two tickets; the labeling job as described, how many executions started, and the key's ARN."""
-    with LocalStack(template, parameters={**PARAMETERS, **(parameters or {})}, emulators=[emulator]) as stack:
-        bucket = stack.physical_name("DataBucket")
-        for name, text in {"t1.txt": "I was charged twice", "t2.txt": "the app crashes"}.items():
-            stack.aws("s3", "put_object", Bucket=bucket, Key=f"incoming/{name}", Body=text.encode(), settle=False)
-        stack.settle()
-        sagemaker = stack.client("sagemaker")
-        (summary,) = sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
-        job = sagemaker.describe_labeling_job(LabelingJobName=summary["LabelingJobName"])
-        pipeline = stack.physical_name("TrainingPipeline")
-        executions = sagemaker.list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
-        return job, len(executions), stack.arn("MlopsKey")
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """One stack for the module; each test drops tickets of its own (a batch and a labeling job of their own)."""
+    with LocalStack(DEFAULT_TEMPLATE, parameters=PARAMETERS, emulators=[emulator]) as running:
+        yield running
+
+
+def label_tickets(stack: LocalStack) -> tuple[dict[str, Any], int]:
+    """Drop two new tickets; their labeling job as described, and how many executions that started."""
+    sagemaker = stack.client("sagemaker")
+    pipeline = stack.physical_name("TrainingPipeline")
+
+    def executions() -> int:
+        return len(sagemaker.list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"])
+
+    def jobs() -> list[dict[str, Any]]:
+        return list(sagemaker.list_labeling_jobs(MaxResults=100)["LabelingJobSummaryList"])
+
+    before, known = executions(), {s["LabelingJobName"] for s in jobs()}
+    drop = next(_drops)
+    bucket = stack.physical_name("DataBucket")
+    for name, text in {f"d{drop}-1.txt": "I was charged twice", f"d{drop}-2.txt": "the app crashes"}.items():
+        stack.aws("s3", "put_object", Bucket=bucket, Key=f"incoming/{name}", Body=text.encode(), settle=False)
+    stack.settle()
+    (new,) = [s for s in jobs() if s["LabelingJobName"] not in known]
+    return sagemaker.describe_labeling_job(LabelingJobName=new["LabelingJobName"]), executions() - before
+
+
+def test_the_projects_labeling_role_labels_and_starts_training(stack: LocalStack) -> None:
+    job, started = label_tickets(stack)
+
+    assert (job["LabelingJobStatus"], started) == ("Completed", 1)
 
 
 @pytest.mark.parametrize(
     ("statement", "action", "resource"),
     [
-        ("ReadDataAndManifests", "s3:GetObject", f"{DATA}/manifests/"),
         ("WriteLabelingOutput", "s3:PutObject", f"{DATA}/labeling-output/"),
-        ("UseStackKey", "kms:Decrypt", "{key}"),
+        ("UseStackKey", "kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/"),
         ("WriteLabelingJobLogs", "logs:CreateLogGroup", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/sagemaker/"),
         ("PutLabelingJobMetrics", "cloudwatch:PutMetricData", "*"),
     ],
 )
 def test_the_labeling_job_fails_when_its_role_lacks_a_grant_ground_truth_uses(
-    tmp_path: Path, statement: str, action: str, resource: str
+    stack: LocalStack, statement: str, action: str, resource: str
 ) -> None:
-    job, executions, key = label_tickets(template_with(tmp_path, without_statement("LabelingRole", statement)))
+    with statement_removed(stack, "LabelingRole", statement):
+        job, started = label_tickets(stack)
 
-    _assert_failed(job, executions, action, resource.format(key=key))
-
-
-def test_ground_truth_reads_each_source_ref_object_with_the_labeling_role(tmp_path: Path) -> None:
-    section = role_section("LabelingRole")
-    incoming = '                  - !Sub "${DataBucket.Arn}/incoming/*"\n'
-    template = template_with(tmp_path, (section, section.replace(incoming, "", 1)))
-
-    job, executions, _ = label_tickets(template)
-
-    _assert_failed(job, executions, "s3:GetObject", f"{DATA}/incoming/t")
-    assert "the data object s3://mlops-local-databucket/incoming/" in job["FailureReason"]
+    assert_failed(job, started, action, resource)
 
 
-def test_ground_truth_reads_a_custom_worker_template_with_the_labeling_role(tmp_path: Path) -> None:
-    template = template_with(tmp_path, without_statement("LabelingRole", "ReadLabelingUiTemplates"))
-    ui = "s3://mlops-local-artifactsbucket/labeling-ui/tickets.liquid.html"
-
-    job, executions, _ = label_tickets(template, {"LabelingUiTemplateS3Uri": ui})
-
-    _assert_failed(job, executions, "s3:GetObject", "arn:aws:s3:::mlops-local-artifactsbucket/labeling-ui/tickets")
-
-
-def test_the_labeling_job_fails_when_ground_truth_may_not_assume_its_role(tmp_path: Path) -> None:
-    section = role_section("LabelingRole")
-    foreign = section.replace("aws:SourceAccount: !Ref AWS::AccountId", 'aws:SourceAccount: "111122223333"', 1)
-
-    job, executions, _ = label_tickets(template_with(tmp_path, (section, foreign)))
-
-    _assert_failed(job, executions, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/mlops-local-labelingrole")
-
-
-def _assert_failed(job: dict[str, Any], executions: int, action: str, resource: str) -> None:
+def assert_failed(job: dict[str, Any], started: int, action: str, resource: str) -> None:
     assert job["LabelingJobStatus"] == "Failed"
     reason = job["FailureReason"]
     assert reason.startswith("ClientError: "), reason
     assert f"is not authorized to perform: {action} on resource: {resource}" in reason, reason
     if action != "sts:AssumeRole":
         assert SESSION in reason
-    assert executions == 0
+    assert started == 0

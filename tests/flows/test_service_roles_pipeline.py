@@ -2,24 +2,25 @@
 
 An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes them ``SageMakerExecutionRole``, reads
 the evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its
-inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one grant out of a
-copy of ``template.yaml``, starts one execution (the emulator's default runner: the steps do not really run, so the
-tests stay cheap; ``test_service_roles_demo_runner`` covers the real runner) and shows the step that needs the grant
-failing, and the execution with it, with the AccessDenied naming the action and the resource. With the project's
-template every step succeeds (``test_every_step_runs_with_the_projects_roles``).
+inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one statement out
+of the running stack's view of a role (:func:`~tests.flows.template_copies.statement_removed`; the edits that need a
+template of their own are in ``test_service_roles_pipeline_copies``), starts one execution (the emulator's default
+runner: the steps do not really run, so the tests stay cheap; ``test_service_roles_demo_runner`` covers the real
+runner) and shows the step that needs the grant failing, and the execution with it, with the AccessDenied naming
+the action and the resource. With the project's template every step succeeds
+(``test_every_step_runs_with_the_projects_roles``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
-from tests.flows.template_copies import role_section, template_with, without_statement
+from tests.flows.template_copies import statement_removed
 
 pytestmark = pytest.mark.flow
 
@@ -32,27 +33,36 @@ def emulator(stack: LocalStack) -> SageMakerEmulator:
     return SageMakerEmulator(stack.clock.now, account_id=stack.template.account_id, region=stack.template.region)
 
 
-def run_execution(template: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], Callable[[str], str]]:
+Execution = tuple[dict[str, Any], dict[str, dict[str, Any]], Callable[[str], str]]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """One stack of the project's template for the module; each test starts an execution of its own."""
+    with LocalStack(DEFAULT_TEMPLATE, emulators=[emulator]) as running:
+        yield running
+
+
+def execute(stack: LocalStack) -> Execution:
     """Start one execution on a labeling output manifest; its description, its steps by name, and a name lookup."""
-    with LocalStack(template, emulators=[emulator]) as stack:
-        manifest = f"s3://{stack.physical_name('DataBucket')}/labeling-output/job-1/manifests/output/output.manifest"
-        arn = stack.aws(
-            "sagemaker",
-            "start_pipeline_execution",
-            PipelineName=stack.physical_name("TrainingPipeline"),
-            PipelineParameters=[{"Name": "InputManifestUri", "Value": manifest}],
-        )["PipelineExecutionArn"]
-        sagemaker = stack.client("sagemaker")
-        described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
-        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-        names = {"execution": arn.rsplit("/", 1)[-1]}
-        names.update({lid: stack.physical_name(lid) for lid in ("ArtifactsBucket", "DataBucket", "ModelPackageGroup")})
-        names.update({f"{lid}Arn": stack.arn(lid) for lid in ("SageMakerExecutionRole", "MlopsKey")})
-        return described, {s["StepName"]: s for s in steps}, lambda text: text.format(**names)
+    manifest = f"s3://{stack.physical_name('DataBucket')}/labeling-output/job-1/manifests/output/output.manifest"
+    arn = stack.aws(
+        "sagemaker",
+        "start_pipeline_execution",
+        PipelineName=stack.physical_name("TrainingPipeline"),
+        PipelineParameters=[{"Name": "InputManifestUri", "Value": manifest}],
+    )["PipelineExecutionArn"]
+    sagemaker = stack.client("sagemaker")
+    described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+    steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    names = {"execution": arn.rsplit("/", 1)[-1]}
+    names.update({lid: stack.physical_name(lid) for lid in ("ArtifactsBucket", "DataBucket", "ModelPackageGroup")})
+    names.update({f"{lid}Arn": stack.arn(lid) for lid in ("SageMakerExecutionRole", "MlopsKey")})
+    return described, {s["StepName"]: s for s in steps}, lambda text: text.format(**names)
 
 
-def test_every_step_runs_with_the_projects_roles() -> None:
-    described, steps, _ = run_execution(DEFAULT_TEMPLATE)
+def test_every_step_runs_with_the_projects_roles(stack: LocalStack) -> None:
+    described, steps, _ = execute(stack)
 
     assert described["PipelineExecutionStatus"] == "Succeeded"
     assert {name: s["StepStatus"] for name, s in steps.items()} == dict.fromkeys(
@@ -60,13 +70,20 @@ def test_every_step_runs_with_the_projects_roles() -> None:
     )
 
 
+CREATE_JOB = (
+    "Preprocess",
+    "sagemaker:CreateProcessingJob",
+    f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/pipelines-{{execution}}-preprocess",
+)
+PULL_IMAGE = (
+    "Preprocess",
+    "ecr:BatchCheckLayerAvailability",
+    "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+)
+
+
 PIPELINE_ROLE_CASES = [
-    (
-        "RunPipelineJobs",
-        "Preprocess",
-        "sagemaker:CreateProcessingJob",
-        f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/pipelines-{{execution}}-preprocess",
-    ),
+    ("RunPipelineJobs", *CREATE_JOB),
     ("PassExecutionRoleToJobs", "Preprocess", "iam:PassRole", "{SageMakerExecutionRoleArn}"),
     (
         "ReadEvaluationReports",
@@ -74,15 +91,11 @@ PIPELINE_ROLE_CASES = [
         "s3:GetObject",
         "arn:aws:s3:::{ArtifactsBucket}/pipelines/runs/{execution}/evaluation/evaluation.json",
     ),
+    ("UseStackKey", "QualityGate", "kms:Decrypt", "{MlopsKeyArn}"),
 ]
 JOB_ROLE_CASES = [
     ("GetRegistryToken", "Preprocess", "ecr:GetAuthorizationToken", "*"),
-    (
-        "PullJobImage",
-        "Preprocess",
-        "ecr:BatchCheckLayerAvailability",
-        "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
-    ),
+    ("PullJobImage", *PULL_IMAGE),
     (
         "WriteJobLogGroups",
         "Preprocess",
@@ -104,78 +117,33 @@ JOB_ROLE_CASES = [
         "arn:aws:s3:::{DataBucket}/labeling-output/job-1/manifests/output/output.manifest",
     ),
     ("UseStackKey", "Preprocess", "kms:Decrypt", "{MlopsKeyArn}"),
-    (
-        "ReadWritePipelineArtifacts",
-        "Preprocess",
-        "s3:GetObject",
-        "arn:aws:s3:::{ArtifactsBucket}/pipelines/code/",
-    ),
+    ("ReadWritePipelineArtifacts", "Preprocess", "s3:GetObject", "arn:aws:s3:::{ArtifactsBucket}/pipelines/code/"),
 ]
 
 
 @pytest.mark.parametrize(("statement", "step", "action", "resource"), PIPELINE_ROLE_CASES)
 def test_a_step_fails_when_the_pipeline_role_lacks_a_grant_pipelines_uses(
-    tmp_path: Path, statement: str, step: str, action: str, resource: str
+    stack: LocalStack, statement: str, step: str, action: str, resource: str
 ) -> None:
-    template = template_with(tmp_path, without_statement("TrainingPipelineRole", statement))
+    with statement_removed(stack, "TrainingPipelineRole", statement):
+        described, steps, names = execute(stack)
 
-    described, steps, names = run_execution(template)
-
-    _assert_denied(
-        described, steps, step, f"{PIPELINE_SESSION} is not authorized to perform: {action}", names(resource)
-    )
+    denial = f"{PIPELINE_SESSION} is not authorized to perform: {action}"
+    assert_denied(described, steps, step, denial, names(resource))
 
 
 @pytest.mark.parametrize(("statement", "step", "action", "resource"), JOB_ROLE_CASES)
 def test_a_step_fails_when_the_job_role_lacks_a_grant_its_job_uses(
-    tmp_path: Path, statement: str, step: str, action: str, resource: str
+    stack: LocalStack, statement: str, step: str, action: str, resource: str
 ) -> None:
-    template = template_with(tmp_path, without_statement("SageMakerExecutionRole", statement))
-
-    described, steps, names = run_execution(template)
+    with statement_removed(stack, "SageMakerExecutionRole", statement):
+        described, steps, names = execute(stack)
 
     denial = f"{JOB_SESSION} is not authorized to perform: {action}"
-    _assert_denied(described, steps, step, denial, names(resource))
+    assert_denied(described, steps, step, denial, names(resource))
 
 
-@pytest.mark.parametrize(
-    ("kept", "denied"),
-    [
-        ("model-package/${ModelPackageGroupName}/*", "model-package-group/{ModelPackageGroup}"),
-        ("model-package-group/${ModelPackageGroupName}", "model-package/{ModelPackageGroup}/*"),
-    ],
-)
-def test_registering_needs_create_model_package_on_the_group_and_on_its_versions(
-    tmp_path: Path, kept: str, denied: str
-) -> None:
-    section = role_section("TrainingPipelineRole")
-    lines = section.splitlines(keepends=True)
-    resource = next(
-        line
-        for line in lines
-        if "sagemaker:${AWS::Region}:${AWS::AccountId}:model-package" in line and kept not in line
-    )
-    template = template_with(tmp_path, (section, section.replace(resource, "", 1)))
-
-    described, steps, names = run_execution(template)
-
-    arn = names(f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:{denied}")
-    _assert_denied(described, steps, "RegisterModel", f"{PIPELINE_SESSION} is not authorized to perform: "
-                   "sagemaker:CreateModelPackage", arn)  # fmt: skip
-
-
-@pytest.mark.parametrize("role", ["TrainingPipelineRole", "SageMakerExecutionRole"])
-def test_an_execution_fails_when_sagemaker_may_not_assume_its_roles(tmp_path: Path, role: str) -> None:
-    section = role_section(role)
-    foreign = section.replace("aws:SourceAccount: !Ref AWS::AccountId", 'aws:SourceAccount: "111122223333"', 1)
-
-    described, steps, _ = run_execution(template_with(tmp_path, (section, foreign)))
-
-    role_arn = f"arn:aws:iam::{ACCOUNT}:role/mlops-local-{role.lower()}"
-    _assert_denied(described, steps, "Preprocess", "is not authorized to perform: sts:AssumeRole", role_arn)
-
-
-def _assert_denied(
+def assert_denied(
     described: dict[str, Any], steps: dict[str, dict[str, Any]], step: str, denial: str, arn: str
 ) -> None:
     assert described["PipelineExecutionStatus"] == "Failed"
