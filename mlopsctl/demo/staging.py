@@ -65,7 +65,7 @@ def download_prefix(s3: Any, uri: str, local: Path, role: RoleSession | None = N
     bucket, prefix = split_s3_uri(uri)
     written: list[Path] = []
     if role is not None:
-        role.list(uri)
+        role.list_objects(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
             key = str(entry["Key"])

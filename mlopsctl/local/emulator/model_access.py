@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 
 from mlopsctl.local.emulator.service_roles import ServiceAccessError, ServiceRoles
@@ -97,11 +98,14 @@ def read_alarms(roles: ServiceRoles, backend: SageMakerModelBackend, config_name
 def provisioning_failure(
     roles: ServiceRoles, backend: SageMakerModelBackend, endpoint_name: str, config_name: str
 ) -> str | None:
-    """The ``FailureReason`` when :func:`provision` is denied, else None."""
+    """The ``FailureReason`` when :func:`provision` is denied (or a model or package is gone), else None."""
+    prefix = f"Failed to deploy endpoint configuration {config_name}: "
     try:
         provision(roles, backend, endpoint_name, config_name)
     except ServiceAccessError as exc:
-        return exc.reason(prefix=f"Failed to deploy endpoint configuration {config_name}: ")
+        return exc.reason(prefix=prefix)
+    except ValidationError as exc:  # the model or its package was deleted after CreateEndpointConfig
+        return f"{prefix}{exc.message}"
     return None
 
 
@@ -109,10 +113,13 @@ def alarm_failure(
     roles: ServiceRoles, backend: SageMakerModelBackend, config_name: str, alarms: Sequence[str]
 ) -> str | None:
     """The ``FailureReason`` when :func:`read_alarms` is denied, else None."""
+    prefix = "Rolled back: the deployment guardrails could not monitor the update: "
     try:
         read_alarms(roles, backend, config_name, alarms)
     except ServiceAccessError as exc:
-        return exc.reason(prefix="Rolled back: the deployment guardrails could not monitor the update: ")
+        return exc.reason(prefix=prefix)
+    except ValidationError as exc:  # the model was deleted after CreateEndpointConfig
+        return f"{prefix}{exc.message}"
     return None
 
 

@@ -292,13 +292,13 @@ class RoleSession:
         """Read one S3 object."""
         self.require(self.roles.s3_get(uri), f"reading {what} {uri}")
 
-    def list(self, uri: str, what: str = "the input") -> None:
+    def list_objects(self, uri: str, what: str = "the input") -> None:
         """List the objects under an ``S3Prefix`` URI."""
         self.require(self.roles.s3_list(uri), f"listing {what} {uri}")
 
     def read_prefix(self, uri: str, objects: Sequence[str], what: str = "the input") -> None:
         """List an ``S3Prefix`` input and read each of its objects (``s3://`` URIs; none: the prefix itself)."""
-        self.list(uri, what)
+        self.list_objects(uri, what)
         for item in objects or [uri]:
             self.read(item, what)
 
