@@ -73,7 +73,7 @@ def _model_archive() -> bytes:
 def _register(stack: LocalStack, version: int) -> str:
     """Register a model package as the pipeline would (PendingManualApproval), with its model data in S3."""
     bucket = stack.physical_name("ArtifactsBucket")
-    key = f"bench/model-{version}/model.tar.gz"
+    key = f"pipelines/runs/bench-{version}/model/model.tar.gz"  # where the pipeline writes it: the model role reads it
     stack.client("s3").put_object(Bucket=bucket, Key=key, Body=_model_archive())
     arn = stack.client("sagemaker").create_model_package(
         ModelPackageGroupName=stack.physical_name("ModelPackageGroup"),

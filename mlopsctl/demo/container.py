@@ -9,7 +9,9 @@ provides is reproduced:
   ``/opt/ml/processing``), which is pointed there too — the one liberty taken with the container contract;
 - environment variables (training's ``SM_MODEL_DIR``, ``SM_CHANNEL_<NAME>``, ``SM_OUTPUT_DIR``, …);
 - AWS access: the script's own boto3 clients (``boto3.client("s3")``) talk to the local stack, and their calls are
-  SageMaker's, not the system's, so they stay out of the action log;
+  SageMaker's, not the system's, so they stay out of the action log; they carry the job's role credentials in the
+  container, so with the local stack's IAM each call is authorized as that role (a ``role`` session) and a denied
+  one fails as AWS fails it (``ClientError`` ``AccessDenied``);
 - logs: what the script logs at INFO and above is captured (the job's CloudWatch log stream).
 
 A script that returns non-zero or raises fails the job; its failure reason is the training failure file
@@ -32,11 +34,16 @@ from typing import Any
 from unittest import mock
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
+from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped, unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
+
+from mlopsctl.local.emulator.service_roles import RoleSession, ServiceAccessError
 
 CONTAINER_ROOT = "/opt/ml"
 _THIRD_PARTY_LOGGERS = ("boto", "botocore", "s3transfer", "urllib3", "moto", "mlopsctl", "aws_lambda_powertools")
 _LOCK = threading.Lock()  # one container at a time: it swaps process-wide state (environment, default session)
+_PARAMS = "mlops_container_params"
+_DENIED_STATUS = {"AccessDenied": 403}
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ def run_script(
     root: Path,
     access: ContainerAccess,
     environment: Mapping[str, str] | None = None,
+    role: RoleSession | None = None,
 ) -> ScriptResult:
     """Run ``script``'s ``main(argv)`` as its container would, with ``/opt/ml`` at ``root``.
 
@@ -147,11 +155,13 @@ def run_script(
         How the script's own AWS clients reach the local stack.
     environment
         Extra environment variables (``/opt/ml`` paths in values are mapped too).
+    role
+        The job's role session: the script's own AWS calls are authorized as it (None: not checked).
     """
     arguments = [container_path(str(a), root) for a in argv]
     env = {key: container_path(value, root) for key, value in (environment or {}).items()}
     capture = _Capture()
-    with _LOCK, _container(access, env, capture):
+    with _LOCK, _container(access, env, capture, role):
         module_name = f"mlops_demo_step_{script.stem}_{uuid.uuid4().hex[:8]}"
         try:
             module = _load(script, module_name)
@@ -206,7 +216,9 @@ def _failure_reason(root: Path, records: list[logging.LogRecord], error: str | N
 
 
 @contextlib.contextmanager
-def _container(access: ContainerAccess, environment: Mapping[str, str], capture: _Capture) -> Iterator[None]:
+def _container(
+    access: ContainerAccess, environment: Mapping[str, str], capture: _Capture, role: RoleSession | None
+) -> Iterator[None]:
     """The process-wide state of one container run: environment, default boto3 session, log capture."""
     session = _ContainerSession(
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
@@ -216,6 +228,8 @@ def _container(access: ContainerAccess, environment: Mapping[str, str], capture:
     session._session.set_default_client_config(
         Config(user_agent_extra=access.user_agent_extra, retries={"mode": "standard"})
     )
+    if role is not None:
+        _authorize_as(session, role)
     env = dict(environment)
     env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = access.region
     if access.endpoint_url:
@@ -230,3 +244,25 @@ def _container(access: ContainerAccess, environment: Mapping[str, str], capture:
     finally:
         root_logger.removeHandler(capture)
         root_logger.setLevel(level)
+
+
+def _authorize_as(session: boto3.session.Session, role: RoleSession) -> None:
+    """Authorize every call of the session's clients as ``role``; a denied call is answered as AWS answers it."""
+
+    def keep(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context[_PARAMS] = params
+
+    def check(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        service, operation = model.service_model.service_name, model.name
+        try:
+            role.require(role.roles.call(service, operation, context.get(_PARAMS) or {}), f"{service}.{operation}")
+        except ServiceAccessError as exc:
+            code = exc.failure.code
+            status = _DENIED_STATUS.get(code, 400)
+            error = {"Error": {"Code": code, "Message": exc.failure.message}}
+            metadata = {"ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}}
+            return AWSResponse("https://local.amazonaws.com/", status, {}, None), {**error, **metadata}
+        return None
+
+    session._session.register("provide-client-params", keep)
+    session._session.register("before-call", check)

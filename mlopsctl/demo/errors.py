@@ -12,10 +12,6 @@ class DemoError(MlopsError):
     """The demo cannot run as asked (the message says why)."""
 
 
-class DefinitionError(DemoError):
-    """A pipeline definition uses an expression, step type or reference the local pipeline runner cannot run."""
-
-
 class StepFailedError(DemoError):
     """A pipeline step failed; the message is the step's failure reason, as SageMaker would report it.
 

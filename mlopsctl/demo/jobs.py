@@ -25,21 +25,7 @@ from moto.sagemaker.models import sagemaker_backends
 from mlopsctl.demo.container import container_path
 from mlopsctl.demo.errors import StepFailedError
 
-_NAME_CHARS = re.compile(r"[^a-zA-Z0-9-]+")
-MAX_JOB_NAME = 63
 _PYTHONS = ("python", "python3")
-
-
-def job_name(execution_id: str, step_name: str) -> str:
-    """The job a step runs: ``pipelines-<execution id>-<step>`` (SageMaker adds a random suffix; this is stable).
-
-    Examples
-    --------
-    >>> job_name("k2x9f0abc123", "Preprocess")
-    'pipelines-k2x9f0abc123-Preprocess'
-    """
-    name = _NAME_CHARS.sub("-", f"pipelines-{execution_id}-{step_name}").strip("-")
-    return name[:MAX_JOB_NAME].rstrip("-")
 
 
 def metrics_from_logs(

@@ -5,6 +5,11 @@
   ``ClientError``, as SageMaker reports it;
 - an ``EndOfJob`` output uploads every file below the local path to the output prefix when the job ends;
 - a training job's model directory is uploaded as ``model.tar.gz``.
+
+Each function takes the job's role session (:class:`~mlopsctl.local.emulator.service_roles.RoleSession`, None when
+IAM is off): SageMaker lists and reads the inputs and writes the outputs *as the job's role*, so every object is
+authorized before it moves, and a denial (:class:`~mlopsctl.local.emulator.service_roles.ServiceAccessError`) stops
+the job as AWS would.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import io
 import posixpath
 import tarfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlopsctl.demo.errors import StepFailedError
+
+if TYPE_CHECKING:
+    from mlopsctl.local.emulator.service_roles import RoleSession
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -46,8 +54,8 @@ def relative_key(prefix: str, key: str) -> str:
     return rest or posixpath.basename(key)
 
 
-def download_prefix(s3: Any, uri: str, local: Path) -> list[Path]:
-    """Download every object under ``uri`` into ``local``; return the files written.
+def download_prefix(s3: Any, uri: str, local: Path, role: RoleSession | None = None) -> list[Path]:
+    """Download every object under ``uri`` into ``local`` (as ``role``); return the files written.
 
     Raises
     ------
@@ -56,6 +64,8 @@ def download_prefix(s3: Any, uri: str, local: Path) -> list[Path]:
     """
     bucket, prefix = split_s3_uri(uri)
     written: list[Path] = []
+    if role is not None:
+        role.list_objects(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
             key = str(entry["Key"])
@@ -64,6 +74,8 @@ def download_prefix(s3: Any, uri: str, local: Path) -> list[Path]:
             target = local / relative_key(prefix, key)
             if local.resolve() not in target.resolve().parents:
                 raise StepFailedError(f"ClientError: object key {key!r} escapes the input directory")
+            if role is not None:
+                role.read(f"s3://{bucket}/{key}", "the input")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
             written.append(target)
@@ -72,12 +84,14 @@ def download_prefix(s3: Any, uri: str, local: Path) -> list[Path]:
     return written
 
 
-def upload_directory(s3: Any, local: Path, uri: str) -> list[str]:
-    """Upload every file below ``local`` under the prefix ``uri``; return the keys written."""
+def upload_directory(s3: Any, local: Path, uri: str, role: RoleSession | None = None) -> list[str]:
+    """Upload every file below ``local`` under the prefix ``uri`` (as ``role``); return the keys written."""
     bucket, prefix = split_s3_uri(uri)
     keys: list[str] = []
     for path in sorted(p for p in local.rglob("*") if p.is_file()):
         key = posixpath.join(prefix.rstrip("/"), path.relative_to(local).as_posix())
+        if role is not None:
+            role.write(f"s3://{bucket}/{key}")
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
         keys.append(key)
     return keys
@@ -92,7 +106,9 @@ def model_archive(model_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def upload_bytes(s3: Any, uri: str, body: bytes) -> None:
-    """Write one object."""
+def upload_bytes(s3: Any, uri: str, body: bytes, role: RoleSession | None = None) -> None:
+    """Write one object (as ``role``)."""
     bucket, key = split_s3_uri(uri)
+    if role is not None:
+        role.write(uri)
     s3.put_object(Bucket=bucket, Key=key, Body=body)

@@ -9,6 +9,14 @@ action log with every event put on the bus, and shows it to the bus's watchers (
 
 Events AWS services emit (raw events of a replay file, emulators' events) are *injected*: handed to moto's rules
 exactly as a service would, keeping their ``id`` and ``time``.
+
+With the stack's IAM, EventBridge delivers to an SQS target only as AWS lets it: it sends as the service principal
+``events.amazonaws.com``, which only resource-based policies can allow: the queue's policy (for this rule, by
+``aws:SourceArn``) and, for a queue encrypted with a customer managed key, the key policy (``kms:GenerateDataKey``
+and ``kms:Decrypt``) (EventBridge User Guide, "Using resource-based policies for Amazon EventBridge", Amazon SQS
+permissions; SQS Developer Guide, "Key management": producers need both KMS actions). A delivery they do not allow
+fails: the event does not reach the queue, and the denial is logged and recorded (EventBridge would retry it for
+up to 24 hours; it would fail the same way each time).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from mlopsctl.local.clients import StackClients
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.functions import FunctionRunner
+from mlopsctl.local.iam.enforce import Denial, IamEnforcer
+from mlopsctl.local.iam.evaluate import Principal, Request, evaluate
 from mlopsctl.local.provision import RuleRoute, StackResources, physical_name
 from mlopsctl.local.scheduler import Scheduler
 
@@ -37,6 +47,7 @@ logger = logging.getLogger(__name__)
 _TAP_PATTERN = {"source": [{"prefix": ""}]}
 _HIDE_SECONDS = 43200  # received messages stay invisible (virtual time) until the stack deletes or releases them
 _ASYNC_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=2))
+_EVENTS = "events.amazonaws.com"
 
 
 def queue_url_of(clients: StackClients, arn: str) -> str:
@@ -86,7 +97,9 @@ class EventBus:
         *,
         stack_name: str,
         account_id: str,
+        iam: IamEnforcer | None = None,
     ) -> None:
+        self._iam = iam
         self._clients = clients
         self._resources = resources
         self._runner = runner
@@ -189,13 +202,37 @@ class EventBus:
             group = (target.get("SqsParameters") or {}).get("MessageGroupId")
             if group:
                 extra["MessageGroupId"] = group
-            self._clients.client("sqs").send_message(
-                QueueUrl=queue_url_of(self._clients, arn), MessageBody=json.dumps(payload), **extra
-            )
+            url = queue_url_of(self._clients, arn)
+            if self._events_may_send(route, url):
+                self._clients.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(payload), **extra)
         elif service == "sns":
             self._clients.client("sns").publish(TopicArn=arn, Message=json.dumps(payload))
         else:
             logger.info("rule %s: target %s is not delivered by the local stack", route.logical_id, arn)
+
+    def _events_may_send(self, route: RuleRoute, queue_url: str) -> bool:
+        """Whether the queue's policy and its key's policy let EventBridge send for this rule (module docstring)."""
+        iam = self._iam
+        if iam is None:
+            return True
+        record = self._resources.records.get(route.logical_id)
+        rule_arn = str(record.arn) if record is not None else route.name
+        principal = Principal("", "", service=_EVENTS)
+        for raw in iam.requests_for("sqs", "SendMessage", {"QueueUrl": queue_url, "MessageBody": "{}"}):
+            context = {**raw.context, "aws:SourceArn": rule_arn, "aws:SourceAccount": self._account_id}
+            request = Request(raw.action, raw.resource, context, raw.purpose)
+            policies = iam.policies.for_resource(request.resource)
+            decision = evaluate([], request, resource_policies=policies, principal=principal)
+            if not decision.allowed:
+                message = (
+                    f"EventBridge rule {rule_arn} could not deliver to its target: {_EVENTS} is not authorized to "
+                    f"perform: {request.action} on resource: {request.resource} (no statement of the resource's "
+                    "policy allows it for this rule)"
+                )
+                iam.usage.deny(Denial(_EVENTS, request, decision, message))
+                return False
+            iam.usage.record(decision, request)
+        return True
 
     def _invoke_async(self, arn: str, payload: Any, attempt: int) -> None:
         spec = self._resources.function_by_arn_or_name(arn)

@@ -67,7 +67,8 @@ class LocalStack:
         The virtual clock (default: starts now).
     emulators:
         Emulators, or factories called with the started stack; an emulator with ``install()`` is installed after moto
-        starts (and ``uninstall()``-ed, if it has one, on close).
+        starts (and ``uninstall()``-ed, if it has one, on close); one with ``authorize_with(iam)`` is given the
+        stack's IAM, to authorize what the emulated service does with the roles it is handed.
     limits:
         Bounds of each run to quiescence.
     iam:
@@ -167,7 +168,7 @@ class LocalStack:
         scheduler = Scheduler()
         self.bus = EventBus(
             self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
-            stack_name=self.template.stack_name, account_id=self.template.account_id,
+            stack_name=self.template.stack_name, account_id=self.template.account_id, iam=self.iam,
         )  # fmt: skip
         self.bus.create_taps()
         self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot)
@@ -186,6 +187,9 @@ class LocalStack:
         install = getattr(emulator, "install", None)
         if callable(install):
             install()
+        authorize_with = getattr(emulator, "authorize_with", None)
+        if callable(authorize_with) and self.iam is not None:
+            authorize_with(self.iam)  # SageMaker's own use of roles, checked (emulator/service_roles.py)
         uninstall = getattr(emulator, "uninstall", None)
         if callable(uninstall):
             self._exit.callback(uninstall)

@@ -39,6 +39,8 @@ NO_RESOURCE_LEVEL_ACTIONS = {
     "xray:PutTelemetryRecords",
     # DeployTasksFunction finds the newest approved version of our group (read-only).
     "sagemaker:ListModelPackages",
+    # SageMaker pulls the job and model images as their roles; the registry token has no resource type.
+    "ecr:GetAuthorizationToken",
     # CloudWatch Logs vended-log delivery, which Step Functions execution logging needs (DeployStateMachine).
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",

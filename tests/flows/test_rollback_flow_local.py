@@ -39,8 +39,10 @@ class Registry:
     def approve_new_version(self) -> str:
         """Register a model version already approved (the emulator sends the registry's event)."""
         bucket = self.stack.physical_name("ArtifactsBucket")
-        container = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1",
-                     "ModelDataUrl": f"s3://{bucket}/models/model.tar.gz"}  # fmt: skip
+        # What the training pipeline registers: the template's image, model data under pipelines/runs/ (the model
+        # role may pull and read nothing else, as in AWS).
+        container = {"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3",
+                     "ModelDataUrl": f"s3://{bucket}/pipelines/runs/run-1/model/model.tar.gz"}  # fmt: skip
         created = self.stack.aws(
             "sagemaker",
             "create_model_package",

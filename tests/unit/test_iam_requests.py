@@ -242,6 +242,8 @@ def test_copy_object_reads_the_source_and_writes_the_destination_with_both_keys(
         ("kms:Decrypt", KEY),
         ("s3:PutObject", "arn:aws:s3:::data/manifests/b/train.jsonl"),
         ("kms:GenerateDataKey", KEY),
+        ("s3:GetObjectTagging", "arn:aws:s3:::data/labeled/a b"),
+        ("s3:PutObjectTagging", "arn:aws:s3:::data/manifests/b/train.jsonl"),
     ]
     assert pairs("s3", "CopyObject", {"Bucket": "logs", "Key": "k", "CopySource": "logs/a%20b?versionId=v1"})[0] == (
         "s3:GetObjectVersion",

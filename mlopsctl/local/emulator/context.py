@@ -9,6 +9,7 @@ from typing import Any
 
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
+from mlopsctl.local.emulator.service_roles import ServiceRoles
 from mlopsctl.local.emulator.timings import EmulatorTimings
 from mlopsctl.local.moto_ext.state import ExtensionState, extension_state
 
@@ -18,16 +19,23 @@ Task = Callable[[datetime], list[Event]]
 
 @dataclass(frozen=True)
 class DriverContext:
-    """Account, region, timings, and the emulator's ``schedule(at, task, alive)``.
+    """Account, region, timings, the emulator's ``schedule(at, task, alive)`` and its IAM.
 
     ``alive`` (optional) says whether a scheduled task still matters; a task that no longer does (a bake ended
-    early by a rollback) is dropped without counting as due work.
+    early by a rollback) is dropped without counting as due work. ``service_roles`` returns how SageMaker's own use
+    of roles is authorized (None: not checked, for emulators that run without a local stack's IAM).
     """
 
     account_id: str
     region: str
     timings: EmulatorTimings
     schedule: Callable[[datetime, Task, Callable[[], bool] | None], None]
+    service_roles: Callable[[], ServiceRoles | None] = lambda: None
+
+    @property
+    def roles(self) -> ServiceRoles | None:
+        """SageMaker's role authorizer, when the emulator runs in a local stack with IAM."""
+        return self.service_roles()
 
     @property
     def backend(self) -> SageMakerModelBackend:

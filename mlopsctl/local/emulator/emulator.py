@@ -23,6 +23,7 @@ from mlopsctl.local.emulator.endpoint_driver import EndpointDriver
 from mlopsctl.local.emulator.labeling_driver import LabelingDriver
 from mlopsctl.local.emulator.pipeline_driver import PipelineDriver
 from mlopsctl.local.emulator.pipeline_runner import DefinitionPipelineRunner, PipelineOutcome, PipelineRunner
+from mlopsctl.local.emulator.service_roles import RoleAuthority, ServiceRoles
 from mlopsctl.local.emulator.timings import EmulatorTimings
 from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
 from mlopsctl.local.errors import LocalStackError
@@ -71,6 +72,9 @@ class SageMakerEmulator:
         Decides how pipeline executions end; default :class:`DefinitionPipelineRunner` (every step succeeds).
     timings
         Virtual durations of emulated work.
+    roles
+        How SageMaker's own use of the roles it is given (models, jobs, labeling, pipelines) is authorized; a local
+        stack with IAM sets it through :meth:`authorize_with`. None: not checked (moto alone has no policies).
     model_package_updated_fields
         Whether the ``Model Package State Change`` events of registry updates list ``UpdatedModelPackageFields``
         (as SageMaker's current documentation sample does) or leave it out (as 2 of the 3 real samples do); see
@@ -94,6 +98,7 @@ class SageMakerEmulator:
         workforce: Workforce | None = None,
         pipeline_runner: PipelineRunner | None = None,
         timings: EmulatorTimings | None = None,
+        roles: ServiceRoles | None = None,
         *,
         model_package_updated_fields: bool = True,
     ) -> None:
@@ -101,13 +106,20 @@ class SageMakerEmulator:
         self.region = region
         self.timings = timings or EmulatorTimings()
         self.model_package_updated_fields = model_package_updated_fields
+        self.roles = roles
         self._clock = clock
         self._agenda: list[tuple[datetime, int, int, Task, Callable[[], bool] | None]] = []
         self._sequence = itertools.count()
         self._lock = threading.RLock()
         self._labeling_failures: list[tuple[str, str]] = []
         self._pipeline_failures: list[tuple[str, str | None, str]] = []
-        ctx = DriverContext(account_id=account_id, region=region, timings=self.timings, schedule=self._schedule)
+        ctx = DriverContext(
+            account_id=account_id,
+            region=region,
+            timings=self.timings,
+            schedule=self._schedule,
+            service_roles=lambda: self.roles,
+        )
         self._endpoints = EndpointDriver(ctx)
         self._labeling = LabelingDriver(ctx, workforce or GoldLabelWorkforce(), self._labeling_failure_for)
         self._pipelines = PipelineDriver(ctx, pipeline_runner or DefinitionPipelineRunner(), self._steer_pipeline)
@@ -130,6 +142,10 @@ class SageMakerEmulator:
         install_extensions()
         activate(self.account_id, self.region, self._clock)
         extension_state(self.account_id, self.region).model_package_updated_fields = self.model_package_updated_fields
+
+    def authorize_with(self, iam: RoleAuthority, partition: str = "aws") -> None:
+        """Authorize SageMaker's own use of roles with the local stack's IAM (the stack calls this when it has IAM)."""
+        self.roles = ServiceRoles(iam, partition=partition, region=self.region, account=self.account_id)
 
     def uninstall(self) -> None:
         """Stop driving the account and region: moto's own behaviour returns there (the patches stay inert)."""

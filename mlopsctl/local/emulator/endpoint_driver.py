@@ -7,6 +7,19 @@ the old fleet, and the endpoint ends ``InService`` on its old endpoint configura
 why and ``LastDeploymentConfig`` showing the attempted deployment. Passing ``MaximumExecutionTimeoutInSeconds``
 rolls back too. Otherwise the endpoint ends ``InService`` on the new configuration. ``FailureReason`` wording is the
 emulator's own.
+
+With the local stack's IAM (:mod:`.model_access`), SageMaker's requests as the models' execution roles are
+authorized too, and a denial fails the deployment the way DescribeEndpoint documents failures ("FailureReason: If
+the status of the endpoint is ``Failed``, or the status is ``InService`` but update operation fails, this provides
+the reason why it failed", SageMaker API Reference, DescribeEndpoint):
+
+- ``CreateEndpoint``: when provisioning ends, the endpoint is ``Failed`` with the AccessDenied as ``FailureReason``;
+- ``UpdateEndpoint``: the call is accepted, and when the new fleet is provisioned (model access) or the first baking
+  period starts (the guardrails read the auto-rollback alarms) the update is rolled back: ``InService`` on the old
+  configuration, ``FailureReason`` naming the AccessDenied. The UpdateEndpoint API reference documents no
+  ValidationException for alarms the model role cannot read, and an accepted update that ends on the old
+  configuration is the stricter of the two documented shapes: the caller must notice from DescribeEndpoint that the
+  update failed (DESIGN §1: "a rolled-back update that looks InService is a failed deployment").
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from typing import Any
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.sagemaker.models import FakeEndpoint
 
-from mlopsctl.local.emulator import events
+from mlopsctl.local.emulator import events, model_access
 from mlopsctl.local.emulator.context import DriverContext, Event
 from mlopsctl.local.emulator.rollout import Phase, plan_rollout, timeout_seconds
 from mlopsctl.local.moto_ext.endpoints import EndpointDeployment, set_endpoint_fields
@@ -38,6 +51,8 @@ class Rollout:
     token: int = 0
     finished: bool = False
     watched: set[str] = field(default_factory=set)
+    provisioned: bool = False
+    alarms_read: bool = False
 
     @property
     def monitoring(self) -> bool:
@@ -83,8 +98,14 @@ class EndpointDriver:
                 return []
             if endpoint.endpoint_status != "Creating":
                 return []
-            endpoint.endpoint_status = "InService"
-            endpoint.last_modified_time = to_moto_time(at)
+            roles, name, config = self._ctx.roles, endpoint.endpoint_name, endpoint.endpoint_config_name
+            failure = model_access.provisioning_failure(roles, self._ctx.backend, name, config) if roles else None
+            set_endpoint_fields(
+                endpoint,
+                endpoint_status="Failed" if failure else "InService",
+                failure_reason=failure,
+                last_modified_time=to_moto_time(at),
+            )
             return [self._state_event(endpoint, at)]
 
         self._ctx.schedule(note.at + timedelta(seconds=self._ctx.timings.endpoint_create_seconds), finish, None)
@@ -140,6 +161,25 @@ class EndpointDriver:
                 out.extend(self._roll_back(rollout, note.at, reason))
         return out
 
+    def _access_failure(self, rollout: Rollout, phase: Phase | None) -> str | None:
+        """Check, once each, the new fleet's model access (when it is provisioned) and the alarms (first bake)."""
+        roles, deployment = self._ctx.roles, rollout.deployment
+        if roles is None:
+            return None
+        if not rollout.provisioned:
+            rollout.provisioned = True
+            failure = model_access.provisioning_failure(
+                roles, self._ctx.backend, deployment.endpoint_name, deployment.new_config_name
+            )
+            if failure:
+                return f"Rolled back: {failure}"
+        if phase is not None and phase.monitored and not rollout.alarms_read:
+            rollout.alarms_read = True
+            return model_access.alarm_failure(
+                roles, self._ctx.backend, deployment.new_config_name, deployment.alarm_names
+            )
+        return None
+
     def _alarms_in_alarm(self, rollout: Rollout) -> list[str]:
         alarms = cloudwatch_backends[self._ctx.account_id][self._ctx.region].alarms
         return [n for n in rollout.deployment.alarm_names if n in alarms and alarms[n].state_value == "ALARM"]
@@ -178,6 +218,10 @@ class EndpointDriver:
         )
 
     def _start_phase(self, rollout: Rollout, index: int, at: datetime) -> list[Event]:
+        if index > 0:  # the first fleet (or rolling batch) is provisioned: SageMaker now acts as the models' roles
+            failure = self._access_failure(rollout, rollout.phases[index] if index < len(rollout.phases) else None)
+            if failure:
+                return self._roll_back(rollout, at, failure)
         if index >= len(rollout.phases):
             return self._succeed(rollout, at)
         phase = rollout.phases[index]

@@ -1,6 +1,15 @@
 """Emulated labeling jobs in virtual time: ``InProgress`` → ``Completed`` (or ``Failed``), ``Stopping`` →
 ``Stopped``. Ground Truth announces the final states (``Completed``, ``Failed``, ``Stopped``) with a
 ``SageMaker Ground Truth Labeling Job State Change`` event carrying only the status.
+
+With the local stack's IAM, Ground Truth does the job's work as the job's ``RoleArn`` (CreateLabelingJob API
+reference: "The Amazon Resource Number (ARN) that Amazon SageMaker assumes to perform tasks on your behalf during
+data labeling"; SageMaker Developer Guide, "Create a SageMaker AI Execution Role for a Ground Truth Labeling Job"):
+it assumes the role (trust policy, ``aws:SourceArn`` the job's ARN), writes the job's log stream in
+``/aws/sagemaker/LabelingJobs`` and its metrics, reads the label category configuration, the input manifest, the
+worker task template and every ``source-ref`` object, and writes the output manifest; each read and write with
+the ``kms:Decrypt`` / ``kms:GenerateDataKey`` an SSE-KMS object needs. A denied request fails the job with the
+AccessDenied as its ``FailureReason`` (``ClientError: …``), as a job whose input Ground Truth cannot read fails.
 """
 
 from __future__ import annotations
@@ -23,9 +32,12 @@ from mlopsctl.local.emulator.labeling import (
     task_type,
     write_s3_text,
 )
+from mlopsctl.local.emulator.service_roles import RoleSession, ServiceAccessError
 from mlopsctl.local.emulator.workforce import Workforce
 from mlopsctl.local.moto_ext.labeling import LabelingJob
 from mlopsctl.local.moto_ext.state import Notification
+
+LOG_GROUP = "/aws/sagemaker/LabelingJobs"
 
 
 class LabelingDriver:
@@ -89,12 +101,17 @@ class LabelingDriver:
         job.last_modified_time = at
         reason = self._failure_for(job.name)
         if reason is None:
+            role = self._role(job)
+            uri = output_manifest_uri(job.request["OutputConfig"]["S3OutputPath"], job.name)
             try:
-                result = self._label(job, at)
+                result = self._label(job, at, role)
+                if role is not None:
+                    role.write(uri, "the output manifest")
             except LabelingInputError as exc:
                 reason = str(exc)
+            except ServiceAccessError as exc:
+                reason = exc.reason(prefix="ClientError: ")
             else:
-                uri = output_manifest_uri(job.request["OutputConfig"]["S3OutputPath"], job.name)
                 body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in result.lines)
                 write_s3_text(self._ctx.account_id, self._ctx.region, uri, body)
                 job.counters = result.counters
@@ -105,7 +122,12 @@ class LabelingDriver:
             job.failure_reason = reason
         return self._event(job, at)
 
-    def _label(self, job: LabelingJob, at: datetime) -> LabelingResult:
+    def _role(self, job: LabelingJob) -> RoleSession | None:
+        """Ground Truth's session of the job's role (None without IAM)."""
+        roles = self._ctx.roles
+        return roles.session(str(job.request["RoleArn"]), job.arn.lower()) if roles is not None else None
+
+    def _label(self, job: LabelingJob, at: datetime, role: RoleSession | None = None) -> LabelingResult:
         kind = task_type(job.request["HumanTaskConfig"])
         if kind not in CLASSIFICATION_TYPES.values():
             raise LabelingInputError(
@@ -115,9 +137,22 @@ class LabelingDriver:
         if not category_uri:
             raise LabelingInputError(f"ClientError: LabelCategoryConfigS3Uri is required for {kind} labeling jobs.")
         account, region = self._ctx.account_id, self._ctx.region
-        labels = parse_categories(read_s3_text(account, region, category_uri), category_uri)
         manifest_uri = job.request["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
+        template_uri = (job.request["HumanTaskConfig"].get("UiConfig") or {}).get("UiTemplateS3Uri")
+        if role is not None:
+            role.assume()
+            role.logs(LOG_GROUP, job.name)
+            role.metrics(LOG_GROUP)
+            role.read(category_uri, "the label category configuration")
+            role.read(manifest_uri, "the input manifest")
+            if template_uri:
+                role.read(str(template_uri), "the worker task template")
+        labels = parse_categories(read_s3_text(account, region, category_uri), category_uri)
         items = parse_manifest(read_s3_text(account, region, manifest_uri), manifest_uri)
+        if role is not None:
+            for item in items:
+                if isinstance(item.get("source-ref"), str):
+                    role.read(str(item["source-ref"]), "the data object")
         return label_items(
             job_name=job.name,
             attribute=job.request["LabelAttributeName"],

@@ -14,6 +14,7 @@ from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
 from mlopsctl.local.emulator import events
 from mlopsctl.local.emulator.context import DriverContext, Event
+from mlopsctl.local.emulator.pipeline_access import PipelineAccess
 from mlopsctl.local.emulator.pipeline_runner import PipelineOutcome, PipelineRun, PipelineRunner, parse_definition
 from mlopsctl.local.moto_ext.state import Notification, as_utc, to_moto_time
 
@@ -106,6 +107,8 @@ class PipelineDriver:
 
     def _outcome(self, pipeline_name: str, execution: FakePipelineExecution) -> PipelineOutcome:
         parameters = {str(p["Name"]): str(p["Value"]) for p in execution.pipeline_parameters or []}
+        roles = self._ctx.roles
+        pipeline = self._ctx.backend.pipelines.get(pipeline_name)
         run = PipelineRun(
             pipeline_name=pipeline_name,
             execution_arn=execution.arn,
@@ -113,6 +116,7 @@ class PipelineDriver:
             definition=parse_definition(execution.pipeline_definition_for_execution),
             account_id=self._ctx.account_id,
             region=self._ctx.region,
+            access=PipelineAccess(roles, str(pipeline.role_arn), execution.arn) if roles and pipeline else None,
         )
         return self._steer(pipeline_name, self._runner.run(run))
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mlopsctl.local.emulator.pipeline_access import PipelineAccess
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class PipelineRun:
         The pipeline definition the execution runs (parsed JSON), or None if it is not JSON.
     account_id, region
         Where it runs.
+    access
+        What SageMaker Pipelines does with the execution's roles, authorized by the local stack's IAM (None: not
+        checked); a runner checks each step with it before the step does the work.
     """
 
     pipeline_name: str
@@ -35,6 +41,7 @@ class PipelineRun:
     definition: Mapping[str, Any] | None
     account_id: str
     region: str
+    access: PipelineAccess | None = None
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,21 @@ def definition_steps(definition: Mapping[str, Any] | None) -> list[StepOutcome]:
 class DefinitionPipelineRunner:
     """Default runner: every step of the pipeline definition succeeds; no side effects (emulated).
 
-    Conditions are taken to hold, so a condition's ``IfSteps`` run and its ``ElseSteps`` do not.
+    Conditions are taken to hold, so a condition's ``IfSteps`` run and its ``ElseSteps`` do not. With
+    :attr:`PipelineRun.access`, each step is first checked as SageMaker would use the roles for it
+    (:func:`~mlopsctl.local.emulator.pipeline_access.authorize_definition`): the first denied step fails with the
+    AccessDenied as its reason, and later steps do not run.
     """
 
     def run(self, run: PipelineRun) -> PipelineOutcome:
-        """The definition's steps, all ``Succeeded`` (unless a ``Fail`` step is reached)."""
+        """The definition's steps, all ``Succeeded`` (unless a ``Fail`` step is reached or a role is denied)."""
         steps = definition_steps(run.definition)
+        if run.access is not None and run.definition is not None:
+            from mlopsctl.local.emulator.pipeline_access import authorize_definition  # noqa: PLC0415 - no cycle
+
+            denied = authorize_definition(run.access, run.definition, run.parameters)
+            if denied is not None:
+                return PipelineOutcome(steps=tuple(steps)).failing_at(*denied)
         first_failure = next((i for i, s in enumerate(steps) if s.status == "Failed"), None)
         if first_failure is not None:
             steps = steps[: first_failure + 1]

@@ -19,6 +19,11 @@ dependent actions it checks.
   Decrypt).
 - Reading an object that does not exist: S3 says 404 only to a caller allowed ``s3:ListBucket`` on the bucket, and
   403 Access Denied to any other (Amazon S3 API Reference, GetObject/HeadObject permissions).
+- ``CopyObject`` (S3 API Reference, CopyObject: read access to the source object, write access to the destination):
+  ``s3:GetObject`` (``s3:GetObjectVersion`` for a ``versionId``) on the source and ``s3:PutObject`` on the
+  destination, each with its KMS request; copying the tags (``TaggingDirective`` ``COPY``, the default) adds
+  ``s3:GetObjectTagging`` on the source and ``s3:PutObjectTagging`` on the destination, a ``REPLACE`` with ``Tagging``
+  adds ``s3:PutObjectTagging`` (strict: the local stack does not look whether the source has tags).
 - ``states:SendTaskSuccess``/``Failure``/``Heartbeat``: the reference lists no resource type, yet SAM's
   ``StepFunctionsCallbackPolicy`` scopes them to the state machine and AWS honours that; the local stack checks them
   on the ARN of the state machine whose execution issued the token, which a ``*`` statement also matches.
@@ -40,7 +45,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from mlopsctl.local.iam.database import arn_format, has_action, resource_types
 from mlopsctl.local.iam.evaluate import Request
@@ -167,7 +172,7 @@ def authorization_requests(
     if prefix == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return list(_transaction(operation, params, ctx))
     if prefix == "s3" and operation == "CopyObject":
-        return _copy_object(params, ctx)
+        return list(_copy_object(params, ctx))
     action = _PERMISSION.get((prefix, operation), operation)
     if prefix == "s3" and action == "GetObject" and params.get("VersionId"):
         action = "GetObjectVersion"
@@ -181,24 +186,6 @@ def authorization_requests(
     return requests
 
 
-def _copy_object(params: Mapping[str, Any], ctx: CallContext) -> list[Request]:
-    """CopyObject reads the source and writes the destination (S3 API Reference, CopyObject: "you must have
-    s3:GetObject permission on the source object and s3:PutObject permission on the destination"), KMS on both."""
-    source = params.get("CopySource")
-    if isinstance(source, Mapping):
-        bucket, key, version = str(source.get("Bucket")), str(source.get("Key")), source.get("VersionId")
-    else:
-        path, _, query = str(source).lstrip("/").partition("?versionId=")
-        bucket, _, key = path.partition("/")
-        version = query or None
-    read = {"Bucket": bucket, "Key": unquote(key), **({"VersionId": version} if version else {})}
-    write = {k: v for k, v in params.items() if k not in ("CopySource",)}
-    return [
-        *authorization_requests("s3", "GetObject", read, ctx),
-        *authorization_requests("s3", "PutObject", write, ctx),
-    ]
-
-
 def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) -> Iterator[Request]:
     for item in params.get("TransactItems") or []:
         for kind, body in dict(item).items():
@@ -207,6 +194,26 @@ def _transaction(operation: str, params: Mapping[str, Any], ctx: CallContext) ->
             for arn in _resources("dynamodb", action, body, ctx):
                 yield Request(f"dynamodb:{action}", arn, context, purpose=f"item of {operation}")
             yield from _kms("dynamodb", action, body, ctx, context)
+
+
+def _copy_object(params: Mapping[str, Any], ctx: CallContext) -> Iterator[Request]:
+    source = params.get("CopySource")
+    if isinstance(source, str):  # "bucket/key[?versionId=v]", URL-encoded
+        path, _, query = source.lstrip("/").partition("?")
+        bucket, _, key = unquote(path).partition("/")
+        version = parse_qs(query).get("versionId", [None])[0]
+    else:
+        given = dict(source or {})
+        bucket, key, version = str(given.get("Bucket")), str(given.get("Key")), given.get("VersionId")
+    read = {"Bucket": bucket, "Key": key, **({"VersionId": str(version)} if version else {})}
+    write = {k: params[k] for k in ("Bucket", "Key", "SSEKMSKeyId") if k in params}
+    yield from authorization_requests("s3", "GetObject", read, ctx)
+    yield from authorization_requests("s3", "PutObject", write, ctx)
+    directive = params.get("TaggingDirective", "COPY")
+    if directive == "COPY":
+        yield from authorization_requests("s3", "GetObjectTagging", read, ctx)
+    if directive == "COPY" or params.get("Tagging"):
+        yield from authorization_requests("s3", "PutObjectTagging", write, ctx)
 
 
 def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str]]:

@@ -29,7 +29,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlopsctl.demo.errors import DefinitionError
+
+class DefinitionError(ValueError):
+    """A pipeline definition uses an expression, step type or reference the local pipeline runners cannot run."""
+
 
 _SEGMENT = re.compile(r"^(?P<key>[^\[\]]+)(?P<selectors>(\[[^\]]+\])*)$")
 _SELECTOR = re.compile(r"\[([^\]]+)\]")

@@ -8,8 +8,15 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.demo.errors import DefinitionError
-from mlopsctl.demo.expressions import Scope, condition_holds, get, parameter_values, property_path, resolve
+from mlopsctl.local.emulator.expressions import (
+    DefinitionError,
+    Scope,
+    condition_holds,
+    get,
+    parameter_values,
+    property_path,
+    resolve,
+)
 
 DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "pipelines" / "pipeline.json").read_text())
 REPORT = {"multiclass_classification_metrics": {"macro_f1": {"value": 0.87}}, "per_class": {"a": {"f1": [0.5, 0.9]}}}
