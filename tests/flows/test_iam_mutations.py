@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.stack import LocalStack
 from mlopsctl.local.template import read_yaml
 from tests.conftest import ROOT
@@ -219,3 +220,29 @@ def test_the_unmutated_template_runs_the_same_flows_without_any_denial() -> None
         alarm_after_two_deployments(stack)
         assert stack.iam is not None
         assert stack.iam.usage.denials == []
+
+
+def test_a_state_machine_role_without_log_delivery_permissions_fails_the_deployment(tmp_path: Path) -> None:
+    template = mutated_template(tmp_path, "DeployStateMachine", sid="LetLogDeliveryWriteToTheLogGroup")
+    with pytest.raises(LocalStackError, match="not authorized to access the Log Destination") as failed:
+        LocalStack(template).__enter__()
+    assert "logs:PutResourcePolicy on resource: *" in str(failed.value)
+
+
+def test_reading_a_missing_object_without_list_bucket_is_access_denied_not_no_such_key(tmp_path: Path) -> None:
+    template = mutated_template(tmp_path, "DataArrivalFunction", sid="ListDataBucket")
+    with LocalStack(template) as stack:
+        assert stack.iam is not None
+        function = stack.resources.functions["DataArrivalFunction"]
+        s3 = stack.client("s3")
+        bucket = stack.physical_name("DataBucket")
+        denial = stack.iam.authorize_role(
+            function.role_arn,
+            stack.iam.requests_for("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/missing.txt"}),
+            session_name=function.name,
+        )
+        assert denial is not None
+        assert (denial.request.action, denial.request.resource) == ("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        s3.put_object(Bucket=bucket, Key="incoming/present.txt", Body=b"x")
+        present = stack.iam.requests_for("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/present.txt"})
+        assert stack.iam.authorize_role(function.role_arn, present, session_name=function.name) is None
