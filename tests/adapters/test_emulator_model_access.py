@@ -18,6 +18,9 @@ from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulator.harness import ManualClock, settle
 from tests.unit.test_emulator_service_roles import IMAGE, REPOSITORY, ROLE, allow, roles_with
 
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = pytest.mark.iam_denials
+
 MODEL_DATA = "s3://artifacts/pipelines/runs/r1/model/model.tar.gz"
 LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/churn"
 RUNS_THE_IMAGE = (

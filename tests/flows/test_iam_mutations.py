@@ -234,15 +234,11 @@ def test_reading_a_missing_object_without_list_bucket_is_access_denied_not_no_su
     with LocalStack(template) as stack:
         assert stack.iam is not None
         function = stack.resources.functions["DataArrivalFunction"]
-        s3 = stack.client("s3")
         bucket = stack.physical_name("DataBucket")
-        denial = stack.iam.authorize_role(
-            function.role_arn,
-            stack.iam.requests_for("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/missing.txt"}),
-            session_name=function.name,
-        )
-        assert denial is not None
-        assert (denial.request.action, denial.request.resource) == ("s3:ListBucket", f"arn:aws:s3:::{bucket}")
-        s3.put_object(Bucket=bucket, Key="incoming/present.txt", Body=b"x")
-        present = stack.iam.requests_for("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/present.txt"})
-        assert stack.iam.authorize_role(function.role_arn, present, session_name=function.name) is None
+        stack.client("s3").put_object(Bucket=bucket, Key="incoming/present.txt", Body=b"x")
+        with stack.iam.acting_as(function.role_arn, function.name):
+            missing = stack.iam.check("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/missing.txt"}, "s3")
+            present = stack.iam.check("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/present.txt"}, "s3")
+        assert missing is not None
+        assert (missing.request.action, missing.request.resource) == ("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        assert present is None

@@ -16,7 +16,8 @@ import pytest
 from mlopsctl.local.stack import LocalStack
 from tests.flows.template_copies import template_with, without_statement
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 
 def deliveries_after_a_drop(template: Path) -> tuple[int, list[str]]:

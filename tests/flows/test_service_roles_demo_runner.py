@@ -22,7 +22,8 @@ from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
 from tests.flows.template_copies import role_section, template_with
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 SESSION = "assumed-role/mlops-local-sagemakerexecutionrole/SageMaker"
 TICKETS = {"t1.txt": "I was charged twice", "t2.txt": "the app crashes on start", "t3.txt": "refund please"}

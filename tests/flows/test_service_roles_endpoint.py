@@ -20,7 +20,8 @@ from mlopsctl.local.stack import LocalStack
 from tests.flows.template_copies import TEMPLATE, role_section, template_with, without_statement
 from tests.flows.test_deploy_flow import DeployFlow, Steering
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 REPOSITORY = "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn"
 MODEL_DATA = "arn:aws:s3:::{ArtifactsBucket}/pipelines/runs/run-1/model/model.tar.gz"

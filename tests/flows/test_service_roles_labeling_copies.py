@@ -16,7 +16,8 @@ from mlopsctl.local.stack import LocalStack
 from tests.flows.template_copies import role_section, template_with, without_statement
 from tests.flows.test_service_roles_labeling import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 
 def label_on(template: Path, parameters: dict[str, str] | None = None) -> tuple[dict[str, Any], int]:

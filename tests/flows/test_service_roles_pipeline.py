@@ -22,7 +22,8 @@ from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
 from tests.flows.template_copies import statement_removed
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 ACCOUNT = "123456789012"
 JOB_SESSION = "assumed-role/mlops-local-sagemakerexecutionrole/SageMaker"

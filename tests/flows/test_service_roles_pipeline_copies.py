@@ -25,7 +25,8 @@ from tests.flows.test_service_roles_pipeline import (
     execute,
 )
 
-pytestmark = pytest.mark.flow
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 
 
 def execute_on(template: Path) -> Execution:

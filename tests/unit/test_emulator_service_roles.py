@@ -22,6 +22,9 @@ from mlopsctl.local.iam.evaluate import Policy
 from mlopsctl.local.iam.principals import AccountPolicies, NamedPolicy, RolePolicies
 from mlopsctl.local.iam.requests import NoFacts
 
+# These tests take grants away on purpose: the denials they cause are what they assert.
+pytestmark = pytest.mark.iam_denials
+
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/job-role"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"

@@ -224,7 +224,7 @@ class IamEnforcer:
 
     def requests_for(self, service: str, operation: str, params: dict[str, Any]) -> list[Request]:
         """What AWS authorizes for a call (see :func:`~.requests.authorization_requests`), for service-side checks."""
-        return authorization_requests(service, operation, params, self._ctx)
+        return authorization_requests(service, operation, params, self._ctx, missing_objects=False)
 
     def can_assume(self, role_arn: str, service: str, context: dict[str, str]) -> bool:
         """Whether the role's trust policy lets ``service`` (``sagemaker.amazonaws.com``) assume it, with the request

@@ -88,6 +88,7 @@ _DYNAMODB_DATA = {
     "BatchWriteItem",
     "ConditionCheckItem",
 }
+_MISSING = "the object does not exist"
 _CALLBACK = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
 _SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
@@ -165,9 +166,19 @@ def iam_prefix(service: str, signing_name: str | None = None) -> str:
 
 
 def authorization_requests(
-    service: str, operation: str, params: Mapping[str, Any], ctx: CallContext, *, signing_name: str | None = None
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    ctx: CallContext,
+    *,
+    signing_name: str | None = None,
+    missing_objects: bool = True,
 ) -> list[Request]:
-    """Every request AWS authorizes for ``operation`` (its API name, e.g. ``CreateModel``) with ``params``."""
+    """Every request AWS authorizes for ``operation`` (its API name, e.g. ``CreateModel``) with ``params``.
+
+    ``missing_objects``: whether reading an object that does not exist also asks for ``s3:ListBucket`` (what S3's
+    answer depends on); the service-side checks leave it to the service's own handling of a missing object.
+    """
     prefix = iam_prefix(service, signing_name)
     if prefix == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return list(_transaction(operation, params, ctx))
@@ -183,6 +194,8 @@ def authorization_requests(
     context = _context(prefix, params)
     requests = [Request(f"{prefix}:{action}", arn, context) for arn in _resources(prefix, action, params, ctx)]
     requests.extend(_dependent(prefix, action, params, ctx, context))
+    if not missing_objects:
+        requests = [r for r in requests if r.purpose != _MISSING]
     return requests
 
 
@@ -281,7 +294,7 @@ def _dependent(
         if not ctx.facts.s3_object_exists(bucket, str(params["Key"])):
             # S3 answers 404 for a missing object only to a caller allowed s3:ListBucket, else 403 Access Denied
             # (Amazon S3 API Reference, GetObject and HeadObject: "Permissions")
-            yield Request("s3:ListBucket", f"arn:{ctx.partition}:s3:::{bucket}", context, "the object does not exist")
+            yield Request("s3:ListBucket", f"arn:{ctx.partition}:s3:::{bucket}", context, _MISSING)
     yield from _kms(prefix, action, params, ctx, context)
 
 
