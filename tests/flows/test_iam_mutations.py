@@ -94,7 +94,7 @@ def register_approved(stack: LocalStack) -> str:
         InferenceSpecification={
             "Containers": [
                 {
-                    "Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn:1",
+                    "Image": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3",
                     "ModelDataUrl": f"s3://{bucket}/pipelines/runs/r1/model/model.tar.gz",
                 }
             ],
