@@ -58,7 +58,10 @@ class RegisteringPipeline:
             model_package_description=None,
             inference_specification={
                 "Containers": [
-                    {"Image": IMAGE, "ModelDataUrl": f"s3://{self._bucket()}/pipelines/runs/{self.runs}/model/model.tar.gz"}
+                    {
+                        "Image": IMAGE,
+                        "ModelDataUrl": f"s3://{self._bucket()}/pipelines/runs/{self.runs}/model/model.tar.gz",
+                    }
                 ],
                 "SupportedContentTypes": ["text/plain"],
                 "SupportedResponseMIMETypes": ["application/json"],
