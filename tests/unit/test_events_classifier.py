@@ -318,7 +318,7 @@ def test_labeling_event_without_resources_is_invalid_and_says_where_the_arn_shou
         "id": "1",
         "detail-type": "SageMaker Ground Truth Labeling Job State Change",
         "source": "aws.sagemaker",
-        "account": "1",
+        "account": "123456789012",
         "time": "2024-01-01T00:00:00Z",
         "region": "us-east-1",
         "resources": [],
@@ -326,10 +326,10 @@ def test_labeling_event_without_resources_is_invalid_and_says_where_the_arn_shou
     }
     with pytest.raises(InvalidEventError, match=r"resources\.0: the labeling job ARN is missing"):
         parse_event(event)
-    event["resources"] = ["arn:aws:sagemaker:us-east-1:1:training-job/x"]
+    event["resources"] = ["arn:aws:sagemaker:us-east-1:123456789012:training-job/x"]
     with pytest.raises(InvalidEventError, match="is not a labeling job ARN"):
         parse_event(event)
-    event["resources"] = ["arn:aws:sagemaker:us-east-1:1:labeling-job/cats"]
+    event["resources"] = ["arn:aws:sagemaker:us-east-1:123456789012:labeling-job/cats"]
     parsed = parse_event(event)
     assert isinstance(parsed, LabelingJobStateChangeEvent)
     assert parsed.labeling_job_name == "cats"
