@@ -343,10 +343,12 @@ def test_model_package_version_and_group_missing_from_detail_are_read_from_the_a
 
 
 def test_parse_event_as_returns_the_model_or_names_what_was_expected() -> None:
-    from mlops_core.events import ModelPackageStateChangeEvent, S3ObjectCreatedEvent, parse_event_as
+    from mlops_core.events import ModelPackageStateChangeEvent, Origin, S3ObjectCreatedEvent, parse_event_as
 
-    assert isinstance(parse_event_as(s3_created(), S3ObjectCreatedEvent, "an S3 object"), S3ObjectCreatedEvent)
+    ours = Origin.of("123456789012", "us-east-1")
+    parsed = parse_event_as(s3_created(), S3ObjectCreatedEvent, "an S3 object", origin=ours)
+    assert isinstance(parsed, S3ObjectCreatedEvent)
     with pytest.raises(UnsupportedEventError) as excinfo:
-        parse_event_as(s3_created(), ModelPackageStateChangeEvent, "a model package state change")
+        parse_event_as(s3_created(), ModelPackageStateChangeEvent, "a model package state change", origin=ours)
     assert excinfo.value.reason == "Object Created is not a model package state change"
     assert excinfo.value.detail_type == "Object Created"
