@@ -159,16 +159,18 @@ class DeployTasks:
             reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request['endpoint_name']}")
         reasons += preflight_reasons(
             PreflightFacts(
-                arn,
-                package,
-                endpoint,
-                live,
-                fleet,
-                policy,
-                alarms,
-                timing,
-                settings.deploy_lock_ttl_seconds,
-                alarm_error,
+                package_arn=arn,
+                package_group=request["model_package_group_name"],
+                package_version=version,
+                package=package,
+                endpoint=endpoint,
+                live_variants=live,
+                fleet=fleet,
+                policy=policy,
+                alarms=alarms,
+                timing=timing,
+                lock_ttl_seconds=settings.deploy_lock_ttl_seconds,
+                alarm_error=alarm_error,
             )
         )
         if reasons:
