@@ -339,3 +339,28 @@ def test_finish_after_a_caught_error_records_failed_with_the_reason_and_frees_th
 def test_an_unknown_step_is_refused_by_name(deployment: Deployment) -> None:
     with pytest.raises(UnknownStepError, match="unknown step 'launch'"):
         deployment.tasks.run({"step": "launch"})
+
+
+def test_a_verified_update_tags_the_endpoint_with_the_package_it_serves(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    deployment.sagemaker.complete_update(ENDPOINT)
+
+    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
+
+    (tagged,) = deployment.sagemaker.tags.values()
+    assert tagged["mlops:model-package-arn"] == package_arn(4)
+
+
+def test_an_update_sagemaker_rolled_back_leaves_the_tag_of_the_package_that_serves(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    tags_before = {arn: dict(tags) for arn, tags in deployment.sagemaker.tags.items()}
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    deployment.sagemaker.roll_back(ENDPOINT)
+
+    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
+
+    assert deployment.sagemaker.tags == tags_before
+    assert "AddTags" not in deployment.sagemaker.operations()

@@ -265,3 +265,18 @@ def test_a_table_encrypted_with_a_customer_managed_key_needs_decrypt_for_reads_a
         "dynamodb:PutItem",
         "kms:Decrypt",
     ]
+
+
+def test_add_tags_is_authorized_on_the_resource_it_names() -> None:
+    tags = [{"Key": "mlops:model-package-arn", "Value": "p"}]
+    requests = authorization_requests(
+        "sagemaker", "AddTags", {"ResourceArn": f"{SM}:endpoint/My-Endpoint", "Tags": tags}, CTX
+    )
+    assert [(r.action, r.resource) for r in requests] == [("sagemaker:AddTags", f"{SM}:endpoint/my-endpoint")]
+    assert requests[0].context["aws:TagKeys"] == ["mlops:model-package-arn"]
+
+
+def test_add_tags_on_an_arn_of_no_taggable_type_is_checked_on_every_resource() -> None:
+    assert pairs("sagemaker", "AddTags", {"ResourceArn": f"{SM}:no-such-type/x", "Tags": []}) == [
+        ("sagemaker:AddTags", "*")
+    ]

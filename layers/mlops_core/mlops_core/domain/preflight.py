@@ -62,6 +62,7 @@ class EndpointView:
     config_name: str | None
     failure_reason: str | None = None
     pending_config_name: str | None = None
+    arn: str | None = None
 
 
 @dataclass(frozen=True)

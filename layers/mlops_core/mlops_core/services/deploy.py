@@ -279,6 +279,8 @@ class DeployTasks:
                 waited = rounds * timing.wait_timeout_seconds
                 raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
             return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
+        if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
+            self._tag_serving_package(endpoint, payload)
         if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
             return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
         try:
@@ -297,6 +299,17 @@ class DeployTasks:
             "reason": reason,
             "alarm": alarm_name,
         }
+
+    def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
+        """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
+
+        UpdateEndpoint takes no tags, so CreateEndpoint's would stay. Tagged once the update is verified, so an update
+        SageMaker rolled back leaves the tag of the package that still serves, and a restore (rollback mode, whose
+        request names the restored package) tags the restored one. ``EndpointArn`` is a required member of
+        DescribeEndpoint's output (SageMaker API Reference), so every real endpoint view has it.
+        """
+        if endpoint.arn:
+            self._ports.endpoints.tag_endpoint(endpoint.arn, self._tags(payload))
 
     def _act_on_rolled_back_package(self, payload: Mapping[str, Any], reason: str) -> None:
         arn = payload["request"]["model_package_arn"]
