@@ -181,7 +181,8 @@ class DeployTasks:
         """Take the endpoint's lock (``acquired``), wait for it (``busy``), or ``skip`` this version.
 
         Skipped: the package is no longer approved, a newer version is approved (the newest wins: SUPERSEDED), or
-        the endpoint already serves it. Busy: another deployment holds the lock, or the endpoint is changing.
+        the endpoint already serves it (``duplicate``: a copy of the approval deployed it). Busy: another deployment
+        holds the lock, or the endpoint is changing.
         """
         request, plan, timing = payload["request"], payload["plan"], Timing.from_dict(payload["timing"])
         attempt = int(payload.get("lock", {}).get("attempt", 0)) + 1
@@ -215,7 +216,7 @@ class DeployTasks:
         endpoint, live = self._serves(endpoint_name, plan["model_name"])
         if live:
             store.release_lock(endpoint_name, me)
-            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live"}
+            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live", "duplicate": True}
         if endpoint is not None and endpoint.status in IN_PROGRESS_STATUSES:
             store.release_lock(endpoint_name, me)
             return {"decision": "busy", "reason": f"endpoint is {endpoint.status} (not by this system)"}
@@ -324,7 +325,11 @@ class DeployTasks:
         self._ports.endpoints.annotate_package(arn, properties)
 
     def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here."""
+        """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here.
+
+        A run skipped because its package was already live when its turn came is a duplicate (another copy of the
+        same approval deployed it, and that run notifies): it is recorded, not announced.
+        """
         state, execution, now = payload["state"], payload["execution"], self._now()
         request = state["request"]
         end = plan_rules.conclusion(state)
@@ -335,6 +340,7 @@ class DeployTasks:
         key = DeploymentKey(request["endpoint_name"], parse_iso(started), execution["name"])
         self._ports.store.save_deployment(key, fields)
         self._ports.store.release_lock(request["endpoint_name"], execution["name"])
-        subject, message = plan_rules.notification(state, execution, end, durations)
-        self._ports.notifier.publish(subject, message)
+        if not plan_rules.is_duplicate(state):
+            subject, message = plan_rules.notification(state, execution, end, durations)
+            self._ports.notifier.publish(subject, message)
         return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
