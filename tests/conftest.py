@@ -26,6 +26,9 @@ def _aws_test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # what Lambda (AWS_REGION) and the template (ACCOUNT_ID, ${AWS::AccountId}) give every function: its own origin
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("ACCOUNT_ID", "123456789012")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MlopsTest"))
 

@@ -21,9 +21,9 @@ from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import ApprovalSettings
+from mlops_core.config import ApprovalSettings, OriginSettings
 from mlops_core.domain.deployment import Timing
-from mlops_core.events import EventError, ModelPackageStateChangeEvent, parse_event_as
+from mlops_core.events import EventError, ModelPackageStateChangeEvent, Origin, parse_event_as
 from mlops_core.services.approval import (
     ApprovalConfig,
     ApprovalPorts,
@@ -33,6 +33,12 @@ from mlops_core.services.approval import (
 
 logger = Logger()
 metrics = Metrics()
+
+
+@cache
+def origin() -> Origin:
+    """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
+    return OriginSettings.from_env().origin()
 
 
 @cache
@@ -74,7 +80,7 @@ def _ignored(reason: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event, decide and act; return the outcome and its reason."""
     try:
-        parsed = parse_event_as(event, ModelPackageStateChangeEvent, "a model package state change")
+        parsed = parse_event_as(event, ModelPackageStateChangeEvent, "a model package state change", origin=origin())
     except EventError as exc:
         return _ignored(exc.reason)
     config, ports = dependencies()

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.config import DataArrivalSettings
+from mlops_core.config import DataArrivalSettings, OriginSettings
 from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
 
@@ -23,7 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @cache
 def dependencies() -> Dependencies:
     """Settings and clients, built on the first invocation of a cold start (tests replace this function)."""
-    return build_dependencies(DataArrivalSettings.from_env())
+    return build_dependencies(DataArrivalSettings.from_env(), origin=OriginSettings.from_env().origin())
 
 
 @metrics.log_metrics

@@ -17,11 +17,23 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.deployments import DeploymentStore, LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows, Workflows
-from mlops_core.config import EndpointEventsSettings
-from mlops_core.events import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent, EventError, parse_event
+from mlops_core.config import EndpointEventsSettings, OriginSettings
+from mlops_core.events import (
+    EndpointDeploymentStateChangeEvent,
+    EndpointStateChangeEvent,
+    EventError,
+    Origin,
+    parse_event,
+)
 from mlops_core.services.endpoint_events import resume_waiting_deployment
 
 logger = Logger()
+
+
+@cache
+def origin() -> Origin:
+    """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
+    return OriginSettings.from_env().origin()
 
 
 @cache
@@ -42,7 +54,7 @@ def _ignored(reason: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Resume the deployment waiting on our endpoint when the event reports a final status."""
     try:
-        parsed = parse_event(event)
+        parsed = parse_event(event, origin=origin())
     except EventError as exc:
         return _ignored(exc.reason)
     if isinstance(parsed, EndpointStateChangeEvent):

@@ -21,13 +21,19 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
-from mlops_core.config import TrainingSettings
-from mlops_core.events import EventError, LabelingJobStateChangeEvent, parse_event_as
+from mlops_core.config import OriginSettings, TrainingSettings
+from mlops_core.events import EventError, LabelingJobStateChangeEvent, Origin, parse_event_as
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
 from mlops_core.services.training import EventResult, TrainingLauncher
 
 logger = Logger()
 metrics = Metrics()
+
+
+@cache
+def origin() -> Origin:
+    """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
+    return OriginSettings.from_env().origin()
 
 
 @cache
@@ -50,7 +56,7 @@ def dependencies() -> tuple[LabelingEventsConfig, LabelingEventsPorts]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event and act on our labeling job's final state."""
     try:
-        parsed = parse_event_as(event, LabelingJobStateChangeEvent, "a labeling job state change")
+        parsed = parse_event_as(event, LabelingJobStateChangeEvent, "a labeling job state change", origin=origin())
     except EventError as exc:
         result = EventResult.ignored(exc.reason)
     else:

@@ -22,13 +22,19 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipelines import SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
-from mlops_core.config import TrainingSettings
-from mlops_core.events import EventError, PipelineExecutionStatusChangeEvent, parse_event_as
+from mlops_core.config import OriginSettings, TrainingSettings
+from mlops_core.events import EventError, Origin, PipelineExecutionStatusChangeEvent, parse_event_as
 from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts, handle_pipeline_event
 from mlops_core.services.training import EventResult
 
 logger = Logger()
 metrics = Metrics()
+
+
+@cache
+def origin() -> Origin:
+    """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
+    return OriginSettings.from_env().origin()
 
 
 @cache
@@ -49,7 +55,8 @@ def dependencies() -> tuple[PipelineEventsConfig, PipelineEventsPorts]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event, record the execution's status and report how it ended."""
     try:
-        parsed = parse_event_as(event, PipelineExecutionStatusChangeEvent, "a pipeline execution status change")
+        what = "a pipeline execution status change"
+        parsed = parse_event_as(event, PipelineExecutionStatusChangeEvent, what, origin=origin())
     except EventError as exc:
         result = EventResult.ignored(exc.reason)
     else:

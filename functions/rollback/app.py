@@ -27,12 +27,18 @@ from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import RollbackSettings
-from mlops_core.events import AlarmStateChangeEvent, EventError, parse_event_as
+from mlops_core.config import OriginSettings, RollbackSettings
+from mlops_core.events import AlarmStateChangeEvent, EventError, Origin, parse_event_as
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 
 logger = Logger()
 metrics = Metrics()
+
+
+@cache
+def origin() -> Origin:
+    """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
+    return OriginSettings.from_env().origin()
 
 
 @cache
@@ -60,7 +66,7 @@ def _ignored(reason: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the alarm event, decide and act; return the outcome and its reason."""
     try:
-        parsed = parse_event_as(event, AlarmStateChangeEvent, "a CloudWatch alarm state change")
+        parsed = parse_event_as(event, AlarmStateChangeEvent, "a CloudWatch alarm state change", origin=origin())
     except EventError as exc:
         return _ignored(exc.reason)
     config, ports = dependencies()

@@ -20,7 +20,14 @@ from mlops_core.errors import TransientError
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
 from tests.adapters.test_batch_store import CLAIMS, LEDGER, create_tables
 from tests.conftest import PROJECT_EVENTS, ROOT, load_json
-from tests.unit.data_arrival_fakes import FakeLabelingJobs, lambda_sqs_event, refuse, sqs_message, throttle
+from tests.unit.data_arrival_fakes import (
+    ORIGIN,
+    FakeLabelingJobs,
+    lambda_sqs_event,
+    refuse,
+    sqs_message,
+    throttle,
+)
 
 # An invocation that fails before its metrics are added flushes none: Powertools warns, Lambda retries.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -95,7 +102,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         create_tables(factory.client("dynamodb"))
         factory.client("s3").create_bucket(Bucket=BUCKET)
         jobs = FakeLabelingJobs()
-        deps = build_dependencies(DataArrivalSettings.from_env(), factory, labeling_jobs=jobs)
+        deps = build_dependencies(DataArrivalSettings.from_env(), factory, labeling_jobs=jobs, origin=ORIGIN)
         app = load_app()
         monkeypatch.setattr(app, "dependencies", lambda: deps)
         yield Stack(app, jobs, factory.client("s3"), factory.client("dynamodb"))
@@ -228,7 +235,7 @@ def test_with_debouncing_a_full_buffer_starts_a_job_and_the_rest_waits(
 ) -> None:
     settings = DataArrivalSettings.from_env({**ENV, "DEBOUNCE_MAX_OBJECTS": "2"})
     factory = ClientFactory(region="us-east-1")
-    deps = build_dependencies(settings, factory, labeling_jobs=stack.jobs)
+    deps = build_dependencies(settings, factory, labeling_jobs=stack.jobs, origin=ORIGIN)
     monkeypatch.setattr(stack.app, "dependencies", lambda: deps)
 
     stack.invoke(lambda_sqs_event([sqs_message(f"incoming/{i}.txt", bucket=BUCKET) for i in range(3)]))

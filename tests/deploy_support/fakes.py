@@ -30,6 +30,11 @@ def package_arn(version: int, group: str = GROUP) -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{group}/{version}"
 
 
+def endpoint_arn(name: str) -> str:
+    """The ARN SageMaker gives an endpoint (the name in lower case)."""
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{name.lower()}"
+
+
 class FakeSageMaker(EndpointGateway):
     """Model registry and hosting, in memory."""
 
@@ -39,6 +44,7 @@ class FakeSageMaker(EndpointGateway):
         self.configs: dict[str, tuple[VariantView, ...]] = {}
         self.models: dict[str, str] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.tags: dict[str, dict[str, str]] = {}
         self.create_endpoint_in_service = True
 
     # -- test set-up --------------------------------------------------------------------------------------------
@@ -68,18 +74,20 @@ class FakeSageMaker(EndpointGateway):
         """An endpoint already serving ``config`` (one variant running ``model``)."""
         self.configs[config] = (VariantView(variant, model),)
         self.models[model] = "preexisting"
-        self.endpoints[name] = EndpointView(name, "InService", config)
+        self.endpoints[name] = EndpointView(name, "InService", config, arn=endpoint_arn(name))
 
     def complete_update(self, name: str) -> None:
         """The pending deployment finishes: the endpoint serves the new config."""
         endpoint = self.endpoints[name]
         target = endpoint.pending_config_name or endpoint.config_name
-        self.endpoints[name] = EndpointView(name, "InService", target)
+        self.endpoints[name] = EndpointView(name, "InService", target, arn=endpoint_arn(name))
 
     def roll_back(self, name: str, reason: str = "Deployment guardrail alarm tripped") -> None:
         """SageMaker's guardrails roll the update back: InService again, on the old config."""
         endpoint = self.endpoints[name]
-        self.endpoints[name] = EndpointView(name, "InService", endpoint.config_name, failure_reason=reason)
+        self.endpoints[name] = EndpointView(
+            name, "InService", endpoint.config_name, failure_reason=reason, arn=endpoint_arn(name)
+        )
 
     def operations(self) -> list[str]:
         """The names of the calls made, in order."""
@@ -122,7 +130,7 @@ class FakeSageMaker(EndpointGateway):
     def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
         self.calls.append(("CreateEndpoint", {"name": name, "config": config_name}))
         status = "InService" if self.create_endpoint_in_service else "Creating"
-        self.endpoints[name] = EndpointView(name, status, config_name)
+        self.endpoints[name] = EndpointView(name, status, config_name, arn=endpoint_arn(name))
 
     def update_endpoint(self, name: str, config_name: str, deployment_config: Mapping[str, Any]) -> None:
         self.calls.append(("UpdateEndpoint", {"name": name, "config": config_name, "deployment": deployment_config}))
@@ -130,6 +138,10 @@ class FakeSageMaker(EndpointGateway):
         if endpoint is None or endpoint.status != "InService":
             raise RequestRejectedError("UpdateEndpoint", "ValidationException", "Cannot update in-progress endpoint")
         self.endpoints[name] = replace(endpoint, status="Updating", pending_config_name=config_name)
+
+    def tag_endpoint(self, endpoint_arn: str, tags: Mapping[str, str]) -> None:
+        self.calls.append(("AddTags", {"arn": endpoint_arn, "tags": dict(tags)}))
+        self.tags.setdefault(endpoint_arn, {}).update(tags)
 
     def reject_package(self, package_arn: str, reason: str) -> None:
         self.calls.append(("UpdateModelPackage", {"arn": package_arn, "status": "Rejected", "reason": reason}))

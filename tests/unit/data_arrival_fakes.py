@@ -27,6 +27,7 @@ from mlops_core.domain.ports import (
     ObjectStore,
 )
 from mlops_core.errors import TransientError
+from mlops_core.events import Origin
 from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival, SqsMessage
@@ -188,6 +189,8 @@ def throttle() -> Exception:
 BUCKET = "mlops-dev-data"
 STACK = "mlops-dev"
 REGION = "us-east-1"
+ORIGIN = Origin.of("123456789012", REGION)
+"""The function's own account and Region: every sample message comes from them."""
 WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/labelers"
 ROLE = "arn:aws:iam::123456789012:role/mlops-dev-LabelingRole"
 
@@ -283,7 +286,7 @@ def make_arrival(
         allowed_extensions=frozenset({".txt", ".csv", ".jsonl", ".jpg", ".png"}),
         max_object_bytes=1_000_000,
     )
-    return DataArrival(policy, coordinator)
+    return DataArrival(policy, coordinator, ORIGIN)
 
 
 def manifest_refs(store: InMemoryObjectStore) -> dict[str, list[str]]:

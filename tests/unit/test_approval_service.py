@@ -226,3 +226,28 @@ def test_every_event_of_our_group_is_recorded_with_its_decision(world: World) ->
         ("e1", "RECORD", "pending manual approval"),
         ("e2", "DEPLOY", "approved: first deployment to the endpoint"),
     ]
+
+
+def test_an_event_whose_arn_names_our_group_otherwise_than_sagemaker_writes_it_is_ignored_unrecorded(
+    world: World,
+) -> None:
+    raw = package_event(2, "Approved")
+    upper = raw["detail"]["ModelPackageArn"].replace(f"/{GROUP}/", f"/{GROUP.upper()}/")
+    raw["detail"]["ModelPackageArn"], raw["resources"] = upper, [upper]
+
+    result = world.handle(raw)
+
+    assert result == {
+        "outcome": "ignored",
+        "reason": f"the model package ARN names group {GROUP.upper()}, not ours ({GROUP})",
+    }
+    assert world.workflows.executions == {}
+    assert world.store.package_events == []
+
+
+def test_an_event_of_another_group_is_ignored_before_anything_is_read_or_recorded(world: World) -> None:
+    result = world.handle(package_event(2, "Approved", group="their-models"))
+
+    assert result == {"outcome": "ignored", "reason": "model package group their-models is not ours"}
+    assert world.store.package_events == []
+    assert world.workflows.executions == {}

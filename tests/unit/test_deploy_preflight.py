@@ -29,6 +29,8 @@ ALARMS = (AlarmView("p99", "OK", NOW), AlarmView("5xx", "OK", NOW))
 CANARY = RolloutPolicy(Strategy.CANARY, Capacity(CapacityUnit.INSTANCE_COUNT, 1), 300, 300, 1800, ("p99", "5xx"))
 GOOD = PreflightFacts(
     package_arn=ARN,
+    package_group="churn",
+    package_version=7,
     package=PACKAGE,
     endpoint=LIVE,
     live_variants=(VariantView("AllTraffic", "mlops-m6-old"),),
@@ -52,6 +54,8 @@ def test_a_first_deployment_needs_no_live_variant() -> None:
     ("change", "reason"),
     [
         ({"package": None}, f"model package {ARN} not found"),
+        ({"package_group": "churn-prod"}, f"model package {ARN} belongs to group 'churn', not 'churn-prod'"),
+        ({"package_version": 8}, f"model package {ARN} is version 7, not 8"),
         ({"package": replace(PACKAGE, approval_status="Rejected")}, "model package is Rejected, not Approved"),
         ({"package": replace(PACKAGE, package_status="InProgress")}, "status is InProgress, not Completed"),
         ({"package": replace(PACKAGE, images=())}, "inference container without an image"),

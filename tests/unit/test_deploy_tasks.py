@@ -339,3 +339,54 @@ def test_finish_after_a_caught_error_records_failed_with_the_reason_and_frees_th
 def test_an_unknown_step_is_refused_by_name(deployment: Deployment) -> None:
     with pytest.raises(UnknownStepError, match="unknown step 'launch'"):
         deployment.tasks.run({"step": "launch"})
+
+
+def test_a_verified_update_tags_the_endpoint_with_the_package_it_serves(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    deployment.sagemaker.complete_update(ENDPOINT)
+
+    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
+
+    (tagged,) = deployment.sagemaker.tags.values()
+    assert tagged["mlops:model-package-arn"] == package_arn(4)
+
+
+def test_an_update_sagemaker_rolled_back_leaves_the_tag_of_the_package_that_serves(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    tags_before = {arn: dict(tags) for arn, tags in deployment.sagemaker.tags.items()}
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    deployment.sagemaker.roll_back(ENDPOINT)
+
+    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
+
+    assert deployment.sagemaker.tags == tags_before
+    assert "AddTags" not in deployment.sagemaker.operations()
+
+
+def test_a_run_finding_its_package_already_live_is_recorded_skipped_and_not_announced(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    plan = deployment.run("preflight", 3)
+    lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
+    sent = len(deployment.notifier.sent)
+    state = {"request": payload("x", 3)["request"], "timing": timing(), "plan": plan, "lock": lock}
+
+    result = deployment.tasks.run({"step": "finish", "execution": payload("x", 3)["execution"], "state": state})
+
+    assert (result["outcome"], result["reason"]) == ("SKIPPED", "already live")
+    assert deployment.record(3)["outcome"] == "SKIPPED"
+    assert len(deployment.notifier.sent) == sent
+
+
+def test_a_run_skipped_because_its_package_was_rejected_meanwhile_is_announced(deployment: Deployment) -> None:
+    deployment.sagemaker.add_package(3)
+    plan = deployment.run("preflight", 3)
+    deployment.sagemaker.set_status(package_arn(3), "Rejected")
+    lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
+    state = {"request": payload("x", 3)["request"], "timing": timing(), "plan": plan, "lock": lock}
+
+    deployment.tasks.run({"step": "finish", "execution": payload("x", 3)["execution"], "state": state})
+
+    assert deployment.notifier.sent[-1][1]["reason"] == "model package is now Rejected"

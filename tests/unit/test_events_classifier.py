@@ -318,7 +318,7 @@ def test_labeling_event_without_resources_is_invalid_and_says_where_the_arn_shou
         "id": "1",
         "detail-type": "SageMaker Ground Truth Labeling Job State Change",
         "source": "aws.sagemaker",
-        "account": "1",
+        "account": "123456789012",
         "time": "2024-01-01T00:00:00Z",
         "region": "us-east-1",
         "resources": [],
@@ -326,10 +326,10 @@ def test_labeling_event_without_resources_is_invalid_and_says_where_the_arn_shou
     }
     with pytest.raises(InvalidEventError, match=r"resources\.0: the labeling job ARN is missing"):
         parse_event(event)
-    event["resources"] = ["arn:aws:sagemaker:us-east-1:1:training-job/x"]
+    event["resources"] = ["arn:aws:sagemaker:us-east-1:123456789012:training-job/x"]
     with pytest.raises(InvalidEventError, match="is not a labeling job ARN"):
         parse_event(event)
-    event["resources"] = ["arn:aws:sagemaker:us-east-1:1:labeling-job/cats"]
+    event["resources"] = ["arn:aws:sagemaker:us-east-1:123456789012:labeling-job/cats"]
     parsed = parse_event(event)
     assert isinstance(parsed, LabelingJobStateChangeEvent)
     assert parsed.labeling_job_name == "cats"
@@ -343,10 +343,12 @@ def test_model_package_version_and_group_missing_from_detail_are_read_from_the_a
 
 
 def test_parse_event_as_returns_the_model_or_names_what_was_expected() -> None:
-    from mlops_core.events import ModelPackageStateChangeEvent, S3ObjectCreatedEvent, parse_event_as
+    from mlops_core.events import ModelPackageStateChangeEvent, Origin, S3ObjectCreatedEvent, parse_event_as
 
-    assert isinstance(parse_event_as(s3_created(), S3ObjectCreatedEvent, "an S3 object"), S3ObjectCreatedEvent)
+    ours = Origin.of("123456789012", "us-east-1")
+    parsed = parse_event_as(s3_created(), S3ObjectCreatedEvent, "an S3 object", origin=ours)
+    assert isinstance(parsed, S3ObjectCreatedEvent)
     with pytest.raises(UnsupportedEventError) as excinfo:
-        parse_event_as(s3_created(), ModelPackageStateChangeEvent, "a model package state change")
+        parse_event_as(s3_created(), ModelPackageStateChangeEvent, "a model package state change", origin=ours)
     assert excinfo.value.reason == "Object Created is not a model package state change"
     assert excinfo.value.detail_type == "Object Created"

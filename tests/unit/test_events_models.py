@@ -40,7 +40,7 @@ def endpoint(status: object) -> dict[str, Any]:
 
 
 def s3_key(key: str) -> dict[str, Any]:
-    detail = {"bucket": {"name": "b"}, "object": {"key": key, "size": 1, "etag": "e"}}
+    detail = {"bucket": {"name": "my-bucket"}, "object": {"key": key, "size": 1, "etag": "e"}}
     return event("Object Created", detail, source="aws.s3")
 
 
@@ -79,13 +79,17 @@ def metric(name: str, *, returned: bool = True) -> dict[str, Any]:
         ("DELETING", "Deleting"),
         ("FAILED", "Failed"),
         ("UPDATE_ROLLBACK_FAILED", "UpdateRollbackFailed"),
-        ("SOME_FUTURE_STATUS", "SomeFutureStatus"),
     ],
 )
 def test_endpoint_status_takes_the_describe_endpoint_spelling(spelling: str, api: str) -> None:
     parsed = parse_event(endpoint(spelling))
     assert isinstance(parsed, EndpointStateChangeEvent)
     assert parsed.status == api
+
+
+def test_endpoint_status_outside_the_documented_set_is_invalid_naming_the_allowed_values() -> None:
+    with pytest.raises(InvalidEventError, match=r"EndpointStatus 'SOME_FUTURE_STATUS' is not one of .*InService"):
+        parse_event(endpoint("SOME_FUTURE_STATUS"))
 
 
 @pytest.mark.parametrize(
@@ -159,7 +163,7 @@ def test_key_given_by_field_name_is_taken_as_already_decoded() -> None:
         account="123456789012",
         region="us-east-1",
         time=datetime(2024, 6, 11, tzinfo=UTC),
-        bucket="b",
+        bucket="my-bucket",
         key="incoming/100%25 done.txt",
         size=1,
         etag="e",
@@ -297,7 +301,7 @@ def test_reason_data_that_is_not_json_is_kept_as_text() -> None:
 
 
 def test_alarm_arn_in_detail_wins_over_resources() -> None:
-    arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:other"
+    arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mlops-dev-endpoint-5xx"
     parsed = parse_event(alarm(alarmArn=arn))
     assert isinstance(parsed, AlarmStateChangeEvent)
     assert parsed.alarm_arn == arn
@@ -305,8 +309,8 @@ def test_alarm_arn_in_detail_wins_over_resources() -> None:
 
 def test_alarm_without_an_alarm_arn_is_invalid() -> None:
     raw = copy.deepcopy(alarm())
-    raw["resources"] = ["arn:aws:sagemaker:us-east-1:1:endpoint/x"]
-    with pytest.raises(InvalidEventError, match="is not a CloudWatch alarm ARN"):
+    raw["resources"] = ["arn:aws:sagemaker:us-east-1:123456789012:endpoint/x"]
+    with pytest.raises(InvalidEventError, match=r"alarm ARN .* names service 'sagemaker', expected 'cloudwatch'"):
         parse_event(raw)
 
 

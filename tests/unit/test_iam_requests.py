@@ -280,3 +280,18 @@ def test_reading_a_missing_object_needs_list_bucket_for_a_404_rather_than_a_403(
         (r.action, r.resource) for r in authorization_requests("s3", "HeadObject", {"Bucket": "logs", "Key": "k"}, ctx)
     ]
     assert got == [("s3:GetObject", "arn:aws:s3:::logs/k"), ("s3:ListBucket", "arn:aws:s3:::logs")]
+
+
+def test_add_tags_is_authorized_on_the_resource_it_names() -> None:
+    tags = [{"Key": "mlops:model-package-arn", "Value": "p"}]
+    requests = authorization_requests(
+        "sagemaker", "AddTags", {"ResourceArn": f"{SM}:endpoint/My-Endpoint", "Tags": tags}, CTX
+    )
+    assert [(r.action, r.resource) for r in requests] == [("sagemaker:AddTags", f"{SM}:endpoint/my-endpoint")]
+    assert requests[0].context["aws:TagKeys"] == ["mlops:model-package-arn"]
+
+
+def test_add_tags_on_an_arn_of_no_taggable_type_is_checked_on_every_resource() -> None:
+    assert pairs("sagemaker", "AddTags", {"ResourceArn": f"{SM}:no-such-type/x", "Tags": []}) == [
+        ("sagemaker:AddTags", "*")
+    ]

@@ -27,6 +27,7 @@ from mlops_core.services.training import (
 from pipelines.steps import preprocess
 from tests.unit.data_arrival_fakes import (
     BUCKET,
+    ORIGIN,
     InMemoryBatchStore,
     InMemoryObjectStore,
     make_arrival,
@@ -68,7 +69,7 @@ class World:
         policy = make_arrival(self.store, self.objects, None).policy
         options = BatchingOptions(manifest_prefix="manifests/", debounce=DebouncePolicy())
         coordinator = BatchCoordinator(self.store, self.objects, NoLabeling(), self.starter, options)
-        return DataArrival(policy, coordinator)
+        return DataArrival(policy, coordinator, ORIGIN)
 
     def run(self, messages: Sequence[SqsMessage]) -> ArrivalReport:
         return handle_messages(messages, self.arrival(), NOW)

@@ -181,7 +181,8 @@ def test_an_execution_started_by_hand_gets_its_lineage_from_its_parameters(world
 def test_another_pipelines_events_are_ignored_without_a_call(world: World) -> None:
     arn = world.started_by_hand(InputManifestUri="s3://x/")
 
-    result = world.handle(arn, "Succeeded", pipeline="someone-elses-pipeline")
+    theirs = arn.replace(f"pipeline/{PIPELINE}/", "pipeline/someone-elses-pipeline/")
+    result = world.handle(theirs, "Succeeded", pipeline="someone-elses-pipeline")
 
     assert result == EventResult("ignored", f"pipeline someone-elses-pipeline is not this stack's ({PIPELINE})")
     assert world.notifier.published == []

@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from mlops_core.domain.naming import MAX_STACK_NAME_LENGTH, STACK_NAME_PATTERN
 from mlops_core.errors import ConfigurationError
+from mlops_core.events.origin import Origin, partition_of
 
 
 class Settings(BaseModel):
@@ -80,6 +81,29 @@ class CoreSettings(Settings):
     stack_name: Annotated[str, BeforeValidator(_stack_name)] = Field(min_length=1)
     ledger_table_name: str = Field(min_length=3)
     notification_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
+
+
+class OriginSettings(Settings):
+    """Where the function runs, to refuse events of other accounts and Regions (:mod:`mlops_core.events.origin`).
+
+    ``ACCOUNT_ID`` is the template's ``${AWS::AccountId}`` (Globals); ``AWS_REGION`` is set by Lambda itself. Chosen
+    over the account in ``context.invoked_function_arn``: ``sam local invoke`` fills that ARN with an account of its
+    own (not the ``123456789012`` it resolves ``${AWS::AccountId}`` to, which the samples in ``events/`` use), while
+    the template's value is the same on AWS, in ``sam local invoke`` and on the local stack.
+    """
+
+    account_id: str = Field(pattern=r"^\d{12}$")
+    aws_region: str = Field(pattern=r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+
+    @field_validator("aws_region")
+    @classmethod
+    def _region_has_a_partition(cls, value: str) -> str:
+        partition_of(value)
+        return value
+
+    def origin(self) -> Origin:
+        """The function's account, Region and partition."""
+        return Origin.of(self.account_id, self.aws_region)
 
 
 # --- Deployment (Approval → Deploy state machine → endpoint events) ------------------------------------------------

@@ -7,7 +7,8 @@ dependent actions it checks.
   action; DynamoDB ``TransactWriteItems``/``TransactGetItems`` → the action of each item, as the DynamoDB Developer
   Guide's "Using IAM with DynamoDB transactions" says).
 - Resources: for every resource type the reference lists for the action, the ARN built from its ARN format
-  (:mod:`.database`) and the request's parameters; SageMaker ARNs in lower case (SageMaker lower-cases the names
+  (:mod:`.database`) and the request's parameters (SageMaker's ``AddTags``/``DeleteTags``/``ListTags``: the
+  ``ResourceArn`` they name); SageMaker ARNs in lower case (SageMaker lower-cases the names
   inside the ARNs it evaluates). An action whose request names no resource the local stack can build is checked on
   ``*``, which only a ``Resource: "*"`` statement matches (strict).
 - Dependent actions, checked when the request uses what they guard: ``iam:PassRole`` (with ``iam:PassedToService``)
@@ -90,6 +91,7 @@ _DYNAMODB_DATA = {
 }
 _MISSING = "the object does not exist"
 _CALLBACK = {"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
+_TAGGING = {"AddTags", "DeleteTags", "ListTags"}
 _SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
 
@@ -243,8 +245,19 @@ def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str
     return context
 
 
+def _tagged_resource(prefix: str, action: str, params: Mapping[str, Any]) -> list[str]:
+    """SageMaker's tagging APIs name their resource by ``ResourceArn`` ("The Amazon Resource Name (ARN) of the resource
+    that you want to tag", SageMaker API Reference, ``AddTags``); AWS authorizes the call on that resource when its
+    type is one the Service Authorization Reference lists for the action (every taggable type)."""
+    arn = params.get("ResourceArn")
+    if prefix != "sagemaker" or action not in _TAGGING or not isinstance(arn, str) or not arn.startswith("arn:"):
+        return []
+    kind = arn.split(":", 5)[-1].split("/", 1)[0]
+    return [arn] if kind in resource_types(prefix, action) else []
+
+
 def _resources(prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext) -> list[str]:
-    arns: list[str] = []
+    arns: list[str] = _tagged_resource(prefix, action, params)
     for name in resource_types(prefix, action):
         binder = _NEW_VERSION if (prefix, action, name) == _CREATE_PACKAGE else _BINDERS.get((prefix, name))
         if binder is None:

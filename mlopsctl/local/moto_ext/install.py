@@ -2,7 +2,8 @@
 
 New actions are added to ``SageMakerResponse``; existing backend methods whose behaviour is emulated
 (``create_endpoint``, ``delete_endpoint``, ``start_pipeline_execution``, ``describe_pipeline_execution``,
-``create_model_package``, ``update_model_package``, CloudWatch's ``set_alarm_state`` and ``put_metric_alarm``)
+``create_model_package``, ``update_model_package``, ``add_tags``, CloudWatch's ``set_alarm_state`` and
+``put_metric_alarm``)
 are wrapped. A wrapper behaves exactly as moto unless an emulator has activated its account and region (see
 :func:`mlopsctl.local.moto_ext.state.activate`).
 """
@@ -18,7 +19,7 @@ from moto.cloudwatch.models import CloudWatchBackend
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
-from mlopsctl.local.moto_ext import cloudwatch, endpoints, pipelines, registry
+from mlopsctl.local.moto_ext import cloudwatch, endpoints, pipelines, registry, tags
 from mlopsctl.local.moto_ext.responses import RESPONSE_METHODS
 
 _MARKER = "_mlops_extensions_installed"
@@ -31,6 +32,7 @@ _SAGEMAKER_WRAPPERS: dict[str, Callable[..., Any]] = {
     "describe_pipeline_execution": pipelines.describe_pipeline_execution,
     "create_model_package": registry.create_model_package,
     "update_model_package": registry.update_model_package,
+    "add_tags": tags.add_tags,
 }
 
 

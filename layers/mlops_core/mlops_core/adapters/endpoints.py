@@ -77,6 +77,10 @@ class EndpointGateway(ABC):
         """Start a blue/green update of the endpoint to ``config_name``."""
 
     @abstractmethod
+    def tag_endpoint(self, endpoint_arn: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags on the endpoint (``AddTags``: a key it has gets the new value)."""
+
+    @abstractmethod
     def reject_package(self, package_arn: str, reason: str) -> None:
         """Set the package ``Rejected`` with ``reason`` as its approval description."""
 
@@ -148,6 +152,7 @@ class SageMakerEndpoints(EndpointGateway):
             config_name=found.get("EndpointConfigName"),
             failure_reason=found.get("FailureReason"),
             pending_config_name=found.get("PendingDeploymentSummary", {}).get("EndpointConfigName"),
+            arn=found.get("EndpointArn"),
         )
 
     def endpoint_variants(self, config_name: str) -> tuple[VariantView, ...]:
@@ -207,6 +212,10 @@ class SageMakerEndpoints(EndpointGateway):
                 EndpointConfigName=config_name,
                 DeploymentConfig=cast("DeploymentConfigTypeDef", dict(deployment_config)),
             )
+
+    def tag_endpoint(self, endpoint_arn: str, tags: Mapping[str, str]) -> None:
+        with aws_call("AddTags"):
+            self._client.add_tags(ResourceArn=endpoint_arn, Tags=_tag_list(tags))
 
     def reject_package(self, package_arn: str, reason: str) -> None:
         # ApprovalDescription's pattern is ".*" (Java: no line terminators), at most 1024 characters

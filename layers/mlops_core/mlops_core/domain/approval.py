@@ -20,8 +20,14 @@ SageMaker also announces metadata edits *without* ``UpdatedModelPackageFields`` 
 so an event whose approval status is the one the ledger last recorded for that package (its newest event) never
 deploys either: approving again takes a status change in between (rejected, then approved).
 
+Whose package it is comes first (:func:`package_not_ours`): the detail's group and the group the package ARN names
+must both be ours; the ARN's partition, Region and account are the handler's origin check
+(:mod:`mlops_core.events.origin`), and the ARN's agreement with the detail's group and version the event model's.
+
 Examples
 --------
+>>> package_not_ours("their-models", "their-models", "our-models")
+'model package group their-models is not ours'
 >>> decide("Approved", EndpointRelation.SERVES_THIS, approval_changed=True).action
 <Action.IGNORE: 'IGNORE'>
 """
@@ -69,6 +75,18 @@ APPROVAL_TABLE: dict[tuple[str, EndpointRelation | None], Decision] = {
 }
 
 METADATA_EDIT = Decision(Action.RECORD, "metadata edit; approval status unchanged")
+
+
+def package_not_ours(detail_group: str, arn_group: str, our_group: str) -> str | None:
+    """Why the package an event names is not one of our group's versions, or ``None``.
+
+    ``arn_group`` is the group in the package ARN, which SageMaker writes in lower case, as our group name is.
+    """
+    if detail_group != our_group:
+        return f"model package group {detail_group} is not ours"
+    if arn_group != our_group:
+        return f"the model package ARN names group {arn_group}, not ours ({our_group})"
+    return None
 
 
 def approval_changed(updated_fields: tuple[str, ...]) -> bool:

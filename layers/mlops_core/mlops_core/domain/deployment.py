@@ -286,6 +286,14 @@ def conclusion(state: Mapping[str, Any]) -> Conclusion:
     return Conclusion(Outcome.FAILED.value, "the deployment ended without an outcome")
 
 
+def is_duplicate(state: Mapping[str, Any]) -> bool:
+    """Whether the run was skipped at the lock because its package was already live: another copy of the same
+    approval deployed it (two Approval functions handling two copies at once each start a run). Such a run is
+    recorded as ``SKIPPED`` but not notified: the run that deployed the package announces it."""
+    lock = state.get("lock") or {}
+    return not state.get("error") and lock.get("decision") == "skip" and lock.get("duplicate") is True
+
+
 # --- The plan the state machine carries, the ledger record and the notification ---------------------------------
 
 

@@ -3,7 +3,9 @@
 Pure: :func:`preflight_reasons` takes what the adapters read (:class:`PreflightFacts`) and returns the reasons the
 deployment must not go ahead, each in words an operator can act on; an empty list means go.
 
-Checks: the package is ``Approved``, ``Completed``, with a container image and model data; the variant name is the
+Checks: the package is the one requested (its group and version as ``DescribeModelPackage`` returns them are the
+request's: an ARN of another group or version never deploys under our name), ``Approved``, ``Completed``, with a
+container image and model data; the variant name is the
 live one's (blue/green guardrails require it); the canary (or linear step) is a valid share of the fleet (canary at
 most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint;
 the timeouts cover the waits (SageMaker's own timeout covers the bakes, the state machine's wait budget covers
@@ -60,6 +62,7 @@ class EndpointView:
     config_name: str | None
     failure_reason: str | None = None
     pending_config_name: str | None = None
+    arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class PreflightFacts:
     """Everything preflight looks at. ``alarms`` is ``None`` when they could not be read (``alarm_error`` says why)."""
 
     package_arn: str
+    package_group: str
+    package_version: int
     package: PackageView | None
     endpoint: EndpointView | None
     live_variants: tuple[VariantView, ...]
@@ -101,11 +106,16 @@ class PreflightFacts:
     alarm_error: str | None = None
 
 
-def package_reasons(package_arn: str, package: PackageView | None) -> list[str]:
-    """The package exists, is Approved and Completed, and names its container image and model data."""
+def package_reasons(package_arn: str, package: PackageView | None, group: str, version: int) -> list[str]:
+    """The package exists, is the requested group's version, is Approved and Completed, and names its container image
+    and model data."""
     if package is None:
         return [f"model package {package_arn} not found"]
     reasons = []
+    if package.group_name != group:
+        reasons.append(f"model package {package_arn} belongs to group {package.group_name!r}, not {group!r}")
+    if package.version != version:
+        reasons.append(f"model package {package_arn} is version {package.version}, not {version}")
     if package.approval_status != "Approved":
         reasons.append(f"model package is {package.approval_status}, not Approved")
     if package.package_status not in (None, "Completed"):
@@ -211,7 +221,7 @@ def preflight_reasons(facts: PreflightFacts) -> list[str]:
     """Every reason the deployment must not start; empty when it may."""
     endpoint_is_live = facts.endpoint is not None
     return [
-        *package_reasons(facts.package_arn, facts.package),
+        *package_reasons(facts.package_arn, facts.package, facts.package_group, facts.package_version),
         *endpoint_reasons(facts.endpoint, facts.live_variants, facts.fleet),
         *capacity_reasons(facts.fleet, facts.policy),
         *alarm_reasons(facts.policy.alarm_names, facts.alarms, facts.alarm_error, endpoint_is_live),

@@ -1,8 +1,10 @@
 """Typed models of every event the system consumes, and the one classifier that reads them.
 
 Use :func:`parse_event` on one event (EventBridge, SQS record, or JSON text) and :func:`parse_sqs_batch` on a Lambda
-SQS batch. Both raise only :class:`EventError` subclasses: :class:`UnsupportedEventError` (well-formed, not ours)
-and :class:`InvalidEventError` (malformed, with the field and the problem).
+SQS batch. Both raise only :class:`EventError` subclasses: :class:`UnsupportedEventError` (well-formed, not a type
+we consume), :class:`InvalidEventError` (malformed, with the field and the problem: shapes, limits and enumerations
+as AWS documents them, :mod:`~mlops_core.events.arns`) and, given the function's :class:`Origin`,
+:class:`ForeignEventError` (another account, Region or partition: :mod:`~mlops_core.events.origin`).
 
 =====================================  ===================================================================
 Model                                  detail-type (source)
@@ -35,9 +37,10 @@ from mlops_core.events.endpoint import (
     VariantStatus,
 )
 from mlops_core.events.envelope import EventEnvelope
-from mlops_core.events.errors import EventError, InvalidEventError, UnsupportedEventError
+from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
 from mlops_core.events.labeling import LabelingJobStateChangeEvent
 from mlops_core.events.model_package import ModelPackageStateChangeEvent
+from mlops_core.events.origin import Origin
 from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
 from mlops_core.events.s3 import S3ObjectCreatedEvent
 from mlops_core.events.timestamps import to_utc_datetime
@@ -51,9 +54,11 @@ __all__ = [
     "EndpointStateChangeEvent",
     "EventEnvelope",
     "EventError",
+    "ForeignEventError",
     "InvalidEventError",
     "LabelingJobStateChangeEvent",
     "ModelPackageStateChangeEvent",
+    "Origin",
     "PipelineExecutionStatusChangeEvent",
     "ProductionVariantSummary",
     "S3ObjectCreatedEvent",

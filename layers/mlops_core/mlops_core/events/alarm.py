@@ -15,6 +15,12 @@ What the rollback feature reads:
   without one);
 - ``threshold`` from ``detail.configuration.threshold`` when present, else from ``reasonData.threshold``
   (EventBridge alarm events carry it there); ``None`` for anomaly-detection and composite alarms.
+
+What is refused (``InvalidEventError``), from the CloudWatch API Reference (``MetricAlarm``, ``PutMetricAlarm``,
+``SetAlarmState``): an alarm ARN that is not ``arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`` or is
+longer than 1,600 characters; an alarm name outside 1-255 printable characters, or other than the name in the ARN; a
+state outside ``OK``, ``ALARM``, ``INSUFFICIENT_DATA``; a state reason over 1,023 or reason data over 4,000
+characters.
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, Field, ValidationError, field_validator, model_validator
 
+from mlops_core.events.arns import alarm_arn, check_alarm_name, check_length
 from mlops_core.events.envelope import EventEnvelope, EventModel, detail_of
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import AlarmState, read_json_text
+
+MAX_STATE_REASON = 1023
+MAX_STATE_REASON_DATA = 4000
 
 
 class AlarmMetric(EventModel):
@@ -91,7 +101,9 @@ class AlarmStateChangeEvent(EventEnvelope):
     previous_state: AlarmState | None = Field(
         default=None, validation_alias=AliasPath("detail", "previousState", "value")
     )
-    reason: str | None = Field(default=None, validation_alias=AliasPath("detail", "state", "reason"))
+    reason: str | None = Field(
+        default=None, max_length=MAX_STATE_REASON, validation_alias=AliasPath("detail", "state", "reason")
+    )
     reason_data: dict[str, Any] | str | None = Field(
         default=None, validation_alias=AliasPath("detail", "state", "reasonData")
     )
@@ -119,14 +131,31 @@ class AlarmStateChangeEvent(EventEnvelope):
     @field_validator("reason_data", mode="before")
     @classmethod
     def _decode_reason_data(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            check_length(value, "reasonData", maximum=MAX_STATE_REASON_DATA)
         return read_json_text(value)
+
+    @field_validator("alarm_name")
+    @classmethod
+    def _is_an_alarm_name(cls, value: str) -> str:
+        return check_alarm_name(value, "alarmName")
 
     @field_validator("alarm_arn")
     @classmethod
     def _is_an_alarm_arn(cls, value: str) -> str:
-        if ":alarm:" not in value:
-            raise ValueError(f"{value!r} is not a CloudWatch alarm ARN (arn:...:alarm:<name>)")
+        alarm_arn(value)
         return value
+
+    @model_validator(mode="after")
+    def _arn_names_the_alarm(self) -> AlarmStateChangeEvent:
+        _, name = alarm_arn(self.alarm_arn)
+        if name != self.alarm_name:
+            raise ValueError(f"the alarm ARN names alarm {name!r}, the detail says {self.alarm_name!r}")
+        return self
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """``resources[]`` and the alarm ARN."""
+        return (*self.resources, self.alarm_arn)
 
     @model_validator(mode="before")
     @classmethod

@@ -14,7 +14,10 @@ An SQS *batch* (``{"Records": [...]}`` from SQS) is not one event: :func:`parse_
 Outcomes: the event's model; :class:`UnsupportedEventError` for a well-formed event of a type the system does not
 consume (another detail-type or source, a classic S3 notification, a CloudWatch alarm Lambda-action payload, an SNS
 message, an S3 test event, an SQS ReceiveMessage response); :class:`InvalidEventError` with a reason naming the
-field for anything malformed. Pydantic's ``ValidationError`` never escapes.
+field for anything malformed (including ARNs, names, keys, versions and statuses outside AWS's documented shapes,
+limits and enumerations: :mod:`mlops_core.events.arns`); given the handler's ``origin``,
+:class:`ForeignEventError` for an event of another account, Region or partition (:mod:`mlops_core.events.origin`).
+Pydantic's ``ValidationError`` never escapes.
 
 Examples
 --------
@@ -37,9 +40,10 @@ from pydantic import ValidationError
 from mlops_core.events.alarm import AlarmStateChangeEvent
 from mlops_core.events.endpoint import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
 from mlops_core.events.envelope import EventEnvelope, read_source
-from mlops_core.events.errors import EventError, InvalidEventError, UnsupportedEventError
+from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
 from mlops_core.events.labeling import LabelingJobStateChangeEvent
 from mlops_core.events.model_package import ModelPackageStateChangeEvent
+from mlops_core.events.origin import Origin, foreign_reason
 from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
 from mlops_core.events.s3 import S3ObjectCreatedEvent
 from mlops_core.events.values import squash
@@ -199,13 +203,16 @@ def _parse_document(document: Mapping[str, Any], *, inside_sqs: bool) -> Consume
     return _parse_envelope(document)
 
 
-def parse_event(raw: Mapping[str, Any] | str | bytes) -> ConsumedEvent:
+def parse_event(raw: Mapping[str, Any] | str | bytes, *, origin: Origin | None = None) -> ConsumedEvent:
     """Classify one incoming event and return its typed model.
 
     Parameters
     ----------
     raw
         An EventBridge event, an SQS record whose body is one, or the JSON text of either.
+    origin
+        The calling function's account and Region: an event of another account, Region or partition (envelope or
+        any ARN it carries) is refused. Handlers always pass it; tests of the models may not.
 
     Returns
     -------
@@ -218,8 +225,15 @@ def parse_event(raw: Mapping[str, Any] | str | bytes) -> ConsumedEvent:
         A well-formed event of a type the system does not consume.
     InvalidEventError
         A malformed event (including an SQS batch, which is not one event); the reason names the field.
+    ForeignEventError
+        With ``origin``: the event is of another account, Region or partition, or names resources there.
     """
-    return _parse_document(_load(raw, "event"), inside_sqs=False)
+    event = _parse_document(_load(raw, "event"), inside_sqs=False)
+    if origin is not None:
+        reason = foreign_reason(event, origin)
+        if reason is not None:
+            raise ForeignEventError(reason, source=event.source, detail_type=event.detail_type)
+    return event
 
 
 def parse_sqs_batch(raw: Mapping[str, Any] | str | bytes) -> list[tuple[str, ConsumedEvent | EventError]]:
@@ -261,17 +275,20 @@ def parse_sqs_batch(raw: Mapping[str, Any] | str | bytes) -> list[tuple[str, Con
     return outcomes
 
 
-def parse_event_as[E: EventEnvelope](raw: Mapping[str, Any] | str | bytes, model: type[E], what: str) -> E:
-    """:func:`parse_event`, then require ``model``: the prologue of every single-purpose handler.
+def parse_event_as[E: EventEnvelope](
+    raw: Mapping[str, Any] | str | bytes, model: type[E], what: str, *, origin: Origin
+) -> E:
+    """:func:`parse_event` with the handler's ``origin``, then require ``model``: every single-purpose handler's
+    prologue.
 
     Raises
     ------
     UnsupportedEventError
         The event is well formed but of another consumed type; the reason reads ``"<detail-type> is not <what>"``.
-    InvalidEventError, UnsupportedEventError
+    InvalidEventError, UnsupportedEventError, ForeignEventError
         As :func:`parse_event`.
     """
-    parsed = parse_event(raw)
+    parsed = parse_event(raw, origin=origin)
     if not isinstance(parsed, model):
         raise UnsupportedEventError(
             f"{parsed.detail_type} is not {what}", source=parsed.source, detail_type=parsed.detail_type

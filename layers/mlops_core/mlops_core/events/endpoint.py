@@ -13,31 +13,49 @@ the most specific progress it carries, ``reason`` the message that goes with it:
 
 Placeholder values in nested, informational timestamps (the canary sample's ``PendingDeploymentSummary.StartTime``
 is the literal ``"Timestamp"``) are not read; ``VariantStatus[].StartTime`` is.
+
+What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribeEndpoint``): an endpoint ARN that
+is not ``arn:<partition>:sagemaker:<region>:<account>:endpoint/<name>`` or outside 20-2,048 characters; endpoint,
+endpoint config and variant names outside SageMaker's name pattern (1-63 characters); an ARN naming another endpoint
+than ``EndpointName`` (compared ignoring case: SageMaker lower-cases names in its ARNs); an endpoint or variant status
+outside the API's enumerations; a failure reason or status message over 1,024 characters.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, AliasPath, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, AliasPath, Field, field_validator, model_validator
 
+from mlops_core.events.arns import check_name, endpoint_arn, redacted
 from mlops_core.events.envelope import EventEnvelope, EventModel, detail_of
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import EndpointStatus, VariantStatusValue, read_endpoint_status, read_variant_status
+
+MAX_MESSAGE = 1024
+"""``FailureReason`` and ``VariantStatus[].StatusMessage``: at most 1,024 characters."""
+
+
+def _name(value: object) -> object:
+    return check_name(value, "name") if isinstance(value, str) else value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+"""An endpoint, endpoint config or variant name (SageMaker's name pattern, 1-63 characters)."""
 
 
 class VariantStatus(EventModel):
     """One ``VariantStatus`` entry: what a production variant is doing now."""
 
     status: VariantStatusValue = Field(validation_alias="Status")
-    status_message: str | None = Field(default=None, validation_alias="StatusMessage")
+    status_message: str | None = Field(default=None, max_length=MAX_MESSAGE, validation_alias="StatusMessage")
     start_time: UtcDateTime | None = Field(default=None, validation_alias="StartTime")
 
 
 class ProductionVariantSummary(EventModel):
     """A production variant as the event describes it (weights and counts may be floats in events: ``1.0``)."""
 
-    variant_name: str | None = Field(default=None, validation_alias="VariantName")
+    variant_name: Name | None = Field(default=None, validation_alias="VariantName")
     current_weight: float | None = Field(default=None, validation_alias="CurrentWeight")
     desired_weight: float | None = Field(default=None, validation_alias="DesiredWeight")
     current_instance_count: int | None = Field(default=None, validation_alias="CurrentInstanceCount")
@@ -48,7 +66,35 @@ class ProductionVariantSummary(EventModel):
 _ENDPOINT_ARN = AliasChoices(AliasPath("detail", "EndpointArn"), AliasPath("resources", 0))
 
 
-class EndpointStateChangeEvent(EventEnvelope):
+class _EndpointEvent(EventEnvelope):
+    """What both endpoint events share: the endpoint's name and ARN, which must name the same endpoint."""
+
+    endpoint_name: Name = Field(validation_alias=AliasPath("detail", "EndpointName"))
+    endpoint_arn: str = Field(min_length=1, validation_alias=_ENDPOINT_ARN)
+    endpoint_config_name: Name | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointConfigName"))
+    failure_reason: str | None = Field(
+        default=None, max_length=MAX_MESSAGE, validation_alias=AliasPath("detail", "FailureReason")
+    )
+
+    @field_validator("endpoint_arn")
+    @classmethod
+    def _is_an_endpoint_arn(cls, value: str) -> str:
+        endpoint_arn(value)
+        return value
+
+    @model_validator(mode="after")
+    def _arn_names_the_endpoint(self) -> _EndpointEvent:
+        named = endpoint_arn(self.endpoint_arn).resource.removeprefix("endpoint/")
+        if not redacted(named) and named.lower() != self.endpoint_name.lower():
+            raise ValueError(f"the endpoint ARN names endpoint {named!r}, the detail says {self.endpoint_name!r}")
+        return self
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """``resources[]`` and the endpoint ARN."""
+        return (*self.resources, self.endpoint_arn)
+
+
+class EndpointStateChangeEvent(_EndpointEvent):
     """``SageMaker Endpoint State Change`` from ``aws.sagemaker``.
 
     Attributes
@@ -65,11 +111,7 @@ class EndpointStateChangeEvent(EventEnvelope):
     DETAIL_TYPE = "SageMaker Endpoint State Change"
     SOURCE = "aws.sagemaker"
 
-    endpoint_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "EndpointName"))
-    endpoint_arn: str = Field(min_length=1, validation_alias=_ENDPOINT_ARN)
     status: EndpointStatus = Field(validation_alias=AliasPath("detail", "EndpointStatus"))
-    endpoint_config_name: str | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointConfigName"))
-    failure_reason: str | None = Field(default=None, validation_alias=AliasPath("detail", "FailureReason"))
     creation_time: UtcDateTime | None = Field(default=None, validation_alias=AliasPath("detail", "CreationTime"))
     last_modified_time: UtcDateTime | None = Field(
         default=None, validation_alias=AliasPath("detail", "LastModifiedTime")
@@ -105,7 +147,7 @@ def _progress(detail: dict[str, Any]) -> tuple[object, object] | None:
     return None
 
 
-class EndpointDeploymentStateChangeEvent(EventEnvelope):
+class EndpointDeploymentStateChangeEvent(_EndpointEvent):
     """``SageMaker Endpoint Deployment State Change`` from ``aws.sagemaker`` (blue/green progress, capacity changes).
 
     Attributes
@@ -125,13 +167,10 @@ class EndpointDeploymentStateChangeEvent(EventEnvelope):
     DETAIL_TYPE = "SageMaker Endpoint Deployment State Change"
     SOURCE = "aws.sagemaker"
 
-    endpoint_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "EndpointName"))
-    endpoint_arn: str = Field(min_length=1, validation_alias=_ENDPOINT_ARN)
     state: str = Field(min_length=1)
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=MAX_MESSAGE)
     endpoint_status: EndpointStatus | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointStatus"))
-    endpoint_config_name: str | None = Field(default=None, validation_alias=AliasPath("detail", "EndpointConfigName"))
-    pending_endpoint_config_name: str | None = Field(
+    pending_endpoint_config_name: Name | None = Field(
         default=None, validation_alias=AliasPath("detail", "PendingDeploymentSummary", "EndpointConfigName")
     )
     production_variants: tuple[ProductionVariantSummary, ...] = Field(
@@ -140,7 +179,6 @@ class EndpointDeploymentStateChangeEvent(EventEnvelope):
     pending_production_variants: tuple[ProductionVariantSummary, ...] = Field(
         default=(), validation_alias=AliasPath("detail", "PendingDeploymentSummary", "ProductionVariants")
     )
-    failure_reason: str | None = Field(default=None, validation_alias=AliasPath("detail", "FailureReason"))
 
     @model_validator(mode="before")
     @classmethod

@@ -14,6 +14,9 @@ Decisions:
   the 2020 SageMaker guide printed ``SageMakerEndpointStateChange`` for ``SageMaker Endpoint State Change``. Only the
   seven consumed types are matched; nothing else is guessed.
 - ``version`` is optional (some published samples omit it); ``resources`` defaults to an empty list.
+- ``account`` is 12 digits, ``region`` an AWS Region, every ``resources[]`` entry a well-formed ARN of at most 2,048
+  characters (:mod:`mlops_core.events.arns`; a redaction placeholder such as ``<account>`` is read as redacted).
+  Whether they are *ours* is for the handler to decide (:mod:`mlops_core.events.origin`): a pattern cannot.
 - The envelope ``time`` is informational (no handler decides on it: they take ``now`` and the detail's own
   timestamps), so an unreadable one does not refuse the event: ``time`` is ``None`` and ``"time"`` is listed in
   ``unreadable``. LocalStack's recording of a real S3 event replaced it with the word ``"date"``.
@@ -27,8 +30,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlops_core.events.arns import ACCOUNT, REGION, Arn, check_length, parse_arn, redacted, shown
 from mlops_core.events.timestamps import UtcDateTime, to_utc_datetime
 from mlops_core.events.values import squash
+
+MAX_RESOURCES = 100
+"""More ARNs than any AWS event of the consumed types carries (they carry one or two): refused unread."""
 
 
 class EventModel(BaseModel):
@@ -73,6 +80,44 @@ class EventEnvelope(EventModel):
         except ValueError:
             return mark_unreadable({**data, "time": None}, "time")
         return data
+
+    @field_validator("account")
+    @classmethod
+    def _account_is_an_account(cls, value: str) -> str:
+        check_length(value, "account", maximum=32)
+        if not ACCOUNT.fullmatch(value) and not redacted(value):
+            raise ValueError(f"{shown(value)} is not an AWS account (12 digits)")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_is_a_region(cls, value: str) -> str:
+        check_length(value, "region", maximum=32)
+        if not REGION.fullmatch(value) and not redacted(value):
+            raise ValueError(f"{shown(value)} is not an AWS Region")
+        return value
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _few_resources(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_RESOURCES:
+            raise ValueError(f"{len(value)} resources; the consumed events carry at most {MAX_RESOURCES}")
+        return value
+
+    @field_validator("resources")
+    @classmethod
+    def _resources_are_arns(cls, value: list[str]) -> list[str]:
+        for index, text in enumerate(value):
+            parse_arn(text, what=f"resources[{index}]")
+        return value
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """Every ARN the event carries: ``resources[]`` and the ARNs of its detail (subclasses add theirs)."""
+        return tuple(self.resources)
+
+    def parsed_arns(self) -> tuple[Arn, ...]:
+        """:meth:`carried_arns`, read (each was checked when the event was validated)."""
+        return tuple(parse_arn(text, what="ARN") for text in dict.fromkeys(self.carried_arns()))
 
     @field_validator("source", mode="before")
     @classmethod

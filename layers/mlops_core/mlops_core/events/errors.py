@@ -7,8 +7,10 @@ Both derive from :class:`EventError` (itself a :class:`~mlops_core.errors.MlopsE
   an S3 ``Object Deleted``, a classic S3 notification, a CloudWatch alarm Lambda-action payload, ...).
   Handlers acknowledge it and do nothing.
 - :class:`InvalidEventError`: a malformed event (not JSON, not an object, ``detail`` missing, a required field
-  missing or of the wrong type). The reason names the field and what was wrong. Handlers acknowledge and log it:
-  retrying cannot fix it.
+  missing or of the wrong type, a value outside AWS's documented shapes, limits or enumerations). The reason names
+  the field and what was wrong. Handlers acknowledge and log it: retrying cannot fix it.
+- :class:`ForeignEventError`: a well-formed event of a consumed type from another account, Region or partition, or
+  naming resources there (:mod:`mlops_core.events.origin`). Handlers acknowledge it and do nothing.
 """
 
 from __future__ import annotations
@@ -40,3 +42,7 @@ class UnsupportedEventError(EventError):
 
 class InvalidEventError(EventError):
     """A malformed event: the reason names the field and what was wrong with it."""
+
+
+class ForeignEventError(EventError):
+    """A well-formed event that is not this function's: another account, Region or partition."""

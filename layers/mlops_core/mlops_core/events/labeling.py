@@ -7,6 +7,11 @@ published samples (``<account>``) are not validated.
 
 SageMaker writes names in lower case inside ARNs, so a name derived from an ARN may differ in case from the name the
 job was created with: create labeling jobs with lower-case names, or compare case-insensitively.
+
+What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribeLabelingJob``): a job ARN that
+is not ``arn:<partition>:sagemaker:<region>:<account>:labeling-job/<name>`` or is longer than 2,048 characters; a job
+name outside SageMaker's name pattern (1-63 characters), or other than the ARN's (ignoring case); a status outside
+the API's ``LabelingJobStatus``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
 
+from mlops_core.events.arns import check_name, labeling_job_arn, redacted, shown
 from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
 from mlops_core.events.values import LabelingJobStatus, arn_resource_id
 
@@ -52,12 +58,27 @@ class LabelingJobStateChangeEvent(EventEnvelope):
                 raise ValueError("resources.0: the labeling job ARN is missing (Ground Truth puts it in resources)")
             name = arn_resource_id(arn, "labeling-job")
             if name is None:
-                raise ValueError(f"resources.0: {arn!r} is not a labeling job ARN (arn:...:labeling-job/<name>)")
+                raise ValueError(f"resources.0: {shown(arn)} is not a labeling job ARN (arn:...:labeling-job/<name>)")
         return {**data, "labeling_job_name": name}
 
     @field_validator("labeling_job_arn")
     @classmethod
     def _is_a_labeling_job_arn(cls, value: str) -> str:
-        if arn_resource_id(value, "labeling-job") is None:
-            raise ValueError(f"{value!r} is not a labeling job ARN (arn:...:labeling-job/<name>)")
+        labeling_job_arn(value)
         return value
+
+    @field_validator("labeling_job_name")
+    @classmethod
+    def _is_a_job_name(cls, value: str) -> str:
+        return check_name(value, "LabelingJobName")
+
+    @model_validator(mode="after")
+    def _arn_names_the_job(self) -> LabelingJobStateChangeEvent:
+        _, named = labeling_job_arn(self.labeling_job_arn)
+        if not redacted(named) and named.lower() != self.labeling_job_name.lower():
+            raise ValueError(f"the job ARN names job {named!r}, the detail says {self.labeling_job_name!r}")
+        return self
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """``resources[]`` and the labeling job ARN."""
+        return (*self.resources, self.labeling_job_arn)

@@ -6,17 +6,38 @@ integer or a string and is read as an ``int``; a redaction placeholder (``"<<ver
 read as ``None`` and listed in ``unreadable`` (consumers then describe the package); any other non-number is invalid.
 If the group name or the version is missing, it is read from the package ARN (``.../model-package/<group>/<version>``).
 ``CreationTime`` is ISO or epoch-ms, like every timestamp here.
+
+What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribeModelPackage`` output): a
+package ARN that is not ``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>`` or is longer
+than 2,048 characters; a group name outside SageMaker's name pattern (1-63 characters); a version that is not an
+integer from 1 to 2,147,483,647; an ARN whose group or version **disagrees with the detail's** (the group compared
+ignoring case: SageMaker lower-cases names in its ARNs); a ``ModelApprovalStatus`` or ``ModelPackageStatus`` outside
+the API's enumeration; an ``ApprovalDescription`` over 1,024 characters; ``CustomerMetadataProperties`` beyond 50
+entries, keys over 128 or values over 256 characters. Whether the package is *ours* (partition, Region, account,
+group) is the handler's question (:mod:`mlops_core.events.origin`, the Approval service).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, AliasPath, Field, model_validator
+from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
 
+from mlops_core.events.arns import (
+    MAX_INT32,
+    check_length,
+    check_name,
+    model_package_arn,
+    model_package_group_and_version,
+    redacted,
+    shown,
+)
 from mlops_core.events.envelope import PLACEHOLDER, EventEnvelope, detail_of, first_resource, mark_unreadable
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import ApprovalStatus, ModelPackageStatus, StrictishInt
+
+MAX_APPROVAL_DESCRIPTION = 1024
+MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 128, 256
 
 
 def _group_and_version(arn: str) -> tuple[str | None, str | None]:
@@ -59,10 +80,12 @@ class ModelPackageStateChangeEvent(EventEnvelope):
     )
     model_package_group_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "ModelPackageGroupName"))
     model_package_version: StrictishInt | None = Field(
-        ge=1, validation_alias=AliasPath("detail", "ModelPackageVersion")
+        ge=1, le=MAX_INT32, validation_alias=AliasPath("detail", "ModelPackageVersion")
     )
     approval_status: ApprovalStatus = Field(validation_alias=AliasPath("detail", "ModelApprovalStatus"))
-    approval_description: str | None = Field(default=None, validation_alias=AliasPath("detail", "ApprovalDescription"))
+    approval_description: str | None = Field(
+        default=None, max_length=MAX_APPROVAL_DESCRIPTION, validation_alias=AliasPath("detail", "ApprovalDescription")
+    )
     model_package_status: ModelPackageStatus | None = Field(
         default=None, validation_alias=AliasPath("detail", "ModelPackageStatus")
     )
@@ -86,11 +109,54 @@ class ModelPackageStateChangeEvent(EventEnvelope):
         default_factory=dict, validation_alias=AliasPath("detail", "CustomerMetadataProperties")
     )
 
+    @field_validator("model_package_arn")
+    @classmethod
+    def _is_a_versioned_package_arn(cls, value: str) -> str:
+        model_package_arn(value)
+        return value
+
+    @field_validator("model_package_group_name")
+    @classmethod
+    def _group_is_a_sagemaker_name(cls, value: str) -> str:
+        return check_name(value, "ModelPackageGroupName")
+
+    @field_validator("customer_metadata")
+    @classmethod
+    def _metadata_within_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_METADATA_ENTRIES:
+            raise ValueError(f"{len(value)} entries; SageMaker allows at most {MAX_METADATA_ENTRIES}")
+        for key, item in value.items():
+            check_length(key, "a key", maximum=MAX_METADATA_KEY)
+            check_length(item, f"the value of {shown(key)}", maximum=MAX_METADATA_VALUE)
+        return value
+
     @model_validator(mode="after")
     def _version_is_none_only_when_redacted(self) -> ModelPackageStateChangeEvent:
         if self.model_package_version is None and "detail.ModelPackageVersion" not in self.unreadable:
             raise ValueError("detail.ModelPackageVersion: expected an integer, got None")
         return self
+
+    @model_validator(mode="after")
+    def _arn_agrees_with_the_detail(self) -> ModelPackageStateChangeEvent:
+        group, version = self.arn_group_and_version
+        detail_group = self.model_package_group_name
+        if not redacted(group) and not redacted(detail_group) and group.lower() != detail_group.lower():
+            raise ValueError(
+                f"detail.ModelPackageArn names group {shown(group)}, the detail says {shown(detail_group)}"
+            )
+        detail_version = self.model_package_version
+        if not redacted(version) and detail_version is not None and int(version) != detail_version:
+            raise ValueError(f"detail.ModelPackageArn names version {version}, the detail says {detail_version}")
+        return self
+
+    @property
+    def arn_group_and_version(self) -> tuple[str, str]:
+        """The group (as SageMaker writes it in ARNs, lower case) and version text that the package ARN names."""
+        return model_package_group_and_version(model_package_arn(self.model_package_arn))
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """``resources[]`` and the package ARN."""
+        return (*self.resources, self.model_package_arn)
 
     @model_validator(mode="before")
     @classmethod

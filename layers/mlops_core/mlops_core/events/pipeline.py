@@ -4,6 +4,12 @@ Pipeline events use camelCase detail keys (``currentPipelineExecutionStatus``, `
 other SageMaker event uses PascalCase. ``resources`` holds the pipeline ARN, then the execution ARN; the detail's
 ``pipelineArn`` wins when present. The pipeline name and execution id are read from the ARNs (SageMaker may write the
 name in lower case there).
+
+What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribePipelineExecution``): a pipeline
+ARN that is not ``arn:<partition>:sagemaker:<region>:<account or aws>:pipeline/<name>``, an execution ARN that is not
+``...:pipeline/<name>/execution/<id>``, either longer than 2,048 characters; a pipeline name outside SageMaker's
+pipeline name pattern (1-256 characters); an execution of another pipeline than the pipeline ARN's (ignoring case);
+a status outside ``PipelineExecutionStatus``; a display name over 82 or a description over 3,072 characters.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
 
+from mlops_core.events.arns import pipeline_arn, pipeline_execution_arn, redacted
 from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import PipelineExecutionStatus, arn_resource_id
@@ -48,10 +55,10 @@ class PipelineExecutionStatusChangeEvent(EventEnvelope):
         default=None, validation_alias=AliasPath("detail", "previousPipelineExecutionStatus")
     )
     execution_display_name: str | None = Field(
-        default=None, validation_alias=AliasPath("detail", "pipelineExecutionDisplayName")
+        default=None, max_length=82, validation_alias=AliasPath("detail", "pipelineExecutionDisplayName")
     )
     execution_description: str | None = Field(
-        default=None, validation_alias=AliasPath("detail", "pipelineExecutionDescription")
+        default=None, max_length=3072, validation_alias=AliasPath("detail", "pipelineExecutionDescription")
     )
     start_time: UtcDateTime | None = Field(default=None, validation_alias=AliasPath("detail", "executionStartTime"))
     end_time: UtcDateTime | None = Field(default=None, validation_alias=AliasPath("detail", "executionEndTime"))
@@ -63,8 +70,8 @@ class PipelineExecutionStatusChangeEvent(EventEnvelope):
         if detail is None:
             return data
         derived: dict[str, str] = {}
-        pipeline_arn = detail.get("pipelineArn", first_resource(data))
-        if isinstance(pipeline_arn, str) and (name := arn_resource_id(pipeline_arn, "pipeline")):
+        named = detail.get("pipelineArn", first_resource(data))
+        if isinstance(named, str) and (name := arn_resource_id(named, "pipeline")):
             derived["pipeline_name"] = name
         execution_arn = detail.get("pipelineExecutionArn")
         if isinstance(execution_arn, str) and _EXECUTION in execution_arn:
@@ -74,13 +81,22 @@ class PipelineExecutionStatusChangeEvent(EventEnvelope):
     @field_validator("pipeline_arn")
     @classmethod
     def _is_a_pipeline_arn(cls, value: str) -> str:
-        if arn_resource_id(value, "pipeline") is None:
-            raise ValueError(f"{value!r} is not a pipeline ARN (arn:...:pipeline/<name>)")
+        pipeline_arn(value)
         return value
 
     @field_validator("execution_arn")
     @classmethod
     def _is_an_execution_arn(cls, value: str) -> str:
-        if _EXECUTION not in value:
-            raise ValueError(f"{value!r} is not a pipeline execution ARN (...:pipeline/<name>/execution/<id>)")
+        pipeline_execution_arn(value)
         return value
+
+    @model_validator(mode="after")
+    def _execution_of_the_pipeline(self) -> PipelineExecutionStatusChangeEvent:
+        _, name, _ = pipeline_execution_arn(self.execution_arn)
+        if not redacted(name) and not redacted(self.pipeline_name) and name.lower() != self.pipeline_name.lower():
+            raise ValueError(f"the execution ARN is of pipeline {name!r}, not of {self.pipeline_name!r}")
+        return self
+
+    def carried_arns(self) -> tuple[str, ...]:
+        """``resources[]``, the pipeline ARN and the execution ARN."""
+        return (*self.resources, self.pipeline_arn, self.execution_arn)

@@ -10,17 +10,29 @@ The key, decided: S3 **percent-encodes** the object key in EventBridge events (R
 LocalStack's EventBridge notifier, snapshot-tested against AWS, emits ``quote(key)``; field reports agree that a
 ``+`` in an EventBridge key is a literal plus. A key given by field name is taken as already decoded.
 (moto puts the raw key in its EventBridge events; decoding a raw key changes it only if it contains ``%XX``.)
+
+What is refused (``InvalidEventError``): a key over 1,024 bytes of UTF-8 once decoded (S3 User Guide, "Naming Amazon
+S3 objects"; an encoded key over three times that is refused before decoding); a bucket name outside 3-255
+characters of letters, digits, ``.``, ``_`` and ``-`` (S3 User Guide, "General purpose bucket naming rules": 3-63
+lower-case characters today, up to 255 with upper case and ``_`` for legacy buckets in us-east-1, which the real
+samples include); a size beyond S3's largest object (5 TiB).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import unquote
 
-from pydantic import AliasPath, Field, model_validator
+from pydantic import AliasPath, Field, field_validator, model_validator
 
+from mlops_core.events.arns import MAX_S3_KEY_BYTES, check_length, check_s3_key, redacted, shown
 from mlops_core.events.envelope import EventEnvelope, detail_of
 from mlops_core.events.values import StrictishInt
+
+MAX_OBJECT_SIZE = 5 * 1024**4
+"""The largest S3 object (5 TiB)."""
+_LEGACY_BUCKET = re.compile(r"[A-Za-z0-9._-]{3,255}")
 
 
 def decode_event_key(raw_key: str) -> str:
@@ -53,7 +65,7 @@ class S3ObjectCreatedEvent(EventEnvelope):
 
     bucket: str = Field(min_length=1, validation_alias=AliasPath("detail", "bucket", "name"))
     key: str = Field(min_length=1)
-    size: StrictishInt = Field(ge=0, validation_alias=AliasPath("detail", "object", "size"))
+    size: StrictishInt = Field(ge=0, le=MAX_OBJECT_SIZE, validation_alias=AliasPath("detail", "object", "size"))
     etag: str = Field(min_length=1, validation_alias=AliasPath("detail", "object", "etag"))
     version_id: str | None = Field(default=None, validation_alias=AliasPath("detail", "object", "version-id"))
     sequencer: str | None = Field(default=None, validation_alias=AliasPath("detail", "object", "sequencer"))
@@ -74,8 +86,22 @@ class S3ObjectCreatedEvent(EventEnvelope):
             raise ValueError("detail.object.key: Field required")
         if not isinstance(raw_key, str):
             raise ValueError(f"detail.object.key: expected a string, got {type(raw_key).__name__}")
+        check_length(raw_key, "detail.object.key", maximum=3 * MAX_S3_KEY_BYTES)
         try:
             key = decode_event_key(raw_key)
         except UnicodeDecodeError:
-            raise ValueError(f"detail.object.key: {raw_key!r} does not percent-decode to UTF-8") from None
+            raise ValueError(f"detail.object.key: {shown(raw_key)} does not percent-decode to UTF-8") from None
         return {**data, "key": key}
+
+    @field_validator("key")
+    @classmethod
+    def _key_within_limits(cls, value: str) -> str:
+        return check_s3_key(value)
+
+    @field_validator("bucket")
+    @classmethod
+    def _is_a_bucket_name(cls, value: str) -> str:
+        check_length(value, "bucket name", maximum=255, minimum=3)
+        if not _LEGACY_BUCKET.fullmatch(value) and not redacted(value):
+            raise ValueError(f"{shown(value)} is not an S3 bucket name")
+        return value

@@ -1,4 +1,4 @@
-"""Value normalisers shared by the event models: status spellings, versions, ARNs, JSON-in-a-string.
+"""Value normalisers shared by the event models: status spellings, versions, JSON-in-a-string.
 
 Status spellings differ between an event and the API that describes the same resource (``IN_SERVICE`` in an
 ``Endpoint State Change`` event, ``InService`` from ``DescribeEndpoint``). Every status field is brought to **one
@@ -7,9 +7,12 @@ canonical spelling** so that code compares against one constant:
 - SageMaker statuses use the API's PascalCase (``InService``, ``Updating``, ``PendingManualApproval``, ``Completed``);
 - CloudWatch alarm states use the API's upper case (``ALARM``, ``OK``, ``INSUFFICIENT_DATA``).
 
-A known value is recognised whatever its case, underscores, hyphens or spaces (``in_service``, ``In Service``).
-An unknown value is kept (stripped) rather than rejected, so a status AWS adds later does not turn a real event into
-an invalid one; an unknown ``UPPER_SNAKE`` SageMaker value is turned into PascalCase the same way.
+A documented value is recognised whatever its case, underscores, hyphens or spaces (``in_service``, ``In Service``).
+A value **outside AWS's documented set** is refused (``ValueError``, so the event is invalid, with the field and
+the allowed values): no handler acts on a status it cannot know the meaning of. The sets are the enumerations of the
+API references (the same enums botocore's service models carry; a unit test compares them): SageMaker
+``ModelApprovalStatus``, ``ModelPackageStatus``, ``EndpointStatus``, ``VariantStatus``, ``PipelineExecutionStatus``
+(with ``CompletedWithFailures``), ``LabelingJobStatus``; CloudWatch ``StateValue``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from mlops_core.events.arns import shown
+
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
@@ -29,12 +34,9 @@ def squash(text: str) -> str:
     return _SEPARATORS.sub("", text).casefold()
 
 
-def _pascal(text: str) -> str:
-    return "".join(part[:1].upper() + part[1:].lower() for part in _SEPARATORS.split(text) if part)
-
-
-def _status_reader(known: Iterable[str], *, unknown_as_pascal: bool) -> Callable[[object], object]:
+def _status_reader(field: str, known: Iterable[str]) -> Callable[[object], object]:
     table = {squash(value): value for value in known}
+    allowed = ", ".join(table.values())
 
     def read(value: object) -> object:
         if not isinstance(value, str):
@@ -42,12 +44,10 @@ def _status_reader(known: Iterable[str], *, unknown_as_pascal: bool) -> Callable
         text = value.strip()
         if not text:
             raise ValueError("status is empty")
-        canonical = table.get(squash(text))
-        if canonical is not None:
-            return canonical
-        if unknown_as_pascal and ("_" in text or text.isupper()):
-            return _pascal(text)
-        return text
+        canonical = table.get(squash(text)) if len(text) <= _LONGEST_STATUS else None
+        if canonical is None:
+            raise ValueError(f"{field} {shown(text)} is not one of AWS's documented values ({allowed})")
+        return canonical
 
     return read
 
@@ -65,36 +65,43 @@ ENDPOINT_STATUSES = (
 )
 VARIANT_STATUSES = ("Creating", "Updating", "Deleting", "ActivatingTraffic", "Baking")
 LABELING_JOB_STATUSES = ("Initializing", "InProgress", "Completed", "Failed", "Stopping", "Stopped")
-PIPELINE_EXECUTION_STATUSES = ("Executing", "Stopping", "Stopped", "Failed", "Succeeded")
+PIPELINE_EXECUTION_STATUSES = ("Executing", "Stopping", "Stopped", "Failed", "Succeeded", "CompletedWithFailures")
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 MODEL_PACKAGE_STATUSES = ("Pending", "InProgress", "Completed", "Failed", "Deleting")
 ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 
-EndpointStatus = Annotated[str, BeforeValidator(_status_reader(ENDPOINT_STATUSES, unknown_as_pascal=True))]
-VariantStatusValue = Annotated[str, BeforeValidator(_status_reader(VARIANT_STATUSES, unknown_as_pascal=True))]
-LabelingJobStatus = Annotated[str, BeforeValidator(_status_reader(LABELING_JOB_STATUSES, unknown_as_pascal=True))]
-PipelineExecutionStatus = Annotated[
-    str, BeforeValidator(_status_reader(PIPELINE_EXECUTION_STATUSES, unknown_as_pascal=True))
-]
-ApprovalStatus = Annotated[str, BeforeValidator(_status_reader(APPROVAL_STATUSES, unknown_as_pascal=True))]
-ModelPackageStatus = Annotated[str, BeforeValidator(_status_reader(MODEL_PACKAGE_STATUSES, unknown_as_pascal=True))]
-AlarmState = Annotated[str, BeforeValidator(_status_reader(ALARM_STATES, unknown_as_pascal=False))]
+_LONGEST_STATUS = 64
 
-read_endpoint_status = _status_reader(ENDPOINT_STATUSES, unknown_as_pascal=True)
-read_variant_status = _status_reader(VARIANT_STATUSES, unknown_as_pascal=True)
+EndpointStatus = Annotated[str, BeforeValidator(_status_reader("EndpointStatus", ENDPOINT_STATUSES))]
+VariantStatusValue = Annotated[str, BeforeValidator(_status_reader("VariantStatus", VARIANT_STATUSES))]
+LabelingJobStatus = Annotated[str, BeforeValidator(_status_reader("LabelingJobStatus", LABELING_JOB_STATUSES))]
+PipelineExecutionStatus = Annotated[
+    str, BeforeValidator(_status_reader("PipelineExecutionStatus", PIPELINE_EXECUTION_STATUSES))
+]
+ApprovalStatus = Annotated[str, BeforeValidator(_status_reader("ModelApprovalStatus", APPROVAL_STATUSES))]
+ModelPackageStatus = Annotated[str, BeforeValidator(_status_reader("ModelPackageStatus", MODEL_PACKAGE_STATUSES))]
+AlarmState = Annotated[str, BeforeValidator(_status_reader("alarm state", ALARM_STATES))]
+
+read_endpoint_status = _status_reader("EndpointStatus", ENDPOINT_STATUSES)
+read_variant_status = _status_reader("VariantStatus", VARIANT_STATUSES)
 
 
 def read_int(value: object) -> object:
-    """An integer from an int or an all-digit string (``2``, ``"2"``); booleans and other text are errors."""
+    """An integer from an int or an all-digit string (``2``, ``"2"``); booleans and other text are errors.
+
+    Text of more than 19 digits (beyond a 64-bit integer, more than any AWS field here holds) is refused unread.
+    """
     if isinstance(value, bool):
         raise ValueError(f"expected an integer, got the boolean {value!r}")
     if isinstance(value, str):
         text = value.strip()
-        if not (text.isascii() and text.isdecimal()):
-            raise ValueError(f"expected an integer, got {value!r}")
+        if not (text.isascii() and text.isdecimal()) or len(text) > _LONGEST_INT:
+            raise ValueError(f"expected an integer, got {shown(value)}")
         return int(text)
     return value
 
+
+_LONGEST_INT = 19
 
 StrictishInt = Annotated[int, BeforeValidator(read_int)]
 """An integer field that also accepts its decimal string, and never a boolean."""

@@ -1,7 +1,8 @@
 """A model package changed state: deploy it, record it, or ask for a rollback (the Approval function's core).
 
 The decision is :mod:`mlops_core.domain.approval`'s table; this module reads what the table needs (how the endpoint
-relates to the package), records every event of our group in the ledger, and acts:
+relates to the package), records every event of our group in the ledger, and acts. An event naming a package that is
+not ours (another group in its detail or its ARN) is ignored with the reason before anything is read or recorded:
 
 - ``DEPLOY``: start the Deploy state machine. The execution's name is derived from the package ARN and the approval
   change (the package's ``LastModifiedTime``, else the event time, else the event id), so duplicated events start
@@ -27,7 +28,14 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.workflows import Workflows
-from mlops_core.domain.approval import Action, EndpointRelation, approval_changed, decide, needs_endpoint
+from mlops_core.domain.approval import (
+    Action,
+    EndpointRelation,
+    approval_changed,
+    decide,
+    needs_endpoint,
+    package_not_ours,
+)
 from mlops_core.domain.deployment import Timing, execution_name, iso, model_name
 from mlops_core.domain.rollback_plan import rollback_input
 from mlops_core.domain.rollback_triggers import rejection_trigger, rollback_id
@@ -137,8 +145,10 @@ def handle_package_event(
     event: ModelPackageStateChangeEvent, config: ApprovalConfig, ports: ApprovalPorts, now: datetime
 ) -> ApprovalResult:
     """Decide what a package state change means for the endpoint, record it, and act."""
-    if event.model_package_group_name != config.model_package_group_name:
-        return ApprovalResult("ignored", f"model package group {event.model_package_group_name} is not ours")
+    arn_group, _ = event.arn_group_and_version
+    not_ours = package_not_ours(event.model_package_group_name, arn_group, config.model_package_group_name)
+    if not_ours is not None:
+        return ApprovalResult("ignored", not_ours)
     version = event.model_package_version
     if version is None:
         return ApprovalResult("ignored", f"model package version of {event.model_package_arn} is unreadable")

@@ -1,6 +1,8 @@
 """Data arrival: from a batch of SQS messages (EventBridge S3 ``Object Created`` events) to labeling jobs.
 
-For each message: parse the event (the events model decodes the key once), check the object
+For each message: parse the event (the events model decodes the key once; an event of another account or Region,
+checked record by record against the function's own :class:`~mlops_core.events.Origin`, is ignored with the reason),
+check the object
 (:func:`~mlops_core.domain.objects.classify`); refused and unsupported messages are logged with their reason and
 acknowledged, never retried. Accepted objects are de-duplicated within the batch, then placed into batches by the
 :class:`~mlops_core.services.batches.BatchCoordinator`, which de-duplicates across batches and starts one labeling
@@ -31,7 +33,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from mlops_core.domain.batching import dedupe
 from mlops_core.domain.objects import AcceptancePolicy, ObjectKind, ObjectRef, Rejection, classify
 from mlops_core.errors import MlopsError
-from mlops_core.events import EventError, S3ObjectCreatedEvent, parse_event
+from mlops_core.events import EventError, Origin, S3ObjectCreatedEvent, parse_event
 from mlops_core.services.batch_outcomes import Placement
 from mlops_core.services.batches import BatchCoordinator
 
@@ -95,10 +97,11 @@ class ArrivalReport:
 
 @dataclass(frozen=True, slots=True)
 class DataArrival:
-    """The use case, wired: what is acceptable, and who places accepted objects."""
+    """The use case, wired: what is acceptable, who places accepted objects, and the function's own account."""
 
     policy: AcceptancePolicy
     coordinator: BatchCoordinator
+    origin: Origin
 
 
 def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: datetime) -> ArrivalReport:
@@ -114,7 +117,7 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     carriers: dict[str, list[str]] = {}
     for message in messages:
         logger.set_correlation_id(message.message_id)
-        obj = _object_of(message)
+        obj = _object_of(message, arrival.origin)
         if isinstance(obj, str):
             report.ignore(obj)
             continue
@@ -156,10 +159,10 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     return report
 
 
-def _object_of(message: SqsMessage) -> ObjectRef | str:
+def _object_of(message: SqsMessage, origin: Origin) -> ObjectRef | str:
     """The object an SQS message announces, or why it announces none (logged)."""
     try:
-        event = parse_event(message.body)
+        event = parse_event(message.body, origin=origin)
     except EventError as exc:
         if exc.detail_type == SCHEDULED_EVENT:
             logger.debug("flush tick", extra={"detail_type": exc.detail_type, "source": exc.source})

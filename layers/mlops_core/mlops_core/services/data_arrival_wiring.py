@@ -25,6 +25,7 @@ from mlops_core.domain.manifest import ManifestMode
 from mlops_core.domain.naming import DIGEST_LENGTH, labeling_job_name
 from mlops_core.domain.objects import AcceptancePolicy
 from mlops_core.domain.ports import BatchStore, LabelingBackend, LabelingJobs, ObjectStore, TrainingStarter
+from mlops_core.events import Origin
 from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival
@@ -126,9 +127,11 @@ def build_dependencies(
     factory: ClientFactory | None = None,
     labeling_jobs: LabelingJobs | None = None,
     pipeline_executions: PipelineExecutions | None = None,
+    *,
+    origin: Origin,
 ) -> Dependencies:
     """Wire the use case to DynamoDB, S3 and SageMaker (``labeling_jobs`` and ``pipeline_executions`` replace the
-    SageMaker adapters)."""
+    SageMaker adapters); ``origin`` is the function's own account and Region, which every event must come from."""
     factory = factory or ClientFactory()
     dynamodb = factory.client("dynamodb")
     ledger = Ledger(dynamodb, settings.ledger_table_name)
@@ -147,4 +150,5 @@ def build_dependencies(
         training_starter(settings, factory, store, ledger, pipeline_executions),
         options,
     )
-    return Dependencies(settings=settings, arrival=DataArrival(acceptance_policy(settings), coordinator))
+    arrival = DataArrival(acceptance_policy(settings), coordinator, origin)
+    return Dependencies(settings=settings, arrival=arrival)

@@ -159,16 +159,18 @@ class DeployTasks:
             reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request['endpoint_name']}")
         reasons += preflight_reasons(
             PreflightFacts(
-                arn,
-                package,
-                endpoint,
-                live,
-                fleet,
-                policy,
-                alarms,
-                timing,
-                settings.deploy_lock_ttl_seconds,
-                alarm_error,
+                package_arn=arn,
+                package_group=request["model_package_group_name"],
+                package_version=version,
+                package=package,
+                endpoint=endpoint,
+                live_variants=live,
+                fleet=fleet,
+                policy=policy,
+                alarms=alarms,
+                timing=timing,
+                lock_ttl_seconds=settings.deploy_lock_ttl_seconds,
+                alarm_error=alarm_error,
             )
         )
         if reasons:
@@ -179,7 +181,8 @@ class DeployTasks:
         """Take the endpoint's lock (``acquired``), wait for it (``busy``), or ``skip`` this version.
 
         Skipped: the package is no longer approved, a newer version is approved (the newest wins: SUPERSEDED), or
-        the endpoint already serves it. Busy: another deployment holds the lock, or the endpoint is changing.
+        the endpoint already serves it (``duplicate``: a copy of the approval deployed it). Busy: another deployment
+        holds the lock, or the endpoint is changing.
         """
         request, plan, timing = payload["request"], payload["plan"], Timing.from_dict(payload["timing"])
         attempt = int(payload.get("lock", {}).get("attempt", 0)) + 1
@@ -213,7 +216,7 @@ class DeployTasks:
         endpoint, live = self._serves(endpoint_name, plan["model_name"])
         if live:
             store.release_lock(endpoint_name, me)
-            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live"}
+            return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live", "duplicate": True}
         if endpoint is not None and endpoint.status in IN_PROGRESS_STATUSES:
             store.release_lock(endpoint_name, me)
             return {"decision": "busy", "reason": f"endpoint is {endpoint.status} (not by this system)"}
@@ -277,6 +280,8 @@ class DeployTasks:
                 waited = rounds * timing.wait_timeout_seconds
                 raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
             return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
+        if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
+            self._tag_serving_package(endpoint, payload)
         if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
             return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
         try:
@@ -296,6 +301,17 @@ class DeployTasks:
             "alarm": alarm_name,
         }
 
+    def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
+        """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
+
+        UpdateEndpoint takes no tags, so CreateEndpoint's would stay. Tagged once the update is verified, so an update
+        SageMaker rolled back leaves the tag of the package that still serves, and a restore (rollback mode, whose
+        request names the restored package) tags the restored one. ``EndpointArn`` is a required member of
+        DescribeEndpoint's output (SageMaker API Reference), so every real endpoint view has it.
+        """
+        if endpoint.arn:
+            self._ports.endpoints.tag_endpoint(endpoint.arn, self._tags(payload))
+
     def _act_on_rolled_back_package(self, payload: Mapping[str, Any], reason: str) -> None:
         arn = payload["request"]["model_package_arn"]
         if self._settings.rolled_back_package_action == "reject":
@@ -309,7 +325,11 @@ class DeployTasks:
         self._ports.endpoints.annotate_package(arn, properties)
 
     def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here."""
+        """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here.
+
+        A run skipped because its package was already live when its turn came is a duplicate (another copy of the
+        same approval deployed it, and that run notifies): it is recorded, not announced.
+        """
         state, execution, now = payload["state"], payload["execution"], self._now()
         request = state["request"]
         end = plan_rules.conclusion(state)
@@ -320,6 +340,7 @@ class DeployTasks:
         key = DeploymentKey(request["endpoint_name"], parse_iso(started), execution["name"])
         self._ports.store.save_deployment(key, fields)
         self._ports.store.release_lock(request["endpoint_name"], execution["name"])
-        subject, message = plan_rules.notification(state, execution, end, durations)
-        self._ports.notifier.publish(subject, message)
+        if not plan_rules.is_duplicate(state):
+            subject, message = plan_rules.notification(state, execution, end, durations)
+            self._ports.notifier.publish(subject, message)
         return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
