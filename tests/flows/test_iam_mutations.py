@@ -242,3 +242,13 @@ def test_reading_a_missing_object_without_list_bucket_is_access_denied_not_no_su
         assert missing is not None
         assert (missing.request.action, missing.request.resource) == ("s3:ListBucket", f"arn:aws:s3:::{bucket}")
         assert present is None
+
+
+def test_the_data_arrival_role_may_list_its_bucket_so_a_missing_object_reads_as_not_found() -> None:
+    with LocalStack(ROOT / "template.yaml") as stack:
+        assert stack.iam is not None
+        function = stack.resources.functions["DataArrivalFunction"]
+        bucket = stack.physical_name("DataBucket")
+        with stack.iam.acting_as(function.role_arn, function.name):
+            missing = stack.iam.check("s3", "HeadObject", {"Bucket": bucket, "Key": "incoming/missing.txt"}, "s3")
+    assert missing is None
