@@ -125,7 +125,8 @@ def test_every_task_but_finish_is_caught_into_finish_and_retries_transient_error
 
 def test_waits_come_from_the_execution_input(asl: dict[str, Any]) -> None:
     assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.timing.lock_retry_seconds"
-    assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.timing.wait_timeout_seconds"
+    # the fallback wait is the update's own maximum duration, chosen by the Deploy step (mlops_core.domain.waits)
+    assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.rollout.wait_timeout_seconds"
 
 
 def test_every_choice_literal_and_catch_is_exercised_by_a_test(asl: dict[str, Any]) -> None:

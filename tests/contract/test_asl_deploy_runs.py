@@ -24,9 +24,7 @@ from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.handlers import context, load_handler
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
 
-FAST = timing(lock_retry_seconds=0, lock_max_attempts=5, wait_timeout_seconds=900, max_wait_rounds=4)
-# A 1-second fallback wait still covers SageMaker's 1,800 s timeout (preflight checks it) with enough rounds.
-POLLING = {"wait_timeout_seconds": 1, "max_wait_rounds": 2100}
+FAST = timing(lock_retry_seconds=0, lock_max_attempts=5)
 
 
 @pytest.fixture
@@ -151,18 +149,43 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     assert machine.store.read_lock(ENDPOINT) is None
 
 
+def shorten_the_fallback_wait(payload: dict[str, Any], result: dict[str, Any]) -> None:
+    """The Deploy step's fallback wait (the update's own maximum, tens of minutes) made 1 s, as if that time passed.
+
+    moto's interpreter here waits in real time; the Deploy step's result is what ``TimeoutSecondsPath`` reads.
+    """
+    assert result["wait_timeout_seconds"] >= 1800  # SageMaker's timeout, its termination wait and the margin
+    result["wait_timeout_seconds"] = 1
+
+
 def test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again(
     machine: DeployMachine, sagemaker: FakeSageMaker
 ) -> None:
     live_on(machine, sagemaker, 2)
     sagemaker.add_package(3)
+    machine.after("deploy", shorten_the_fallback_wait)
     machine.after("verify", lambda payload, result: sagemaker.complete_update(ENDPOINT))
-    done = machine.run(execution_input(3, **POLLING), name="v3")
+    done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "SUCCEEDED"
     waits = [result for step, result in machine.steps if step == "verify"]
     assert [w.get("next") for w in waits] == ["wait", "finish"]
     assert waits[0]["rounds"] == 1
     assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
+
+
+def test_an_endpoint_still_changing_after_two_fallback_waits_fails_the_deployment_and_frees_the_lock(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+    machine.after("deploy", shorten_the_fallback_wait)
+    done = machine.run(execution_input(3), name="v3")
+    assert done["status"] == "FAILED"
+    assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
+    (record,) = [r for r in machine.store.deployments(ENDPOINT) if r["model_package_version"] == 3]
+    assert record["outcome"] == "FAILED"
+    assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record["reason"]
+    assert machine.store.read_lock(ENDPOINT) is None
 
 
 def test_a_failed_preflight_changes_nothing_and_reports_why(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
@@ -307,11 +330,10 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
 def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
     """(states entered, SageMaker calls) of a canary update baking ``bake`` seconds per step."""
     settings = deploy_settings(deploy_wait_interval_seconds=bake, deploy_max_execution_timeout_seconds=bake + 900)
-    waits = {"max_wait_rounds": 8}
     sagemaker = FakeSageMaker()
     with deploy_machine(monkeypatch, settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
         sagemaker.add_package(2)
-        assert machine.run(execution_input(2, **waits), name="v2")["status"] == "SUCCEEDED"
+        assert machine.run(execution_input(2), name="v2")["status"] == "SUCCEEDED"
         sagemaker.calls.clear()
         sagemaker.add_package(3)
 
@@ -320,7 +342,7 @@ def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
             endpoint_reports(machine)
 
         machine.after("register_wait", update_finishes)
-        done = machine.run(execution_input(3, **waits), name="v3")
+        done = machine.run(execution_input(3), name="v3")
         assert done["status"] == "SUCCEEDED"
         return len(machine.states_entered(done["executionArn"])), len(sagemaker.calls)
 

@@ -249,18 +249,30 @@ def test_verify_waits_again_while_the_endpoint_updates_and_counts_only_timeouts(
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    resumed = deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"source": "event"})
-    timed_out = deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"Error": "States.Timeout"})
-    assert (resumed["next"], resumed["rounds"]) == ("wait", 1)
-    assert (timed_out["next"], timed_out["rounds"]) == ("wait", 2)
+    resumed = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={"source": "event"})
+    timed_out = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={"Error": "States.Timeout"})
+    assert (resumed["next"], resumed["rounds"]) == ("wait", 0)
+    assert (timed_out["next"], timed_out["rounds"]) == ("wait", 1)
 
 
-def test_verify_gives_up_after_the_last_wait_round(deployment: Deployment) -> None:
+def test_verify_gives_up_after_the_second_fallback_wait(deployment: Deployment) -> None:
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    with pytest.raises(DeploymentTimeoutError, match="endpoint is Updating after 4 wait rounds"):
-        deployment.run("verify", 4, **state, wait={"rounds": 3}, signal={"Error": "States.Timeout"})
+    with pytest.raises(DeploymentTimeoutError, match=r"endpoint is Updating after 2 fallback waits \(4800 s\)"):
+        deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"Error": "States.Timeout"})
+
+
+def test_the_fallback_wait_is_the_updates_own_maximum_and_the_lock_outlives_it(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    # MaximumExecutionTimeoutInSeconds 1800 + TerminationWaitInSeconds 300 + 300 s for SageMaker's own rollback
+    assert state["rollout"]["wait_timeout_seconds"] == 2400
+    deployment.run("register_wait", 4, **state, task_token="token-4")
+    lock = deployment.store.read_lock(ENDPOINT)
+    assert lock is not None
+    assert lock.expires_at >= (deployment.now + timedelta(seconds=2400)).timestamp()
 
 
 def test_an_update_that_serves_the_new_config_succeeds(deployment: Deployment) -> None:

@@ -27,7 +27,7 @@ from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-deploy"
-CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", STATE_MACHINE, Timing(0, 5, 900, 4), 1800)
+CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", STATE_MACHINE, Timing(0, 5), 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ALARM_AT = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)  # alarm_event's default transition time
 
@@ -252,11 +252,12 @@ def test_settings_name_every_missing_variable() -> None:
             "ENDPOINT_NAME": ENDPOINT,
             "ENDPOINT_ALARM_PREFIX": "mlops-test-Endpoint",
             "DEPLOY_STATE_MACHINE_ARN": STATE_MACHINE,
-            "DEPLOY_WAIT_TIMEOUT_SECONDS": "60",
+            "DEPLOY_LOCK_RETRY_SECONDS": "5",
         }
     )
     config = RollbackConfig.from_settings(settings)
-    assert (config.timing.wait_timeout_seconds, config.timing.max_wait_rounds, config.lock_ttl_seconds) == (60, 4, 1800)
+    timing = config.timing
+    assert (timing.lock_retry_seconds, timing.lock_max_attempts, config.lock_ttl_seconds) == (5, 120, 1800)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.unit.test_rollback_service import LedgerLikeStore
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 1, 12, 31, tzinfo=UTC)
-TIMING = Timing(0, 3, 900, 4)
+TIMING = Timing(0, 3)
 
 
 class Rollback:

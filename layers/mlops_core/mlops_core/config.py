@@ -131,8 +131,6 @@ class ApprovalSettings(CoreSettings):
     deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
     deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
-    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
-    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
 
 
 class DeploySettings(CoreSettings):
@@ -288,5 +286,3 @@ class RollbackSettings(CoreSettings):
     deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
     deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
-    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
-    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)

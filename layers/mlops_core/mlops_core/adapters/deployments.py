@@ -15,8 +15,8 @@ does not replace it.
 
 The lock is :class:`~mlops_core.adapters.ledger.Ledger`'s expiring lock (owner = deployment id; free, expired or
 already ours can be taken). While a deployment waits for its endpoint, the lock also carries the Step Functions task
-token that endpoint events resume (``task_token``), and each wait round extends its expiry. ``expires_at`` is the
-table's TTL attribute: deployment records never carry it.
+token that endpoint events resume (``task_token``), and the wait extends its expiry past the fallback wait.
+``expires_at`` is the table's TTL attribute: deployment records never carry it.
 
 :class:`DeploymentStore` is the port; :class:`LedgerDeploymentStore` implements it on the ledger table.
 """
