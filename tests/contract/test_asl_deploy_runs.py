@@ -7,6 +7,7 @@ every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -186,6 +187,27 @@ def test_an_endpoint_still_changing_after_two_fallback_waits_fails_the_deploymen
     assert record["outcome"] == "FAILED"
     assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record["reason"]
     assert machine.store.read_lock(ENDPOINT) is None
+
+
+def test_a_step_whose_lambda_times_out_is_retried_and_the_deployment_goes_on(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+    original, timed_out = machine.invoke, []
+
+    def invoke(payload: dict[str, Any]) -> tuple[bytes, bool]:
+        if payload.get("step") == "prepare" and not timed_out:  # Lambda stops the run at its timeout
+            timed_out.append(payload["step"])
+            error = {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 30.00 seconds"}
+            return json.dumps(error).encode(), True
+        return original(payload)
+
+    machine.invoke = invoke  # type: ignore[method-assign]
+    done = machine.run(execution_input(2))
+    assert timed_out == ["prepare"]
+    assert done["status"] == "SUCCEEDED"
+    assert machine.step_names().count("prepare") == 1  # the timed-out run was not recorded: it never returned
+    assert machine.states_entered(done["executionArn"]).count("Prepare") == 1
 
 
 def test_a_failed_preflight_changes_nothing_and_reports_why(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:

@@ -375,7 +375,7 @@ ENDPOINT_DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
 def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
     """Whether the rule SAM generates from ``function``'s only EventBridge event delivers ``event``."""
     (source,) = [e for e in function_props(function)["Events"].values() if e["Type"] == "EventBridgeRule"]
-    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT}
+    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT, "DeployStateMachine": OUR_MACHINE}
     pattern = resolve_refs(source["Properties"]["Pattern"], refs)
     return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
 
@@ -426,7 +426,7 @@ def test_progress_and_other_endpoints_do_not_wake_a_waiting_deployment(endpoint:
 def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
     queue = {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "Arn"]}
     rules = []
-    for function in ("ApprovalFunction", "EndpointEventsFunction"):
+    for function in ("ApprovalFunction", "EndpointEventsFunction", "ExecutionEventsFunction"):
         props = function_props(function)
         assert props["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": queue}
         for event_name, event in props["Events"].items():
@@ -440,6 +440,51 @@ def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
     alarm = RESOURCES["DeploymentEventsDeadLetterAlarm"]["Properties"]
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "QueueName"]}
     assert {"Ref": "NotificationTopic"} in alarm["AlarmActions"]
+
+
+OUR_MACHINE = "arn:aws:states:us-east-1:012345678912:stateMachine:mlops-dev-deploy"
+
+
+def _execution_events(status: str, machine: str = OUR_MACHINE) -> list[dict[str, Any]]:
+    """The real ``Step Functions Execution Status Change`` samples, as executions of ``machine`` ending ``status``."""
+    events = []
+    for event in _samples("stepfunctions-execution-status-change"):
+        execution = machine.replace(":stateMachine:", ":execution:") + ":" + event["detail"]["name"]
+        event["detail"].update(stateMachineArn=machine, executionArn=execution, status=status)
+        events.append(event)
+    return events
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
+def test_our_deploy_executions_that_fail_time_out_or_are_aborted_reach_the_execution_events_function(
+    status: str,
+) -> None:
+    assert all(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status))
+
+
+@pytest.mark.parametrize(
+    ("status", "machine"),
+    [("SUCCEEDED", OUR_MACHINE), ("RUNNING", OUR_MACHINE), ("FAILED", OUR_MACHINE.replace("deploy", "theirs"))],
+)
+def test_running_succeeded_and_other_machines_executions_do_not_reach_it(status: str, machine: str) -> None:
+    assert not any(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status, machine))
+
+
+def test_every_state_machine_alarms_on_failed_timed_out_and_aborted_executions() -> None:
+    machines = of_type("AWS::Serverless::StateMachine") | of_type("AWS::StepFunctions::StateMachine")
+    assert machines
+    alarms = of_type("AWS::CloudWatch::Alarm").values()
+    for name in machines:
+        watched = {
+            alarm["Properties"]["MetricName"]
+            for alarm in alarms
+            if alarm["Properties"].get("Namespace") == "AWS/States"
+            and alarm["Properties"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": name}}]
+            and {"Ref": "NotificationTopic"} in alarm["Properties"]["AlarmActions"]
+            and alarm["Properties"]["Threshold"] == 0
+            and alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        }
+        assert watched == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}, name
 
 
 def test_every_update_rolls_back_on_all_the_endpoints_alarms_and_only_those() -> None:

@@ -163,6 +163,13 @@ class EndpointEventsSettings(CoreSettings):
     endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
 
 
+class ExecutionEventsSettings(CoreSettings):
+    """``ExecutionEventsFunction``: the endpoint and the Deploy state machine whose failed executions it closes."""
+
+    endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+
+
 _PIPELINE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
 _PIPELINE_NAME_OR_EMPTY = r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})?$"
 
