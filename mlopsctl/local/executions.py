@@ -108,16 +108,16 @@ def _epoch_ms(moment: datetime | None) -> int | None:
 
 def status_change_event(described: dict[str, Any]) -> dict[str, Any]:
     """The ``Step Functions Execution Status Change`` event of an execution, from its ``DescribeExecution``."""
-    status = described["status"]
+    status, arn = described["status"], described["executionArn"]
     output = described.get("output") if status == "SUCCEEDED" else None
     return {
         "source": "aws.states",
         "detail-type": "Step Functions Execution Status Change",
-        "resources": [described["executionArn"]],
+        "resources": [arn],
         "detail": {
-            "executionArn": described["executionArn"],
+            "executionArn": arn,
             "stateMachineArn": described["stateMachineArn"],
-            "name": described["name"],
+            "name": described.get("name") or arn.rsplit(":", 1)[-1],
             "status": status,
             "startDate": _epoch_ms(described.get("startDate")),
             "stopDate": _epoch_ms(described.get("stopDate")),

@@ -117,6 +117,14 @@ def alarm_after_two_deployments(stack: LocalStack) -> None:
     stack.aws("cloudwatch", "set_alarm_state", AlarmName=alarm, StateValue="ALARM", StateReason="by hand")
 
 
+def a_deployment_refused_by_preflight(stack: LocalStack) -> None:
+    """v1 deploys; v2 is refused by preflight (an alarm is firing on the live endpoint): its execution ends FAILED."""
+    register_approved(stack)
+    alarm = stack.physical_name("EndpointErrorsAlarm")
+    stack.aws("cloudwatch", "set_alarm_state", AlarmName=alarm, StateValue="ALARM", StateReason="by hand")
+    register_approved(stack)
+
+
 Flow = Callable[[LocalStack], None]
 IDEMPOTENCY = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-idempotencytable"
 CASES: list[tuple[str, dict[str, str], Flow, str, str]] = [
@@ -162,6 +170,13 @@ CASES: list[tuple[str, dict[str, str], Flow, str, str]] = [
         approve_one,
         "states:SendTaskSuccess",
         f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK}-deploy",
+    ),
+    (
+        "ExecutionEventsFunction",
+        {"sid": "CloseUnfinishedDeployment"},
+        a_deployment_refused_by_preflight,
+        "dynamodb:DeleteItem",
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-ledgertable",
     ),
     (
         "RollbackFunction",
