@@ -47,6 +47,7 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.domain.rollback_plan import is_rollback
+from mlops_core.services.rejected_rollout import RejectedRollout, rejection_reason
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
@@ -100,6 +101,7 @@ class DeployTasks:
             "verify": self.verify,
             "finish": self.finish,
         }
+        self._rejected = RejectedRollout(ports.endpoints, ports.store)
         rollback_ports = RollbackStepPorts(ports.endpoints, ports.store, ports.notifier)
         self._rollback = RollbackSteps(settings, rollback_ports, clock, fleet_of(settings), self._steps)
 
@@ -274,12 +276,23 @@ class DeployTasks:
         timed_out = isinstance(signal, Mapping) and "Error" in signal
         rounds = int(payload.get("wait", {}).get("rounds", 0)) + (1 if timed_out else 0)
         endpoint = self._ports.endpoints.describe_endpoint(payload["request"]["endpoint_name"])
-        verdict = checks.judge_rollout(endpoint, plan["endpoint_config_name"])
+        restoring = (payload.get("wait") or {}).get("restoring")
+        verdict = checks.judge_rollout(
+            endpoint, restoring["endpoint_config_name"] if restoring else plan["endpoint_config_name"]
+        )
         if not verdict.settled:
             if rounds >= timing.max_wait_rounds:
                 waited = rounds * timing.wait_timeout_seconds
                 raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
-            return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
+            return {"next": "wait", "rounds": rounds, "reason": verdict.reason} | (
+                {"restoring": restoring} if restoring else {}
+            )
+        if restoring:
+            return self._rejected.restored(restoring, endpoint, rounds, self._tags(payload))
+        if not is_rollback(payload):
+            rejected = self._rejected_while_deploying(payload["request"])
+            if rejected is not None:
+                return self._rejected.settled(payload, self._key(payload), verdict, rejected, rounds)
         if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
             self._tag_serving_package(endpoint, payload)
         if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
@@ -300,6 +313,11 @@ class DeployTasks:
             "reason": reason,
             "alarm": alarm_name,
         }
+
+    def _rejected_while_deploying(self, request: Mapping[str, Any]) -> str | None:
+        """The reviewer's rejection of the package being deployed, if it was rejected meanwhile (one Describe)."""
+        package = self._ports.endpoints.describe_package(request["model_package_arn"])
+        return rejection_reason(package, int(request["model_package_version"]))
 
     def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
         """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
