@@ -197,6 +197,18 @@ class FakeStore(DeploymentStore):
         }
         return True
 
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        held = self.locks.get(endpoint_name)
+        if held is None or held["owner"] != holder:
+            return False
+        self.locks[endpoint_name] = {
+            "owner": deployment_id,
+            "expires_at": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+        }
+        return True
+
     def read_lock(self, endpoint_name: str) -> LockInfo | None:
         held = self.locks.get(endpoint_name)
         if held is None:
@@ -243,6 +255,7 @@ class FakeWorkflows(Workflows):
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     resumed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     live_tokens: set[str] = field(default_factory=set)
+    statuses: dict[str, str] = field(default_factory=dict)
 
     def start(self, state_machine_arn: str, name: str, payload: Mapping[str, Any]) -> StartedExecution:
         arn = execution_arn(state_machine_arn, name)
@@ -250,6 +263,10 @@ class FakeWorkflows(Workflows):
             return StartedExecution(arn, already_started=True)
         self.executions[name] = dict(payload)
         return StartedExecution(arn, already_started=False)
+
+    def execution_status(self, execution_arn: str) -> str | None:
+        name = execution_arn.rsplit(":", 1)[-1]
+        return self.statuses.get(name, "RUNNING" if name in self.executions else None)
 
     def resume(self, task_token: str, output: Mapping[str, Any]) -> bool:
         if task_token not in self.live_tokens:
