@@ -16,8 +16,10 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, LockInfo, LockLostError
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.fleet_alarms import FleetAlarms
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
+from mlops_core.domain.fleet_alarms import Firing, fleet_alarm_name
 from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
 
 ACCOUNT = "123456789012"
@@ -169,6 +171,30 @@ class FakeAlarms(AlarmReader):
         if self.unreadable:
             raise AlarmsUnreadableError("CloudWatch DescribeAlarms refused: AccessDenied: not authorized")
         return tuple(self.alarms[name] for name in names if name in self.alarms)
+
+
+class FakeFleetAlarms(FleetAlarms):
+    """The new fleet's alarm copies, in memory: ``fire`` records a change to ALARM of a copy."""
+
+    def __init__(self) -> None:
+        self.copies: dict[str, str] = {}
+        self.firings: list[Firing] = []
+
+    def put_copies(self, names: tuple[str, ...], config_name: str) -> tuple[str, ...]:
+        made = tuple(fleet_alarm_name(config_name, index) for index, _ in enumerate(names))
+        self.copies.update(dict(zip(made, names, strict=True)))
+        return made
+
+    def fire(self, name: str, at: datetime, reason: str = "Threshold Crossed") -> None:
+        self.firings.append(Firing(name, at, reason))
+
+    def first_firing(self, names: tuple[str, ...], since: datetime, until: datetime) -> Firing | None:
+        found = [f for f in self.firings if f.alarm_name in names and since <= f.at <= until]
+        return min(found, key=lambda f: f.at, default=None)
+
+    def delete(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            self.copies.pop(name, None)
 
 
 @dataclass
