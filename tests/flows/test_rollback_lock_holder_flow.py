@@ -130,9 +130,12 @@ def test_a_crashed_deployments_leftover_lock_is_taken_over_and_v1_restored(holde
 
 
 def test_an_aborted_deployments_leftover_lock_is_taken_over_and_v1_restored(holders: Holders) -> None:
-    holders.approve_quietly()
+    v3 = holders.approve_quietly()
     name = holders.waiting_deployment("mlops-local-v3-aborted0123456789", 3, lock_retry_seconds=60)
     holders.sfn.stop_execution(executionArn=holders.machine.replace(":stateMachine:", ":execution:") + f":{name}")
+    # were its worker still to wake (moto stops a waiting execution's thread only when it wakes), v3 is no longer
+    # wanted: it could not deploy v3 with the lock the test gives it
+    holders.sagemaker.update_model_package(ModelPackageArn=v3, ModelApprovalStatus="Rejected")
     holders.stack.run_until(holders.stack.clock.now() + timedelta(seconds=90))
     assert holders.status(name) == "ABORTED"
     holders.hold(name)
