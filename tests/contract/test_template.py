@@ -19,7 +19,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlopsctl.local.iam.database import resource_types
-from tests.conftest import ROOT, SHARED_EVENTS, load_json
+from tests.conftest import ROOT, load_json
 from tests.contract.cfn_yaml import (
     as_list,
     condition_branches,
@@ -28,6 +28,7 @@ from tests.contract.cfn_yaml import (
     load_template,
     resolve_refs,
 )
+from tests.support.aws_corpus import corpus_dir
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
@@ -279,7 +280,7 @@ def test_aws_services_can_use_the_key_of_each_encrypted_queue_and_topic() -> Non
 
 # Data arrival ----------------------------------------------------------------------------------------
 def _sample_events() -> list[dict[str, Any]]:
-    folder = SHARED_EVENTS / "s3-object-created-eventbridge"
+    folder = corpus_dir() / "s3-object-created-eventbridge"
     events = [load_json(path) for path in sorted(folder.glob("*.json"))]
     return [event for event in events if isinstance(event, dict) and event.get("detail-type") == "Object Created"]
 
@@ -322,7 +323,7 @@ def test_other_s3_events_are_filtered_out_by_the_rule(bucket: str, key: str, det
 
 def test_real_s3_sample_events_match_once_renamed_into_our_bucket() -> None:
     samples = _sample_events()
-    assert samples, f"no samples under {SHARED_EVENTS}"
+    assert samples, f"no samples under {corpus_dir()}"
     for sample in samples:
         event = _s3_event("our-data", "incoming/" + sample["detail"]["object"]["key"].lstrip("/"))
         event["detail"] = {**sample["detail"], "bucket": event["detail"]["bucket"], "object": event["detail"]["object"]}
@@ -381,7 +382,7 @@ def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
 
 
 def _samples(folder: str) -> list[dict[str, Any]]:
-    events = [load_json(path) for path in sorted((SHARED_EVENTS / folder).glob("*.json"))]
+    events = [load_json(path) for path in sorted((corpus_dir() / folder).glob("*.json"))]
     return [event for event in events if isinstance(event, dict) and "detail" in event]
 
 
@@ -395,7 +396,7 @@ def _endpoint_events(endpoint: str, status: str) -> list[dict[str, Any]]:
     events = _samples("sagemaker-endpoint-state-change") + _samples("sagemaker-endpoint-deployment-state-change")
     # The 2020 guide's "SageMakerEndpointStateChange" was a documentation error (SOURCES.md); AWS sends these two.
     events = [e for e in events if e["detail-type"] in (ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE)]
-    assert len(events) >= 3, f"too few endpoint samples under {SHARED_EVENTS}"
+    assert len(events) >= 3, f"too few endpoint samples under {corpus_dir()}"
     for event in events:
         event["detail"].update(EndpointName=endpoint, EndpointStatus=status)
     return events

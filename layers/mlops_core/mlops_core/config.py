@@ -293,3 +293,6 @@ class RollbackSettings(CoreSettings):
     deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
     deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
+    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
+    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)

@@ -122,6 +122,7 @@ class SageMakerEndpoints(EndpointGateway):
             model_data_urls=tuple(container.get("ModelDataUrl") for container in containers),
             generated_by=found.get("MetadataProperties", {}).get("GeneratedBy"),
             customer_metadata=tuple(sorted(found.get("CustomerMetadataProperties", {}).items())),
+            approval_description=found.get("ApprovalDescription"),
         )
 
     def latest_approved_version(self, group_name: str) -> int | None:

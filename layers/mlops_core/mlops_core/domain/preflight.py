@@ -51,6 +51,7 @@ class PackageView:
     model_data_urls: tuple[str | None, ...]
     generated_by: str | None = None
     customer_metadata: tuple[tuple[str, str], ...] = ()
+    approval_description: str | None = None
 
 
 @dataclass(frozen=True)

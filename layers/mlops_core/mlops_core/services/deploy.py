@@ -25,10 +25,12 @@ from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.adapters.fleet_alarms import FleetAlarms
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.config import DeploySettings
 from mlops_core.domain import deployment as plan_rules
+from mlops_core.domain import fleet_alarms as fleets
 from mlops_core.domain import waits
 from mlops_core.domain.deployment import (
     IN_PROGRESS_STATUSES,
@@ -47,6 +49,7 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.domain.rollback_plan import is_rollback
+from mlops_core.errors import MlopsError
 from mlops_core.services.deploy_rollout import RolloutSteps
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 
@@ -66,6 +69,7 @@ class DeployPorts:
     store: DeploymentStore
     workflows: Workflows
     notifier: Notifier
+    fleet_alarms: FleetAlarms
 
 
 def fleet_of(settings: DeploySettings) -> Fleet:
@@ -92,8 +96,7 @@ class DeployTasks:
         self._settings = settings
         self._ports = ports
         self._now = clock
-        rollout_ports = (ports.endpoints, ports.alarms, ports.store, ports.workflows)
-        self._rollout = RolloutSteps(settings, rollout_ports, clock, self._tags)
+        self._rollout = RolloutSteps(settings, ports, clock, key=self._key, tags=self._tags)
         self._steps: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "preflight": self.preflight,
             "acquire_lock": self.acquire_lock,
@@ -247,20 +250,32 @@ class DeployTasks:
         plan, name, now = payload["plan"], payload["request"]["endpoint_name"], self._now()
         target = plan["endpoint_config_name"]
         endpoint = self._ports.endpoints.describe_endpoint(name)
+        copies: tuple[str, ...] = ()
         if endpoint is None:
             self._ports.endpoints.create_endpoint(name, target, self._tags(payload))
             mode = "create"
         elif target in (endpoint.config_name, endpoint.pending_config_name):
             mode = "already_requested"
         else:
-            self._ports.endpoints.update_endpoint(name, target, plan["deployment_config"])
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
+            self._ports.endpoints.update_endpoint(name, target, fleets.watching(plan["deployment_config"], copies))
             mode = "update"
+        if mode == "already_requested":  # a retry: the copies exist (deterministic names); rewriting them is a no-op
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
         previous = endpoint.config_name if endpoint else None
-        fields = {"rollout_mode": mode, "rollout_started_at": iso(now), "previous_endpoint_config_name": previous}
+        fields: dict[str, Any] = {
+            "rollout_mode": mode,
+            "rollout_started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+        }
         self._ports.store.save_deployment(self._key(payload), fields)
-        wait = waits.fallback_wait_seconds(plan["deployment_config"])
-        return {"mode": mode, "started_at": iso(now), "previous_endpoint_config_name": previous} | {
-            "wait_timeout_seconds": wait
+        return {
+            "mode": mode,
+            "started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+            "wait_timeout_seconds": waits.fallback_wait_seconds(plan["deployment_config"]),
         }
 
     def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -282,4 +297,10 @@ class DeployTasks:
         if not plan_rules.is_duplicate(state):
             subject, message = plan_rules.notification(state, execution, end, durations)
             self._ports.notifier.publish(subject, message)
-        return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        result = {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        copies = tuple((state.get("rollout") or {}).get("new_fleet_alarms") or ())
+        try:  # the copies have no actions: one left behind costs an alarm's price, never a wrong decision
+            self._ports.fleet_alarms.delete(copies)
+        except MlopsError as exc:
+            result["alarm_cleanup"] = f"the new fleet's alarm copies {list(copies)} were not deleted: {exc}"
+        return result
