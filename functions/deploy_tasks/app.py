@@ -18,6 +18,7 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
+from mlops_core.adapters.model_artifacts import S3ModelArtifacts
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import DeploySettings
@@ -38,6 +39,7 @@ def dependencies() -> DeployTasks:
         store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
         workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
         notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
+        artifacts=S3ModelArtifacts(clients.client("s3")),
     )
     return DeployTasks(settings, ports, clock=lambda: datetime.now(UTC))
 

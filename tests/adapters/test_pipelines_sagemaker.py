@@ -41,6 +41,7 @@ def definition() -> str:
         text,
         {
             "ArtifactsBucketName": "mlops-dev-artifacts",
+            "DataBucketName": "mlops-dev-data",
             "ModelPackageGroupName": "mlops-models",
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/mlops-dev-SageMakerExecutionRole",
             "SklearnImageAccount": "683313688378",

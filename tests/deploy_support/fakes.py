@@ -16,6 +16,7 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, LockInfo, LockLostError
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
 from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
@@ -169,6 +170,18 @@ class FakeAlarms(AlarmReader):
         if self.unreadable:
             raise AlarmsUnreadableError("CloudWatch DescribeAlarms refused: AccessDenied: not authorized")
         return tuple(self.alarms[name] for name in names if name in self.alarms)
+
+
+class FakeArtifacts(ModelArtifacts):
+    """Model data in S3: every location exists unless listed in ``missing``; ``checked`` logs each look-up."""
+
+    def __init__(self, *missing: str) -> None:
+        self.missing = set(missing)
+        self.checked: list[tuple[str, bool]] = []
+
+    def problem(self, uri: str, *, prefix: bool = False) -> str | None:
+        self.checked.append((uri, prefix))
+        return f"model data {uri} does not exist" if uri in self.missing else None
 
 
 @dataclass

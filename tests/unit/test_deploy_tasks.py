@@ -12,7 +12,15 @@ from mlops_core.domain.deployment import DeploymentTimeoutError, LockWaitExceede
 from mlops_core.domain.preflight import EndpointView
 from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, payload, timing
-from tests.deploy_support.fakes import FakeAlarms, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, package_arn
+from tests.deploy_support.fakes import (
+    FakeAlarms,
+    FakeArtifacts,
+    FakeNotifier,
+    FakeSageMaker,
+    FakeStore,
+    FakeWorkflows,
+    package_arn,
+)
 
 
 class Deployment:
@@ -25,7 +33,8 @@ class Deployment:
         self.store = FakeStore()
         self.workflows = FakeWorkflows()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(self.sagemaker, self.alarms, self.store, self.workflows, self.notifier)
+        self.artifacts = FakeArtifacts()
+        ports = DeployPorts(self.sagemaker, self.alarms, self.store, self.workflows, self.notifier, self.artifacts)
         self.tasks = DeployTasks(deploy_settings(**settings), ports, clock=lambda: self.now)
 
     def run(self, step: str, version: int, **extra: Any) -> dict[str, Any]:

@@ -16,7 +16,14 @@ from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings
 from tests.deploy_support.events import package_event
-from tests.deploy_support.fakes import FakeAlarms, FakeNotifier, FakeSageMaker, FakeWorkflows, package_arn
+from tests.deploy_support.fakes import (
+    FakeAlarms,
+    FakeArtifacts,
+    FakeNotifier,
+    FakeSageMaker,
+    FakeWorkflows,
+    package_arn,
+)
 from tests.unit.test_rollback_plan import parsed_alarm
 from tests.unit.test_rollback_service import LedgerLikeStore
 
@@ -32,7 +39,9 @@ class Rollback:
         self.sagemaker = FakeSageMaker()
         self.store = LedgerLikeStore()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(self.sagemaker, FakeAlarms(*ALARMS), self.store, FakeWorkflows(), self.notifier)
+        ports = DeployPorts(
+            self.sagemaker, FakeAlarms(*ALARMS), self.store, FakeWorkflows(), self.notifier, FakeArtifacts()
+        )
         self.tasks = DeployTasks(deploy_settings(), ports, clock=lambda: NOW)
         for version, minutes in ((1, 0), (2, 20)):
             self.sagemaker.add_package(version)
