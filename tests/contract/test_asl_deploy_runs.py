@@ -8,7 +8,7 @@ every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,6 +17,7 @@ import pytest
 from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.config import EndpointEventsSettings
+from mlops_core.domain.fleet_alarms import fleet_alarm_name
 from mlops_core.errors import TransientError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings, request, timing
 from tests.deploy_support.events import endpoint_event
@@ -134,7 +135,8 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     sagemaker.add_package(3)
 
     def canary_trips_the_alarm(payload: dict[str, Any], result: dict[str, Any]) -> None:
-        alarms.fire(ALARMS[0], datetime.now(UTC) + timedelta(seconds=1), "5xx errors 12 > 0")
+        new_fleet = fleet_alarm_name(payload["plan"]["endpoint_config_name"], 0)  # ALARMS[0] on the new fleet only
+        machine.fleet_alarms.fire(new_fleet, datetime.now(UTC), "5xx errors 12 > 0")
         sagemaker.roll_back(ENDPOINT)
         endpoint_reports(machine)
 

@@ -50,7 +50,8 @@ def test_a_canary_is_rolled_back_when_the_model_role_cannot_read_the_rollback_al
 
         assert flow.outcomes() == {1: "SUCCEEDED", 2: "ROLLED_BACK"}
         assert flow.serves() == live
-        alarm_arn = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{flow.alarms[0]}"
+        copy = flow.records()[2]["new_fleet_alarms"][0]  # the guardrails read the new fleet's alarm copies
+        alarm_arn = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{copy}"
         denied = f"{MODEL_SESSION} is not authorized to perform: cloudwatch:DescribeAlarms on resource: {alarm_arn}"
         assert denied in (flow.described() or {})["FailureReason"]
         assert denied in flow.records()[2]["reason"]

@@ -6,6 +6,7 @@ so the hot path's AWS calls can be counted.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,6 +156,9 @@ def test_duplicated_events_of_one_transition_start_one_rollback() -> None:
 def test_an_alarm_while_another_rollout_holds_the_endpoint_is_only_recorded() -> None:
     world = World(1, 2)
     world.store.acquire_lock(ENDPOINT, "deploy-v3", ALARM_AT, 1800)
+    world.workflows.statuses["deploy-v3"] = "RUNNING"
+    live = world.sagemaker.endpoints[ENDPOINT]
+    world.sagemaker.endpoints[ENDPOINT] = dataclasses.replace(live, status="Updating")
     world.calls.clear()
     result = world.alarm()
     assert (result["outcome"], result["action"]) == ("ok", "RECORD")

@@ -19,6 +19,7 @@ from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import (
     FakeAlarms,
     FakeArtifacts,
+    FakeFleetAlarms,
     FakeNotifier,
     FakeSageMaker,
     FakeWorkflows,
@@ -39,9 +40,8 @@ class Rollback:
         self.sagemaker = FakeSageMaker()
         self.store = LedgerLikeStore()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(
-            self.sagemaker, FakeAlarms(*ALARMS), self.store, FakeWorkflows(), self.notifier, FakeArtifacts()
-        )
+        alarms, fleet = FakeAlarms(*ALARMS), FakeFleetAlarms()
+        ports = DeployPorts(self.sagemaker, alarms, self.store, FakeWorkflows(), self.notifier, fleet, FakeArtifacts())
         self.tasks = DeployTasks(deploy_settings(), ports, clock=lambda: NOW)
         for version, minutes in ((1, 0), (2, 20)):
             self.sagemaker.add_package(version)

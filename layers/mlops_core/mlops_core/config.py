@@ -290,3 +290,6 @@ class RollbackSettings(CoreSettings):
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
     deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
     deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
+    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
+    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
+    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)

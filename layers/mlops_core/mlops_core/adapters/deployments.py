@@ -83,6 +83,12 @@ class DeploymentStore(ABC):
         """Take the endpoint's lock if it is free, expired or already ours."""
 
     @abstractmethod
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        """Take the lock from ``holder`` (an ended execution) if it still holds it; ``False`` otherwise."""
+
+    @abstractmethod
     def read_lock(self, endpoint_name: str) -> LockInfo | None:
         """The lock as stored (it may have expired)."""
 
@@ -150,6 +156,11 @@ class LedgerDeploymentStore(DeploymentStore):
 
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         return self._ledger.acquire_lock(endpoint_name, deployment_id, now, timedelta(seconds=ttl_seconds))
+
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        return self._ledger.take_over_lock(endpoint_name, holder, deployment_id, now, timedelta(seconds=ttl_seconds))
 
     def read_lock(self, endpoint_name: str) -> LockInfo | None:
         item = self._ledger.get(lock_key(endpoint_name))

@@ -132,6 +132,7 @@ class SageMakerEndpoints(EndpointGateway):
             model_data_prefixes=tuple(p for c in containers if (p := _model_data(c, "S3Prefix"))),
             generated_by=found.get("MetadataProperties", {}).get("GeneratedBy"),
             customer_metadata=tuple(sorted(found.get("CustomerMetadataProperties", {}).items())),
+            approval_description=found.get("ApprovalDescription"),
         )
 
     def latest_approved_version(self, group_name: str) -> int | None:

@@ -52,6 +52,7 @@ class PackageView:
     model_data_urls: tuple[str | None, ...]
     generated_by: str | None = None
     customer_metadata: tuple[tuple[str, str], ...] = ()
+    approval_description: str | None = None
     model_data_prefixes: tuple[str, ...] = ()
     """``ModelDataSource`` prefixes (``S3DataType`` ``S3Prefix``): model data is every object under each."""
 

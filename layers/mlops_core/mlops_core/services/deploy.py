@@ -24,11 +24,13 @@ from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.adapters.fleet_alarms import FleetAlarms
 from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.config import DeploySettings
 from mlops_core.domain import deployment as plan_rules
+from mlops_core.domain import fleet_alarms as fleets
 from mlops_core.domain import preflight as checks
 from mlops_core.domain.deployment import (
     IN_PROGRESS_STATUSES,
@@ -48,6 +50,8 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.domain.rollback_plan import is_rollback
+from mlops_core.errors import MlopsError
+from mlops_core.services.rejected_rollout import RejectedRollout, rejection_reason
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
@@ -66,6 +70,7 @@ class DeployPorts:
     store: DeploymentStore
     workflows: Workflows
     notifier: Notifier
+    fleet_alarms: FleetAlarms
     artifacts: ModelArtifacts
 
 
@@ -102,6 +107,7 @@ class DeployTasks:
             "verify": self.verify,
             "finish": self.finish,
         }
+        self._rejected = RejectedRollout(ports.endpoints, ports.store)
         rollback_ports = RollbackStepPorts(ports.endpoints, ports.store, ports.notifier)
         self._rollback = RollbackSteps(settings, rollback_ports, clock, fleet_of(settings), self._steps)
 
@@ -246,18 +252,32 @@ class DeployTasks:
         plan, name, now = payload["plan"], payload["request"]["endpoint_name"], self._now()
         target = plan["endpoint_config_name"]
         endpoint = self._ports.endpoints.describe_endpoint(name)
+        copies: tuple[str, ...] = ()
         if endpoint is None:
             self._ports.endpoints.create_endpoint(name, target, self._tags(payload))
             mode = "create"
         elif target in (endpoint.config_name, endpoint.pending_config_name):
             mode = "already_requested"
         else:
-            self._ports.endpoints.update_endpoint(name, target, plan["deployment_config"])
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
+            self._ports.endpoints.update_endpoint(name, target, fleets.watching(plan["deployment_config"], copies))
             mode = "update"
+        if mode == "already_requested":  # a retry: the copies exist (deterministic names); rewriting them is a no-op
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
         previous = endpoint.config_name if endpoint else None
-        fields = {"rollout_mode": mode, "rollout_started_at": iso(now), "previous_endpoint_config_name": previous}
+        fields: dict[str, Any] = {
+            "rollout_mode": mode,
+            "rollout_started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+        }
         self._ports.store.save_deployment(self._key(payload), fields)
-        return {"mode": mode, "started_at": iso(now), "previous_endpoint_config_name": previous}
+        return {
+            "mode": mode,
+            "started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+        }
 
     def register_wait(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Store the wait's task token on the lock; resume at once if the endpoint has already settled."""
@@ -279,25 +299,43 @@ class DeployTasks:
         timed_out = isinstance(signal, Mapping) and "Error" in signal
         rounds = int(payload.get("wait", {}).get("rounds", 0)) + (1 if timed_out else 0)
         endpoint = self._ports.endpoints.describe_endpoint(payload["request"]["endpoint_name"])
-        verdict = checks.judge_rollout(endpoint, plan["endpoint_config_name"])
+        restoring = (payload.get("wait") or {}).get("restoring")
+        verdict = checks.judge_rollout(
+            endpoint, restoring["endpoint_config_name"] if restoring else plan["endpoint_config_name"]
+        )
         if not verdict.settled:
             if rounds >= timing.max_wait_rounds:
                 waited = rounds * timing.wait_timeout_seconds
                 raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
-            return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
+            return {"next": "wait", "rounds": rounds, "reason": verdict.reason} | (
+                {"restoring": restoring} if restoring else {}
+            )
+        if restoring:
+            return self._rejected.restored(restoring, endpoint, rounds, self._tags(payload))
+        if not is_rollback(payload):
+            rejected = self._rejected_while_deploying(payload["request"])
+            if rejected is not None:
+                return self._rejected.settled(payload, self._key(payload), verdict, rejected, rounds)
         if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
             self._tag_serving_package(endpoint, payload)
         if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
             return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
-        try:
-            alarms = self._ports.alarms.describe(tuple(plan["alarm_names"]))
-        except AlarmsUnreadableError:
-            alarms = ()
-        started = payload.get("rollout", {}).get("started_at")
-        alarm = checks.fired_alarm(alarms, parse_iso(started) if started else None)
-        reason = checks.rollback_reason(verdict, alarm)
-        self._act_on_rolled_back_package(payload, reason)
-        alarm_name = alarm.name if alarm else None
+        rollout = payload.get("rollout") or {}
+        copies, started = tuple(rollout.get("new_fleet_alarms") or ()), rollout.get("started_at")
+        firing = self._ports.fleet_alarms.first_firing(copies, parse_iso(started), self._now()) if started else None
+        alarm_name = fleets.source_alarm(firing.alarm_name, plan["alarm_names"]) if firing else None
+        if firing is not None:
+            why = f" ({firing.reason})" if firing.reason else ""
+            reason = (
+                f"rolled back by SageMaker: alarm {alarm_name} went to ALARM on the new fleet's traffic "
+                f"({firing.alarm_name}) at {iso(firing.at)}{why}; {verdict.reason}"
+            )
+            self._act_on_rolled_back_package(payload, reason)
+        else:
+            reason = (
+                f"rolled back by SageMaker with no rollback alarm on the new fleet's traffic: {verdict.reason}; "
+                "the package's approval is left as is"
+            )
         return {
             "next": "finish",
             "rounds": rounds,
@@ -305,6 +343,11 @@ class DeployTasks:
             "reason": reason,
             "alarm": alarm_name,
         }
+
+    def _rejected_while_deploying(self, request: Mapping[str, Any]) -> str | None:
+        """The reviewer's rejection of the package being deployed, if it was rejected meanwhile (one Describe)."""
+        package = self._ports.endpoints.describe_package(request["model_package_arn"])
+        return rejection_reason(package, int(request["model_package_version"]))
 
     def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
         """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
@@ -348,4 +391,10 @@ class DeployTasks:
         if not plan_rules.is_duplicate(state):
             subject, message = plan_rules.notification(state, execution, end, durations)
             self._ports.notifier.publish(subject, message)
-        return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        result = {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        copies = tuple((state.get("rollout") or {}).get("new_fleet_alarms") or ())
+        try:  # the copies have no actions: one left behind costs an alarm's price, never a wrong decision
+            self._ports.fleet_alarms.delete(copies)
+        except MlopsError as exc:
+            result["alarm_cleanup"] = f"the new fleet's alarm copies {list(copies)} were not deleted: {exc}"
+        return result
