@@ -17,6 +17,7 @@ from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, Lock
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.fleet_alarms import FleetAlarms
+from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
 from mlops_core.domain.fleet_alarms import Firing, fleet_alarm_name
@@ -195,6 +196,18 @@ class FakeFleetAlarms(FleetAlarms):
     def delete(self, names: tuple[str, ...]) -> None:
         for name in names:
             self.copies.pop(name, None)
+
+
+class FakeArtifacts(ModelArtifacts):
+    """Model data in S3: every location exists unless listed in ``missing``; ``checked`` logs each look-up."""
+
+    def __init__(self, *missing: str) -> None:
+        self.missing = set(missing)
+        self.checked: list[tuple[str, bool]] = []
+
+    def problem(self, uri: str, *, prefix: bool = False) -> str | None:
+        self.checked.append((uri, prefix))
+        return f"model data {uri} does not exist" if uri in self.missing else None
 
 
 @dataclass

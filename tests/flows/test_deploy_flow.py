@@ -104,7 +104,9 @@ class DeployFlow:
     def register(self, group: str | None = None) -> str:
         """A training run registers a new version (``PendingManualApproval``); returns its ARN."""
         bucket = self.stack.physical_name("ArtifactsBucket")
-        model_data = f"s3://{bucket}/pipelines/runs/run-{next(self._runs)}/model/model.tar.gz"
+        key = f"pipelines/runs/run-{next(self._runs)}/model/model.tar.gz"
+        self.stack.client("s3").put_object(Bucket=bucket, Key=key, Body=b"model")  # what the training run wrote
+        model_data = f"s3://{bucket}/{key}"
         spec = {
             "Containers": [{"Image": IMAGE, "ModelDataUrl": model_data}],
             "SupportedContentTypes": ["text/plain"],

@@ -87,6 +87,7 @@ def drop_files(stack: LocalStack) -> None:
 
 def register_approved(stack: LocalStack) -> str:
     bucket = stack.physical_name("ArtifactsBucket")
+    stack.client("s3").put_object(Bucket=bucket, Key="pipelines/runs/r1/model/model.tar.gz", Body=b"model")
     created = stack.aws(
         "sagemaker",
         "create_model_package",

@@ -105,6 +105,7 @@ def test_an_update_to_a_model_the_role_may_not_pull_is_rolled_back_to_the_live_m
         live = flow.serves()
         bucket = stack.physical_name("ArtifactsBucket")
         foreign = "111122223333.dkr.ecr.us-east-1.amazonaws.com/someone-elses-model:1"
+        stack.client("s3").put_object(Bucket=bucket, Key="pipelines/runs/run-9/model/model.tar.gz", Body=b"model")
         spec = {
             "Containers": [
                 {"Image": foreign, "ModelDataUrl": f"s3://{bucket}/pipelines/runs/run-9/model/model.tar.gz"}

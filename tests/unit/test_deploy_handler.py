@@ -11,6 +11,7 @@ from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.builders import ALARMS, START, deploy_settings, payload
 from tests.deploy_support.fakes import (
     FakeAlarms,
+    FakeArtifacts,
     FakeFleetAlarms,
     FakeNotifier,
     FakeSageMaker,
@@ -28,7 +29,8 @@ def sagemaker() -> FakeSageMaker:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker) -> ModuleType:
     module = load_handler("deploy_tasks")
-    ports = DeployPorts(sagemaker, FakeAlarms(*ALARMS), FakeStore(), FakeWorkflows(), FakeNotifier(), FakeFleetAlarms())
+    fleet, artifacts = FakeFleetAlarms(), FakeArtifacts()
+    ports = DeployPorts(sagemaker, FakeAlarms(*ALARMS), FakeStore(), FakeWorkflows(), FakeNotifier(), fleet, artifacts)
     tasks = DeployTasks(deploy_settings(), ports, clock=lambda: START)
     monkeypatch.setattr(module, "dependencies", lambda: tasks)
     return module

@@ -59,7 +59,7 @@ def test_a_first_deployment_needs_no_live_variant() -> None:
         ({"package": replace(PACKAGE, package_status="InProgress")}, "status is InProgress, not Completed"),
         ({"package": replace(PACKAGE, images=())}, "inference container without an image"),
         ({"package": replace(PACKAGE, images=("image:1", None))}, "inference container without an image"),
-        ({"package": replace(PACKAGE, model_data_urls=(None,))}, "no model data (ModelDataUrl)"),
+        ({"package": replace(PACKAGE, model_data_urls=(None,))}, "no model data (ModelDataUrl or ModelDataSource)"),
         (
             {"live_variants": (VariantView("Blue", "m"),)},
             "serves variant(s) Blue but the new config declares AllTraffic",

@@ -14,6 +14,7 @@ from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepErro
 from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, payload, timing
 from tests.deploy_support.fakes import (
     FakeAlarms,
+    FakeArtifacts,
     FakeFleetAlarms,
     FakeNotifier,
     FakeSageMaker,
@@ -34,7 +35,16 @@ class Deployment:
         self.store = FakeStore()
         self.workflows = FakeWorkflows()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(self.sagemaker, self.alarms, self.store, self.workflows, self.notifier, self.fleet_alarms)
+        self.artifacts = FakeArtifacts()
+        ports = DeployPorts(
+            self.sagemaker,
+            self.alarms,
+            self.store,
+            self.workflows,
+            self.notifier,
+            self.fleet_alarms,
+            self.artifacts,
+        )
         self.tasks = DeployTasks(deploy_settings(**settings), ports, clock=lambda: self.now)
 
     def run(self, step: str, version: int, **extra: Any) -> dict[str, Any]:

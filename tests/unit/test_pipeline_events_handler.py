@@ -41,7 +41,8 @@ class Wired:
         """The execution a sample event is about, as SageMaker knows it."""
         arn = event["detail"]["pipelineExecutionArn"]
         request = ExecutionRequest(PIPELINE, JOB, "t" * 32, "", parameters)
-        self.executions.executions[arn] = FakeExecution(arn, request, NOW)
+        status = event["detail"]["currentPipelineExecutionStatus"]
+        self.executions.executions[arn] = FakeExecution(arn, request, NOW, status=status)
         return self.executions.executions[arn]
 
     def invoke(self, event: Any) -> dict[str, Any]:

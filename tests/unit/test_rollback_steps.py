@@ -18,6 +18,7 @@ from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settin
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import (
     FakeAlarms,
+    FakeArtifacts,
     FakeFleetAlarms,
     FakeNotifier,
     FakeSageMaker,
@@ -40,7 +41,7 @@ class Rollback:
         self.store = LedgerLikeStore()
         self.notifier = FakeNotifier()
         alarms, fleet = FakeAlarms(*ALARMS), FakeFleetAlarms()
-        ports = DeployPorts(self.sagemaker, alarms, self.store, FakeWorkflows(), self.notifier, fleet)
+        ports = DeployPorts(self.sagemaker, alarms, self.store, FakeWorkflows(), self.notifier, fleet, FakeArtifacts())
         self.tasks = DeployTasks(deploy_settings(), ports, clock=lambda: NOW)
         for version, minutes in ((1, 0), (2, 20)):
             self.sagemaker.add_package(version)

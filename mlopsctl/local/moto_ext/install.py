@@ -2,6 +2,7 @@
 
 New actions are added to ``SageMakerResponse``; existing backend methods whose behaviour is emulated
 (``create_endpoint``, ``delete_endpoint``, ``start_pipeline_execution``, ``describe_pipeline_execution``,
+``list_pipeline_parameters_for_execution``,
 ``create_model_package``, ``update_model_package``, ``add_tags``, CloudWatch's ``set_alarm_state``,
 ``put_metric_alarm`` and ``put_metric_data``; CloudWatch's ``describe_alarm_history`` is added)
 are wrapped. A wrapper behaves exactly as moto unless an emulator has activated its account and region (see
@@ -33,6 +34,7 @@ _SAGEMAKER_WRAPPERS: dict[str, Callable[..., Any]] = {
     "delete_endpoint": endpoints.delete_endpoint,
     "start_pipeline_execution": pipelines.start_pipeline_execution,
     "describe_pipeline_execution": pipelines.describe_pipeline_execution,
+    "list_pipeline_parameters_for_execution": pipelines.list_pipeline_parameters_for_execution,
     "create_model_package": registry.create_model_package,
     "update_model_package": registry.update_model_package,
     "add_tags": tags.add_tags,

@@ -5,7 +5,8 @@ deployment must not go ahead, each in words an operator can act on; an empty lis
 
 Checks: the package is the one requested (its group and version as ``DescribeModelPackage`` returns them are the
 request's: an ARN of another group or version never deploys under our name), ``Approved``, ``Completed``, with a
-container image and model data; the variant name is the
+container image and model data, and the model data exists (read by the caller: an object, or at least one object
+under a prefix); the variant name is the
 live one's (blue/green guardrails require it); the canary (or linear step) is a valid share of the fleet (canary at
 most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint;
 SageMaker's own timeout covers the bakes and the time to provision (the state machine's wait and the lock's
@@ -52,6 +53,13 @@ class PackageView:
     generated_by: str | None = None
     customer_metadata: tuple[tuple[str, str], ...] = ()
     approval_description: str | None = None
+    model_data_prefixes: tuple[str, ...] = ()
+    """``ModelDataSource`` prefixes (``S3DataType`` ``S3Prefix``): model data is every object under each."""
+
+    def model_data(self) -> tuple[tuple[str, bool], ...]:
+        """Every model data location, with whether it is a prefix (``False``: one object)."""
+        objects = tuple((url, False) for url in self.model_data_urls if url)
+        return objects + tuple((prefix, True) for prefix in self.model_data_prefixes)
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ class PreflightFacts:
     alarms: tuple[AlarmView, ...] | None
     timing: Timing
     alarm_error: str | None = None
+    model_data_problems: tuple[str, ...] = ()
+    """Why the package's model data cannot be deployed, as checking it in S3 found (missing, empty prefix...)."""
 
 
 def package_reasons(package_arn: str, package: PackageView | None, group: str, version: int) -> list[str]:
@@ -122,8 +132,8 @@ def package_reasons(package_arn: str, package: PackageView | None, group: str, v
         reasons.append(f"model package status is {package.package_status}, not Completed")
     if not package.images or any(not image for image in package.images):
         reasons.append("model package has an inference container without an image")
-    if not any(package.model_data_urls):
-        reasons.append("model package has no model data (ModelDataUrl)")
+    if not package.model_data():
+        reasons.append("model package has no model data (ModelDataUrl or ModelDataSource)")
     return reasons
 
 
@@ -214,6 +224,7 @@ def preflight_reasons(facts: PreflightFacts) -> list[str]:
     endpoint_is_live = facts.endpoint is not None
     return [
         *package_reasons(facts.package_arn, facts.package, facts.package_group, facts.package_version),
+        *facts.model_data_problems,
         *endpoint_reasons(facts.endpoint, facts.live_variants, facts.fleet),
         *capacity_reasons(facts.fleet, facts.policy),
         *alarm_reasons(facts.policy.alarm_names, facts.alarms, facts.alarm_error, endpoint_is_live),

@@ -26,6 +26,7 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.adapters.fleet_alarms import FleetAlarms
+from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.config import DeploySettings
@@ -70,6 +71,7 @@ class DeployPorts:
     workflows: Workflows
     notifier: Notifier
     fleet_alarms: FleetAlarms
+    artifacts: ModelArtifacts
 
 
 def fleet_of(settings: DeploySettings) -> Fleet:
@@ -155,6 +157,8 @@ class DeployTasks:
             alarms = self._ports.alarms.describe(policy.alarm_names)
         except AlarmsUnreadableError as exc:
             alarm_error = str(exc)
+        model_data = package.model_data() if package and package.approval_status == "Approved" else ()
+        problems = tuple(p for uri, prefix in model_data if (p := self._ports.artifacts.problem(uri, prefix=prefix)))
         plan = plan_rules.plan_deployment(settings.stack_name, arn, version, fleet, policy)
         record = plan_rules.deployment_record(plan, request, payload["execution"]["id"])
         record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
@@ -176,6 +180,7 @@ class DeployTasks:
                 alarms=alarms,
                 timing=timing,
                 alarm_error=alarm_error,
+                model_data_problems=problems,
             )
         )
         if reasons:
