@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Lambda runs Python 3.12; so do we. pyenv machines need 3.12 in PYENV_VERSION (harmless elsewhere).
-export PYENV_VERSION ?= 3.12.1:3.11.7
+# Lambda runs Python 3.12; so do we, and nothing else works (the pinned numpy needs 3.12). pyenv machines need 3.12
+# in PYENV_VERSION (harmless elsewhere). scripts/fresh-venv fails at once, saying what to install, on another version.
+export PYENV_VERSION ?= 3.12.1
 PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
 # Fake credentials and region: nothing here talks to AWS, and nothing may by accident.
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -34,28 +35,36 @@ help:
 	@echo "make clean  remove virtual environments and build output"
 
 $(BIN)/.stamp: requirements/dev.txt requirements/dev-nodeps.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@scripts/fresh-venv $(VENV) $(PYTHON)
+	@echo "installing the pinned packages into $(VENV) (the first run takes a few minutes)"
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements/dev-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(@D)/.building
 	@touch $@
 
 $(SAM_VENV)/.stamp: requirements/sam.txt
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@scripts/fresh-venv $(SAM_VENV) $(PYTHON)
+	@echo "installing the pinned packages into $(SAM_VENV) (the first run takes a few minutes)"
 	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	@rm -f $(@D)/.building
 	@touch $@
 
 $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@scripts/fresh-venv $(CHECKOV_VENV) $(PYTHON)
+	@echo "installing the pinned packages into $(CHECKOV_VENV) (the first run takes a few minutes)"
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	@rm -f $(@D)/.building
 	@touch $@
 
 # The SageMaker SDK (~1 GB) only generates the pipeline definition; it never enters .venv, a function or a layer.
 $(PIPELINES_VENV)/.stamp: requirements/pipelines.txt
-	@test -x $(PIPELINES_VENV)/bin/python || $(PYTHON) -m venv $(PIPELINES_VENV)
+	@scripts/fresh-venv $(PIPELINES_VENV) $(PYTHON)
+	@echo "installing the pinned packages into $(PIPELINES_VENV) (the first run takes a few minutes)"
 	$(PIPELINES_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
 	$(PIPELINES_VENV)/bin/python -m pip install --quiet -r requirements/pipelines.txt
+	@rm -f $(@D)/.building
 	@touch $@
 
 setup: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp

@@ -2,8 +2,9 @@
 
 For each bake time (``DeployWaitIntervalSeconds``, virtual) a fresh stack deploys model v1 (``CreateEndpoint``) and
 then v2 (the canary ``UpdateEndpoint``, measured): the Deploy execution's ``GetExecutionHistory`` (events and states
-entered) and the SageMaker calls the system made from the approval to quiescence. The other timeouts are set so that
-preflight accepts the bake, with the fallback check at its default (900 s): rounds = what preflight requires.
+entered) and the SageMaker calls the system made from the approval to quiescence. As a user would, only the bake and
+SageMaker's own timeout (``DeployMaxExecutionTimeoutSeconds``, when the default does not cover the bake) are set: the
+state machine's fallback wait is derived from them.
 
 In the shortest-bake run, the endpoint alarm then trips on the live v2: the AWS calls from the ``CloudWatch Alarm
 State Change`` event to ``UpdateEndpoint`` (the restore of v1) are counted, and the rollback handler's run is timed.
@@ -12,7 +13,6 @@ State Change`` event to ``UpdateEndpoint`` (the restore of v1) are counted, and 
 from __future__ import annotations
 
 import io
-import math
 import tarfile
 import time
 from typing import Any
@@ -26,22 +26,19 @@ from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
 
 DEFAULT_BAKES_MINUTES = (1, 10, 60)
-TERMINATION_WAIT = 300
-FALLBACK_TIMEOUT = 900
+TERMINATION_WAIT = 300  # the template's default DeployTerminationWaitSeconds
+DEFAULT_MAX_EXECUTION = 1800  # the template's default DeployMaxExecutionTimeoutSeconds
+PROVISIONING = 300  # preflight's allowance for SageMaker to provision the new fleet
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"
 
 
 def parameters(bake_seconds: int) -> dict[str, str]:
-    """Template parameters for a bake: timeouts large enough for preflight, the fallback check at its default."""
-    max_execution = max(1800, bake_seconds + TERMINATION_WAIT + 600)
-    rounds = math.ceil((max_execution + 300) / FALLBACK_TIMEOUT)
-    return {
-        "DeployWaitIntervalSeconds": str(bake_seconds),
-        "DeployTerminationWaitSeconds": str(TERMINATION_WAIT),
-        "DeployMaxExecutionTimeoutSeconds": str(max_execution),
-        "DeployWaitTimeoutSeconds": str(FALLBACK_TIMEOUT),
-        "DeployMaxWaitRounds": str(rounds),
-    }
+    """Template parameters for a bake: the bake, and SageMaker's timeout when the default does not cover it."""
+    needed = bake_seconds + TERMINATION_WAIT + PROVISIONING
+    out = {"DeployWaitIntervalSeconds": str(bake_seconds)}
+    if needed > DEFAULT_MAX_EXECUTION:
+        out["DeployMaxExecutionTimeoutSeconds"] = str(needed)
+    return out
 
 
 class _Timed:

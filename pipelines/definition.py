@@ -53,6 +53,8 @@ from pipelines.placeholders import SENTINEL_ROLE_ARN, SKLEARN_IMAGE_URI
 
 ARTIFACTS = "s3://${ArtifactsBucketName}"
 RUNS_ROOT = f"{ARTIFACTS}/pipelines/runs"
+DATA_PREFIXES = ("s3://${DataBucketName}/incoming/", "s3://${DataBucketName}/labeled/")
+"""Where the objects a labeled manifest's ``source-ref`` may name live: the stack's own data prefixes."""
 PROCESSING = "/opt/ml/processing"
 CODE_CHANNEL_DIR = "/opt/ml/input/data/code"
 MAX_RUNTIME_SECONDS = 3600
@@ -170,7 +172,11 @@ def _preprocess_step(session: PipelineSession, params: _Parameters, code: str) -
         code=f"{code}preprocess.py",
         inputs=[_input("manifest", params.input_manifest, f"{PROCESSING}/input/manifest")],
         outputs=[_output("train"), _output("validation"), _output("test")],
-        arguments=["--label-attribute", params.label_attribute],
+        arguments=[
+            "--label-attribute",
+            params.label_attribute,
+            *(arg for prefix in DATA_PREFIXES for arg in ("--allowed-source-prefix", prefix)),
+        ],
     )
     return ProcessingStep(name="Preprocess", step_args=step_args, retry_policies=_retries())
 

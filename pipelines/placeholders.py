@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 PLACEHOLDERS: dict[str, str] = {
     "ArtifactsBucketName": "name of the artifacts bucket (step code, split data, models, evaluation reports)",
+    "DataBucketName": "name of the data bucket (incoming/ and labeled/ hold the only objects a source-ref may name)",
     "ModelPackageGroupName": "the model package group the pipeline registers into",
     "SageMakerExecutionRoleArn": "ARN of the role the processing and training jobs run as",
     "SklearnImageAccount": "account of the SageMaker scikit-learn image registry in this region "

@@ -13,8 +13,7 @@ import pytest
 from tests.support import iam_usage
 
 ROOT = Path(__file__).resolve().parents[1]
-# The real AWS sample events live beside the project, as CI has them: ../shared/aws-events/
-SHARED_EVENTS = ROOT.parent / "shared" / "aws-events"
+# The real AWS sample events (../shared/aws-events/, as CI has them): tests.support.aws_corpus.corpus_dir()
 PROJECT_EVENTS = ROOT / "events"
 
 

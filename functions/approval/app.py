@@ -49,8 +49,6 @@ def dependencies() -> tuple[ApprovalConfig, ApprovalPorts]:
     timing = Timing(
         lock_retry_seconds=settings.deploy_lock_retry_seconds,
         lock_max_attempts=settings.deploy_lock_max_attempts,
-        wait_timeout_seconds=settings.deploy_wait_timeout_seconds,
-        max_wait_rounds=settings.deploy_max_wait_rounds,
     )
     config = ApprovalConfig(
         settings.stack_name,

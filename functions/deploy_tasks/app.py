@@ -17,7 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
+from mlops_core.adapters.fleet_alarms import CloudWatchFleetAlarms
 from mlops_core.adapters.ledger import Ledger
+from mlops_core.adapters.model_artifacts import S3ModelArtifacts
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import DeploySettings
@@ -38,6 +40,8 @@ def dependencies() -> DeployTasks:
         store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
         workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
         notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
+        fleet_alarms=CloudWatchFleetAlarms(clients.client("cloudwatch")),
+        artifacts=S3ModelArtifacts(clients.client("s3")),
     )
     return DeployTasks(settings, ports, clock=lambda: datetime.now(UTC))
 

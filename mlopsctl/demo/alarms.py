@@ -3,9 +3,10 @@
 moto never changes an alarm's state from metrics, so the demo plays CloudWatch: :class:`EndpointAlarm` is an
 emulator for the local stack (``next_due``/``run_due``) that
 
-- once :meth:`~EndpointAlarm.arm_for_bake` was called, sets the alarm to ``ALARM`` as soon as an update of the
-  endpoint is in a baking period (the canary takes traffic and its errors breach the threshold) — SageMaker's
-  deployment guardrails then roll the update back;
+- once :meth:`~EndpointAlarm.arm_for_bake` was called, publishes the baking fleet's 5xx errors as soon as an update
+  of the endpoint is in a baking period (emulated metrics, :mod:`mlopsctl.local.emulator.endpoint_metrics`): the new
+  fleet's alarm copy and the endpoint-wide alarm both go to ``ALARM`` — SageMaker's deployment guardrails then roll
+  the update back;
 - :meth:`~EndpointAlarm.trip` sets it to ``ALARM`` at once (the endpoint is stable: only this system can react);
 - after tripping, sets it back to ``OK`` once the endpoint is ``InService`` with no update in progress (the bad model
   no longer takes traffic, so the metric recovers).
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mlopsctl.demo.observe import Observer
+from mlopsctl.local.emulator.endpoint_metrics import fleet_metric
 
 BAKE_REASON = "Threshold Crossed: canary 5XX errors 12.0 > 1.0 (emulated metric while the new fleet bakes)"
 LIVE_REASON = "Threshold Crossed: 5XX errors 9.0 > 1.0 (emulated metric after the rollout)"
@@ -96,7 +98,7 @@ class EndpointAlarm:
         baking = self._observer.baking(self.endpoint_name) if self._armed else None
         if baking is not None:
             self._armed = False
-            self._set("ALARM", BAKE_REASON, baking)
+            self._canary_errs(baking)
         elif self._recovers_at is not None and now >= self._recovers_at and self._recovered():
             self._set("OK", RECOVERED_REASON, None)
         return []
@@ -112,6 +114,17 @@ class EndpointAlarm:
             and not serving.updating
             and serving.package_arn != self._bad_package
         )
+
+    def _canary_errs(self, bad_package: str) -> None:
+        """The baking fleet answers with 5xx errors: SageMaker publishes them for that fleet and for the whole
+        variant, so the new fleet's alarm copy (which the guardrails watch) and this endpoint-wide alarm both trip."""
+        pending = self._clients("sagemaker").describe_endpoint(EndpointName=self.endpoint_name)
+        config = str((pending.get("PendingDeploymentSummary") or {}).get("EndpointConfigName") or "")
+        cloudwatch = self._clients("cloudwatch")
+        fleet_metric(cloudwatch, self.endpoint_name, config, "Invocation5XXErrors", 12.0, self._clock())
+        self._bad_package = bad_package
+        self._recovers_at = None
+        self.history.append((self._clock(), "ALARM", BAKE_REASON))
 
     def _set(self, state: str, reason: str, bad_package: str | None) -> None:
         self._clients("cloudwatch").set_alarm_state(AlarmName=self.alarm_name, StateValue=state, StateReason=reason)

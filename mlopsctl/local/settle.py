@@ -74,7 +74,7 @@ class Settler:
             if time.monotonic() > real_deadline:
                 why = f"still busy after {self.limits.max_real_seconds:.0f}s of real time"
                 raise NotQuiescentError(self._describe(why, state.busy))
-            if moved:
+            if moved or state.announced:
                 continue
             if state.busy:
                 time.sleep(self.limits.poll_seconds)

@@ -171,7 +171,7 @@ class LocalStack:
             stack_name=self.template.stack_name, account_id=self.template.account_id, iam=self.iam,
         )  # fmt: skip
         self.bus.create_taps()
-        self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot)
+        self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot, self.bus.inject)
         self.emulators = [self._emulator(spec) for spec in self._emulator_specs]
         pollers = [SqsPoller(m, self.clients, self.runner, self.clock, scheduler) for m in self.resources.mappings]
         if self.iam is not None:

@@ -195,7 +195,11 @@ def _parameter_values(declared: Mapping[str, Any], overrides: dict[str, str]) ->
         text = raw if isinstance(raw, list) else str(raw)
         allowed = decl.get("AllowedValues")
         if allowed is not None and text not in [str(a) for a in allowed]:
-            raise TemplateError(f"parameter {name}={text!r} is not one of {allowed}")
+            # "ConstraintDescription: A string that explains a constraint when the constraint is violated"
+            # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)
+            why = decl.get("ConstraintDescription")
+            said = f": {' '.join(str(why).split())}" if why else ""
+            raise TemplateError(f"parameter {name}={text!r} is not one of {allowed}{said}")
         if isinstance(text, str):
             _check_constraints(name, decl, text)
         is_list = str(decl.get("Type", "String")).startswith(("CommaDelimitedList", "List<"))

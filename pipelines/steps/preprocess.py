@@ -6,8 +6,9 @@ tests. It is self-contained on purpose: the container gets this one file.
 Input (every ``*.manifest``, ``*.jsonl``, ``*.json`` and ``output.manifest`` file under ``--input-dir``), either
 
 * a Ground Truth **output manifest**: JSON lines with ``source`` (inline text) or ``source-ref`` (an ``s3://`` text
-  object), and the label attribute ``<attr>`` with ``<attr>-metadata.class-name``; lines whose annotation failed
-  (metadata with ``failure-reason``, no ``class-name``) are skipped and counted; or
+  object under one of the stack's data prefixes, ``--allowed-source-prefix``: a line naming any other object fails
+  the step, which never reads it), and the label attribute ``<attr>`` with ``<attr>-metadata.class-name``; lines
+  whose annotation failed (metadata with ``failure-reason``, no ``class-name``) are skipped and counted; or
 * an already **labelled data set**: JSON lines ``{"text": ..., "label": ...}``.
 
 Output: ``train.jsonl``, ``validation.jsonl`` and ``test.jsonl`` (``{"text", "label"}`` per line) in their own
@@ -18,7 +19,8 @@ Examples
 --------
 ::
 
-    python3 preprocess.py --input-dir /opt/ml/processing/input/manifest --label-attribute auto
+    python3 preprocess.py --input-dir /opt/ml/processing/input/manifest --label-attribute auto \
+        --allowed-source-prefix s3://my-data-bucket/incoming/ --allowed-source-prefix s3://my-data-bucket/labeled/
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class ReadResult:
 
 
 def read_records(
-    lines: Iterable[str], label_attribute: str = AUTO, fetch: Callable[[str], str] | None = None
+    lines: Iterable[str],
+    label_attribute: str = AUTO,
+    fetch: Callable[[str], str] | None = None,
+    allowed_prefixes: Sequence[str] = (),
 ) -> ReadResult:
     """Parse manifest or labelled-data-set lines into records.
 
@@ -78,11 +83,15 @@ def read_records(
         The Ground Truth label attribute name, or ``"auto"`` for the one ``<attr>`` with an ``<attr>-metadata`` key.
     fetch:
         Reads the text of a ``source-ref`` URI; defaults to reading the S3 object with boto3.
+    allowed_prefixes:
+        The ``s3://bucket/prefix/`` locations a ``source-ref`` may name (the stack's data prefixes); none: no
+        ``source-ref`` is read.
 
     Raises
     ------
     PreprocessError
-        On a line that is not a JSON object, holds no text, or whose label attribute is ambiguous.
+        On a line that is not a JSON object, holds no text, whose label attribute is ambiguous, or whose
+        ``source-ref`` is outside ``allowed_prefixes``.
     """
     records: list[Record] = []
     skipped = 0
@@ -95,12 +104,24 @@ def read_records(
             raise PreprocessError(f"line {number}: not JSON ({error.msg})") from error
         if not isinstance(item, dict):
             raise PreprocessError(f"line {number}: expected a JSON object")
-        record = _parse_item(item, label_attribute, fetch or read_s3_text, number)
+        record = _parse_item(item, label_attribute, _guarded(fetch or read_s3_text, allowed_prefixes, number), number)
         if record is None:
             skipped += 1
         else:
             records.append(record)
     return ReadResult(records, skipped)
+
+
+def _guarded(fetch: Callable[[str], str], allowed_prefixes: Sequence[str], number: int) -> Callable[[str], str]:
+    """``fetch``, for URIs under one of ``allowed_prefixes`` only (a manifest line may name any object)."""
+
+    def guarded(uri: str) -> str:
+        if not any(prefix.endswith("/") and uri.startswith(prefix) for prefix in allowed_prefixes):
+            allowed = ", ".join(allowed_prefixes) or "none"
+            raise PreprocessError(f"line {number}: source-ref {uri!r} is outside the stack's data ({allowed})")
+        return fetch(uri)
+
+    return guarded
 
 
 def _parse_item(item: dict[str, Any], label_attribute: str, fetch: Callable[[str], str], number: int) -> Record | None:
@@ -230,7 +251,7 @@ def run(args: argparse.Namespace, fetch: Callable[[str], str] | None = None) -> 
     lines: list[str] = []
     for path in input_files(Path(args.input_dir)):
         lines.extend(path.read_text(encoding="utf-8").splitlines())
-    result = read_records(lines, args.label_attribute, fetch)
+    result = read_records(lines, args.label_attribute, fetch, args.allowed_source_prefix)
     records = deduplicate(result.records)
     splits = split(records, args.validation_fraction, args.test_fraction, args.seed, args.min_per_class)
     for name in SPLITS:
@@ -253,6 +274,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name in SPLITS:
         parser.add_argument(f"--{name}-dir", default=f"{PROCESSING_ROOT}/{name}")
     parser.add_argument("--label-attribute", default=AUTO, help="Ground Truth label attribute name, or 'auto'")
+    parser.add_argument(
+        "--allowed-source-prefix",
+        action="append",
+        default=[],
+        help="s3://bucket/prefix/ a source-ref may name (repeatable); source-refs elsewhere fail the step",
+    )
     parser.add_argument("--validation-fraction", type=float, default=0.15)
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--min-per-class", type=int, default=3)

@@ -15,13 +15,22 @@ from moto import mock_aws
 
 from mlops_core.events import S3ObjectCreatedEvent, parse_event
 from mlopsctl.local.s3_events import S3EventNotifier, encode_key
-from tests.conftest import SHARED_EVENTS, load_json
+from tests.conftest import load_json
+from tests.support.aws_corpus import corpus_dir
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 NOW = datetime(2025, 3, 1, 12, 30, 15, tzinfo=UTC)
-REAL_CREATED = load_json(SHARED_EVENTS / "s3-object-created-eventbridge" / "awsdocs-s3-userguide-2023.json")
-REAL_DELETED = SHARED_EVENTS / "s3-object-deleted-eventbridge"
+
+
+def real_created() -> dict[str, Any]:
+    """The S3 User Guide's Object Created sample (the corpus)."""
+    return load_json(corpus_dir() / "s3-object-created-eventbridge" / "awsdocs-s3-userguide-2023.json")
+
+
+def real_deleted(sample: str) -> dict[str, Any]:
+    """An Object Deleted sample of the corpus."""
+    return load_json(corpus_dir() / "s3-object-deleted-eventbridge" / sample)
 
 
 @dataclass
@@ -80,9 +89,10 @@ def test_object_created_has_the_real_fields_and_what_s3_says_about_the_object(bu
 
     [event] = buses.received()
 
-    assert event.keys() == REAL_CREATED.keys()
-    assert event["detail"].keys() == REAL_CREATED["detail"].keys()
-    assert event["detail"]["object"].keys() == REAL_CREATED["detail"]["object"].keys()
+    real = real_created()
+    assert event.keys() == real.keys()
+    assert event["detail"].keys() == real["detail"].keys()
+    assert event["detail"]["object"].keys() == real["detail"]["object"].keys()
     parsed = parse_event(event)
     assert isinstance(parsed, S3ObjectCreatedEvent)
     head = buses.s3.head_object(Bucket=bucket, Key=key)
@@ -176,7 +186,7 @@ def test_deleting_an_object_sends_object_deleted_like_the_real_samples(
 
     [event] = buses.received()
 
-    real = load_json(REAL_DELETED / sample)
+    real = real_deleted(sample)
     assert event["detail-type"] == "Object Deleted"
     assert event["detail"]["deletion-type"] == deletion_type
     assert event["detail"]["reason"] == "DeleteObject"

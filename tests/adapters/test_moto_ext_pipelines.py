@@ -216,12 +216,16 @@ def test_stopping_a_finished_execution_is_rejected(emulator, clock):
     assert caught.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_steps_of_an_unknown_execution_are_a_validation_error(emulator):
+def test_an_unknown_execution_is_resource_not_found_as_in_sagemaker(emulator):
     sm = boto3.client("sagemaker", region_name=REGION)
+    unknown = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/none/execution/abc"
 
-    with pytest.raises(ClientError) as caught:
-        sm.list_pipeline_execution_steps(
-            PipelineExecutionArn="arn:aws:sagemaker:us-east-1:123456789012:pipeline/none/execution/abc"
-        )
-
-    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    for call in (
+        sm.list_pipeline_execution_steps,
+        sm.describe_pipeline_execution,
+        sm.list_pipeline_parameters_for_execution,
+        sm.stop_pipeline_execution,
+    ):
+        with pytest.raises(ClientError) as caught:
+            call(PipelineExecutionArn=unknown)
+        assert caught.value.response["Error"]["Code"] == "ResourceNotFound", call

@@ -95,17 +95,18 @@ def test_an_execution_record_round_trips(subject: Subject) -> None:
     assert records.execution(PIPELINE, "other") is None
 
 
-def test_a_late_progress_status_never_overwrites_a_final_one(subject: Subject) -> None:
+def test_a_final_status_is_never_replaced_by_a_late_one(subject: Subject) -> None:
     records, _ = subject
     record = ExecutionRecord(PIPELINE, "abc123", ARN, "Succeeded", notified_status="Succeeded")
     records.save_execution(record, {}, NOW)
 
     assert records.save_execution(replace(record, status="Executing", notified_status=None), {}, NOW) is False
-    assert records.save_execution(replace(record, status="Failed"), {}, NOW) is True
+    assert records.save_execution(replace(record, status="Failed"), {}, NOW) is False
+    assert records.save_execution(record, {"reason": "again"}, NOW) is True
 
     saved = records.execution(PIPELINE, "abc123")
     assert saved is not None
-    assert saved.status == "Failed"
+    assert saved.status == "Succeeded"
 
 
 def test_fields_left_out_keep_their_stored_values(subject: Subject) -> None:

@@ -17,6 +17,7 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.pipelines import (
     ExecutionRequest,
+    ExecutionState,
     SageMakerLabelingJobReader,
     SageMakerPipelineExecutions,
 )
@@ -40,6 +41,7 @@ def definition() -> str:
         text,
         {
             "ArtifactsBucketName": "mlops-dev-artifacts",
+            "DataBucketName": "mlops-dev-data",
             "ModelPackageGroupName": "mlops-models",
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/mlops-dev-SageMakerExecutionRole",
             "SklearnImageAccount": "683313688378",
@@ -141,7 +143,7 @@ def test_steps_report_the_registered_model_package(clock: ManualClock, execution
 
     assert [(s.name, s.status) for s in steps] == [("Preprocess", "Succeeded"), ("RegisterModel", "Succeeded")]
     assert steps[-1].model_package_arn == PACKAGE
-    assert executions.failure_reason(started.execution_arn) is None
+    assert executions.describe(started.execution_arn) == ExecutionState("Succeeded")
 
 
 def test_a_failed_step_and_the_executions_reason_are_read_back(
@@ -156,7 +158,18 @@ def test_a_failed_step_and_the_executions_reason_are_read_back(
     failed = [s for s in steps if s.status == "Failed"]
     assert [(s.name, s.failure_reason) for s in failed] == [("Train", "AlgorithmError: out of memory")]
     assert [s.name for s in steps][:2] == ["Preprocess", "Train"]
-    assert "out of memory" in (executions.failure_reason(started.execution_arn) or "")
+    state = executions.describe(started.execution_arn)
+    assert state is not None
+    assert state.status == "Failed"
+    assert "out of memory" in (state.failure_reason or "")
+
+
+def test_an_execution_that_does_not_exist_is_described_as_none(
+    emulator: SageMakerEmulator, executions: SageMakerPipelineExecutions
+) -> None:
+    started = executions.start(request(), START)
+
+    assert executions.describe(started.execution_arn.rsplit("/", 1)[0] + "/nosuchexecution") is None
 
 
 def test_starting_a_pipeline_that_does_not_exist_is_refused(executions: SageMakerPipelineExecutions) -> None:

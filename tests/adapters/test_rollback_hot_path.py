@@ -62,7 +62,7 @@ class Account:
             self.store, SageMakerEndpoints(self.sagemaker), StepFunctionsWorkflows(sfn), SnsNotifier(sns, topic)
         )
         self.config = RollbackConfig(
-            "mlops-test", ENDPOINT, "mlops-test-Endpoint", self.state_machine, Timing(0, 5, 900, 4), 1800
+            "mlops-test", ENDPOINT, "mlops-test-Endpoint", self.state_machine, Timing(0, 5), 1800
         )
         for version, minutes in ((1, 0), (2, 20)):
             self._deployed(version, T0 + timedelta(minutes=minutes))

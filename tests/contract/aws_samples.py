@@ -1,6 +1,7 @@
 """Loader for the shared corpus of real AWS sample events (``../shared/aws-events/``, described by its ``index.json``).
 
-The corpus is test data read in place, never copied into the project. A missing corpus is an error, not a skip.
+The corpus is test data read in place, never copied into the project. Where it is looked for, and what a missing
+corpus does (skipped in a plain clone, an error in CI): :mod:`tests.support.aws_corpus`.
 
 Examples
 --------
@@ -16,7 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import SHARED_EVENTS, load_json
+from tests.conftest import load_json
+from tests.support.aws_corpus import corpus_dir
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class AwsSample:
     @property
     def path(self) -> Path:
         """Where the file is."""
-        return SHARED_EVENTS / self.file
+        return corpus_dir() / self.file
 
     def load(self) -> Any:
         """The event, as JSON parsers read it (for a duplicate key, the last value wins)."""
@@ -51,7 +53,7 @@ def _source(value: Any) -> str | None:
 @cache
 def all_samples() -> tuple[AwsSample, ...]:
     """Every file listed in ``index.json``, in index order."""
-    index = load_json(SHARED_EVENTS / "index.json")
+    index = load_json(corpus_dir() / "index.json")
     return tuple(
         AwsSample(
             file=entry["file"],
@@ -71,7 +73,7 @@ def sample(file: str) -> AwsSample:
     for entry in all_samples():
         if entry.file == file:
             return entry
-    raise KeyError(f"{file} is not in {SHARED_EVENTS / 'index.json'}")
+    raise KeyError(f"{file} is not in {corpus_dir() / 'index.json'}")
 
 
 def load_sample(file: str) -> Any:

@@ -123,9 +123,30 @@ def test_every_task_but_finish_is_caught_into_finish_and_retries_transient_error
             assert state["Catch"][-1] == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Finish"}
 
 
+def test_every_lambda_task_retries_lambda_timeouts_like_the_other_lambda_service_errors(asl: dict[str, Any]) -> None:
+    # "Unhandled errors in Lambda are reported as Lambda.Unknown ... These include out-of-memory errors and function
+    # timeouts"; the Python runtime names a timeout Sandbox.Timedout (Step Functions Developer Guide, "Handle Lambda
+    # service exceptions", https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+    lambda_errors = {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.ClientExecutionTimeoutException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.Unknown",
+        "Sandbox.Timedout",
+    }
+    tasks = [name for name, state in asl["States"].items() if state["Type"] == "Task"]
+    assert len(tasks) == 7
+    for name in tasks:
+        retried = {error for retry in asl["States"][name]["Retry"] for error in retry["ErrorEquals"]}
+        assert lambda_errors <= retried, (name, lambda_errors - retried)
+
+
 def test_waits_come_from_the_execution_input(asl: dict[str, Any]) -> None:
     assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.timing.lock_retry_seconds"
-    assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.timing.wait_timeout_seconds"
+    # the fallback wait is the update's own maximum duration, chosen by the Deploy step (mlops_core.domain.waits)
+    assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.rollout.wait_timeout_seconds"
 
 
 def test_every_choice_literal_and_catch_is_exercised_by_a_test(asl: dict[str, Any]) -> None:

@@ -7,8 +7,9 @@ every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,6 +18,7 @@ import pytest
 from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.config import EndpointEventsSettings
+from mlops_core.domain.fleet_alarms import fleet_alarm_name
 from mlops_core.errors import TransientError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings, request, timing
 from tests.deploy_support.events import endpoint_event
@@ -24,9 +26,7 @@ from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.handlers import context, load_handler
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
 
-FAST = timing(lock_retry_seconds=0, lock_max_attempts=5, wait_timeout_seconds=900, max_wait_rounds=4)
-# A 1-second fallback wait still covers SageMaker's 1,800 s timeout (preflight checks it) with enough rounds.
-POLLING = {"wait_timeout_seconds": 1, "max_wait_rounds": 2100}
+FAST = timing(lock_retry_seconds=0, lock_max_attempts=5)
 
 
 @pytest.fixture
@@ -134,7 +134,8 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     sagemaker.add_package(3)
 
     def canary_trips_the_alarm(payload: dict[str, Any], result: dict[str, Any]) -> None:
-        alarms.fire(ALARMS[0], datetime.now(UTC) + timedelta(seconds=1), "5xx errors 12 > 0")
+        new_fleet = fleet_alarm_name(payload["plan"]["endpoint_config_name"], 0)  # ALARMS[0] on the new fleet only
+        machine.fleet_alarms.fire(new_fleet, datetime.now(UTC), "5xx errors 12 > 0")
         sagemaker.roll_back(ENDPOINT)
         endpoint_reports(machine)
 
@@ -151,18 +152,64 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     assert machine.store.read_lock(ENDPOINT) is None
 
 
+def shorten_the_fallback_wait(payload: dict[str, Any], result: dict[str, Any]) -> None:
+    """The Deploy step's fallback wait (the update's own maximum, tens of minutes) made 1 s, as if that time passed.
+
+    moto's interpreter here waits in real time; the Deploy step's result is what ``TimeoutSecondsPath`` reads.
+    """
+    assert result["wait_timeout_seconds"] >= 1800  # SageMaker's timeout, its termination wait and the margin
+    result["wait_timeout_seconds"] = 1
+
+
 def test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again(
     machine: DeployMachine, sagemaker: FakeSageMaker
 ) -> None:
     live_on(machine, sagemaker, 2)
     sagemaker.add_package(3)
+    machine.after("deploy", shorten_the_fallback_wait)
     machine.after("verify", lambda payload, result: sagemaker.complete_update(ENDPOINT))
-    done = machine.run(execution_input(3, **POLLING), name="v3")
+    done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "SUCCEEDED"
     waits = [result for step, result in machine.steps if step == "verify"]
     assert [w.get("next") for w in waits] == ["wait", "finish"]
     assert waits[0]["rounds"] == 1
     assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
+
+
+def test_an_endpoint_still_changing_after_two_fallback_waits_fails_the_deployment_and_frees_the_lock(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    live_on(machine, sagemaker, 2)
+    sagemaker.add_package(3)
+    machine.after("deploy", shorten_the_fallback_wait)
+    done = machine.run(execution_input(3), name="v3")
+    assert done["status"] == "FAILED"
+    assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
+    (record,) = [r for r in machine.store.deployments(ENDPOINT) if r["model_package_version"] == 3]
+    assert record["outcome"] == "FAILED"
+    assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record["reason"]
+    assert machine.store.read_lock(ENDPOINT) is None
+
+
+def test_a_step_whose_lambda_times_out_is_retried_and_the_deployment_goes_on(
+    machine: DeployMachine, sagemaker: FakeSageMaker
+) -> None:
+    sagemaker.add_package(2)
+    original, timed_out = machine.invoke, []
+
+    def invoke(payload: dict[str, Any]) -> tuple[bytes, bool]:
+        if payload.get("step") == "prepare" and not timed_out:  # Lambda stops the run at its timeout
+            timed_out.append(payload["step"])
+            error = {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 30.00 seconds"}
+            return json.dumps(error).encode(), True
+        return original(payload)
+
+    machine.invoke = invoke  # type: ignore[method-assign]
+    done = machine.run(execution_input(2))
+    assert timed_out == ["prepare"]
+    assert done["status"] == "SUCCEEDED"
+    assert machine.step_names().count("prepare") == 1  # the timed-out run was not recorded: it never returned
+    assert machine.states_entered(done["executionArn"]).count("Prepare") == 1
 
 
 def test_a_failed_preflight_changes_nothing_and_reports_why(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
@@ -307,11 +354,10 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
 def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
     """(states entered, SageMaker calls) of a canary update baking ``bake`` seconds per step."""
     settings = deploy_settings(deploy_wait_interval_seconds=bake, deploy_max_execution_timeout_seconds=bake + 900)
-    waits = {"max_wait_rounds": 8}
     sagemaker = FakeSageMaker()
     with deploy_machine(monkeypatch, settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
         sagemaker.add_package(2)
-        assert machine.run(execution_input(2, **waits), name="v2")["status"] == "SUCCEEDED"
+        assert machine.run(execution_input(2), name="v2")["status"] == "SUCCEEDED"
         sagemaker.calls.clear()
         sagemaker.add_package(3)
 
@@ -320,7 +366,7 @@ def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
             endpoint_reports(machine)
 
         machine.after("register_wait", update_finishes)
-        done = machine.run(execution_input(3, **waits), name="v3")
+        done = machine.run(execution_input(3), name="v3")
         assert done["status"] == "SUCCEEDED"
         return len(machine.states_entered(done["executionArn"])), len(sagemaker.calls)
 

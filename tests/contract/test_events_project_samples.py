@@ -13,6 +13,7 @@ from mlops_core.events import (
     EndpointDeploymentStateChangeEvent,
     EndpointStateChangeEvent,
     EventEnvelope,
+    ExecutionStatusChangeEvent,
     LabelingJobStateChangeEvent,
     ModelPackageStateChangeEvent,
     PipelineExecutionStatusChangeEvent,
@@ -34,6 +35,7 @@ EXPECTED: dict[str, type[EventEnvelope]] = {
     "endpoint_state_in_service.json": EndpointStateChangeEvent,
     "endpoint_deployment_state.json": EndpointDeploymentStateChangeEvent,
     "alarm_state_alarm.json": AlarmStateChangeEvent,
+    "execution_failed.json": ExecutionStatusChangeEvent,
 }
 SAMPLES = sorted(PROJECT_EVENTS.glob("*.json"))
 

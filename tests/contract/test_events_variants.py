@@ -25,6 +25,7 @@ from mlops_core.events import (
     EndpointDeploymentStateChangeEvent,
     EndpointStateChangeEvent,
     EventError,
+    ExecutionStatusChangeEvent,
     InvalidEventError,
     LabelingJobStateChangeEvent,
     ModelPackageStateChangeEvent,
@@ -68,6 +69,7 @@ STATUS_PATHS: dict[type, list[Path_]] = {
     ],
     ModelPackageStateChangeEvent: [("detail", "ModelApprovalStatus"), ("detail", "ModelPackageStatus")],
     EndpointStateChangeEvent: [("detail", "EndpointStatus")],
+    ExecutionStatusChangeEvent: [],  # Step Functions spells its statuses one way only (FAILED, TIMED_OUT...)
     EndpointDeploymentStateChangeEvent: [
         ("detail", "EndpointStatus"),
         ("detail", "ProductionVariants", "*", "VariantStatus", "*", "Status"),
@@ -200,6 +202,12 @@ REQUIRED: dict[type, list[tuple[Path_, str]]] = {
     AlarmStateChangeEvent: [
         (("detail", "alarmName"), "detail.alarmName: Field required"),
         (("detail", "state", "value"), "detail.state.value: Field required"),
+    ],
+    ExecutionStatusChangeEvent: [
+        (("detail", "executionArn"), "detail.executionArn: Field required"),
+        (("detail", "stateMachineArn"), "detail.stateMachineArn: Field required"),
+        (("detail", "status"), "detail.status: Field required"),
+        (("detail", "startDate"), "detail.startDate: Field required"),
     ],
 }
 ENVELOPE_REQUIRED: list[tuple[Path_, str]] = [

@@ -19,7 +19,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlopsctl.local.iam.database import resource_types
-from tests.conftest import ROOT, SHARED_EVENTS, load_json
+from tests.conftest import ROOT, load_json
 from tests.contract.cfn_yaml import (
     as_list,
     condition_branches,
@@ -28,6 +28,7 @@ from tests.contract.cfn_yaml import (
     load_template,
     resolve_refs,
 )
+from tests.support.aws_corpus import corpus_dir
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
@@ -279,7 +280,7 @@ def test_aws_services_can_use_the_key_of_each_encrypted_queue_and_topic() -> Non
 
 # Data arrival ----------------------------------------------------------------------------------------
 def _sample_events() -> list[dict[str, Any]]:
-    folder = SHARED_EVENTS / "s3-object-created-eventbridge"
+    folder = corpus_dir() / "s3-object-created-eventbridge"
     events = [load_json(path) for path in sorted(folder.glob("*.json"))]
     return [event for event in events if isinstance(event, dict) and event.get("detail-type") == "Object Created"]
 
@@ -322,7 +323,7 @@ def test_other_s3_events_are_filtered_out_by_the_rule(bucket: str, key: str, det
 
 def test_real_s3_sample_events_match_once_renamed_into_our_bucket() -> None:
     samples = _sample_events()
-    assert samples, f"no samples under {SHARED_EVENTS}"
+    assert samples, f"no samples under {corpus_dir()}"
     for sample in samples:
         event = _s3_event("our-data", "incoming/" + sample["detail"]["object"]["key"].lstrip("/"))
         event["detail"] = {**sample["detail"], "bucket": event["detail"]["bucket"], "object": event["detail"]["object"]}
@@ -375,13 +376,13 @@ ENDPOINT_DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
 def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
     """Whether the rule SAM generates from ``function``'s only EventBridge event delivers ``event``."""
     (source,) = [e for e in function_props(function)["Events"].values() if e["Type"] == "EventBridgeRule"]
-    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT}
+    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT, "DeployStateMachine": OUR_MACHINE}
     pattern = resolve_refs(source["Properties"]["Pattern"], refs)
     return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
 
 
 def _samples(folder: str) -> list[dict[str, Any]]:
-    events = [load_json(path) for path in sorted((SHARED_EVENTS / folder).glob("*.json"))]
+    events = [load_json(path) for path in sorted((corpus_dir() / folder).glob("*.json"))]
     return [event for event in events if isinstance(event, dict) and "detail" in event]
 
 
@@ -395,7 +396,7 @@ def _endpoint_events(endpoint: str, status: str) -> list[dict[str, Any]]:
     events = _samples("sagemaker-endpoint-state-change") + _samples("sagemaker-endpoint-deployment-state-change")
     # The 2020 guide's "SageMakerEndpointStateChange" was a documentation error (SOURCES.md); AWS sends these two.
     events = [e for e in events if e["detail-type"] in (ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE)]
-    assert len(events) >= 3, f"too few endpoint samples under {SHARED_EVENTS}"
+    assert len(events) >= 3, f"too few endpoint samples under {corpus_dir()}"
     for event in events:
         event["detail"].update(EndpointName=endpoint, EndpointStatus=status)
     return events
@@ -426,7 +427,7 @@ def test_progress_and_other_endpoints_do_not_wake_a_waiting_deployment(endpoint:
 def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
     queue = {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "Arn"]}
     rules = []
-    for function in ("ApprovalFunction", "EndpointEventsFunction"):
+    for function in ("ApprovalFunction", "EndpointEventsFunction", "ExecutionEventsFunction"):
         props = function_props(function)
         assert props["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": queue}
         for event_name, event in props["Events"].items():
@@ -440,6 +441,51 @@ def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
     alarm = RESOURCES["DeploymentEventsDeadLetterAlarm"]["Properties"]
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeploymentEventsDeadLetterQueue", "QueueName"]}
     assert {"Ref": "NotificationTopic"} in alarm["AlarmActions"]
+
+
+OUR_MACHINE = "arn:aws:states:us-east-1:012345678912:stateMachine:mlops-dev-deploy"
+
+
+def _execution_events(status: str, machine: str = OUR_MACHINE) -> list[dict[str, Any]]:
+    """The real ``Step Functions Execution Status Change`` samples, as executions of ``machine`` ending ``status``."""
+    events = []
+    for event in _samples("stepfunctions-execution-status-change"):
+        execution = machine.replace(":stateMachine:", ":execution:") + ":" + event["detail"]["name"]
+        event["detail"].update(stateMachineArn=machine, executionArn=execution, status=status)
+        events.append(event)
+    return events
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
+def test_our_deploy_executions_that_fail_time_out_or_are_aborted_reach_the_execution_events_function(
+    status: str,
+) -> None:
+    assert all(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status))
+
+
+@pytest.mark.parametrize(
+    ("status", "machine"),
+    [("SUCCEEDED", OUR_MACHINE), ("RUNNING", OUR_MACHINE), ("FAILED", OUR_MACHINE.replace("deploy", "theirs"))],
+)
+def test_running_succeeded_and_other_machines_executions_do_not_reach_it(status: str, machine: str) -> None:
+    assert not any(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status, machine))
+
+
+def test_every_state_machine_alarms_on_failed_timed_out_and_aborted_executions() -> None:
+    machines = of_type("AWS::Serverless::StateMachine") | of_type("AWS::StepFunctions::StateMachine")
+    assert machines
+    alarms = of_type("AWS::CloudWatch::Alarm").values()
+    for name in machines:
+        watched = {
+            alarm["Properties"]["MetricName"]
+            for alarm in alarms
+            if alarm["Properties"].get("Namespace") == "AWS/States"
+            and alarm["Properties"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": name}}]
+            and {"Ref": "NotificationTopic"} in alarm["Properties"]["AlarmActions"]
+            and alarm["Properties"]["Threshold"] == 0
+            and alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        }
+        assert watched == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}, name
 
 
 def test_every_update_rolls_back_on_all_the_endpoints_alarms_and_only_those() -> None:

@@ -50,8 +50,6 @@ def timing(**overrides: int) -> dict[str, int]:
     return {
         "lock_retry_seconds": 60,
         "lock_max_attempts": 120,
-        "wait_timeout_seconds": 900,
-        "max_wait_rounds": 4,
     } | overrides
 
 

@@ -16,8 +16,11 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, LockInfo, LockLostError
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.fleet_alarms import FleetAlarms
+from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
+from mlops_core.domain.fleet_alarms import Firing, fleet_alarm_name
 from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
 
 ACCOUNT = "123456789012"
@@ -171,6 +174,42 @@ class FakeAlarms(AlarmReader):
         return tuple(self.alarms[name] for name in names if name in self.alarms)
 
 
+class FakeFleetAlarms(FleetAlarms):
+    """The new fleet's alarm copies, in memory: ``fire`` records a change to ALARM of a copy."""
+
+    def __init__(self) -> None:
+        self.copies: dict[str, str] = {}
+        self.firings: list[Firing] = []
+
+    def put_copies(self, names: tuple[str, ...], config_name: str) -> tuple[str, ...]:
+        made = tuple(fleet_alarm_name(config_name, index) for index, _ in enumerate(names))
+        self.copies.update(dict(zip(made, names, strict=True)))
+        return made
+
+    def fire(self, name: str, at: datetime, reason: str = "Threshold Crossed") -> None:
+        self.firings.append(Firing(name, at, reason))
+
+    def first_firing(self, names: tuple[str, ...], since: datetime, until: datetime) -> Firing | None:
+        found = [f for f in self.firings if f.alarm_name in names and since <= f.at <= until]
+        return min(found, key=lambda f: f.at, default=None)
+
+    def delete(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            self.copies.pop(name, None)
+
+
+class FakeArtifacts(ModelArtifacts):
+    """Model data in S3: every location exists unless listed in ``missing``; ``checked`` logs each look-up."""
+
+    def __init__(self, *missing: str) -> None:
+        self.missing = set(missing)
+        self.checked: list[tuple[str, bool]] = []
+
+    def problem(self, uri: str, *, prefix: bool = False) -> str | None:
+        self.checked.append((uri, prefix))
+        return f"model data {uri} does not exist" if uri in self.missing else None
+
+
 @dataclass
 class FakeStore(DeploymentStore):
     """Deployment records, lock and package events, in memory (same rules as the ledger's lock)."""
@@ -190,6 +229,18 @@ class FakeStore(DeploymentStore):
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         held = self.locks.get(endpoint_name)
         if held and held["owner"] != deployment_id and held["expires_at"] > int(now.timestamp()):
+            return False
+        self.locks[endpoint_name] = {
+            "owner": deployment_id,
+            "expires_at": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+        }
+        return True
+
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        held = self.locks.get(endpoint_name)
+        if held is None or held["owner"] != holder:
             return False
         self.locks[endpoint_name] = {
             "owner": deployment_id,
@@ -243,6 +294,7 @@ class FakeWorkflows(Workflows):
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     resumed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     live_tokens: set[str] = field(default_factory=set)
+    statuses: dict[str, str] = field(default_factory=dict)
 
     def start(self, state_machine_arn: str, name: str, payload: Mapping[str, Any]) -> StartedExecution:
         arn = execution_arn(state_machine_arn, name)
@@ -250,6 +302,10 @@ class FakeWorkflows(Workflows):
             return StartedExecution(arn, already_started=True)
         self.executions[name] = dict(payload)
         return StartedExecution(arn, already_started=False)
+
+    def execution_status(self, execution_arn: str) -> str | None:
+        name = execution_arn.rsplit(":", 1)[-1]
+        return self.statuses.get(name, "RUNNING" if name in self.executions else None)
 
     def resume(self, task_token: str, output: Mapping[str, Any]) -> bool:
         if task_token not in self.live_tokens:

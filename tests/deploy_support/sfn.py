@@ -37,6 +37,7 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.config import DeploySettings
 from mlops_core.services.deploy import DeployPorts, DeployTasks
+from tests.deploy_support.fakes import FakeArtifacts, FakeFleetAlarms
 from tests.deploy_support.handlers import context, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +80,10 @@ class DeployMachine:
         self._sqs = sqs
         self.store = LedgerDeploymentStore(Ledger(dynamodb, settings.ledger_table_name))
         self.workflows = StepFunctionsWorkflows(self.sfn)
-        self.ports = DeployPorts(endpoints, alarms, self.store, self.workflows, SnsNotifier(sns, topic))
+        self.fleet_alarms = FakeFleetAlarms()
+        self.ports = DeployPorts(
+            endpoints, alarms, self.store, self.workflows, SnsNotifier(sns, topic), self.fleet_alarms, FakeArtifacts()
+        )
         self.tasks = DeployTasks(settings, self.ports, clock=_utcnow)
         self.app = load_handler("deploy_tasks")
         self.app.dependencies = lambda: self.tasks  # type: ignore[attr-defined]

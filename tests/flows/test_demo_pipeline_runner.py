@@ -63,6 +63,7 @@ def definition(artifacts_bucket: str) -> str:
         (ROOT / "pipelines" / "pipeline.json").read_text(encoding="utf-8"),
         {
             "ArtifactsBucketName": artifacts_bucket,
+            "DataBucketName": DATA,
             "ModelPackageGroupName": GROUP,
             "SageMakerExecutionRoleArn": ROLE,
             "SklearnImageAccount": "683313688378",
@@ -77,7 +78,7 @@ def world() -> Iterator[World]:
     """One moto world for the module (pipeline runs take a second each): shared, so tests count what *they* add."""
     with mock_aws():
         sagemaker, s3 = boto3.client("sagemaker", region_name=REGION), boto3.client("s3", region_name=REGION)
-        for bucket in (ARTIFACTS, DATA, "empty-artifacts"):
+        for bucket in (ARTIFACTS, DATA, "empty-artifacts", "elsewhere"):
             s3.create_bucket(Bucket=bucket)
         upload_step_code(s3, ARTIFACTS)
         sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
@@ -223,3 +224,32 @@ def test_missing_step_code_fails_the_first_step_saying_what_is_missing(world: Wo
     assert execution["PipelineExecutionStatus"] == "Failed"
     assert "Preprocess: ClientError: No S3 objects found under S3 URL" in execution["FailureReason"]
     assert "empty-artifacts/pipelines/code/" in execution["FailureReason"]
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "s3://elsewhere/secret.txt",  # another bucket
+        f"s3://{DATA}/manifests/secret.txt",  # our bucket, outside incoming/ and labeled/
+        f"s3://{DATA}/incoming",  # no object under a prefix: the prefix itself, without its slash
+    ],
+)
+def test_a_labeled_manifest_naming_an_object_outside_the_stacks_data_fails_preprocess_unread(
+    world: World, foreign: str
+) -> None:
+    bucket, key = foreign[5:].split("/", 1)
+    world.s3.put_object(Bucket=bucket, Key=key, Body=b"the secret the manifest points at")
+    manifest = world.s3.get_object(Bucket=DATA, Key=world.manifest_uri[len(f"s3://{DATA}/") :])["Body"].read()
+    lines = manifest.decode().splitlines()
+    poisoned = json.loads(lines[0]) | {"source-ref": foreign}
+    world.s3.put_object(
+        Bucket=DATA, Key="poisoned/output.manifest", Body="\n".join([json.dumps(poisoned), *lines[1:]]).encode()
+    )
+    before = package_count(world)
+
+    execution, _ = world.execute(InputManifestUri=f"s3://{DATA}/poisoned/")
+
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert f"source-ref '{foreign}' is outside the stack's data" in execution["FailureReason"]
+    assert f"s3://{DATA}/incoming/, s3://{DATA}/labeled/" in execution["FailureReason"]
+    assert package_count(world) == before

@@ -26,6 +26,7 @@ from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator import SageMakerEmulator
+from mlopsctl.local.emulator.endpoint_metrics import fleet_metric
 from mlopsctl.local.stack import LocalStack
 
 pytestmark = pytest.mark.flow
@@ -103,7 +104,9 @@ class DeployFlow:
     def register(self, group: str | None = None) -> str:
         """A training run registers a new version (``PendingManualApproval``); returns its ARN."""
         bucket = self.stack.physical_name("ArtifactsBucket")
-        model_data = f"s3://{bucket}/pipelines/runs/run-{next(self._runs)}/model/model.tar.gz"
+        key = f"pipelines/runs/run-{next(self._runs)}/model/model.tar.gz"
+        self.stack.client("s3").put_object(Bucket=bucket, Key=key, Body=b"model")  # what the training run wrote
+        model_data = f"s3://{bucket}/{key}"
         spec = {
             "Containers": [{"Image": IMAGE, "ModelDataUrl": model_data}],
             "SupportedContentTypes": ["text/plain"],
@@ -160,6 +163,15 @@ class DeployFlow:
             return None
         assert endpoint["EndpointStatus"] == "InService", endpoint["EndpointStatus"]
         return str(endpoint["EndpointConfigName"])
+
+    def fleet_errors(self, *, new: bool = True, count: float = 12.0) -> None:
+        """The new (or the old) fleet answers with 5xx errors: SageMaker publishes them, for that fleet and for the
+        whole variant (emulated metrics; alarms follow them)."""
+        described = self.described() or {}
+        pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+        config = pending if new else described["EndpointConfigName"]
+        cloudwatch = self.stack.client("cloudwatch")
+        fleet_metric(cloudwatch, self.endpoint, str(config), "Invocation5XXErrors", count, self.stack.clock.now())
 
     def baking(self) -> bool:
         """Whether an update of the endpoint is in a baking period (traffic on the new fleet, alarms watched)."""
@@ -238,9 +250,13 @@ def test_first_approval_creates_the_endpoint_and_the_next_updates_it_by_canary_w
                 "TerminationWaitInSeconds": 300,
                 "MaximumExecutionTimeoutInSeconds": 1800,
             },
-            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": name} for name in flow.alarms]},
+            # copies of the rollback alarms that watch only the new fleet (dimension EndpointConfigName)
+            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": name} for name in records[2]["new_fleet_alarms"]]},
         },
     }
+    copies = flow.stack.client("cloudwatch").describe_alarm_history(HistoryItemType="StateUpdate")  # none fired
+    assert copies["AlarmHistoryItems"] == []
+    assert records[2]["new_fleet_alarms"] == [f"{records[2]['endpoint_config_name']}-newfleet-{i}" for i in (0, 1)]
     assert flow.serves() == records[2]["endpoint_config_name"] != records[1]["endpoint_config_name"]
     assert [(m["model_package_version"], m["outcome"]) for m in flow.deployment_messages()] == [
         (1, "SUCCEEDED"),
@@ -266,7 +282,7 @@ def test_an_alarm_during_the_canary_bake_rolls_back_and_rejects_the_package(flow
     flow.release()
     live = flow.serves()
     errors_alarm = flow.alarms[0]
-    flow.steering.once(flow.baking, lambda: flow.set_alarm(errors_alarm))
+    flow.steering.once(flow.baking, flow.fleet_errors)  # the canary errs: its fleet's alarm copy fires
 
     bad = flow.release()
 

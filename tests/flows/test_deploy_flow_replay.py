@@ -44,10 +44,15 @@ def test_replay_of_two_approvals_shows_a_create_then_a_canary_update(capsys: pyt
     (update,) = sagemaker_calls(entries, "update_endpoint")
     config = update["params"]["DeploymentConfig"]
     assert config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    # copies of mlops-local-endpointerrorsalarm and -latencyalarm that watch only the new fleet
+    new_config = update["params"]["EndpointConfigName"]
     assert [a["AlarmName"] for a in config["AutoRollbackConfiguration"]["Alarms"]] == [
-        "mlops-local-endpointerrorsalarm",
-        "mlops-local-endpointlatencyalarm",
+        f"{new_config}-newfleet-0",
+        f"{new_config}-newfleet-1",
     ]
+    (copy, _) = [e["params"] for e in entries if e["kind"] == "aws_call" and e["operation"] == "put_metric_alarm"]
+    assert {d["Name"]: d["Value"] for d in copy["Dimensions"]}["EndpointConfigName"] == new_config
+    assert copy["MetricName"] == "Invocation5XXErrors"
     assert [e for e in entries if e["kind"] == "handler" and e["outcome"] == "error"] == []
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.flow
 
 
 def _deployment_input(flow: DeployFlow, arn: str, version: int, marker: str) -> str:
-    timing = {"lock_retry_seconds": 60, "lock_max_attempts": 120, "wait_timeout_seconds": 900, "max_wait_rounds": 4}
+    timing = {"lock_retry_seconds": 60, "lock_max_attempts": 120}
     request = {
         "endpoint_name": flow.endpoint,
         "model_package_arn": arn,

@@ -37,7 +37,7 @@ def test_the_package_tag_follows_every_update_a_rolled_back_canary_and_a_restore
         v2 = flow.release()
         assert endpoint_tags(flow)[TAG] == [v2]
 
-        flow.steering.once(flow.baking, lambda: flow.set_alarm(flow.alarms[0]))
+        flow.steering.once(flow.baking, flow.fleet_errors)  # the canary errs
         flow.release()  # v3: its canary rolls back, v2 still serves
         assert flow.outcomes()[3] == "ROLLED_BACK"
         assert endpoint_tags(flow)[TAG] == [v2]

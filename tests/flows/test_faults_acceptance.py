@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.flow
 
 REPLAYS = Path(__file__).resolve().parents[1] / "fixtures" / "replay"
 FAULTS = "sagemaker,dynamodb,stepfunctions:0.3"
-SEED = 11  # a seed whose draws fault all three services (checked below); the order of calls decides the draws
+SEED = 3  # a seed whose draws fault all three services (checked below); the order of calls decides the draws
 WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/labelers"
 PARAMETERS = {"LabelingBackend": "groundtruth", "LabelingWorkteamArn": WORKTEAM, "LabelingLabels": "billing,technical"}
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -52,6 +53,8 @@ class RegisteringPipeline:
 
     def run(self, run: PipelineRun) -> PipelineOutcome:
         self.runs += 1
+        key = f"pipelines/runs/{self.runs}/model/model.tar.gz"
+        s3_backends[run.account_id]["aws"].put_object(self._bucket(), key, b"model")  # what the training wrote
         sagemaker_backends[run.account_id][run.region].create_model_package(
             model_package_name=None,
             model_package_group_name=self._group(),
@@ -60,7 +63,7 @@ class RegisteringPipeline:
                 "Containers": [
                     {
                         "Image": IMAGE,
-                        "ModelDataUrl": f"s3://{self._bucket()}/pipelines/runs/{self.runs}/model/model.tar.gz",
+                        "ModelDataUrl": f"s3://{self._bucket()}/{key}",
                     }
                 ],
                 "SupportedContentTypes": ["text/plain"],

@@ -87,6 +87,7 @@ def drop_files(stack: LocalStack) -> None:
 
 def register_approved(stack: LocalStack) -> str:
     bucket = stack.physical_name("ArtifactsBucket")
+    stack.client("s3").put_object(Bucket=bucket, Key="pipelines/runs/r1/model/model.tar.gz", Body=b"model")
     created = stack.aws(
         "sagemaker",
         "create_model_package",
@@ -115,6 +116,14 @@ def alarm_after_two_deployments(stack: LocalStack) -> None:
     register_approved(stack)
     alarm = stack.physical_name("EndpointErrorsAlarm")
     stack.aws("cloudwatch", "set_alarm_state", AlarmName=alarm, StateValue="ALARM", StateReason="by hand")
+
+
+def a_deployment_refused_by_preflight(stack: LocalStack) -> None:
+    """v1 deploys; v2 is refused by preflight (an alarm is firing on the live endpoint): its execution ends FAILED."""
+    register_approved(stack)
+    alarm = stack.physical_name("EndpointErrorsAlarm")
+    stack.aws("cloudwatch", "set_alarm_state", AlarmName=alarm, StateValue="ALARM", StateReason="by hand")
+    register_approved(stack)
 
 
 Flow = Callable[[LocalStack], None]
@@ -162,6 +171,13 @@ CASES: list[tuple[str, dict[str, str], Flow, str, str]] = [
         approve_one,
         "states:SendTaskSuccess",
         f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK}-deploy",
+    ),
+    (
+        "ExecutionEventsFunction",
+        {"sid": "CloseUnfinishedDeployment"},
+        a_deployment_refused_by_preflight,
+        "dynamodb:DeleteItem",
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-ledgertable",
     ),
     (
         "RollbackFunction",

@@ -21,7 +21,7 @@ def test_annotating_a_package_rolled_back_during_its_canary_never_redeploys_it(l
     with stack:
         flow.release()
         live = flow.serves()
-        flow.steering.once(flow.baking, lambda: flow.set_alarm(flow.alarms[0]))
+        flow.steering.once(flow.baking, flow.fleet_errors)  # the canary errs: its fleet's alarm copy fires
 
         bad = flow.release()
 

@@ -28,7 +28,7 @@ from tests.unit.test_rollback_plan import alarm_event
 
 pytestmark = pytest.mark.flow
 
-TIMING = Timing(lock_retry_seconds=0, lock_max_attempts=5, wait_timeout_seconds=900, max_wait_rounds=4)
+TIMING = Timing(lock_retry_seconds=0, lock_max_attempts=5)
 ALARM = ALARMS[0]
 
 

@@ -39,6 +39,7 @@ class Registry:
     def approve_new_version(self) -> str:
         """Register a model version already approved (the emulator sends the registry's event)."""
         bucket = self.stack.physical_name("ArtifactsBucket")
+        self.stack.client("s3").put_object(Bucket=bucket, Key="pipelines/runs/run-1/model/model.tar.gz", Body=b"model")
         # What the training pipeline registers: the template's image, model data under pipelines/runs/ (the model
         # role may pull and read nothing else, as in AWS).
         container = {"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3",

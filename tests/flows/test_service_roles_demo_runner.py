@@ -36,15 +36,16 @@ def emulator(stack: LocalStack) -> SageMakerEmulator:
 
 
 def preprocess_failure(template: Path) -> str:
-    """Run one execution on a manifest under ``manifests/`` whose objects are under ``labeling-output/``."""
+    """Run one execution on a manifest under ``manifests/`` whose objects are under ``incoming/`` (where data arrives,
+    and one of the two prefixes the preprocess step reads ``source-ref`` objects from)."""
     with LocalStack(template, emulators=[emulator]) as stack:
         s3, data = stack.client("s3"), stack.physical_name("DataBucket")
         upload_step_code(s3, stack.physical_name("ArtifactsBucket"))
         lines = []
         for number, (name, text) in enumerate(TICKETS.items()):
-            s3.put_object(Bucket=data, Key=f"labeling-output/objects/{name}", Body=text.encode())
+            s3.put_object(Bucket=data, Key=f"incoming/objects/{name}", Body=text.encode())
             label = {"class-name": ("billing", "technical")[number % 2], "confidence": 1.0}
-            source = f"s3://{data}/labeling-output/objects/{name}"
+            source = f"s3://{data}/incoming/objects/{name}"
             lines.append({"source-ref": source, "label": number % 2, "label-metadata": label})
         body = "".join(json.dumps(line) + "\n" for line in lines)
         s3.put_object(Bucket=data, Key="manifests/job-1/output.manifest", Body=body.encode())
@@ -64,14 +65,14 @@ def preprocess_failure(template: Path) -> str:
 
 def test_the_step_script_reads_its_source_ref_objects_as_the_job_role(tmp_path: Path) -> None:
     section = role_section("SageMakerExecutionRole")
-    output = '                  - !Sub "${DataBucket.Arn}/labeling-output/*"\n'
+    incoming = '                  - !Sub "${DataBucket.Arn}/incoming/*"\n'
 
-    reason = preprocess_failure(template_with(tmp_path, (section, section.replace(output, "", 1))))
+    reason = preprocess_failure(template_with(tmp_path, (section, section.replace(incoming, "", 1))))
 
     assert reason.startswith("AlgorithmError: "), reason  # the script's own GetObject failed: the container's error
     assert "AccessDenied" in reason
     denied = f"{SESSION} is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::mlops-local-databucket"
-    assert f"{denied}/labeling-output/objects/t" in reason
+    assert f"{denied}/incoming/objects/t" in reason
 
 
 def test_the_runner_downloads_the_step_code_as_the_job_role(tmp_path: Path) -> None:

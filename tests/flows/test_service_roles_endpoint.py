@@ -50,7 +50,8 @@ def test_a_canary_is_rolled_back_when_the_model_role_cannot_read_the_rollback_al
 
         assert flow.outcomes() == {1: "SUCCEEDED", 2: "ROLLED_BACK"}
         assert flow.serves() == live
-        alarm_arn = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{flow.alarms[0]}"
+        copy = flow.records()[2]["new_fleet_alarms"][0]  # the guardrails read the new fleet's alarm copies
+        alarm_arn = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{copy}"
         denied = f"{MODEL_SESSION} is not authorized to perform: cloudwatch:DescribeAlarms on resource: {alarm_arn}"
         assert denied in (flow.described() or {})["FailureReason"]
         assert denied in flow.records()[2]["reason"]
@@ -104,6 +105,7 @@ def test_an_update_to_a_model_the_role_may_not_pull_is_rolled_back_to_the_live_m
         live = flow.serves()
         bucket = stack.physical_name("ArtifactsBucket")
         foreign = "111122223333.dkr.ecr.us-east-1.amazonaws.com/someone-elses-model:1"
+        stack.client("s3").put_object(Bucket=bucket, Key="pipelines/runs/run-9/model/model.tar.gz", Body=b"model")
         spec = {
             "Containers": [
                 {"Image": foreign, "ModelDataUrl": f"s3://{bucket}/pipelines/runs/run-9/model/model.tar.gz"}

@@ -108,6 +108,7 @@ def run_preprocess(stack: LocalStack, execution: Any, workdir: Path) -> dict[str
         [
             f"--input-dir={workdir / 'in'}",
             f"--label-attribute={given.get('LabelAttributeName', 'auto')}",
+            f"--allowed-source-prefix=s3://{stack.physical_name('DataBucket')}/incoming/",
             *(f"--{split}-dir={workdir / split}" for split in preprocess.SPLITS),
         ]
     )

@@ -22,6 +22,7 @@ DEFINITION_TEXT = (PIPELINES / "pipeline.json").read_text(encoding="utf-8")
 DEFINITION: dict[str, Any] = json.loads(DEFINITION_TEXT)
 VALUES = {
     "ArtifactsBucketName": "stack-artifacts",
+    "DataBucketName": "stack-data",
     "ModelPackageGroupName": "ticket-classifier",
     "SageMakerExecutionRoleArn": "arn:aws:iam::123456789012:role/stack-sagemaker",
     "SklearnImageAccount": "683313688378",

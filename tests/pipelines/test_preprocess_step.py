@@ -15,6 +15,8 @@ from pipelines.data.generate import LABELS, generate_tickets
 from pipelines.steps import preprocess
 from pipelines.steps.preprocess import PreprocessError, Record, read_records
 
+DATA_PREFIXES = ("s3://data/incoming/", "s3://data/labeled/")
+
 
 def gt_line(label: str | None, *, source: str | None = None, ref: str | None = None, attr: str = "label") -> str:
     """One line of a Ground Truth text-classification output manifest (failed annotation when label is None)."""
@@ -71,8 +73,31 @@ def test_inline_ground_truth_manifest_yields_labelled_records_and_skips_failed_a
 
 def test_source_ref_lines_are_read_through_the_fetcher() -> None:
     texts = {"s3://data/incoming/b1/t1.txt": "My  parcel\nis lost.\n"}
-    result = read_records([gt_line("shipping", ref="s3://data/incoming/b1/t1.txt")], fetch=texts.__getitem__)
+    line = gt_line("shipping", ref="s3://data/incoming/b1/t1.txt")
+    result = read_records([line], fetch=texts.__getitem__, allowed_prefixes=DATA_PREFIXES)
     assert result.records == [Record("My parcel is lost.", "shipping")]
+
+
+@pytest.mark.parametrize(
+    ("ref", "allowed"),
+    [
+        ("s3://someone-else/incoming/t1.txt", DATA_PREFIXES),
+        ("s3://data/manifests/t1.txt", DATA_PREFIXES),
+        ("s3://data/incomingx/t1.txt", ("s3://data/incoming",)),  # a prefix without its slash allows nothing
+        ("s3://data/incoming/t1.txt", ()),
+    ],
+)
+def test_a_source_ref_outside_the_allowed_prefixes_fails_and_is_never_fetched(
+    ref: str, allowed: tuple[str, ...]
+) -> None:
+    fetched: list[str] = []
+
+    with pytest.raises(PreprocessError, match=r"line 1: source-ref .* is outside the stack's data"):
+        read_records(
+            [gt_line("shipping", ref=ref)], fetch=lambda uri: fetched.append(uri) or "x", allowed_prefixes=allowed
+        )
+
+    assert fetched == []
 
 
 def test_source_ref_objects_are_read_from_s3_by_default() -> None:
@@ -80,7 +105,9 @@ def test_source_ref_objects_are_read_from_s3_by_default() -> None:
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="data")
         s3.put_object(Bucket="data", Key="incoming/b1/ticket 1.txt", Body=b"Refund please")
-        result = read_records([gt_line("returns", ref="s3://data/incoming/b1/ticket 1.txt")])
+        result = read_records(
+            [gt_line("returns", ref="s3://data/incoming/b1/ticket 1.txt")], allowed_prefixes=DATA_PREFIXES
+        )
     assert result.records == [Record("Refund please", "returns")]
 
 

@@ -22,7 +22,7 @@ def workflows() -> FakeWorkflows:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, workflows: FakeWorkflows) -> ModuleType:
     module = load_handler("approval")
-    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120, 900, 4))
+    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120))
     ports = ApprovalPorts(FakeSageMaker(), workflows, FakeStore(), ExecutionRollbackRequester(workflows, config))
     monkeypatch.setattr(module, "dependencies", lambda: (config, ports))
     return module

@@ -21,7 +21,7 @@ from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
 
 NOW = datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC)
-CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120, 900, 4))
+CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120))
 
 
 class World:
@@ -99,8 +99,6 @@ def test_approving_a_package_starts_one_deployment_with_request_and_timing(world
     assert execution_input["timing"] == {
         "lock_retry_seconds": 60,
         "lock_max_attempts": 120,
-        "wait_timeout_seconds": 900,
-        "max_wait_rounds": 4,
     }
 
 

@@ -105,15 +105,22 @@ def test_a_redelivery_in_a_later_batch_is_a_duplicate_and_starts_no_job(world: W
 
 
 def test_objects_sharing_one_event_id_are_still_distinct_objects(world: World) -> None:
-    """moto (and any at-least-once source) may repeat event ids: identity is bucket + key + version/etag."""
+    """moto (and any at-least-once source) may repeat event ids: identity is bucket + key + ETag."""
     report = world.run([sqs_message(f"incoming/{i}.txt", event_id="same-id") for i in range(3)])
 
     assert report.accepted == 3
 
 
-def test_a_new_version_of_the_same_key_is_a_new_object(world: World) -> None:
-    world.run([sqs_message("incoming/a.txt", "m1", version_id="v1")])
-    report = world.run([sqs_message("incoming/a.txt", "m2", version_id="v2")])
+def test_a_new_version_with_the_same_bytes_is_a_duplicate(world: World) -> None:
+    world.run([sqs_message("incoming/a.txt", "m1", version_id="v1", etag="same")])
+    report = world.run([sqs_message("incoming/a.txt", "m2", version_id="v2", etag="same")])
+
+    assert (report.accepted, report.duplicates, report.jobs_started) == (0, 1, [])
+
+
+def test_a_new_version_with_changed_bytes_is_a_new_object(world: World) -> None:
+    world.run([sqs_message("incoming/a.txt", "m1", version_id="v1", etag="before")])
+    report = world.run([sqs_message("incoming/a.txt", "m2", version_id="v2", etag="after")])
 
     assert report.accepted == 1
     assert len(report.jobs_started) == 1

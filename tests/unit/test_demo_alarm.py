@@ -28,11 +28,24 @@ class FakeEndpoint:
 
 
 class FakeCloudWatch:
+    """CloudWatch (and SageMaker's DescribeEndpoint): a breaching 5xx datapoint of a fleet puts the alarm in ALARM."""
+
     def __init__(self) -> None:
         self.states: list[str] = []
+        self.fleets: list[str] = []
 
     def set_alarm_state(self, **params: Any) -> None:
         self.states.append(params["StateValue"])
+
+    def describe_endpoint(self, **params: Any) -> dict[str, Any]:
+        return {"PendingDeploymentSummary": {"EndpointConfigName": "config-v2"}}
+
+    def put_metric_data(self, **params: Any) -> None:
+        for datum in params["MetricData"]:
+            dimensions = {d["Name"]: d["Value"] for d in datum["Dimensions"]}
+            self.fleets.append(dimensions.get("EndpointConfigName", "(whole variant)"))
+        if self.states[-1:] != ["ALARM"]:
+            self.states.append("ALARM")
 
 
 class Clock:
@@ -64,6 +77,7 @@ def test_an_armed_alarm_waits_for_the_bake_then_trips_once() -> None:
     run(steered, clock)
     run(steered, clock)
     assert cloudwatch.states == ["ALARM"]
+    assert cloudwatch.fleets == ["(whole variant)", "config-v2"]  # the baking fleet's errors, as SageMaker publishes
     assert not steered.armed
 
 

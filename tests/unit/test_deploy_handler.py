@@ -9,7 +9,15 @@ import pytest
 from mlops_core.domain.deployment import PreflightFailedError
 from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.builders import ALARMS, START, deploy_settings, payload
-from tests.deploy_support.fakes import FakeAlarms, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
+from tests.deploy_support.fakes import (
+    FakeAlarms,
+    FakeArtifacts,
+    FakeFleetAlarms,
+    FakeNotifier,
+    FakeSageMaker,
+    FakeStore,
+    FakeWorkflows,
+)
 from tests.deploy_support.handlers import context, load_handler
 
 
@@ -21,7 +29,8 @@ def sagemaker() -> FakeSageMaker:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker) -> ModuleType:
     module = load_handler("deploy_tasks")
-    ports = DeployPorts(sagemaker, FakeAlarms(*ALARMS), FakeStore(), FakeWorkflows(), FakeNotifier())
+    fleet, artifacts = FakeFleetAlarms(), FakeArtifacts()
+    ports = DeployPorts(sagemaker, FakeAlarms(*ALARMS), FakeStore(), FakeWorkflows(), FakeNotifier(), fleet, artifacts)
     tasks = DeployTasks(deploy_settings(), ports, clock=lambda: START)
     monkeypatch.setattr(module, "dependencies", lambda: tasks)
     return module

@@ -63,8 +63,7 @@ def test_approval_settings_need_the_state_machine_and_default_the_waits() -> Non
         ApprovalSettings.from_env(env)
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
     settings = ApprovalSettings.from_env(env | {"DEPLOY_STATE_MACHINE_ARN": arn})
-    waits = (settings.deploy_lock_retry_seconds, settings.deploy_wait_timeout_seconds, settings.deploy_max_wait_rounds)
-    assert waits == (60, 900, 4)
+    assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (60, 120)
 
 
 def test_endpoint_events_settings_need_the_endpoint() -> None:

@@ -12,7 +12,16 @@ from mlops_core.domain.deployment import DeploymentTimeoutError, LockWaitExceede
 from mlops_core.domain.preflight import EndpointView
 from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, payload, timing
-from tests.deploy_support.fakes import FakeAlarms, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, package_arn
+from tests.deploy_support.fakes import (
+    FakeAlarms,
+    FakeArtifacts,
+    FakeFleetAlarms,
+    FakeNotifier,
+    FakeSageMaker,
+    FakeStore,
+    FakeWorkflows,
+    package_arn,
+)
 
 
 class Deployment:
@@ -22,10 +31,20 @@ class Deployment:
         self.now = START
         self.sagemaker = FakeSageMaker()
         self.alarms = FakeAlarms(*ALARMS)
+        self.fleet_alarms = FakeFleetAlarms()
         self.store = FakeStore()
         self.workflows = FakeWorkflows()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(self.sagemaker, self.alarms, self.store, self.workflows, self.notifier)
+        self.artifacts = FakeArtifacts()
+        ports = DeployPorts(
+            self.sagemaker,
+            self.alarms,
+            self.store,
+            self.workflows,
+            self.notifier,
+            self.fleet_alarms,
+            self.artifacts,
+        )
         self.tasks = DeployTasks(deploy_settings(**settings), ports, clock=lambda: self.now)
 
     def run(self, step: str, version: int, **extra: Any) -> dict[str, Any]:
@@ -205,7 +224,11 @@ def test_a_later_deployment_is_a_canary_update_with_auto_rollback(deployment: De
     update = next(args for op, args in deployment.sagemaker.calls if op == "UpdateEndpoint")
     routing = update["deployment"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert routing["Type"] == "CANARY"
-    assert update["deployment"]["AutoRollbackConfiguration"] == {"Alarms": [{"AlarmName": a} for a in ALARMS]}
+    # the guardrails watch copies of the rollback alarms restricted to the new fleet (EndpointConfigName)
+    copies = state["rollout"]["new_fleet_alarms"]
+    assert [deployment.fleet_alarms.copies[c] for c in copies] == list(ALARMS)
+    assert all(c.startswith(state["plan"]["endpoint_config_name"] + "-newfleet-") for c in copies)
+    assert update["deployment"]["AutoRollbackConfiguration"] == {"Alarms": [{"AlarmName": a} for a in copies]}
     assert "CreateEndpoint" not in deployment.sagemaker.operations()
 
 
@@ -249,18 +272,30 @@ def test_verify_waits_again_while_the_endpoint_updates_and_counts_only_timeouts(
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    resumed = deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"source": "event"})
-    timed_out = deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"Error": "States.Timeout"})
-    assert (resumed["next"], resumed["rounds"]) == ("wait", 1)
-    assert (timed_out["next"], timed_out["rounds"]) == ("wait", 2)
+    resumed = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={"source": "event"})
+    timed_out = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={"Error": "States.Timeout"})
+    assert (resumed["next"], resumed["rounds"]) == ("wait", 0)
+    assert (timed_out["next"], timed_out["rounds"]) == ("wait", 1)
 
 
-def test_verify_gives_up_after_the_last_wait_round(deployment: Deployment) -> None:
+def test_verify_gives_up_after_the_second_fallback_wait(deployment: Deployment) -> None:
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    with pytest.raises(DeploymentTimeoutError, match="endpoint is Updating after 4 wait rounds"):
-        deployment.run("verify", 4, **state, wait={"rounds": 3}, signal={"Error": "States.Timeout"})
+    with pytest.raises(DeploymentTimeoutError, match=r"endpoint is Updating after 2 fallback waits \(4800 s\)"):
+        deployment.run("verify", 4, **state, wait={"rounds": 1}, signal={"Error": "States.Timeout"})
+
+
+def test_the_fallback_wait_is_the_updates_own_maximum_and_the_lock_outlives_it(deployment: Deployment) -> None:
+    deployment.live_on(3)
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    # MaximumExecutionTimeoutInSeconds 1800 + TerminationWaitInSeconds 300 + 300 s for SageMaker's own rollback
+    assert state["rollout"]["wait_timeout_seconds"] == 2400
+    deployment.run("register_wait", 4, **state, task_token="token-4")
+    lock = deployment.store.read_lock(ENDPOINT)
+    assert lock is not None
+    assert lock.expires_at >= (deployment.now + timedelta(seconds=2400)).timestamp()
 
 
 def test_an_update_that_serves_the_new_config_succeeds(deployment: Deployment) -> None:
@@ -276,8 +311,10 @@ def test_a_silent_rollback_is_detected_the_alarm_named_and_the_package_rejected(
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    deployment.alarms.fire(ALARMS[1], deployment.now + timedelta(minutes=4), "p99 latency 900 ms > 250 ms")
+    new_fleet_p99 = state["rollout"]["new_fleet_alarms"][1]
+    deployment.fleet_alarms.fire(new_fleet_p99, deployment.now + timedelta(minutes=4), "p99 latency 900 ms > 250 ms")
     deployment.sagemaker.roll_back(ENDPOINT)
+    deployment.now += timedelta(minutes=5)
     result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
     assert result["outcome"] == "ROLLED_BACK"
     assert result["alarm"] == ALARMS[1]
@@ -292,11 +329,29 @@ def test_annotate_mode_keeps_the_rolled_back_package_approved_and_notes_why() ->
     deployment.live_on(3)
     deployment.sagemaker.add_package(4)
     state = deployment.through_deploy(4)
-    deployment.sagemaker.roll_back(ENDPOINT, "health check failed")
+    deployment.fleet_alarms.fire(state["rollout"]["new_fleet_alarms"][0], deployment.now + timedelta(minutes=4))
+    deployment.sagemaker.roll_back(ENDPOINT, "errors")
+    deployment.now += timedelta(minutes=5)
     deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
     package = deployment.sagemaker.packages[package_arn(4)]
     assert package.approval_status == "Approved"
     assert dict(package.customer_metadata)["mlops-last-deployment-outcome"] == "ROLLED_BACK"
+
+
+def test_a_rollback_without_a_new_fleet_alarm_is_recorded_with_sagemakers_reason_and_leaves_the_approval(
+    deployment: Deployment,
+) -> None:
+    deployment.live_on(3)
+    deployment.sagemaker.add_package(4)
+    state = deployment.through_deploy(4)
+    deployment.alarms.fire(ALARMS[0], deployment.now + timedelta(minutes=4))  # both fleets: the old fleet errs
+    deployment.sagemaker.roll_back(ENDPOINT, "health check failed")
+    result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
+    assert (result["outcome"], result["alarm"]) == ("ROLLED_BACK", None)
+    assert "health check failed" in result["reason"]
+    assert "no rollback alarm on the new fleet" in result["reason"]
+    assert deployment.sagemaker.packages[package_arn(4)].approval_status == "Approved"
+    assert "UpdateModelPackage" not in deployment.sagemaker.operations()
 
 
 def test_finish_records_outcome_and_timings_releases_the_lock_and_notifies(deployment: Deployment) -> None:

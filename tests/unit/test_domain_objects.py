@@ -92,15 +92,22 @@ def test_a_key_is_refused_exactly_when_it_is_too_long_or_hostile(name: str) -> N
     assert (key_problem(key) is not None) == hostile
 
 
-def test_identity_prefers_the_version_over_the_etag() -> None:
+def test_identity_is_the_content_not_the_version() -> None:
     a = ObjectRef("data", "k.txt", 1, "same-etag", version_id="v1")
     b = ObjectRef("data", "k.txt", 1, "same-etag", version_id="v2")
-    c = ObjectRef("data", "k.txt", 99, "same-etag")
-    d = ObjectRef("data", "k.txt", 1, "same-etag")
+    changed = ObjectRef("data", "k.txt", 1, "other-etag", version_id="v3")
+    elsewhere = ObjectRef("data", "j.txt", 1, "same-etag", version_id="v1")
 
-    assert a.identity != b.identity
-    assert c.identity == d.identity
+    assert a.identity == b.identity
+    assert a.identity != changed.identity
+    assert a.identity != elsewhere.identity
     assert len(a.identity_hash) == 64
+
+
+def test_a_quoted_or_upper_case_etag_is_the_same_etag() -> None:
+    multipart = "9b2cf535f27731c974343645a3985328-2"
+
+    assert ObjectRef("data", "k", 1, f'"{multipart.upper()}"').identity == ObjectRef("data", "k", 1, multipart).identity
 
 
 def test_the_s3_uri_keeps_the_key_as_stored() -> None:

@@ -33,6 +33,7 @@ SAMPLES = [
     "endpoint_deployment_state.json",
     "labeling_job_completed.json",
     "pipeline_execution_succeeded.json",
+    "execution_failed.json",
 ]
 
 
@@ -130,6 +131,7 @@ HANDLERS = [
     ("labeling_events", "labeling_job_completed.json"),
     ("pipeline_events", "pipeline_execution_succeeded.json"),
     ("endpoint_events", "endpoint_state_in_service.json"),
+    ("execution_events", "execution_failed.json"),
 ]
 
 

@@ -12,6 +12,7 @@ from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEv
 from mlops_core.services.training import TrainingLauncher
 from tests.conftest import PROJECT_EVENTS, load_json
 from tests.contract.aws_samples import all_samples
+from tests.support.aws_corpus import corpus_params
 from tests.unit.training_fakes import (
     BATCH,
     JOB,
@@ -71,7 +72,8 @@ def test_the_sample_failed_event_notifies_and_trains_nothing(wired: Wired) -> No
 
 
 @pytest.mark.parametrize(
-    "sample", [s for s in all_samples() if s.detail_type == LABELING_DETAIL_TYPE], ids=lambda s: s.file
+    "sample",
+    corpus_params(lambda: [pytest.param(s, id=s.file) for s in all_samples() if s.detail_type == LABELING_DETAIL_TYPE]),
 )
 def test_real_samples_name_other_jobs_and_are_ignored_without_a_call(wired: Wired, sample: Any) -> None:
     result = wired.invoke(sample.load())

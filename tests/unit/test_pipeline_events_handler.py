@@ -11,6 +11,7 @@ from mlops_core.adapters.pipelines import ExecutionRequest
 from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts
 from tests.conftest import PROJECT_EVENTS, load_json
 from tests.contract.aws_samples import all_samples
+from tests.support.aws_corpus import corpus_params
 from tests.unit.training_fakes import (
     JOB,
     NOW,
@@ -40,7 +41,8 @@ class Wired:
         """The execution a sample event is about, as SageMaker knows it."""
         arn = event["detail"]["pipelineExecutionArn"]
         request = ExecutionRequest(PIPELINE, JOB, "t" * 32, "", parameters)
-        self.executions.executions[arn] = FakeExecution(arn, request, NOW)
+        status = event["detail"]["currentPipelineExecutionStatus"]
+        self.executions.executions[arn] = FakeExecution(arn, request, NOW, status=status)
         return self.executions.executions[arn]
 
     def invoke(self, event: Any) -> dict[str, Any]:
@@ -80,7 +82,8 @@ def test_the_sample_failure_is_reported_with_the_failed_step(wired: Wired) -> No
 
 
 @pytest.mark.parametrize(
-    "sample", [s for s in all_samples() if s.detail_type == PIPELINE_DETAIL_TYPE], ids=lambda s: s.file
+    "sample",
+    corpus_params(lambda: [pytest.param(s, id=s.file) for s in all_samples() if s.detail_type == PIPELINE_DETAIL_TYPE]),
 )
 def test_real_samples_are_other_pipelines_and_are_ignored(wired: Wired, sample: Any) -> None:
     result = wired.invoke(sample.load())

@@ -3,6 +3,7 @@ what operators need (the model package, or the failed step and why)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import pytest
@@ -51,7 +52,10 @@ class World:
         request = ExecutionRequest(PIPELINE, "by-hand", "t" * 32, "", parameters)
         return self.executions.start(request, NOW).execution_arn
 
-    def handle(self, arn: str, status: str, pipeline: str = PIPELINE) -> EventResult:
+    def handle(self, arn: str, status: str, pipeline: str = PIPELINE, actual: str | None = None) -> EventResult:
+        """Handle the event saying ``status``; the execution is in ``actual`` (by default, the event's status)."""
+        if arn in self.executions.executions:
+            self.executions.executions[arn].status = actual or status
         event = parse_event(pipeline_event(arn, status, pipeline=pipeline))
         assert isinstance(event, PipelineExecutionStatusChangeEvent)
         ports = PipelineEventsPorts(self.executions, self.records, self.notifier)
@@ -246,3 +250,49 @@ def test_a_duplicate_delivered_while_the_first_is_being_reported_is_not_reported
 
     assert len(world.notifier.published) == 1
     assert "already reported" in duplicates[0].reason
+
+
+# -- the execution's own status decides (#12, point 8) ----------------------------------------------------------------
+def test_a_late_failed_event_after_success_is_ignored_and_reports_nothing(world: World) -> None:
+    arn = world.started_by_us()
+    world.handle(arn, "Succeeded")
+    writes = copy.deepcopy(world.records.items)
+
+    late = world.handle(arn, "Failed", actual="Succeeded")
+
+    assert late.outcome == "ignored"
+    assert "the event says Failed, but execution" in late.reason
+    assert [m["outcome"] for m in world.notifier.messages] == ["SUCCEEDED"]
+    assert world.records.items == writes
+
+
+def test_an_event_for_an_execution_that_does_not_exist_is_ignored_with_the_reason(world: World) -> None:
+    arn = world.started_by_us().replace("exec0", "gone0")
+
+    result = world.handle(arn, "Failed")
+
+    assert result.outcome == "ignored"
+    assert "does not exist" in result.reason
+    assert world.notifier.published == []
+
+
+def test_a_final_status_nobody_reported_is_reported_whatever_the_event_says(world: World) -> None:
+    arn = world.started_by_us()
+    world.handle(arn, "Executing")
+
+    result = world.handle(arn, "Executing", actual="Failed")  # the Failed event was lost, or is still to come
+
+    assert result.outcome == "ok"
+    assert [m["outcome"] for m in world.notifier.messages] == ["FAILED"]
+    assert world.records.execution_item(arn)["status"] == "Failed"  # type: ignore[index]
+
+
+def test_a_final_status_in_the_ledger_is_never_replaced_by_another(world: World) -> None:
+    arn = world.started_by_us()
+    world.handle(arn, "Stopped")
+
+    result = world.handle(arn, "Failed")  # SageMaker itself now says Failed: the ledger keeps what it reported
+
+    assert result.outcome == "ignored"
+    assert "never replaced" in result.reason
+    assert world.records.execution_item(arn)["status"] == "Stopped"  # type: ignore[index]

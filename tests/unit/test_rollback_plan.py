@@ -242,7 +242,7 @@ def test_a_restore_the_endpoint_did_not_take_is_a_failed_rollback() -> None:
 
 
 def test_a_rollback_execution_is_recognised_by_every_step_including_finish() -> None:
-    timing = Timing(0, 5, 900, 4)
+    timing = Timing(0, 5)
     execution_input = rollback_input(ENDPOINT, alarm_trigger(parsed_alarm()), timing, "UpdateEndpoint requested")
     assert execution_input["request"]["fast_path"] == "UpdateEndpoint requested"
     assert is_rollback(execution_input)

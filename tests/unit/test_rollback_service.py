@@ -6,6 +6,7 @@ so the hot path's AWS calls can be counted.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-deploy"
-CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", STATE_MACHINE, Timing(0, 5, 900, 4), 1800)
+CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", STATE_MACHINE, Timing(0, 5), 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ALARM_AT = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)  # alarm_event's default transition time
 
@@ -155,6 +156,9 @@ def test_duplicated_events_of_one_transition_start_one_rollback() -> None:
 def test_an_alarm_while_another_rollout_holds_the_endpoint_is_only_recorded() -> None:
     world = World(1, 2)
     world.store.acquire_lock(ENDPOINT, "deploy-v3", ALARM_AT, 1800)
+    world.workflows.statuses["deploy-v3"] = "RUNNING"
+    live = world.sagemaker.endpoints[ENDPOINT]
+    world.sagemaker.endpoints[ENDPOINT] = dataclasses.replace(live, status="Updating")
     world.calls.clear()
     result = world.alarm()
     assert (result["outcome"], result["action"]) == ("ok", "RECORD")
@@ -252,11 +256,12 @@ def test_settings_name_every_missing_variable() -> None:
             "ENDPOINT_NAME": ENDPOINT,
             "ENDPOINT_ALARM_PREFIX": "mlops-test-Endpoint",
             "DEPLOY_STATE_MACHINE_ARN": STATE_MACHINE,
-            "DEPLOY_WAIT_TIMEOUT_SECONDS": "60",
+            "DEPLOY_LOCK_RETRY_SECONDS": "5",
         }
     )
     config = RollbackConfig.from_settings(settings)
-    assert (config.timing.wait_timeout_seconds, config.timing.max_wait_rounds, config.lock_ttl_seconds) == (60, 4, 1800)
+    timing = config.timing
+    assert (timing.lock_retry_seconds, timing.lock_max_attempts, config.lock_ttl_seconds) == (5, 120, 1800)
 
 
 @pytest.fixture

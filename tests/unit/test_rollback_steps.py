@@ -16,13 +16,21 @@ from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings
 from tests.deploy_support.events import package_event
-from tests.deploy_support.fakes import FakeAlarms, FakeNotifier, FakeSageMaker, FakeWorkflows, package_arn
+from tests.deploy_support.fakes import (
+    FakeAlarms,
+    FakeArtifacts,
+    FakeFleetAlarms,
+    FakeNotifier,
+    FakeSageMaker,
+    FakeWorkflows,
+    package_arn,
+)
 from tests.unit.test_rollback_plan import parsed_alarm
 from tests.unit.test_rollback_service import LedgerLikeStore
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 1, 12, 31, tzinfo=UTC)
-TIMING = Timing(0, 3, 900, 4)
+TIMING = Timing(0, 3)
 
 
 class Rollback:
@@ -32,7 +40,8 @@ class Rollback:
         self.sagemaker = FakeSageMaker()
         self.store = LedgerLikeStore()
         self.notifier = FakeNotifier()
-        ports = DeployPorts(self.sagemaker, FakeAlarms(*ALARMS), self.store, FakeWorkflows(), self.notifier)
+        alarms, fleet = FakeAlarms(*ALARMS), FakeFleetAlarms()
+        ports = DeployPorts(self.sagemaker, alarms, self.store, FakeWorkflows(), self.notifier, fleet, FakeArtifacts())
         self.tasks = DeployTasks(deploy_settings(), ports, clock=lambda: NOW)
         for version, minutes in ((1, 0), (2, 20)):
             self.sagemaker.add_package(version)

@@ -107,6 +107,8 @@ def test_failed_alarm_events_are_kept_from_the_rule_and_from_the_function() -> N
 
 
 def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_state_machine() -> None:
+    # DescribeExecution and DescribeEndpoint: only when the lock is held (is its holder running, the endpoint
+    # updating?), never on the hot path.
     statements = [s for policy in FUNCTION["Policies"] if "Statement" in policy for s in policy["Statement"]]
     actions = {action for s in statements for action in as_list(s["Action"])}
     assert actions == {
@@ -115,7 +117,9 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "sagemaker:UpdateEndpoint",
+        "sagemaker:DescribeEndpoint",
         "states:StartExecution",
+        "states:DescribeExecution",
         "kms:Decrypt",
         "kms:GenerateDataKey",
     }
@@ -123,6 +127,8 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
     update = next(s for s in statements if s["Action"] == "sagemaker:UpdateEndpoint")
     resources = [r["Fn::Sub"].split(":${AWS::AccountId}:", 1)[1] for r in update["Resource"]]
     assert resources == ["endpoint/${EndpointName}", "endpoint-config/${AWS::StackName}-*"]
+    describe = next(s for s in statements if s["Action"] == "states:DescribeExecution")
+    assert describe["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-deploy:*")
 
 
 def dashboard() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from mlops_core.adapters.ledger import batch_key
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.pipelines import (
     ExecutionRequest,
+    ExecutionState,
     ExecutionStep,
     LabelingJobFacts,
     LabelingJobReader,
@@ -70,6 +71,7 @@ class FakeExecution:
     started_at: datetime
     steps: list[ExecutionStep] = field(default_factory=list)
     failure_reason: str | None = None
+    status: str = "Executing"
 
 
 class FakeExecutions(PipelineExecutions):
@@ -98,9 +100,10 @@ class FakeExecutions(PipelineExecutions):
         self.executions[arn] = FakeExecution(arn, request, since)
         return StartedExecution(arn, created=True)
 
-    def failure_reason(self, execution_arn: str) -> str | None:
-        self.calls.append("failure_reason")
-        return self.executions[execution_arn].failure_reason
+    def describe(self, execution_arn: str) -> ExecutionState | None:
+        self.calls.append("describe")
+        found = [e for arn, e in self.executions.items() if arn.lower() == execution_arn.lower()]
+        return ExecutionState(found[0].status, found[0].failure_reason) if found else None
 
     def parameters(self, execution_arn: str) -> dict[str, str]:
         self.calls.append("parameters")
@@ -257,7 +260,7 @@ class InMemoryTrainingRecords(TrainingRecords):
         key = execution_key(record.pipeline_name, record.execution_id)
         item = self.items.setdefault((key["pk"], key["sk"]), dict(key))
         current = item.get("status")
-        if record.status not in (None, *FINAL_PIPELINE_STATUSES) and current in FINAL_PIPELINE_STATUSES:
+        if record.status is not None and current in FINAL_PIPELINE_STATUSES and record.status != current:
             return False
         values = {
             "execution_arn": record.execution_arn,

@@ -131,8 +131,6 @@ class ApprovalSettings(CoreSettings):
     deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
     deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
-    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
-    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
 
 
 class DeploySettings(CoreSettings):
@@ -163,6 +161,13 @@ class EndpointEventsSettings(CoreSettings):
     """``EndpointEventsFunction``: the endpoint whose state changes resume a waiting deployment."""
 
     endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
+
+
+class ExecutionEventsSettings(CoreSettings):
+    """``ExecutionEventsFunction``: the endpoint and the Deploy state machine whose failed executions it closes."""
+
+    endpoint_name: str = Field(pattern=_SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
 
 
 _PIPELINE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
@@ -288,5 +293,6 @@ class RollbackSettings(CoreSettings):
     deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
     deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
     deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
-    deploy_wait_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
-    deploy_max_wait_rounds: int = Field(default=4, ge=1, le=100)
+    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
+    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
+    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)

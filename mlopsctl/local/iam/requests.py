@@ -242,6 +242,11 @@ def _context(prefix: str, params: Mapping[str, Any]) -> dict[str, str | list[str
         context["cloudwatch:namespace"] = str(params["Namespace"])
     if prefix == "sagemaker" and "ModelApprovalStatus" in params:
         context["sagemaker:ModelApprovalStatus"] = str(params["ModelApprovalStatus"])
+    if prefix == "s3" and "Prefix" in params:
+        # ListObjects(V2)'s Prefix is the s3:prefix condition key of s3:ListBucket (Service Authorization
+        # Reference, Amazon S3: condition keys; S3 User Guide, "Bucket policy examples using condition keys").
+        # Without a Prefix the key is absent, and a condition on it does not match.
+        context["s3:prefix"] = str(params["Prefix"])
     return context
 
 

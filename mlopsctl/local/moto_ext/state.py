@@ -99,6 +99,9 @@ class ExtensionState:
         self.labeling_jobs: dict[str, Any] = {}
         self.deployments: dict[str, Any] = {}
         self.pipeline_steps: dict[str, list[dict[str, Any]]] = {}
+        #: ``DescribeAlarmHistory``'s state updates, per alarm name (kept after the alarm is deleted, as CloudWatch
+        #: keeps an alarm's history).
+        self.alarm_history: dict[str, list[dict[str, Any]]] = {}
         #: Whether ``Model Package State Change`` events of updates list ``UpdatedModelPackageFields``.
         self.model_package_updated_fields = True
         self._outbox: list[Notification] = []

@@ -15,8 +15,8 @@ does not replace it.
 
 The lock is :class:`~mlops_core.adapters.ledger.Ledger`'s expiring lock (owner = deployment id; free, expired or
 already ours can be taken). While a deployment waits for its endpoint, the lock also carries the Step Functions task
-token that endpoint events resume (``task_token``), and each wait round extends its expiry. ``expires_at`` is the
-table's TTL attribute: deployment records never carry it.
+token that endpoint events resume (``task_token``), and the wait extends its expiry past the fallback wait.
+``expires_at`` is the table's TTL attribute: deployment records never carry it.
 
 :class:`DeploymentStore` is the port; :class:`LedgerDeploymentStore` implements it on the ledger table.
 """
@@ -81,6 +81,12 @@ class DeploymentStore(ABC):
     @abstractmethod
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         """Take the endpoint's lock if it is free, expired or already ours."""
+
+    @abstractmethod
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        """Take the lock from ``holder`` (an ended execution) if it still holds it; ``False`` otherwise."""
 
     @abstractmethod
     def read_lock(self, endpoint_name: str) -> LockInfo | None:
@@ -150,6 +156,11 @@ class LedgerDeploymentStore(DeploymentStore):
 
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         return self._ledger.acquire_lock(endpoint_name, deployment_id, now, timedelta(seconds=ttl_seconds))
+
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        return self._ledger.take_over_lock(endpoint_name, holder, deployment_id, now, timedelta(seconds=ttl_seconds))
 
     def read_lock(self, endpoint_name: str) -> LockInfo | None:
         item = self._ledger.get(lock_key(endpoint_name))

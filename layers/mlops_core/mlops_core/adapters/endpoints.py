@@ -97,6 +97,15 @@ def _absent(exc: RequestRejectedError) -> bool:
     return exc.code == "ValidationException"
 
 
+def _model_data(container: Mapping[str, Any], data_type: str) -> str | None:
+    """A container's model data of ``data_type``: ``ModelDataUrl`` (an object), or ``ModelDataSource.S3DataSource``
+    (``S3DataType`` ``S3Object`` or ``S3Prefix``)."""
+    if data_type == "S3Object" and container.get("ModelDataUrl"):
+        return str(container["ModelDataUrl"])
+    source = (container.get("ModelDataSource") or {}).get("S3DataSource") or {}
+    return str(source["S3Uri"]) if source.get("S3Uri") and source.get("S3DataType") == data_type else None
+
+
 class SageMakerEndpoints(EndpointGateway):
     """:class:`EndpointGateway` on a boto3 SageMaker client."""
 
@@ -119,9 +128,11 @@ class SageMakerEndpoints(EndpointGateway):
             approval_status=found.get("ModelApprovalStatus", ""),
             package_status=found.get("ModelPackageStatus"),
             images=tuple(container.get("Image") for container in containers),
-            model_data_urls=tuple(container.get("ModelDataUrl") for container in containers),
+            model_data_urls=tuple(_model_data(container, "S3Object") for container in containers),
+            model_data_prefixes=tuple(p for c in containers if (p := _model_data(c, "S3Prefix"))),
             generated_by=found.get("MetadataProperties", {}).get("GeneratedBy"),
             customer_metadata=tuple(sorted(found.get("CustomerMetadataProperties", {}).items())),
+            approval_description=found.get("ApprovalDescription"),
         )
 
     def latest_approved_version(self, group_name: str) -> int | None:

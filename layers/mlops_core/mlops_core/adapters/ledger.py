@@ -83,6 +83,26 @@ class Ledger(DynamoTable):
             return False
         return True
 
+    def take_over_lock(self, endpoint_name: str, holder: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Take the lock from ``holder`` (whose execution has ended) for ``owner``; ``False`` if the holder changed.
+
+        A conditional write (``owner = holder``), so of two takers only one wins, and a lock the holder released
+        and someone else took in between is never taken.
+        """
+        item: dict[str, Any] = {
+            **lock_key(endpoint_name),
+            "owner": owner,
+            "acquired_at": now.isoformat(),
+            "taken_over_from": holder,
+            TTL_ATTRIBUTE: epoch_seconds(now + ttl),
+        }
+        condition = Expression("#owner = :holder", names={"#owner": "owner"}, values={":holder": holder})
+        try:
+            self.put(item, condition)
+        except ConditionFailedError:
+            return False
+        return True
+
     def release_lock(self, endpoint_name: str, owner: str) -> bool:
         """Release the lock if ``owner`` holds it; ``False`` when it does not (expired and taken by another)."""
         condition = Expression("#owner = :owner", names={"#owner": "owner"}, values={":owner": owner})

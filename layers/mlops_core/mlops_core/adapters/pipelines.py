@@ -91,6 +91,14 @@ class ExecutionStep:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionState:
+    """An execution's own status and ``FailureReason``, as ``DescribePipelineExecution`` reports them."""
+
+    status: str
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LabelingJobFacts:
     """What training needs to know about a labeling job (``DescribeLabelingJob``)."""
 
@@ -111,8 +119,9 @@ class PipelineExecutions(ABC):
         """Start the execution, or find the one an earlier attempt (not before ``since``) started."""
 
     @abstractmethod
-    def failure_reason(self, execution_arn: str) -> str | None:
-        """The execution's ``FailureReason`` (``DescribePipelineExecution``), if any."""
+    def describe(self, execution_arn: str) -> ExecutionState | None:
+        """The execution's status and ``FailureReason`` (``DescribePipelineExecution``); ``None`` when it does not
+        exist."""
 
     @abstractmethod
     def parameters(self, execution_arn: str) -> dict[str, str]:
@@ -188,12 +197,17 @@ class SageMakerPipelineExecutions(PipelineExecutions):
                         return str(summary["PipelineExecutionArn"])
         return None
 
-    def failure_reason(self, execution_arn: str) -> str | None:
-        """``DescribePipelineExecution``'s ``FailureReason``."""
+    def describe(self, execution_arn: str) -> ExecutionState | None:
+        """``DescribePipelineExecution``; ``None`` for ``ResourceNotFound`` (no such execution)."""
         with aws_call("DescribePipelineExecution"):
-            response = self.client.describe_pipeline_execution(PipelineExecutionArn=execution_arn)
+            try:
+                response = self.client.describe_pipeline_execution(PipelineExecutionArn=execution_arn)
+            except ClientError as exc:
+                if error_code(exc) == "ResourceNotFound":
+                    return None
+                raise
         reason = response.get("FailureReason")
-        return str(reason) if reason else None
+        return ExecutionState(str(response["PipelineExecutionStatus"]), str(reason) if reason else None)
 
     def parameters(self, execution_arn: str) -> dict[str, str]:
         """``ListPipelineParametersForExecution``, every page."""

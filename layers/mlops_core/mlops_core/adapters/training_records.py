@@ -35,7 +35,8 @@ from mlops_core.adapters.errors import ConditionFailedError
 from mlops_core.adapters.ledger import Ledger, batch_key
 
 FINAL_PIPELINE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
-"""Pipeline execution statuses after which nothing changes: a late ``Executing`` event never overwrites them."""
+"""Pipeline execution statuses after which nothing changes: a late event (``Executing``, or another final status)
+never overwrites them."""
 
 
 class TriggerKind(StrEnum):
@@ -139,8 +140,8 @@ class TrainingRecords(ABC):
     def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
         """Create or update an execution's record with the record's non-``None`` fields and ``fields``.
 
-        A non-final ``status`` does not overwrite a final one (events arrive out of order): then nothing is
-        written and the result is ``False``.
+        A final status is never replaced (events arrive out of order; a late one may contradict it): a ``status``
+        other than the recorded final one writes nothing and the result is ``False``.
         """
 
     @abstractmethod
@@ -219,7 +220,7 @@ class LedgerTrainingRecords(TrainingRecords):
         )
 
     def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
-        """Upsert; a non-final status is written only over no status or another non-final one."""
+        """Upsert; a status is written only over no status, a non-final one, or itself (a final one stays)."""
         values: dict[str, Any] = {
             "item_type": "pipeline-execution",
             "pipeline_name": record.pipeline_name,
@@ -235,12 +236,12 @@ class LedgerTrainingRecords(TrainingRecords):
             "updated_at": now.isoformat(),
         }
         condition = None
-        if record.status is not None and record.status not in FINAL_PIPELINE_STATUSES:
+        if record.status is not None:
             finals = {f":final{i}": status for i, status in enumerate(sorted(FINAL_PIPELINE_STATUSES))}
             condition = Expression(
-                f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(finals)}))",
+                f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(finals)})) OR #status = :mine",
                 names={"#status": "status"},
-                values=finals,
+                values={**finals, ":mine": record.status},
             )
         key = execution_key(record.pipeline_name, record.execution_id)
         try:

@@ -1,4 +1,4 @@
-"""Step Functions: start a Deploy execution, resume a waiting task.
+"""Step Functions: start a Deploy execution, resume a waiting task, ask how an execution is.
 
 :class:`Workflows` is the port; :class:`StepFunctionsWorkflows` implements it on a boto3 client.
 
@@ -46,6 +46,11 @@ class Workflows(ABC):
     def resume(self, task_token: str, output: Mapping[str, Any]) -> bool:
         """Complete the waiting task with ``output``; ``False`` when the token is stale."""
 
+    @abstractmethod
+    def execution_status(self, execution_arn: str) -> str | None:
+        """The execution's status (``RUNNING``, ``SUCCEEDED``, ``FAILED``, ``TIMED_OUT``, ``ABORTED``...); ``None``
+        when there is no such execution."""
+
 
 class StepFunctionsWorkflows(Workflows):
     """:class:`Workflows` on a boto3 Step Functions client."""
@@ -74,3 +79,13 @@ class StepFunctionsWorkflows(Workflows):
                 return False
             raise
         return True
+
+    def execution_status(self, execution_arn: str) -> str | None:
+        try:
+            with aws_call("DescribeExecution"):
+                described = self._client.describe_execution(executionArn=execution_arn)
+        except RequestRejectedError as exc:
+            if exc.code == "ExecutionDoesNotExist":
+                return None
+            raise
+        return str(described["status"])

@@ -44,6 +44,8 @@ class EndpointRelation(StrEnum):
     ABSENT = "ABSENT"
     SERVES_THIS = "SERVES_THIS"
     SERVES_OTHER = "SERVES_OTHER"
+    #: The endpoint is being updated to the package (its pending config), or the endpoint lock's holder deploys it.
+    DEPLOYING = "DEPLOYING"
 
 
 class Action(StrEnum):
@@ -70,6 +72,11 @@ APPROVAL_TABLE: dict[tuple[str, EndpointRelation | None], Decision] = {
     ("Approved", EndpointRelation.SERVES_THIS): Decision(Action.IGNORE, "approved package is already live"),
     ("PendingManualApproval", _ANY): Decision(Action.RECORD, "pending manual approval"),
     ("Rejected", EndpointRelation.SERVES_THIS): Decision(Action.ROLLBACK, "a live package was rejected"),
+    ("Rejected", EndpointRelation.DEPLOYING): Decision(
+        Action.RECORD,
+        "rejected while its deployment is in progress: the deployment restores the last known-good model "
+        "as soon as the update lands",
+    ),
     ("Rejected", EndpointRelation.SERVES_OTHER): Decision(Action.RECORD, "rejected before going live"),
     ("Rejected", EndpointRelation.ABSENT): Decision(Action.RECORD, "rejected before going live"),
 }

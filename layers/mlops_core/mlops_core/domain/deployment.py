@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from mlops_core.domain.naming import MAX_SAGEMAKER_NAME
+from mlops_core.domain.waits import Timing as Timing  # noqa: PLC0414 - re-exported: execution inputs use it
 from mlops_core.errors import MlopsError
 
 #: Time SageMaker needs to provision a new fleet before any bake starts; budgets must leave room for it.
@@ -52,7 +53,7 @@ class LockWaitExceededError(DeploymentError):
 
 
 class DeploymentTimeoutError(DeploymentError):
-    """The endpoint was still creating or updating after every wait round."""
+    """The endpoint was still creating or updating after every fallback wait (:mod:`mlops_core.domain.waits`)."""
 
 
 class Strategy(StrEnum):
@@ -132,39 +133,6 @@ class RolloutPolicy:
     def baking_seconds(self, instance_count: int) -> int:
         """The time the update spends waiting on purpose: every bake plus the termination wait."""
         return self.bakes(instance_count) * self.wait_interval_seconds + self.termination_wait_seconds
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The state machine's own waits, from the execution input (so a local run can make them short).
-
-    ``lock_retry_seconds`` is the Wait between lock attempts (``SecondsPath``), ``wait_timeout_seconds`` the
-    fallback timeout of the event-driven wait (``TimeoutSecondsPath``); both loops are bounded.
-    """
-
-    lock_retry_seconds: int
-    lock_max_attempts: int
-    wait_timeout_seconds: int
-    max_wait_rounds: int
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Timing:
-        """Read the ``timing`` object of the execution input."""
-        return cls(
-            lock_retry_seconds=int(data["lock_retry_seconds"]),
-            lock_max_attempts=int(data["lock_max_attempts"]),
-            wait_timeout_seconds=int(data["wait_timeout_seconds"]),
-            max_wait_rounds=int(data["max_wait_rounds"]),
-        )
-
-    def as_dict(self) -> dict[str, int]:
-        """The ``timing`` object of the execution input."""
-        return {
-            "lock_retry_seconds": self.lock_retry_seconds,
-            "lock_max_attempts": self.lock_max_attempts,
-            "wait_timeout_seconds": self.wait_timeout_seconds,
-            "max_wait_rounds": self.max_wait_rounds,
-        }
 
 
 def _digest(*parts: str, length: int) -> str:

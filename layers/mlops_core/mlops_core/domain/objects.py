@@ -56,6 +56,15 @@ class Rejection(StrEnum):
     TOO_LARGE = "too-large"
 
 
+def normalised_etag(etag: str) -> str:
+    """An ETag as a comparable value: without the quotes HTTP puts around it, hex digits in lower case.
+
+    >>> normalised_etag('"9B2CF535F27731C974343645A3985328-2"')
+    '9b2cf535f27731c974343645a3985328-2'
+    """
+    return etag.strip().strip('"').lower()
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
     """One S3 object version, as announced by an ``Object Created`` event.
@@ -67,7 +76,8 @@ class ObjectRef:
     size
         Its size in bytes.
     etag, version_id
-        Its ETag (without quotes) and, in versioned buckets, its version id.
+        Its ETag (without quotes) and, in versioned buckets, its version id: the version is what is read, the ETag
+        is what identifies the data (:attr:`identity`).
     """
 
     bucket: str
@@ -78,12 +88,21 @@ class ObjectRef:
 
     @property
     def identity(self) -> str:
-        """What makes two deliveries "the same object": bucket, key and the version id, or the ETag without one.
+        """What makes two objects "the same data": bucket, key and ETag (the content), never the version id.
 
-        Never the event id: EventBridge delivers at least once and moto repeats ids for different events.
+        The same bytes uploaded again under the same key are a new version with the same ETag: a duplicate, not
+        labeled or trained again. Changed bytes have another ETag: "Objects with different object data will have
+        different entity tags" (S3 API Reference, ``ETag`` of ``CompleteMultipartUpload`` / ``PutObject``,
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html). The converse is not
+        promised: a multipart ETag (``<digest>-<parts>``) depends on the part size, and under SSE-KMS or SSE-C the
+        ETag is not an MD5 of the data (S3 User Guide, "Checking object integrity"), so identical bytes may get
+        another ETag and then count as new data: a duplicate can be missed, changed data is never taken for one.
+        Never the event id either: EventBridge delivers at least once and moto repeats ids for different events.
+
+        >>> ObjectRef("b", "k", 1, '"abc"', "v1").identity == ObjectRef("b", "k", 1, "abc", "v2").identity
+        True
         """
-        revision = f"v:{self.version_id}" if self.version_id else f"e:{self.etag}"
-        return f"{self.bucket}\x00{self.key}\x00{revision}"
+        return f"{self.bucket}\x00{self.key}\x00e:{normalised_etag(self.etag)}"
 
     @property
     def identity_hash(self) -> str:

@@ -5,11 +5,12 @@ deployment must not go ahead, each in words an operator can act on; an empty lis
 
 Checks: the package is the one requested (its group and version as ``DescribeModelPackage`` returns them are the
 request's: an ARN of another group or version never deploys under our name), ``Approved``, ``Completed``, with a
-container image and model data; the variant name is the
+container image and model data, and the model data exists (read by the caller: an object, or at least one object
+under a prefix); the variant name is the
 live one's (blue/green guardrails require it); the canary (or linear step) is a valid share of the fleet (canary at
 most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint;
-the timeouts cover the waits (SageMaker's own timeout covers the bakes, the state machine's wait budget covers
-SageMaker's timeout, the lock outlives one wait round).
+SageMaker's own timeout covers the bakes and the time to provision (the state machine's wait and the lock's
+lifetime are derived from that timeout: :mod:`mlops_core.domain.waits`).
 
 Examples
 --------
@@ -51,6 +52,14 @@ class PackageView:
     model_data_urls: tuple[str | None, ...]
     generated_by: str | None = None
     customer_metadata: tuple[tuple[str, str], ...] = ()
+    approval_description: str | None = None
+    model_data_prefixes: tuple[str, ...] = ()
+    """``ModelDataSource`` prefixes (``S3DataType`` ``S3Prefix``): model data is every object under each."""
+
+    def model_data(self) -> tuple[tuple[str, bool], ...]:
+        """Every model data location, with whether it is a prefix (``False``: one object)."""
+        objects = tuple((url, False) for url in self.model_data_urls if url)
+        return objects + tuple((prefix, True) for prefix in self.model_data_prefixes)
 
 
 @dataclass(frozen=True)
@@ -102,8 +111,9 @@ class PreflightFacts:
     policy: RolloutPolicy
     alarms: tuple[AlarmView, ...] | None
     timing: Timing
-    lock_ttl_seconds: int
     alarm_error: str | None = None
+    model_data_problems: tuple[str, ...] = ()
+    """Why the package's model data cannot be deployed, as checking it in S3 found (missing, empty prefix...)."""
 
 
 def package_reasons(package_arn: str, package: PackageView | None, group: str, version: int) -> list[str]:
@@ -122,8 +132,8 @@ def package_reasons(package_arn: str, package: PackageView | None, group: str, v
         reasons.append(f"model package status is {package.package_status}, not Completed")
     if not package.images or any(not image for image in package.images):
         reasons.append("model package has an inference container without an image")
-    if not any(package.model_data_urls):
-        reasons.append("model package has no model data (ModelDataUrl)")
+    if not package.model_data():
+        reasons.append("model package has no model data (ModelDataUrl or ModelDataSource)")
     return reasons
 
 
@@ -188,8 +198,12 @@ def alarm_reasons(
     return reasons
 
 
-def timing_reasons(fleet: Fleet, policy: RolloutPolicy, timing: Timing, lock_ttl_seconds: int) -> list[str]:
-    """Each timeout covers what it waits for, with room for SageMaker to provision the new fleet."""
+def timing_reasons(fleet: Fleet, policy: RolloutPolicy, timing: Timing) -> list[str]:
+    """SageMaker's timeout covers the bakes, with room to provision the new fleet; the lock loop is bounded.
+
+    The state machine's own wait and the lock's lifetime are derived from SageMaker's timeout
+    (:mod:`mlops_core.domain.waits`), so they cover it by construction: nothing to check.
+    """
     reasons = []
     baking = policy.baking_seconds(fleet.instance_count)
     needed = baking + PROVISIONING_ALLOWANCE_SECONDS
@@ -198,20 +212,8 @@ def timing_reasons(fleet: Fleet, policy: RolloutPolicy, timing: Timing, lock_ttl
             f"MaximumExecutionTimeoutInSeconds {policy.max_execution_timeout_seconds} does not cover {baking} s of "
             f"bakes and termination wait plus {PROVISIONING_ALLOWANCE_SECONDS} s to provision (needs {needed})"
         )
-    budget = timing.wait_timeout_seconds * timing.max_wait_rounds
-    if budget < policy.max_execution_timeout_seconds + PROVISIONING_ALLOWANCE_SECONDS:
-        reasons.append(
-            f"the state machine waits at most {budget} s ({timing.max_wait_rounds} x {timing.wait_timeout_seconds}), "
-            f"less than SageMaker's {policy.max_execution_timeout_seconds} s timeout plus "
-            f"{PROVISIONING_ALLOWANCE_SECONDS} s"
-        )
-    if lock_ttl_seconds <= timing.wait_timeout_seconds + PROVISIONING_ALLOWANCE_SECONDS:
-        reasons.append(
-            f"the endpoint lock expires after {lock_ttl_seconds} s, before one wait round of "
-            f"{timing.wait_timeout_seconds} s plus {PROVISIONING_ALLOWANCE_SECONDS} s"
-        )
-    if min(timing.wait_timeout_seconds, timing.max_wait_rounds, timing.lock_max_attempts) < 1:
-        reasons.append("wait timeout, wait rounds and lock attempts must each be at least 1")
+    if timing.lock_max_attempts < 1:
+        reasons.append("lock attempts must be at least 1")
     if timing.lock_retry_seconds < 0:
         reasons.append("lock retry seconds must not be negative")
     return reasons
@@ -222,10 +224,11 @@ def preflight_reasons(facts: PreflightFacts) -> list[str]:
     endpoint_is_live = facts.endpoint is not None
     return [
         *package_reasons(facts.package_arn, facts.package, facts.package_group, facts.package_version),
+        *facts.model_data_problems,
         *endpoint_reasons(facts.endpoint, facts.live_variants, facts.fleet),
         *capacity_reasons(facts.fleet, facts.policy),
         *alarm_reasons(facts.policy.alarm_names, facts.alarms, facts.alarm_error, endpoint_is_live),
-        *timing_reasons(facts.fleet, facts.policy, facts.timing, facts.lock_ttl_seconds),
+        *timing_reasons(facts.fleet, facts.policy, facts.timing),
     ]
 
 

@@ -16,6 +16,7 @@ Model                                  detail-type (source)
 :class:`EndpointStateChangeEvent`      ``SageMaker Endpoint State Change``
 ``EndpointDeploymentStateChangeEvent`` ``SageMaker Endpoint Deployment State Change``
 :class:`AlarmStateChangeEvent`         ``CloudWatch Alarm State Change`` (``aws.cloudwatch``)
+``ExecutionStatusChangeEvent``        ``Step Functions Execution Status Change`` (``aws.states``)
 =====================================  ===================================================================
 
 Normalisation (decided once, here, so no handler re-does it): timestamps of every spelling become tz-aware UTC
@@ -38,6 +39,7 @@ from mlops_core.events.endpoint import (
 )
 from mlops_core.events.envelope import EventEnvelope
 from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
+from mlops_core.events.execution import ExecutionStatusChangeEvent
 from mlops_core.events.labeling import LabelingJobStateChangeEvent
 from mlops_core.events.model_package import ModelPackageStateChangeEvent
 from mlops_core.events.origin import Origin
@@ -54,6 +56,7 @@ __all__ = [
     "EndpointStateChangeEvent",
     "EventEnvelope",
     "EventError",
+    "ExecutionStatusChangeEvent",
     "ForeignEventError",
     "InvalidEventError",
     "LabelingJobStateChangeEvent",

@@ -41,6 +41,7 @@ from mlops_core.events.alarm import AlarmStateChangeEvent
 from mlops_core.events.endpoint import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
 from mlops_core.events.envelope import EventEnvelope, read_source
 from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
+from mlops_core.events.execution import ExecutionStatusChangeEvent
 from mlops_core.events.labeling import LabelingJobStateChangeEvent
 from mlops_core.events.model_package import ModelPackageStateChangeEvent
 from mlops_core.events.origin import Origin, foreign_reason
@@ -56,6 +57,7 @@ ConsumedEvent: TypeAlias = (  # noqa: UP040 - a runtime union: isinstance(event,
     | EndpointStateChangeEvent
     | EndpointDeploymentStateChangeEvent
     | AlarmStateChangeEvent
+    | ExecutionStatusChangeEvent
 )
 """Any event the system consumes (usable with ``isinstance``)."""
 
@@ -67,6 +69,7 @@ EVENT_MODELS: tuple[type[EventEnvelope], ...] = (
     EndpointStateChangeEvent,
     EndpointDeploymentStateChangeEvent,
     AlarmStateChangeEvent,
+    ExecutionStatusChangeEvent,
 )
 """Every consumed model; each names its ``DETAIL_TYPE`` and ``SOURCE`` (what the template's rules must match)."""
 
@@ -217,7 +220,7 @@ def parse_event(raw: Mapping[str, Any] | str | bytes, *, origin: Origin | None =
     Returns
     -------
     ConsumedEvent
-        One of the seven models, normalised (UTC datetimes, API status spellings, decoded S3 key, int version).
+        One of the eight models, normalised (UTC datetimes, API status spellings, decoded S3 key, int version).
 
     Raises
     ------

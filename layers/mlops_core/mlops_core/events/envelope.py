@@ -12,7 +12,7 @@ Decisions:
   (the one JSON parsers keep) is ``["aws.sagemaker"]``; it is read as ``"aws.sagemaker"``.
 - ``detail-type`` is matched ignoring case, spaces, hyphens and underscores, and stored in AWS's canonical spelling:
   the 2020 SageMaker guide printed ``SageMakerEndpointStateChange`` for ``SageMaker Endpoint State Change``. Only the
-  seven consumed types are matched; nothing else is guessed.
+  eight consumed types are matched; nothing else is guessed.
 - ``version`` is optional (some published samples omit it); ``resources`` defaults to an empty list.
 - ``account`` is 12 digits, ``region`` an AWS Region, every ``resources[]`` entry a well-formed ARN of at most 2,048
   characters (:mod:`mlops_core.events.arns`; a redaction placeholder such as ``<account>`` is read as redacted).

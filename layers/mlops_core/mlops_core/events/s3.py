@@ -55,7 +55,8 @@ class S3ObjectCreatedEvent(EventEnvelope):
         The bucket name and the decoded object key (see the module's note on encoding).
     size, etag, version_id, sequencer
         Object size in bytes, its ETag (no quotes), version id (versioned buckets only) and the event sequencer.
-        De-duplicate on bucket + key + etag/version, never on the event id.
+        Data is identified by bucket + key + ETag (:attr:`mlops_core.domain.objects.ObjectRef.identity`), never by
+        the version id or the event id. An event without an ETag cannot be identified and is refused.
     reason
         ``PutObject``, ``CopyObject``, ``CompleteMultipartUpload``, ``PostObject``.
     """

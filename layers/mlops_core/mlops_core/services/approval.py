@@ -21,8 +21,10 @@ The result follows the handlers' convention for the local stack's action log: ``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentStore
@@ -106,15 +108,29 @@ class ApprovalResult:
         return {"outcome": self.outcome, "reason": self.reason, **self.details}
 
 
-def endpoint_relation(endpoints: EndpointGateway, endpoint_name: str, model: str) -> EndpointRelation:
-    """Whether the endpoint is absent, serves the model made from this package, or serves another one."""
+def endpoint_relation(
+    endpoints: EndpointGateway, endpoint_name: str, model: str, deploying: Callable[[], bool] | None = None
+) -> EndpointRelation:
+    """Whether the endpoint is absent, serves the model made from this package, is being updated to it (its pending
+    config serves the model, or ``deploying()`` says the lock holder deploys it), or serves another one."""
     endpoint = endpoints.describe_endpoint(endpoint_name)
     if endpoint is None:
         return EndpointRelation.ABSENT
     variants = endpoints.endpoint_variants(endpoint.config_name) if endpoint.config_name else ()
     if any(variant.model_name == model for variant in variants):
         return EndpointRelation.SERVES_THIS
+    if deploying is not None:
+        pending = endpoints.endpoint_variants(endpoint.pending_config_name) if endpoint.pending_config_name else ()
+        if any(variant.model_name == model for variant in pending) or deploying():
+            return EndpointRelation.DEPLOYING
     return EndpointRelation.SERVES_OTHER
+
+
+def lock_holder_deploys(store: DeploymentStore, endpoint_name: str, stack_name: str, version: int) -> bool:
+    """Whether the endpoint lock's holder is a Deploy execution of this version (``<stack>-v<version>-…``, the names
+    :func:`~mlops_core.domain.deployment.execution_name` gives; the group is the stack's own)."""
+    lock = store.read_lock(endpoint_name)
+    return lock is not None and lock.deployment_id.startswith(f"{stack_name}-v{version}-")
 
 
 def change_marker(event: ModelPackageStateChangeEvent) -> str:
@@ -156,7 +172,10 @@ def handle_package_event(
     relation = None
     if changed and needs_endpoint(event.approval_status):
         model = model_name(config.stack_name, event.model_package_arn, version)
-        relation = endpoint_relation(ports.endpoints, config.endpoint_name, model)
+        deploying = None
+        if event.approval_status == "Rejected":
+            deploying = partial(lock_holder_deploys, ports.store, config.endpoint_name, config.stack_name, version)
+        relation = endpoint_relation(ports.endpoints, config.endpoint_name, model, deploying)
     last_status = ports.store.last_package_status(event.model_package_arn)
     decision = decide(event.approval_status, relation, approval_changed=changed, last_status=last_status)
     details: dict[str, Any] = {"action": decision.action.value}

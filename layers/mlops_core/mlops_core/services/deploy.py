@@ -12,7 +12,8 @@ the Approval function starts the execution with (``endpoint_name``, ``model_pack
 
 A payload whose ``request.mode`` is ``rollback`` belongs to a rollback: :class:`~mlops_core.services.rollback_steps.
 RollbackSteps` runs its preflight, lock and finish, and these steps run the rest (prepare, deploy, wait, verify).
-The resume on endpoint events lives in :mod:`mlops_core.services.endpoint_events`.
+The wait and the verdict live in :mod:`mlops_core.services.deploy_rollout`, the resume on endpoint events in
+:mod:`mlops_core.services.endpoint_events`.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.adapters.fleet_alarms import FleetAlarms
+from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.config import DeploySettings
 from mlops_core.domain import deployment as plan_rules
-from mlops_core.domain import preflight as checks
+from mlops_core.domain import fleet_alarms as fleets
+from mlops_core.domain import waits
 from mlops_core.domain.deployment import (
     IN_PROGRESS_STATUSES,
     Capacity,
     CapacityUnit,
     DeploymentError,
-    DeploymentTimeoutError,
     Fleet,
     LockWaitExceededError,
     Outcome,
@@ -47,6 +50,8 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.domain.rollback_plan import is_rollback
+from mlops_core.errors import MlopsError
+from mlops_core.services.deploy_rollout import RolloutSteps
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
@@ -65,6 +70,8 @@ class DeployPorts:
     store: DeploymentStore
     workflows: Workflows
     notifier: Notifier
+    fleet_alarms: FleetAlarms
+    artifacts: ModelArtifacts
 
 
 def fleet_of(settings: DeploySettings) -> Fleet:
@@ -91,13 +98,14 @@ class DeployTasks:
         self._settings = settings
         self._ports = ports
         self._now = clock
+        self._rollout = RolloutSteps(settings, ports, clock, key=self._key, tags=self._tags)
         self._steps: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "preflight": self.preflight,
             "acquire_lock": self.acquire_lock,
             "prepare": self.prepare,
             "deploy": self.deploy,
-            "register_wait": self.register_wait,
-            "verify": self.verify,
+            "register_wait": self._rollout.register_wait,
+            "verify": self._rollout.verify,
             "finish": self.finish,
         }
         rollback_ports = RollbackStepPorts(ports.endpoints, ports.store, ports.notifier)
@@ -149,6 +157,8 @@ class DeployTasks:
             alarms = self._ports.alarms.describe(policy.alarm_names)
         except AlarmsUnreadableError as exc:
             alarm_error = str(exc)
+        model_data = package.model_data() if package and package.approval_status == "Approved" else ()
+        problems = tuple(p for uri, prefix in model_data if (p := self._ports.artifacts.problem(uri, prefix=prefix)))
         plan = plan_rules.plan_deployment(settings.stack_name, arn, version, fleet, policy)
         record = plan_rules.deployment_record(plan, request, payload["execution"]["id"])
         record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
@@ -169,8 +179,8 @@ class DeployTasks:
                 policy=policy,
                 alarms=alarms,
                 timing=timing,
-                lock_ttl_seconds=settings.deploy_lock_ttl_seconds,
                 alarm_error=alarm_error,
+                model_data_problems=problems,
             )
         )
         if reasons:
@@ -237,92 +247,41 @@ class DeployTasks:
         return {"model_created": model_created, "endpoint_config_created": config_created}
 
     def deploy(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Create the endpoint (first deployment) or start the blue/green update with auto-rollback."""
+        """Create the endpoint (first deployment) or start the blue/green update with auto-rollback.
+
+        The result carries the wait's fallback timeout (``wait_timeout_seconds``, ``WaitForEndpoint``'s
+        ``TimeoutSecondsPath``), derived from the ``DeploymentConfig``'s own timeouts: one wait covers any bake.
+        """
         plan, name, now = payload["plan"], payload["request"]["endpoint_name"], self._now()
         target = plan["endpoint_config_name"]
         endpoint = self._ports.endpoints.describe_endpoint(name)
+        copies: tuple[str, ...] = ()
         if endpoint is None:
             self._ports.endpoints.create_endpoint(name, target, self._tags(payload))
             mode = "create"
         elif target in (endpoint.config_name, endpoint.pending_config_name):
             mode = "already_requested"
         else:
-            self._ports.endpoints.update_endpoint(name, target, plan["deployment_config"])
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
+            self._ports.endpoints.update_endpoint(name, target, fleets.watching(plan["deployment_config"], copies))
             mode = "update"
+        if mode == "already_requested":  # a retry: the copies exist (deterministic names); rewriting them is a no-op
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
         previous = endpoint.config_name if endpoint else None
-        fields = {"rollout_mode": mode, "rollout_started_at": iso(now), "previous_endpoint_config_name": previous}
+        fields: dict[str, Any] = {
+            "rollout_mode": mode,
+            "rollout_started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+        }
         self._ports.store.save_deployment(self._key(payload), fields)
-        return {"mode": mode, "started_at": iso(now), "previous_endpoint_config_name": previous}
-
-    def register_wait(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Store the wait's task token on the lock; resume at once if the endpoint has already settled."""
-        name, token, me = payload["request"]["endpoint_name"], payload["task_token"], payload["execution"]["name"]
-        self._ports.store.attach_task_token(name, me, token, self._now(), self._settings.deploy_lock_ttl_seconds)
-        endpoint = self._ports.endpoints.describe_endpoint(name)
-        if checks.judge_rollout(endpoint, payload["plan"]["endpoint_config_name"]).settled:
-            self._ports.workflows.resume(
-                token, {"source": "register_wait", "status": endpoint.status if endpoint else None}
-            )
-            self._ports.store.detach_task_token(name, token)
-            return {"resumed": True}
-        return {"resumed": False}
-
-    def verify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Judge the rollout from DescribeEndpoint: wait again, or finish with SUCCEEDED/ROLLED_BACK/FAILED."""
-        plan, timing = payload["plan"], Timing.from_dict(payload["timing"])
-        signal = payload.get("signal")
-        timed_out = isinstance(signal, Mapping) and "Error" in signal
-        rounds = int(payload.get("wait", {}).get("rounds", 0)) + (1 if timed_out else 0)
-        endpoint = self._ports.endpoints.describe_endpoint(payload["request"]["endpoint_name"])
-        verdict = checks.judge_rollout(endpoint, plan["endpoint_config_name"])
-        if not verdict.settled:
-            if rounds >= timing.max_wait_rounds:
-                waited = rounds * timing.wait_timeout_seconds
-                raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} wait rounds ({waited} s)")
-            return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
-        if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
-            self._tag_serving_package(endpoint, payload)
-        if verdict.outcome is not Outcome.ROLLED_BACK or is_rollback(payload):
-            return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
-        try:
-            alarms = self._ports.alarms.describe(tuple(plan["alarm_names"]))
-        except AlarmsUnreadableError:
-            alarms = ()
-        started = payload.get("rollout", {}).get("started_at")
-        alarm = checks.fired_alarm(alarms, parse_iso(started) if started else None)
-        reason = checks.rollback_reason(verdict, alarm)
-        self._act_on_rolled_back_package(payload, reason)
-        alarm_name = alarm.name if alarm else None
         return {
-            "next": "finish",
-            "rounds": rounds,
-            "outcome": Outcome.ROLLED_BACK.value,
-            "reason": reason,
-            "alarm": alarm_name,
+            "mode": mode,
+            "started_at": iso(now),
+            "previous_endpoint_config_name": previous,
+            "new_fleet_alarms": list(copies),
+            "wait_timeout_seconds": waits.fallback_wait_seconds(plan["deployment_config"]),
         }
-
-    def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
-        """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
-
-        UpdateEndpoint takes no tags, so CreateEndpoint's would stay. Tagged once the update is verified, so an update
-        SageMaker rolled back leaves the tag of the package that still serves, and a restore (rollback mode, whose
-        request names the restored package) tags the restored one. ``EndpointArn`` is a required member of
-        DescribeEndpoint's output (SageMaker API Reference), so every real endpoint view has it.
-        """
-        if endpoint.arn:
-            self._ports.endpoints.tag_endpoint(endpoint.arn, self._tags(payload))
-
-    def _act_on_rolled_back_package(self, payload: Mapping[str, Any], reason: str) -> None:
-        arn = payload["request"]["model_package_arn"]
-        if self._settings.rolled_back_package_action == "reject":
-            self._ports.endpoints.reject_package(arn, reason)
-            return
-        properties = {
-            "mlops-last-deployment-outcome": Outcome.ROLLED_BACK.value,
-            "mlops-last-deployment-reason": reason,
-            "mlops-last-deployment-id": payload["execution"]["name"],
-        }
-        self._ports.endpoints.annotate_package(arn, properties)
 
     def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here.
@@ -343,4 +302,10 @@ class DeployTasks:
         if not plan_rules.is_duplicate(state):
             subject, message = plan_rules.notification(state, execution, end, durations)
             self._ports.notifier.publish(subject, message)
-        return {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        result = {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
+        copies = tuple((state.get("rollout") or {}).get("new_fleet_alarms") or ())
+        try:  # the copies have no actions: one left behind costs an alarm's price, never a wrong decision
+            self._ports.fleet_alarms.delete(copies)
+        except MlopsError as exc:
+            result["alarm_cleanup"] = f"the new fleet's alarm copies {list(copies)} were not deleted: {exc}"
+        return result

@@ -14,6 +14,12 @@ status                                      what happens
 ``Stopped``                                 recorded; one notification
 ==========================================  ========================================================================
 
+The event only says that something changed: the execution's own status (``DescribePipelineExecution``) decides.
+An event for an execution that does not exist (``ResourceNotFound``) is ignored with the reason, not retried. An
+event whose status is not the execution's is ignored (a late ``Failed`` after ``Succeeded``, a forged one), unless
+the execution has reached a final status that nobody has reported yet: that status is recorded and reported. A final
+status in the ledger is never replaced.
+
 Lineage (the data batch and labeling job behind the run, its input) comes from the execution's ledger record, which
 the starters write, or, for an execution started by hand, from its parameters
 (``ListPipelineParametersForExecution``). The batch's ledger record gets the run's status, so the chain batch →
@@ -113,28 +119,51 @@ def describe_outcome(status: str, summary: RunSummary) -> str:
     return f"training failed{where}: {summary.reason}"
 
 
+def _contradiction(event: PipelineExecutionStatusChangeEvent, actual: str, known: ExecutionRecord | None) -> str | None:
+    """Why the event must not be acted on, given the execution's actual status and the ledger's record; ``None`` to
+    act on ``actual`` (the event's status, or a final status nobody has reported yet)."""
+    recorded = known.status if known else None
+    if recorded in FINAL_PIPELINE_STATUSES and actual != recorded:
+        return (
+            f"execution {event.execution_id} is recorded {recorded}, a final status, which is never replaced "
+            f"(the event says {event.status}; DescribePipelineExecution says {actual})"
+        )
+    if event.status == actual:
+        return None
+    if actual in FINAL_PIPELINE_STATUSES and not (known is not None and known.notified_status == actual):
+        return None
+    return (
+        f"the event says {event.status}, but execution {event.execution_id} is {actual} "
+        "(DescribePipelineExecution): the execution's own status decides"
+    )
+
+
 def handle_pipeline_event(
     event: PipelineExecutionStatusChangeEvent, config: PipelineEventsConfig, ports: PipelineEventsPorts, now: datetime
 ) -> EventResult:
-    """Record the status change; on a final status, report the outcome once (see the module's table)."""
+    """Record the execution's actual status; on a final status, report the outcome once (see the module's table)."""
     if event.pipeline_name.lower() != config.pipeline_name.lower():
         return EventResult.ignored(f"pipeline {event.pipeline_name} is not this stack's ({config.pipeline_name})")
-    known = ports.records.execution(config.pipeline_name, event.execution_id)
+    state = ports.executions.describe(event.execution_arn)
+    known = ports.records.execution(config.pipeline_name, event.execution_id) if state else None
+    if state is None or (contradiction := _contradiction(event, state.status, known)) is not None:
+        missing = f"execution {event.execution_arn} does not exist (DescribePipelineExecution: ResourceNotFound)"
+        return EventResult.ignored(missing if state is None else contradiction or "")
+    status = state.status
     record = _lineage(known, event, config.pipeline_name, ports)
     details: dict[str, Any] = {
         "execution_arn": event.execution_arn,
-        "status": event.status,
+        "status": status,
         "batch_id": record.batch_id,
         "labeling_job_name": record.labeling_job_name,
     }
-    if event.status not in FINAL_PIPELINE_STATUSES:
-        return _record_progress(event, record, ports, now, details)
-    if known is not None and known.notified_status == event.status:
-        return EventResult("ok", f"execution {event.execution_id} {event.status} was already reported", details)
-    failure = ports.executions.failure_reason(event.execution_arn) if OUTCOMES[event.status] == "FAILED" else None
-    summary = summarise(event.status, ports.executions.steps(event.execution_arn), failure)
-    line = describe_outcome(event.status, summary)
-    outcome = OUTCOMES[event.status]
+    if status not in FINAL_PIPELINE_STATUSES:
+        return _record_progress(event, replace(record, status=status), ports, now, details)
+    if known is not None and known.notified_status == status:
+        return EventResult("ok", f"execution {event.execution_id} {status} was already reported", details)
+    summary = summarise(status, ports.executions.steps(event.execution_arn), state.failure_reason)
+    line = describe_outcome(status, summary)
+    outcome = OUTCOMES[status]
     message = {
         "kind": "training",
         "outcome": outcome,
@@ -153,7 +182,7 @@ def handle_pipeline_event(
         "summary": line,
     }
     title = f"[TRAINING {outcome}] {record.display_name or event.execution_id}"
-    reported = publish_once(ports.records, ports.notifier, record, event.status, now, title, message)
+    reported = publish_once(ports.records, ports.notifier, record, status, now, title, message)
     fields = {
         "failed_step": summary.failed_step,
         "reason": summary.reason,
@@ -161,12 +190,12 @@ def handle_pipeline_event(
         "started_at": message["started_at"],
         "ended_at": message["ended_at"],
     }
-    notified = event.status if reported else record.notified_status
-    ports.records.save_execution(replace(record, status=event.status, notified_status=notified), fields, now)
+    notified = status if reported else record.notified_status
+    ports.records.save_execution(replace(record, status=status, notified_status=notified), fields, now)
     if record.batch_id:
         batch_fields = {
             "pipeline_execution_arn": event.execution_arn,
-            "pipeline_status": event.status,
+            "pipeline_status": status,
             "pipeline_reason": summary.reason,
             "pipeline_failed_step": summary.failed_step,
             "model_package_arn": summary.model_package_arn,
@@ -174,7 +203,7 @@ def handle_pipeline_event(
         ports.records.save_batch(record.batch_id, batch_fields, now)
     details.update(failed_step=summary.failed_step, model_package_arn=summary.model_package_arn)
     if not reported:
-        return EventResult("ok", f"execution {event.execution_id} {event.status} was already reported", details)
+        return EventResult("ok", f"execution {event.execution_id} {status} was already reported", details)
     return EventResult("ok", line, details)
 
 
@@ -185,10 +214,11 @@ def _record_progress(
     now: datetime,
     details: dict[str, Any],
 ) -> EventResult:
+    status = record.status
     started = event.start_time.isoformat() if event.start_time else None
-    if not ports.records.save_execution(replace(record, status=event.status), {"started_at": started}, now):
-        return EventResult.ignored(f"execution {event.execution_id} has already ended; {event.status} came late")
+    if not ports.records.save_execution(record, {"started_at": started}, now):
+        return EventResult.ignored(f"execution {event.execution_id} has already ended; {status} came late")
     if record.batch_id:
-        fields = {"pipeline_execution_arn": event.execution_arn, "pipeline_status": event.status}
+        fields = {"pipeline_execution_arn": event.execution_arn, "pipeline_status": status}
         ports.records.save_batch(record.batch_id, fields, now)
-    return EventResult("ok", f"execution {event.execution_id} is {event.status}: recorded", details)
+    return EventResult("ok", f"execution {event.execution_id} is {status}: recorded", details)

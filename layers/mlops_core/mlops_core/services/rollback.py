@@ -22,17 +22,19 @@ A rejection of the live package takes the same path from the Approval function
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.workflows import Workflows
+from mlops_core.adapters.workflows import Workflows, execution_arn
 from mlops_core.config import RollbackSettings
 from mlops_core.domain.deployment import Conclusion, Outcome, Timing, deployment_config
+from mlops_core.domain.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.domain.rollback import Action, Decision, Facts, decide, history_of
 from mlops_core.domain.rollback_plan import (
     RESTORE_POLICY,
@@ -42,7 +44,13 @@ from mlops_core.domain.rollback_plan import (
     rollback_input,
 )
 from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, rollback_id
+from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
+
+
+class RollbackDeferredError(MlopsError):
+    """The endpoint's lock is held by a running execution while the endpoint is not updating: the alarm is retried
+    (Lambda's asynchronous retries), and after the last attempt it goes to the function's dead-letter queue."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class RollbackConfig:
     state_machine_arn: str
     timing: Timing
     lock_ttl_seconds: int
+    alarm_attempts: int = 3
 
     @classmethod
     def from_settings(cls, settings: RollbackSettings) -> RollbackConfig:
@@ -62,8 +71,6 @@ class RollbackConfig:
         timing = Timing(
             lock_retry_seconds=settings.deploy_lock_retry_seconds,
             lock_max_attempts=settings.deploy_lock_max_attempts,
-            wait_timeout_seconds=settings.deploy_wait_timeout_seconds,
-            max_wait_rounds=settings.deploy_max_wait_rounds,
         )
         return cls(
             settings.stack_name,
@@ -72,6 +79,7 @@ class RollbackConfig:
             settings.deploy_state_machine_arn,
             timing,
             settings.deploy_lock_ttl_seconds,
+            settings.rollback_alarm_attempts,
         )
 
 
@@ -108,7 +116,8 @@ def handle_alarm(
     trigger = alarm_trigger(event)
     me = rollback_id(config.stack_name, trigger)
     endpoint = config.endpoint_name
-    history = tuple(item for item in history_of(ports.store.deployments(endpoint)) if item.deployment_id != me)
+    records = ports.store.deployments(endpoint)
+    history = tuple(item for item in history_of(records) if item.deployment_id != me)
     decision = decide(Facts(trigger, endpoint, history))
     target_config = decision.target.endpoint_config_name if decision.target else None
     if decision.action is Action.RESTORE and target_config:
@@ -116,12 +125,69 @@ def handle_alarm(
             return _restore(decision, target_config, trigger, me=me, config=config, ports=ports)
         lock = ports.store.read_lock(endpoint)
         holder = lock.deployment_id if lock is not None else "another rollout"
+        if lock is not None:
+            judged = _judge_holder(lock.deployment_id, config, ports)
+            if judged.verdict is HolderVerdict.TAKE_OVER:
+                if ports.store.take_over_lock(endpoint, holder, me, now, config.lock_ttl_seconds):
+                    return _restore(decision, target_config, trigger, me=me, config=config, ports=ports, note=judged)
+                raise RollbackDeferredError(
+                    f"the lock of {endpoint} changed hands while {me} took it over from {holder}"
+                )
+            if judged.verdict is HolderVerdict.WAIT:
+                own = next((item for item in records if item.get("deployment_id") == me), None)
+                _defer(decision, trigger, judged.reason, own, me=me, config=config, ports=ports, now=now)
         decision = decide(Facts(trigger, endpoint, history, holder))
     return _record(decision, trigger, me=me, config=config, ports=ports, now=now)
 
 
+def _judge_holder(holder: str, config: RollbackConfig, ports: RollbackPorts) -> HolderJudgement:
+    """How the lock's holder is: its execution's status (DescribeExecution) and the endpoint's (DescribeEndpoint)."""
+    status = ports.workflows.execution_status(execution_arn(config.state_machine_arn, holder))
+    endpoint = ports.endpoints.describe_endpoint(config.endpoint_name) if status == "RUNNING" else None
+    return judge_holder(status, endpoint.status if endpoint else None, holder)
+
+
+def _defer(
+    decision: Decision,
+    trigger: Trigger,
+    why: str,
+    own: Mapping[str, Any] | None,
+    *,
+    me: str,
+    config: RollbackConfig,
+    ports: RollbackPorts,
+    now: datetime,
+) -> NoReturn:
+    """Count this attempt and raise, so that Lambda retries the alarm; after the last one, record it ``FAILED``,
+    notify, and raise once more: Lambda then puts the event in the function's dead-letter queue (for replay)."""
+    attempts = int((own or {}).get("alarm_attempts", 0)) + 1
+    key = DeploymentKey(config.endpoint_name, trigger.at or now, me)
+    fields = recorded_decision(decision, trigger, now) | {"alarm_attempts": attempts, "waiting_for": why}
+    if attempts < config.alarm_attempts:
+        ports.store.save_deployment(key, fields | {"outcome": Outcome.IN_PROGRESS.value, "decision": "WAIT"})
+        raise RollbackDeferredError(f"{why} (attempt {attempts} of {config.alarm_attempts})")
+    reason = (
+        f"{trigger.reason}; not restored: {why}, still after {attempts} attempts; the alarm event is in the "
+        "Rollback function's dead-letter queue (replay it once the lock is free)"
+    )
+    ports.store.save_deployment(key, fields | {"outcome": Outcome.FAILED.value, "reason": reason})
+    note = notification(
+        config.endpoint_name, decision_summary(decision, me), trigger, Conclusion(Outcome.FAILED.value, reason)
+    )
+    if note is not None:
+        ports.notifier.publish(*note)
+    raise RollbackDeferredError(reason)
+
+
 def _restore(
-    decision: Decision, target_config: str, trigger: Trigger, *, me: str, config: RollbackConfig, ports: RollbackPorts
+    decision: Decision,
+    target_config: str,
+    trigger: Trigger,
+    *,
+    me: str,
+    config: RollbackConfig,
+    ports: RollbackPorts,
+    note: HolderJudgement | None = None,
 ) -> RollbackResult:
     target, live = decision.target, decision.live
     try:
@@ -140,6 +206,8 @@ def _restore(
         "execution_arn": started.execution_arn,
         "already_started": started.already_started,
     }
+    if note is not None:
+        details["lock"] = note.reason
     return RollbackResult("ok", decision.reason, details)
 
 

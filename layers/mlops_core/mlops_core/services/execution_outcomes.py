@@ -1,0 +1,112 @@
+"""A Deploy execution that ended ``FAILED``, ``TIMED_OUT`` or ``ABORTED`` without its ``Finish`` having closed it.
+
+Every path of the Deploy state machine ends in ``Finish`` (record the outcome, release the endpoint lock, notify),
+but nothing catches a failure of ``Finish`` itself (DynamoDB failing past its retries, a result over the 256 KiB
+payload quota: ``States.DataLimitExceeded``, which no ``Catch`` matches), an execution timeout, or an operator's
+``StopExecution``. Step Functions says so: catchers "are not for top-level state machine execution failures ... you
+might choose to listen for TIMED_OUT events from Standard workflows with an EventBridge bus" (Step Functions
+Developer Guide, Handling errors, https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+
+So the ``Step Functions Execution Status Change`` event of such an execution comes here. What is done, each step
+conditional, so a duplicated event (EventBridge delivers at least once) changes nothing the first one did:
+
+1. the endpoint lock is released if this execution still holds it (a conditional delete on the holder: a lock that
+   expired and was taken by another deployment is left alone);
+2. the deployment record is closed ``FAILED`` with the reason if it has no final outcome yet (``IN_PROGRESS``, or
+   no record at all: one is written);
+3. a ``[FAILED]`` deployment notification is published if either of them changed something: someone must know.
+
+An execution that ended through its own ``Fail`` states (``RolledBack``, ``DeploymentFailed``) has recorded its
+outcome, released its lock and notified in ``Finish``: its event changes nothing and is ignored with that reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_core.adapters.deployments import DeploymentKey
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.unfinished import UnfinishedDeployments
+from mlops_core.domain.deployment import Outcome, iso, seconds_between
+from mlops_core.events.execution import ExecutionStatusChangeEvent, execution_of
+
+__all__ = ["ExecutionOutcomeConfig", "ExecutionOutcomePorts", "handle_execution_event", "reason_of"]
+
+_MAX_CAUSE_SHOWN = 1000
+
+
+@dataclass(frozen=True)
+class ExecutionOutcomeConfig:
+    """Which endpoint and which state machine are ours."""
+
+    endpoint_name: str
+    state_machine_arn: str
+
+
+@dataclass(frozen=True)
+class ExecutionOutcomePorts:
+    """The ledger (records and lock) and the notification topic."""
+
+    deployments: UnfinishedDeployments
+    notifier: Notifier
+
+
+def reason_of(event: ExecutionStatusChangeEvent) -> str:
+    """The recorded reason: how the execution ended, and its error when the event carries one."""
+    reason = f"the Deploy execution ended {event.status} outside its Finish step"
+    if event.error:
+        cause = (event.cause or "")[:_MAX_CAUSE_SHOWN]
+        reason += f": {event.error}" + (f": {cause}" if cause else "")
+    return reason
+
+
+def handle_execution_event(
+    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, ports: ExecutionOutcomePorts
+) -> dict[str, Any]:
+    """Release the lock, close the record and notify for an unsuccessful execution; the handler's result."""
+    if not event.unsuccessful:
+        return {"outcome": "ignored", "reason": f"the execution is {event.status}: nothing to close"}
+    if not execution_of(event, config.state_machine_arn):
+        return {"outcome": "ignored", "reason": f"{event.execution_arn} is not an execution of our Deploy machine"}
+    released = ports.deployments.release_lock(config.endpoint_name, event.name)
+    reason = reason_of(event)
+    stopped = event.stop_date or event.start_date
+    fields = {
+        "outcome": Outcome.FAILED.value,
+        "reason": reason,
+        "execution_arn": event.execution_arn,
+        "execution_status": event.status,
+        "finished_at": iso(stopped),
+        "durations": {"total_seconds": seconds_between(iso(event.start_date), stopped)},
+    }
+    key = DeploymentKey(config.endpoint_name, event.start_date, event.name)
+    record = ports.deployments.close(key, fields)
+    if record is None and not released:
+        return {"outcome": "ignored", "reason": "the execution had recorded its outcome and released its lock"}
+    ports.notifier.publish(*_notification(event, config, record or {}, reason))
+    return {"outcome": "ok", "lock_released": released, "record_closed": record is not None, "reason": reason}
+
+
+def _notification(
+    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, record: dict[str, Any], reason: str
+) -> tuple[str, dict[str, Any]]:
+    version = record.get("model_package_version")
+    message = {
+        "kind": "deployment",
+        "endpoint_name": config.endpoint_name,
+        "model_package_arn": record.get("model_package_arn"),
+        "model_package_group_name": record.get("model_package_group_name"),
+        "model_package_version": version,
+        "strategy": record.get("strategy"),
+        "endpoint_config_name": record.get("endpoint_config_name"),
+        "outcome": Outcome.FAILED.value,
+        "reason": reason,
+        "alarm": None,
+        "durations": record.get("durations") or {},
+        "deployment_id": event.name,
+        "execution_arn": event.execution_arn,
+        "execution_status": event.status,
+    }
+    suffix = f" v{version}" if version is not None else ""
+    return f"[{Outcome.FAILED.value}] {config.endpoint_name}{suffix} (execution {event.status})", message

@@ -1,0 +1,105 @@
+"""ExecutionEventsFunction on ``events/execution_failed.json`` (what ``sam local invoke`` is fed), with fakes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from mlops_core.adapters.deployments import DeploymentKey
+from mlops_core.adapters.notifications import Notifier
+from mlops_core.adapters.unfinished import UnfinishedDeployments
+from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
+from tests.conftest import PROJECT_EVENTS, load_json
+from tests.deploy_support.handlers import context, load_handler
+
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
+ENDPOINT = "mlops-dev-endpoint"
+
+
+class FakeDeployments(UnfinishedDeployments):
+    """Records by key and one lock holder, with the adapter's conditions."""
+
+    def __init__(self, holder: str | None, outcome: str | None) -> None:
+        self.holder = holder
+        self.records: dict[DeploymentKey, dict[str, Any]] = {}
+        self.outcome = outcome
+
+    def close(self, key: DeploymentKey, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+        current = self.records.get(key, {"outcome": self.outcome} if self.outcome else {})
+        if current.get("outcome") not in (None, "IN_PROGRESS"):
+            return None
+        self.records[key] = {**current, **fields}
+        return self.records[key]
+
+    def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
+        if endpoint_name != ENDPOINT or self.holder != deployment_id:
+            return False
+        self.holder = None
+        return True
+
+
+class FakeNotifier(Notifier):
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+        self.published.append((subject, dict(message)))
+
+
+def run(event: dict[str, Any], deployments: FakeDeployments, notifier: FakeNotifier) -> dict[str, Any]:
+    app = load_handler("execution_events")
+    ports = ExecutionOutcomePorts(deployments=deployments, notifier=notifier)
+    app.dependencies = lambda: (ExecutionOutcomeConfig(ENDPOINT, MACHINE), ports)
+    result: dict[str, Any] = app.lambda_handler(event, context())
+    return result
+
+
+@pytest.fixture(autouse=True)
+def our_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOUNT_ID", "123456789012")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+
+def sample() -> dict[str, Any]:
+    return copy.deepcopy(load_json(PROJECT_EVENTS / "execution_failed.json"))
+
+
+def test_a_failed_execution_holding_the_lock_is_unlocked_recorded_and_notified_once() -> None:
+    deployments, notifier = FakeDeployments("mlops-dev-v3-0123456789abcdef", "IN_PROGRESS"), FakeNotifier()
+
+    first = run(sample(), deployments, notifier)
+    again = run(sample(), deployments, notifier)
+
+    assert (first["outcome"], first["lock_released"], first["record_closed"]) == ("ok", True, True)
+    assert again["outcome"] == "ignored"
+    (record,) = deployments.records.values()
+    assert (record["outcome"], record["execution_status"]) == ("FAILED", "FAILED")
+    assert [message["outcome"] for _, message in notifier.published] == ["FAILED"]
+    assert deployments.holder is None
+
+
+def test_an_execution_that_recorded_its_outcome_and_unlocked_is_left_alone() -> None:
+    deployments, notifier = FakeDeployments(None, "ROLLED_BACK"), FakeNotifier()
+    assert run(sample(), deployments, notifier)["outcome"] == "ignored"
+    assert deployments.records == {}
+    assert notifier.published == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("status", "SUCCEEDED"),
+        ("stateMachineArn", MACHINE.replace("mlops-dev-deploy", "another")),
+    ],
+)
+def test_a_succeeded_execution_or_another_machines_is_ignored(field: str, value: str) -> None:
+    event = sample()
+    event["detail"][field] = value
+    deployments, notifier = FakeDeployments("mlops-dev-v3-0123456789abcdef", "IN_PROGRESS"), FakeNotifier()
+    result = run(event, deployments, notifier)
+    assert result["outcome"] == "ignored"
+    assert deployments.holder is not None
+    assert notifier.published == []
