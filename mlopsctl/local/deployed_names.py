@@ -4,9 +4,6 @@ The files in ``events/`` were captured from (or shaped like) a deployed stack, `
 123456789012: its bucket, alarm, queue, model package group, pipeline, endpoint and labeling jobs. Played as they
 are on the local stack (``mlops-local``), every function ignores them as not its own. :class:`NameMap` rewrites them:
 
-- **Which deployed stack.** ``--deployed-stack`` names it; otherwise it is read from the event: a name the template
-  gives with ``!Sub "${AWS::StackName}-suffix"`` (``mlops-dev-training`` → ``mlops-dev``), a name CloudFormation
-  generated (``<stack>-<LogicalId>-<random>``) or a stack of ``samconfig.toml`` whose ``<stack>-`` prefixes a name.
 - **Account and Region.** ARNs of the event's own account (its ``account`` field; for SQS, the queue's account) get
   the local account and Region, and so do strings equal to them; ARNs of other accounts stay as they are, so a
   foreign event remains foreign.
@@ -20,29 +17,20 @@ are on the local stack (``mlops-local``), every function ignores them as not its
   local ``<stack>-``, and names mapped above are replaced inside it.
 
 A name of the deployed stack that maps to nothing is reported in :attr:`NameMap.unmapped`, never dropped silently.
-
-Examples
---------
->>> sorted(tokens("s3://mlops-dev-artifacts-1/models/a.tar.gz"))[:2]
-['a.tar.gz', 'mlops-dev-artifacts-1']
+Which deployed stack an event comes from is :mod:`.deployed_stack`'s part.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import tomllib
-from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from mlopsctl.local.deployed_stack import Deployed
+from mlopsctl.local.event_strings import ARN, S3_URI, TOKEN, event_metrics, fields, json_object, strings
 from mlopsctl.local.template import Template
 
-_ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):([^\s\"]+)")
-_S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])")
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _CFN_SUFFIX = re.compile(r"-[A-Za-z0-9]{8,13}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -66,45 +54,6 @@ _NAME_FIELDS = {
 }
 #: Resources the system creates at run time (not in the template), and the parameter that names them.
 RUNTIME_NAMES = {("sagemaker", "endpoint"): "EndpointName"}
-
-
-def tokens(text: str) -> Iterator[str]:
-    """The name-like words of ``text`` (what a name of the deployed stack can be)."""
-    yield from _TOKEN.findall(text)
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string in ``value`` (JSON-encoded strings, such as an SQS record's ``body``, included)."""
-    if isinstance(value, str):
-        yield value
-        decoded = _json_object(value)
-        if decoded is not None:
-            yield from strings(decoded)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
-def _json_object(text: str) -> dict[str, Any] | list[Any] | None:
-    if not text.startswith(("{", "[")):
-        return None
-    try:
-        decoded = json.loads(text)
-    except ValueError:
-        return None
-    return decoded if isinstance(decoded, dict | list) else None
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """Where the event comes from: the deployed stack's name (``None`` when unknown), account and Region."""
-
-    stack_name: str | None
-    account_id: str | None
-    region: str | None
 
 
 @dataclass
@@ -138,7 +87,7 @@ class NameMap:
 
     def _learn(self, event: Any) -> None:
         for text in strings(event):
-            for match in _ARN.finditer(text):
+            for match in ARN.finditer(text):
                 _partition, service, _region, account, resource = match.groups()
                 if service != "s3" and account != self.deployed.account_id:
                     continue
@@ -146,9 +95,9 @@ class NameMap:
                 if service in ("s3", "sqs", "sns"):
                     kind, rest = "", resource.split("/", 1)[0]
                 self._learn_name(service, kind, rest.split("/", 1)[0], event)
-            for bucket in _S3_URI.findall(text):
+            for bucket in S3_URI.findall(text):
                 self._learn_name("s3", "", bucket, event)
-        for key, name in _fields(event):
+        for key, name in fields(event):
             if key in _NAME_FIELDS and isinstance(name, str) and name:
                 self._learn_name(*_NAME_FIELDS[key], name, event)
 
@@ -209,7 +158,7 @@ class NameMap:
     def _alarms_watching(self, candidates: list[str], event: Any) -> list[str]:
         metrics = {
             (m.get("namespace"), m.get("name"))
-            for m in _event_metrics(event)
+            for m in event_metrics(event)
             if isinstance(m, dict)  # configuration.metrics[].metricStat.metric
         }
         return [
@@ -235,7 +184,7 @@ class NameMap:
             return [self._rewrite(item) for item in value]
         if not isinstance(value, str):
             return value
-        decoded = _json_object(value)
+        decoded = json_object(value)
         if decoded is not None:  # an SQS record's body: rewritten inside, kept compact
             return json.dumps(self._rewrite(decoded), separators=(",", ":"), ensure_ascii=False)
         return self._rewrite_text(value)
@@ -246,8 +195,8 @@ class NameMap:
             return local.account_id
         if deployed.region and text == deployed.region:
             return local.region
-        text = _ARN.sub(self._rewrite_arn, text)
-        return _TOKEN.sub(lambda m: self._rewrite_token(m.group(0)), text)
+        text = ARN.sub(self._rewrite_arn, text)
+        return TOKEN.sub(lambda m: self._rewrite_token(m.group(0)), text)
 
     def _rewrite_arn(self, match: re.Match[str]) -> str:
         partition, service, region, account, resource = match.groups()
@@ -269,93 +218,3 @@ class NameMap:
         if inner.startswith(stack + "-"):
             inner = f"{self.template.stack_name}-{inner[len(stack) + 1 :]}"
         return inner
-
-
-def _fields(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every (key, value) of the event's objects; ``bucket: {"name": N}`` reads as ``("bucket", N)``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "bucket" and isinstance(item, dict):
-                yield key, item.get("name")
-            else:
-                yield key, item
-            yield from _fields(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _fields(item)
-    elif isinstance(value, str) and (decoded := _json_object(value)) is not None:
-        yield from _fields(decoded)
-
-
-def _event_metrics(event: Any) -> Iterator[Any]:
-    detail = event.get("detail") if isinstance(event, dict) else None
-    configuration = detail.get("configuration") if isinstance(detail, dict) else None
-    for metric in (configuration or {}).get("metrics") or []:
-        if isinstance(metric, dict):
-            yield ((metric.get("metricStat") or {}).get("metric")) or {}
-
-
-def deployed_of(
-    event: Any, template: Template, *, stack_name: str | None = None, samconfig: Path | None = None
-) -> Deployed:
-    """The deployed stack an event names: its name (given, or read from the event), account and Region."""
-    account, region = _origin(event)
-    return Deployed(stack_name or _stack_name(event, template, samconfig), account, region)
-
-
-def _origin(event: Any) -> tuple[str | None, str | None]:
-    if isinstance(event, dict) and isinstance(event.get("Records"), list) and event["Records"]:
-        record = event["Records"][0]
-        match = _ARN.match(str(record.get("eventSourceARN", ""))) if isinstance(record, dict) else None
-        if match is not None:
-            return match.group(4) or None, match.group(3) or None
-        body = _json_object(str(record.get("body", ""))) if isinstance(record, dict) else None
-        return _origin(body)
-    if isinstance(event, dict):
-        account, region = event.get("account"), event.get("region")
-        return (account if isinstance(account, str) else None), (region if isinstance(region, str) else None)
-    return None, None
-
-
-def _stack_name(event: Any, template: Template, samconfig: Path | None) -> str | None:
-    words = [token for text in strings(event) for token in tokens(text)]
-    votes: Counter[str] = Counter()
-    for matcher in _stack_matchers(template, samconfig):
-        for word in words:
-            found = matcher(word)
-            if found:
-                votes[found] += 1
-    return votes.most_common(1)[0][0] if votes else None
-
-
-def _stack_matchers(template: Template, samconfig: Path | None) -> Iterator[Callable[[str], str | None]]:
-    for spec in template.resources.values():
-        for key, value in spec.properties.items():
-            sub = value.get("Fn::Sub") if isinstance(value, dict) else None
-            if key.endswith("Name") and isinstance(sub, str) and sub.startswith("${AWS::StackName}"):
-                literal = sub.removeprefix("${AWS::StackName}")
-                if literal and "${" not in literal:
-                    yield _group(re.compile(rf"([a-z][a-z0-9-]*){re.escape(literal)}"))
-        yield _group(re.compile(rf"([A-Za-z][A-Za-z0-9-]*)-{re.escape(spec.logical_id)}-[A-Za-z0-9]{{8,13}}", re.I))
-    for name in _samconfig_stacks(samconfig):
-        yield _group(re.compile(rf"({re.escape(name)})-.+"))
-
-
-def _group(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
-    def match(word: str) -> str | None:
-        found = pattern.fullmatch(word)
-        return found.group(1) if found else None
-
-    return match
-
-
-def _samconfig_stacks(path: Path | None) -> list[str]:
-    if path is None or not path.is_file():
-        return []
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
-    names = {
-        str(env.get("global", {}).get("parameters", {}).get("stack_name", ""))
-        for env in config.values()
-        if isinstance(env, dict)
-    }
-    return sorted((name for name in names if name), key=len, reverse=True)

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlopsctl.local.deployed_names import NameMap, deployed_of
+from mlopsctl.local.deployed_names import NameMap
+from mlopsctl.local.deployed_stack import deployed_of
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.functions import Invocation
 from mlopsctl.local.invoke_state import prepare
