@@ -20,6 +20,7 @@ FUNCTION_OF = {
     "data_arrival_sqs.json": "DataArrivalFunction",
     "endpoint_deployment_state.json": "EndpointEventsFunction",
     "endpoint_state_in_service.json": "EndpointEventsFunction",
+    "execution_failed.json": "ExecutionEventsFunction",
     "labeling_job_completed.json": "LabelingEventsFunction",
     "labeling_job_failed.json": "LabelingEventsFunction",
     "model_package_approved.json": "ApprovalFunction",
@@ -113,6 +114,7 @@ def test_pipeline_outcome_is_recorded_and_notified(
     (published,) = _calls(log, "sns", "publish")
     assert json.loads(published["params"]["Message"])["outcome"] == status.upper()
     assert "prepared: started an execution of mlops-local-training" in err
+    assert f"in the event's status {status} (its pipeline did not run)" in err
 
 
 def test_alarm_of_the_endpoint_is_ours_and_finds_nothing_live_to_roll_back(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,6 +124,17 @@ def test_alarm_of_the_endpoint_is_ours_and_finds_nothing_live_to_roll_back(capsy
     assert "no deployment of this system is live on mlops-endpoint" in result["reason"]
     assert "mlops-dev-endpoint-5xx → mlops-local-endpointerrorsalarm" in err
     assert _calls(log, "dynamodb", "update_item")
+
+
+def test_a_failed_deploy_execution_of_the_stack_is_closed_and_notified(capsys: pytest.CaptureFixture[str]) -> None:
+    code, result, log, err = _invoke(capsys, "ExecutionEventsFunction", PROJECT_EVENTS / "execution_failed.json")
+    assert code == 0
+    assert (result["outcome"], result["record_closed"]) == ("ok", True)
+    assert "mlops-dev-deploy → mlops-local-deploy" in err
+    (published,) = _calls(log, "sns", "publish")
+    message = json.loads(published["params"]["Message"])
+    assert (message["outcome"], message["reason"]) == ("FAILED", result["reason"])
+    assert ":execution:mlops-local-deploy:mlops-local-v3-" in message["execution_arn"]
 
 
 MISSING_JOB = "labeling job mlops-local-3f9a2c1d0b7e4a6c8d2f does not exist"
