@@ -70,11 +70,21 @@ def read_event(text: str, source: str = "the event file") -> Any:
 
 
 def function_id(stack: LocalStack, name: str) -> str:
-    """The logical ID of the function ``name`` (its logical ID, in any case, or its local physical name)."""
+    """The logical ID of the function ``name``: its logical ID (in any case), local physical name or code folder.
+
+    The code folder is the function's ``CodeUri`` (``functions/approval``), relative to the current directory or
+    the template's; a folder two functions share names neither.
+    """
     functions = stack.resources.functions
     for logical_id, spec in functions.items():
         if name in (logical_id, spec.name) or name.lower() == logical_id.lower():
             return logical_id
+    folders = {Path(name).resolve(), (stack.template.base_dir / name).resolve()}
+    in_folder = [
+        logical for logical, spec in functions.items() if spec.code_dir and Path(spec.code_dir).resolve() in folders
+    ]
+    if len(in_folder) == 1:
+        return in_folder[0]
     known = ", ".join(sorted(functions))
     raise InvokeError(f"no function {name!r} in the template (its functions: {known})")
 

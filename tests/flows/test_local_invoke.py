@@ -7,6 +7,8 @@ a reason other than a name mismatch: the deployed stack's names are mapped to th
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,27 @@ def _not_a_name_mismatch(result: dict[str, Any]) -> None:
     reason = str(result.get("reason"))
     assert not any(words in reason for words in NAME_MISMATCH), reason
     assert "mlops-dev" not in reason, reason
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readmes_example_prints_what_the_readme_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    ((command, shown),) = re.findall(
+        r"```console\n\$ \.venv/bin/(mlopsctl local invoke [^|\n]+)\| tail -1\n(.+)\n```", README.read_text()
+    )
+    argv = [str(README.parent / arg) if arg.startswith("events/") else arg for arg in shlex.split(command)[1:]]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == json.loads(shown)
+
+
+def test_the_readmes_sam_local_invoke_commands_name_functions_and_events_that_exist() -> None:
+    commands = re.findall(r"sam local invoke (\w+) (?:--event|-e) (\S+)", README.read_text())
+    assert commands
+    template = (README.parent / "template.yaml").read_text()
+    for function, event in commands:
+        assert re.search(rf"^  {function}:\n    Type: AWS::Serverless::Function$", template, re.M), function
+        assert (README.parent / event).is_file(), event
 
 
 def test_every_file_in_events_has_a_function_here() -> None:
@@ -215,6 +238,15 @@ def test_a_handler_that_raises_exits_1_with_lambdas_error_payload(
     assert code == 1
     assert set(result) == {"errorType", "errorMessage"}
     assert [e["outcome"] for e in log if e["kind"] == "handler"] == ["error"]
+
+
+@pytest.mark.parametrize("name", ["functions/approval", "functions/approval/", "approvalfunction"])
+def test_a_function_is_named_by_its_logical_id_or_its_code_folder(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    code, result, _log, _err = _invoke(capsys, name, PROJECT_EVENTS / "model_package_pending.json")
+    assert code == 0
+    assert (result["outcome"], result["action"]) == ("ok", "RECORD")
 
 
 def test_unknown_function_and_unreadable_event_are_usage_errors(
