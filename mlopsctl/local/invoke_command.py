@@ -34,7 +34,11 @@ def register(commands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("function", metavar="FUNCTION", help="the function's logical ID, e.g. ApprovalFunction")
+    parser.add_argument(
+        "function",
+        metavar="FUNCTION",
+        help="the function's logical ID (ApprovalFunction) or code folder (functions/approval)",
+    )
     parser.add_argument("--event", "-e", type=Path, required=True, metavar="FILE", help="the event ('-': stdin)")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, help="the SAM template (%(default)s)")
     parser.add_argument(
