@@ -31,6 +31,7 @@ help:
 	@echo "make build  sam build (offline, no Docker)"
 	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
+	@echo "make env-json STACK=NAME [REGION=..] [OUT=env.json]  env.json for sam local invoke --env-vars (reads AWS)"
 	@echo "make iam    the test suite with IAM enforced, then the IAM report (.iam-usage/iam-report.md)"
 	@echo "make clean  remove virtual environments and build output"
 
@@ -113,6 +114,16 @@ build: $(SAM_VENV)/.stamp
 # scenario ends in its expected state. `python -m` keeps the repository (pipelines/) importable whatever the install.
 demo: $(BIN)/.stamp
 	$(BIN)/python -m mlopsctl.cli demo
+
+# env.json for `sam local invoke --env-vars`, read from a deployed stack: this target talks to AWS, with your
+# credentials and Region (the fake ones exported above are dropped unless they came from your environment).
+.PHONY: env-json
+OUT ?= env.json
+AWS_YOURS := env $(if $(filter file,$(origin AWS_ACCESS_KEY_ID)),-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY) \
+	$(if $(filter file,$(origin AWS_DEFAULT_REGION)),-u AWS_DEFAULT_REGION)
+env-json: $(BIN)/.stamp
+	@test -n "$(STACK)" || { echo "usage: make env-json STACK=NAME [REGION=...] [OUT=env.json]" >&2; exit 2; }
+	$(AWS_YOURS) $(BIN)/python -m mlopsctl.envjson --stack "$(STACK)" --out "$(OUT)" $(if $(REGION),--region "$(REGION)")
 
 # Benchmarks: JSON in bench/results/ (git-ignored) and the table in bench/RESULTS.md.
 bench: $(BIN)/.stamp

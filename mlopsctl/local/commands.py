@@ -1,4 +1,4 @@
-"""``mlopsctl local …`` sub-commands: ``replay`` (more join it the same way: a parser and a function)."""
+"""``mlopsctl local …`` sub-commands: ``replay`` and ``invoke`` (:mod:`.invoke_command`): a parser and a function."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import IO, Any
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError, NotQuiescentError, ReplayError, TemplateError
 from mlopsctl.local.faults import FaultSpecError
+from mlopsctl.local.invoke_command import register as register_invoke
 from mlopsctl.local.replay import check_names, parse_items, play
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
 
@@ -83,6 +84,7 @@ def register(subparsers: Any) -> None:
     )
     replay.add_argument("--verbose", action="store_true", help="show the handlers' logs on standard error")
     replay.set_defaults(handler=run_replay)
+    register_invoke(commands)
     local.set_defaults(handler=lambda _args: _usage(local))
 
 
@@ -91,7 +93,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _parameters(pairs: list[str]) -> dict[str, str]:
+def parameters(pairs: list[str]) -> dict[str, str]:
+    """``--parameter NAME=VALUE`` pairs as a mapping."""
     parameters = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -109,9 +112,9 @@ def run_replay(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str
         items = parse_items(text)
         stack = LocalStack(
             args.template,
-            parameters=_parameters(args.parameter),
+            parameters=parameters(args.parameter),
             server=args.server,
-            emulators=[_emulator],
+            emulators=[emulator],
             faults=args.faults,
             seed=args.seed,
         )
@@ -124,7 +127,7 @@ def run_replay(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str
     with (
         open(os.devnull, "w", encoding="utf-8") as devnull,
         contextlib.redirect_stdout(err if args.verbose else devnull),
-        _logging(verbose=args.verbose),
+        logging_for(verbose=args.verbose),
     ):
         try:
             with stack:
@@ -142,7 +145,7 @@ def run_replay(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str
 
 
 @contextlib.contextmanager
-def _logging(*, verbose: bool) -> Iterator[None]:
+def logging_for(*, verbose: bool) -> Iterator[None]:
     """Quiet by default (failures are in the action log); ``--verbose`` shows the stack's and moto's logs."""
     loggers = [logging.getLogger(name) for name in ("mlopsctl.local", "moto")]
     levels = [logger.level for logger in loggers]
@@ -160,7 +163,8 @@ def _logging(*, verbose: bool) -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _emulator(stack: LocalStack) -> SageMakerEmulator:
+def emulator(stack: LocalStack) -> SageMakerEmulator:
+    """The SageMaker emulator of a stack started from the command line."""
     return SageMakerEmulator(clock=stack.clock.now, account_id=stack.template.account_id, region=stack.template.region)
 
 

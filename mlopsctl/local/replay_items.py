@@ -94,12 +94,14 @@ def _placeholders(value: Any) -> Iterator[str]:
 
 
 def parse_items(text: str) -> list[Item]:
-    """Parse a replay file (JSON array or JSON lines) into items; raise :class:`ReplayError` if malformed."""
+    """Parse a replay file (JSON array, JSON lines or one JSON object) into items; :class:`ReplayError` if malformed."""
     stripped = text.strip()
     if not stripped:
         raise ReplayError("the replay file is empty")
     raw: list[Any]
-    if stripped.startswith("["):
+    if stripped.startswith("{") and (single := _one_object(stripped)) is not None:
+        raw = [single]  # one pretty-printed (or one-line) item, e.g. a file of events/
+    elif stripped.startswith("["):
         try:
             document = json.loads(stripped)
         except json.JSONDecodeError as exc:
@@ -114,6 +116,15 @@ def parse_items(text: str) -> list[Item]:
                 except json.JSONDecodeError as exc:
                     raise ReplayError(f"line {number} is not valid JSON: {exc}") from None
     return [_item(index, body) for index, body in enumerate(raw, start=1)]
+
+
+def _one_object(text: str) -> dict[str, Any] | None:
+    """The file as one JSON object, or ``None`` when it is not one (JSON lines of several objects)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _item(index: int, body: Any, part: int | None = None) -> Item:
