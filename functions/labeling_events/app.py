@@ -19,11 +19,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
+from mlops_core.adapters.pipeline_code import S3PipelineCode
 from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import OriginSettings, TrainingSettings
 from mlops_core.events import EventError, LabelingJobStateChangeEvent, Origin, parse_event_as
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
+from mlops_core.services.pipeline_code import PipelineCodeCheck, PipelineCodeGuard
 from mlops_core.services.training import EventResult, TrainingLauncher
 
 logger = Logger()
@@ -42,11 +44,14 @@ def dependencies() -> tuple[LabelingEventsConfig, LabelingEventsPorts]:
     settings = TrainingSettings.from_env()
     clients = ClientFactory()
     records = LedgerTrainingRecords(Ledger(clients.client("dynamodb"), settings.ledger_table_name))
+    notifier = SnsNotifier(clients.client("sns"), settings.notification_topic_arn)
+    code = PipelineCodeCheck(S3PipelineCode(clients.sagemaker(), clients.client("s3")))
+    guard = PipelineCodeGuard(code, records, notifier, settings.stack_name)
     ports = LabelingEventsPorts(
         jobs=SageMakerLabelingJobReader(clients.sagemaker()),
-        launcher=TrainingLauncher(SageMakerPipelineExecutions(clients.sagemaker()), records),
+        launcher=TrainingLauncher(SageMakerPipelineExecutions(clients.sagemaker()), records, guard),
         records=records,
-        notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
+        notifier=notifier,
     )
     return LabelingEventsConfig(settings.stack_name, settings.training_pipeline_name), ports
 

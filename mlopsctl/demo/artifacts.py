@@ -1,7 +1,7 @@
 """What a deployment puts in place besides the stack, and the demo's data: step code, tickets, gold labels.
 
 - :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts go to the artifacts bucket
-  under their content-addressed prefix (``pipelines.bundle.code_prefix()``), where the pipeline definition looks;
+  under their content-addressed prefix (:mod:`mlopsctl.stack.code`), where the pipeline definition looks;
 - :func:`ticket_objects` is the sample data set (``pipelines.data.generate``) as ``.txt`` objects to drop, with the
   gold labels the emulated workforce answers from.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.bundle import STEP_FILES, STEPS_DIR, code_prefix
+from mlopsctl.stack import code
 from pipelines.data.generate import LABELS, generate_tickets, gold_labels
 
 
@@ -29,11 +29,8 @@ class DataDrop:
 
 
 def upload_step_code(s3: Any, bucket: str) -> str:
-    """Upload the step scripts to ``s3://bucket/<code prefix>``; return the prefix."""
-    prefix = code_prefix()
-    for name in STEP_FILES:
-        s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=(STEPS_DIR / name).read_bytes())
-    return prefix
+    """Upload the step scripts to ``s3://bucket/<code prefix>`` as ``make deploy`` does; return the prefix."""
+    return code.upload_step_code(s3, bucket).prefix
 
 
 def ticket_objects(count: int, seed: int, *, start: int = 0) -> DataDrop:

@@ -45,6 +45,7 @@ from mlopsctl.local.scheduler import Scheduler
 from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
 from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
+from mlopsctl.stack.code import upload_step_code
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -79,6 +80,9 @@ class LocalStack:
         to those services fail as AWS fails them (see :mod:`.faults`).
     seed:
         Seed of the fault draws (reproducible faults).
+    step_code:
+        Upload the step code to the artifacts bucket once the stack is up, as ``make deploy`` does after
+        ``sam deploy`` (:func:`mlopsctl.stack.code.upload_step_code`); ``False``: a stack deployed without it.
 
     Attributes
     ----------
@@ -104,6 +108,7 @@ class LocalStack:
         iam: bool = True,
         faults: Sequence[FaultRule | str] = (),
         seed: int | None = None,
+        step_code: bool = True,
     ) -> None:
         self.template: Template = load_template(
             Path(template), stack_name=stack_name, region=region, account_id=account_id, parameters=parameters
@@ -119,6 +124,7 @@ class LocalStack:
         self._exit = ExitStack()
         self._started = False
         self._iam_enabled = iam
+        self._step_code = step_code
         self.iam: IamEnforcer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
@@ -155,6 +161,9 @@ class LocalStack:
         self._exit.enter_context(sfn_errors.installed())
         self.clients = StackClients(self.template.region, self.endpoint_url)
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
+        artifacts = self.resources.records.get("ArtifactsBucket")
+        if self._step_code and artifacts is not None:
+            upload_step_code(self.clients.client("s3"), str(artifacts.physical_name))
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
         self._exit.callback(self.runner.close)
         if self._iam_enabled:

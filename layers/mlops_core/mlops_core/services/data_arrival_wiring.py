@@ -14,6 +14,7 @@ from mlops_core.adapters.dynamodb import DynamoTable
 from mlops_core.adapters.labeling import SageMakerLabelingJobs
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
+from mlops_core.adapters.pipeline_code import S3PipelineCode
 from mlops_core.adapters.pipelines import PipelineExecutions, SageMakerPipelineExecutions
 from mlops_core.adapters.s3 import S3ObjectStore
 from mlops_core.adapters.training_data import S3TrainingData
@@ -30,6 +31,7 @@ from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival
 from mlops_core.services.labeling_backends import GroundTruthBackend, NoLabeling
+from mlops_core.services.pipeline_code import PipelineCodeCheck, PipelineCodeGuard
 from mlops_core.services.training import (
     BatchTraining,
     LedgerTrainingStarter,
@@ -110,14 +112,19 @@ def training_starter(
     """The training pipeline's starter, or (``TRAINING_PIPELINE_NAME`` empty) a starter that only records."""
     if not settings.training_pipeline_name:
         return LedgerTrainingStarter(store)
+    records = LedgerTrainingRecords(ledger)
+    notifier = SnsNotifier(factory.client("sns"), settings.notification_topic_arn)
+    code = PipelineCodeCheck(S3PipelineCode(factory.sagemaker(), factory.client("s3")))
     launcher = TrainingLauncher(
-        executions or SageMakerPipelineExecutions(factory.sagemaker()), LedgerTrainingRecords(ledger)
+        executions or SageMakerPipelineExecutions(factory.sagemaker()),
+        records,
+        PipelineCodeGuard(code, records, notifier, settings.stack_name),
     )
     return PipelineTrainingStarter(
         store,
         S3TrainingData(factory.client("s3"), settings.data_bucket_name),
         launcher,
-        SnsNotifier(factory.client("sns"), settings.notification_topic_arn),
+        notifier,
         BatchTraining(settings.stack_name, settings.training_pipeline_name, settings.data_bucket_name),
     )
 

@@ -36,6 +36,7 @@ from mlops_core.adapters.training_records import ExecutionRecord, TrainingRecord
 from mlops_core.domain.batching import BatchStatus, sorted_members
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.domain.ports import BatchStore, ReadyBatch, TrainingStarter
+from mlops_core.services.pipeline_code import PipelineCodeGuard
 
 logger = Logger()
 
@@ -165,11 +166,15 @@ class Launch:
 
 
 class TrainingLauncher:
-    """Starts one pipeline execution per trigger and records it (see the module's docstring)."""
+    """Starts one pipeline execution per trigger and records it (see the module's docstring); with a ``guard``, only
+    when the step code the pipeline names is in S3 (:mod:`mlops_core.services.pipeline_code`)."""
 
-    def __init__(self, executions: PipelineExecutions, records: TrainingRecords) -> None:
+    def __init__(
+        self, executions: PipelineExecutions, records: TrainingRecords, guard: PipelineCodeGuard | None = None
+    ) -> None:
         self.executions = executions
         self.records = records
+        self.guard = guard
 
     def launch(
         self,
@@ -183,6 +188,8 @@ class TrainingLauncher:
         claim = self.records.claim_start(trigger, now)
         if claim.execution_arn:
             return Launch(claim.execution_arn, created=False, recorded=True)
+        if self.guard is not None:
+            self.guard.ensure(trigger, request.pipeline_name, now)
         started = self.executions.start(request, since=claim.requested_at)
         arn = started.execution_arn
         self.records.save_trigger(
