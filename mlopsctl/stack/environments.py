@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Environment:
     name: str
     stack_name: str
     region: str | None
+    parameters: dict[str, str] = field(default_factory=dict)
+    """The environment's ``parameter_overrides``, by name."""
 
 
 def load_samconfig(path: Path = SAMCONFIG) -> dict[str, Any]:
@@ -64,4 +66,19 @@ def environment(name: str, config: Mapping[str, Any], default_region: str | None
     if not stack_name:
         raise UnknownEnvironmentError(f"samconfig.toml has no stack_name for environment {name!r} ({known} expected)")
     region = merged.get("region") or default_region
-    return Environment(name=name, stack_name=str(stack_name), region=str(region) if region else None)
+    return Environment(
+        name=name,
+        stack_name=str(stack_name),
+        region=str(region) if region else None,
+        parameters=overrides(merged.get("parameter_overrides")),
+    )
+
+
+def overrides(value: Any) -> dict[str, str]:
+    """``parameter_overrides`` (a list of ``Name=value``, or one space-separated string) by name.
+
+    >>> overrides(["Stage=dev", "EndpointName=e"])
+    {'Stage': 'dev', 'EndpointName': 'e'}
+    """
+    items = value.split() if isinstance(value, str) else list(value or [])
+    return dict(str(item).split("=", 1) for item in items if "=" in str(item))
