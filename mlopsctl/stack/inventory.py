@@ -102,10 +102,10 @@ def labeling_jobs(sagemaker: Any, stack_name: str) -> list[Resource]:
     )
     for job in jobs:
         name = str(job["LabelingJobName"])
-        if (
-            pattern.fullmatch(name)
-            and _tags(sagemaker, str(job["LabelingJobArn"])).get(STACK_TAG, stack_name) == stack_name
-        ):
+        if not pattern.fullmatch(name):
+            continue
+        tags = {t["Key"]: t["Value"] for t in sagemaker.describe_labeling_job(LabelingJobName=name).get("Tags", [])}
+        if tags.get(STACK_TAG, stack_name) == stack_name:
             found.append(Resource("labeling job", name, "stop"))
     return found
 
