@@ -32,6 +32,8 @@ help:
 	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
 	@echo "make env-json STACK=NAME [REGION=..] [OUT=env.json]  env.json for sam local invoke --env-vars (reads AWS)"
+	@echo "make deploy ENV=dev|staging|prod   sam build + sam deploy, upload the step code, print the outputs (AWS)"
+	@echo "make destroy ENV=dev|staging|prod [YES=1]  delete run-time resources (endpoint...), then the stack (AWS)"
 	@echo "make iam    the test suite with IAM enforced, then the IAM report (.iam-usage/iam-report.md)"
 	@echo "make clean  remove virtual environments and build output"
 
@@ -124,6 +126,19 @@ AWS_YOURS := env $(if $(filter file,$(origin AWS_ACCESS_KEY_ID)),-u AWS_ACCESS_K
 env-json: $(BIN)/.stamp
 	@test -n "$(STACK)" || { echo "usage: make env-json STACK=NAME [REGION=...] [OUT=env.json]" >&2; exit 2; }
 	$(AWS_YOURS) $(BIN)/python -m mlopsctl.envjson --stack "$(STACK)" --out "$(OUT)" $(if $(REGION),--region "$(REGION)")
+
+# Deploy and tear down a samconfig.toml environment: these talk to AWS with your credentials and Region (as env-json).
+# deploy: sam build, sam deploy --config-env ENV, the step code to the artifacts bucket, the stack's outputs.
+# destroy: prints what goes (the endpoint, its configs and models... then the stack) and asks, unless YES=1.
+.PHONY: deploy destroy
+deploy: $(BIN)/.stamp $(SAM_VENV)/.stamp
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev|staging|prod" >&2; exit 2; }
+	PATH="$(abspath $(BIN)):$$PATH" $(AWS_YOURS) $(BIN)/python -m mlopsctl.stack deploy --env "$(ENV)" \
+		--sam "$(SAM_VENV)/bin/sam"
+
+destroy: $(BIN)/.stamp
+	@test -n "$(ENV)" || { echo "usage: make destroy ENV=dev|staging|prod [YES=1]" >&2; exit 2; }
+	$(AWS_YOURS) $(BIN)/python -m mlopsctl.stack destroy --env "$(ENV)" $(if $(filter 1,$(YES)),--yes)
 
 # Benchmarks: JSON in bench/results/ (git-ignored) and the table in bench/RESULTS.md.
 bench: $(BIN)/.stamp
