@@ -145,6 +145,20 @@ CASES: list[tuple[str, dict[str, str], Flow, str, str]] = [
         f"{SM}:pipeline/{STACK}-training",
     ),
     (
+        "LabelingEventsFunction",
+        {"sid": "CheckPipelineStepCode"},
+        drop_files,
+        "sagemaker:DescribePipeline",
+        f"{SM}:pipeline/{STACK}-training",
+    ),
+    (
+        "LabelingEventsFunction",
+        {"sid": "ListPipelineStepCode"},
+        drop_files,
+        "s3:ListBucket",
+        f"arn:aws:s3:::{STACK}-artifactsbucket",
+    ),
+    (
         "PipelineEventsFunction",
         {"sid": "ReadTrainingExecutions"},
         drop_files,
