@@ -133,8 +133,7 @@ env-json: $(BIN)/.stamp
 .PHONY: deploy destroy
 deploy: $(BIN)/.stamp $(SAM_VENV)/.stamp
 	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev|staging|prod" >&2; exit 2; }
-	PATH="$(abspath $(BIN)):$$PATH" $(AWS_YOURS) $(BIN)/python -m mlopsctl.stack deploy --env "$(ENV)" \
-		--sam "$(SAM_VENV)/bin/sam"
+	PATH="$(abspath $(BIN)):$$PATH" $(AWS_YOURS) $(BIN)/python -m mlopsctl.stack deploy --env "$(ENV)" --sam "$(SAM_VENV)/bin/sam"
 
 destroy: $(BIN)/.stamp
 	@test -n "$(ENV)" || { echo "usage: make destroy ENV=dev|staging|prod [YES=1]" >&2; exit 2; }
