@@ -6,8 +6,9 @@
 2. Print the plan: each resource that will be stopped or deleted, the stack, and what stays.
 3. Ask for the stack's name (unless ``--yes``); anything else aborts, changing nothing.
 4. Stop deployment executions first (a deployment in flight would create an endpoint again), then pipeline
-   executions and labeling jobs; delete the endpoint (and wait until it is gone), its configs, models and new-fleet
-   alarm copies; then ``DeleteStack`` and wait.
+   executions (waiting until they have stopped: SageMaker deletes no pipeline with running executions) and labeling
+   jobs; delete the endpoint (and wait until it is gone), its configs, models and new-fleet alarm copies; then
+   ``DeleteStack`` and wait.
 
 A second run finds nothing: it deletes the stack only if it still exists. With no stack, leftovers are still looked
 for by the names the system derives from the stack name (and the endpoint name in ``samconfig.toml``).
@@ -15,6 +16,7 @@ for by the names the system derives from the stack name (and the endpoint name i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -27,6 +29,9 @@ from mlopsctl.stack.inventory import Resource, runtime_resources
 
 RETAIN = "Retain"
 PAST = {"stop": "stopped", "delete": "deleted"}
+MAX_WAIT_POLLS = 240
+"""Polls of one wait at most (240 x 15 s = 1 h)."""
+RUNNING_PIPELINE_STATUSES = frozenset({"Executing", "Stopping"})
 
 
 class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -132,11 +137,27 @@ def _act(clients: ClientMaker, resource: Resource) -> None:
     actions[(resource.action, resource.kind)]()
 
 
-def execute(clients: ClientMaker, chosen: Plan, out: TextIO, wait_delay: int = 15) -> None:
-    """Carry the plan out (see the module's docstring); ``wait_delay`` seconds between waiter polls."""
+def _wait_pipeline_stopped(sagemaker: Any, arn: str, delay: int, sleep: Callable[[float], None]) -> None:
+    """Until the execution is final: "To delete a pipeline, you must stop all running instances of the pipeline"
+    (SageMaker API Reference, DeletePipeline), and ``DeleteStack`` deletes the pipeline."""
+    for _ in range(MAX_WAIT_POLLS):
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        if status not in RUNNING_PIPELINE_STATUSES:
+            return
+        sleep(delay)
+    raise StackCommandError(f"pipeline execution {arn} is still stopping: run make destroy again later")
+
+
+def execute(
+    clients: ClientMaker, chosen: Plan, out: TextIO, wait_delay: int = 15, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Carry the plan out (see the module's docstring); ``wait_delay`` seconds between polls (``sleep`` sleeps)."""
     for resource in chosen.resources:
         with aws_step(f"{resource.action} {resource.kind} {resource.name}"):
             _act(clients, resource)
+            if resource.kind == "pipeline execution":
+                out.write(f"waiting for pipeline execution {resource.name} to stop\n")
+                _wait_pipeline_stopped(clients("sagemaker"), resource.name, wait_delay, sleep)
             if resource.kind == "endpoint":
                 out.write(f"waiting for endpoint {resource.name} to be deleted\n")
                 _wait(clients("sagemaker"), "endpoint_deleted", {"EndpointName": resource.name}, wait_delay)
@@ -153,7 +174,7 @@ def execute(clients: ClientMaker, chosen: Plan, out: TextIO, wait_delay: int = 1
 
 def _wait(client: Any, waiter: str, params: Mapping[str, str], delay: int) -> None:
     try:
-        client.get_waiter(waiter).wait(**params, WaiterConfig={"Delay": delay, "MaxAttempts": 240})
+        client.get_waiter(waiter).wait(**params, WaiterConfig={"Delay": delay, "MaxAttempts": MAX_WAIT_POLLS})
     except WaiterError as exc:
         raise StackCommandError(f"{waiter.replace('_', ' ')} did not happen: {exc.last_response or exc}") from exc
 
@@ -167,6 +188,7 @@ def destroy(
     ask: Callable[[str], str] = input,
     endpoint_name: str | None = None,
     wait_delay: int = 15,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Plan:
     """Plan, confirm, execute; the plan carried out.
 
@@ -183,5 +205,5 @@ def destroy(
         answer = ask(f"type the stack name ({stack_name}) to delete all of the above: ").strip()
         if answer != stack_name:
             raise StackCommandError(f"not confirmed ({answer!r} is not {stack_name!r}): nothing was changed")
-    execute(clients, chosen, out, wait_delay)
+    execute(clients, chosen, out, wait_delay, sleep)
     return chosen

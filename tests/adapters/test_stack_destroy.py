@@ -127,6 +127,14 @@ def deployed() -> Iterator[dict[str, str]]:
         yield {"deployment": deployment, "execution": run["PipelineExecutionArn"], "config": config}
 
 
+def sagemaker_finishes_stopping(_seconds: float) -> None:
+    """What happens while destroy waits: SageMaker stops the executions it was asked to stop."""
+    for pipeline in sagemaker_backends[ACCOUNT][REGION].pipelines.values():
+        for execution in pipeline.pipeline_executions.values():
+            if execution.pipeline_execution_status == "Stopping":
+                execution.pipeline_execution_status = "Stopped"
+
+
 def lines(out: io.StringIO) -> list[str]:
     return out.getvalue().splitlines()
 
@@ -157,7 +165,7 @@ def test_without_the_stack_name_typed_nothing_changes(deployed: dict[str, str]) 
 
 def test_confirmed_everything_of_the_stack_goes_and_nothing_of_the_other(deployed: dict[str, str]) -> None:
     out = io.StringIO()
-    destroy(clients, STACK, out, yes=False, ask=lambda _prompt: STACK, wait_delay=0)
+    destroy(clients, STACK, out, yes=False, ask=lambda _prompt: STACK, wait_delay=0, sleep=sagemaker_finishes_stopping)
 
     sm = clients("sagemaker")
     assert sm.list_endpoints()["Endpoints"] == []
@@ -170,7 +178,7 @@ def test_confirmed_everything_of_the_stack_goes_and_nothing_of_the_other(deploye
     assert sm.describe_labeling_job(LabelingJobName=JOB)["LabelingJobStatus"] == "Stopping"
     assert sm.describe_labeling_job(LabelingJobName=f"{OTHER}-{'b' * 20}")["LabelingJobStatus"] == "InProgress"
     execution = sm.describe_pipeline_execution(PipelineExecutionArn=deployed["execution"])
-    assert execution["PipelineExecutionStatus"] == "Stopping"
+    assert execution["PipelineExecutionStatus"] == "Stopped"  # waited for before the stack (and pipeline) went
     assert clients("stepfunctions").describe_execution(executionArn=deployed["deployment"])["status"] == "ABORTED"
     with pytest.raises(clients("cloudformation").exceptions.ClientError, match="does not exist"):
         clients("cloudformation").describe_stacks(StackName=STACK)
@@ -179,7 +187,7 @@ def test_confirmed_everything_of_the_stack_goes_and_nothing_of_the_other(deploye
 
 
 def test_a_second_run_finds_nothing_and_says_so_in_one_line(deployed: dict[str, str]) -> None:
-    destroy(clients, STACK, io.StringIO(), yes=True, wait_delay=0)
+    destroy(clients, STACK, io.StringIO(), yes=True, wait_delay=0, sleep=sagemaker_finishes_stopping)
 
     with pytest.raises(StackCommandError, match="does not exist and nothing it created at run time was found") as gone:
         destroy(clients, STACK, io.StringIO(), yes=True, endpoint_name=f"{STACK}-endpoint", wait_delay=0)
@@ -228,3 +236,10 @@ def test_the_command_without_a_stack_exits_1_with_one_line(capsys: pytest.Captur
 
     err = capsys.readouterr().err
     assert err == "error: stack mlops-staging does not exist and nothing it created at run time was found\n"
+
+
+def test_an_execution_that_never_stops_keeps_the_stack_and_says_so(deployed: dict[str, str]) -> None:
+    with pytest.raises(StackCommandError, match="is still stopping: run make destroy again later"):
+        destroy(clients, STACK, io.StringIO(), yes=True, wait_delay=0, sleep=lambda _seconds: None)
+
+    assert clients("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
