@@ -57,8 +57,9 @@ def outputs_text(stack: DeployedStack) -> str:
     return "".join(f"{key} = {value}\n" for key, value in sorted(stack.outputs.items()))
 
 
-def deploy(env: Environment, clients: ClientMaker, out: TextIO, runner: Runner = run_command,
-           sam: SamCommands | None = None) -> CodeUpload:  # fmt: skip
+def deploy(
+    env: Environment, clients: ClientMaker, out: TextIO, runner: Runner = run_command, sam: SamCommands | None = None
+) -> CodeUpload:
     """Deploy ``env`` (see the module's docstring); what was uploaded.
 
     Raises

@@ -64,15 +64,15 @@ class Plan:
         """The plan, as printed before asking."""
         lines = [f"make destroy: stack {self.stack_name}"]
         lines.append("run-time resources (not in the stack; CloudFormation would leave them running):")
-        lines.extend(r.line() for r in self.resources) if self.resources else lines.append("  (none found)")
-        if self.stack is not None:
+        lines.extend([r.line() for r in self.resources] or ["  (none found)"])
+        if self.stack is None:
+            lines.append(f"stack {self.stack_name} does not exist: only the resources above go")
+        else:
             lines.append(f"then: delete stack {self.stack.name} ({self.stack.status}) and every resource it holds,")
             lines.append("except these, which the template retains (DeletionPolicy: Retain) with their contents:")
-            lines.extend(f"  keep    {r}" for r in self.retained) if self.retained else lines.append("  (none)")
+            lines.extend([f"  keep    {r}" for r in self.retained] or ["  (none)"])
             lines.append("  (delete them yourself once you no longer need them: a bucket must be emptied first,")
             lines.append("   every object version; see README, 'Deploying and tearing down')")
-        else:
-            lines.append(f"stack {self.stack_name} does not exist: only the resources above go")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines) + "\n"
 
