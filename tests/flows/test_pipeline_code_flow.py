@@ -16,6 +16,7 @@ import pytest
 from mlopsctl.local.stack import LocalStack
 from mlopsctl.stack.code import step_code, upload_step_code
 from tests.flows.test_data_arrival_flow import calls, handler_runs
+from tests.flows.test_data_arrival_flow_failures import dead_letters
 from tests.flows.test_training_flow import LABELS, TICKETS, WORKTEAM, Emulators, executions, labeling_jobs
 
 pytestmark = [pytest.mark.flow, pytest.mark.filterwarnings("ignore:No application metrics to publish")]
@@ -65,7 +66,9 @@ def test_labeled_data_on_a_stack_without_step_code_starts_nothing_and_says_what_
     assert batch["status"]["S"] == "FAILED"
     assert "step code" in batch["reason"]["S"]
     assert batch["pipeline_status"]["S"] == "NOT_STARTED"
-    assert {run["outcome"] for run in handler_runs(bare_stack)} == {"error"}  # SQS delivers it again, then the DLQ
+    assert [run["outcome"] for run in handler_runs(bare_stack)] == ["error"] * 5  # DataArrivalQueue's maxReceiveCount
+    (kept,) = dead_letters(bare_stack)  # the S3 event, to redrive once the code is there
+    assert kept["detail"]["object"]["key"] == "labeled/tickets.jsonl"
 
 
 def test_a_start_after_the_upload_goes_ahead_in_the_same_cold_start(bare_stack: LocalStack) -> None:
@@ -120,3 +123,20 @@ def test_a_completed_labeling_job_on_a_stack_without_step_code_is_refused_then_r
 
         (execution,) = executions(stack)
         assert execution.pipeline_execution_display_name == job["LabelingJobName"]
+
+
+def test_the_refused_batch_redriven_from_the_dead_letter_queue_after_the_upload_trains(bare_stack: LocalStack) -> None:
+    drop_labeled(bare_stack, "tickets.jsonl")
+    upload_step_code(bare_stack.client("s3"), bare_stack.physical_name("ArtifactsBucket"))
+
+    sqs = bare_stack.client("sqs")
+    source = sqs.get_queue_url(QueueName=bare_stack.physical_name("DataArrivalQueue"))["QueueUrl"]
+    for body in dead_letters(bare_stack):  # what a redrive (StartMessageMoveTask) puts back on the source queue
+        sqs.send_message(QueueUrl=source, MessageBody=json.dumps(body))
+    bare_stack.settle()
+
+    (execution,) = executions(bare_stack)
+    ledger = bare_stack.client("dynamodb").scan(TableName=bare_stack.physical_name("LedgerTable"))["Items"]
+    (batch,) = [i for i in ledger if i["sk"]["S"] == "BATCH"]
+    assert batch["status"]["S"] == "READY_FOR_TRAINING"
+    assert execution.pipeline_execution_display_name.endswith(batch["pk"]["S"].split("#", 1)[1])
