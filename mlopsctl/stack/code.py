@@ -50,11 +50,16 @@ def step_code() -> StepCode:
     return StepCode(bundle.code_prefix(), tuple(bundle.STEPS_DIR / name for name in bundle.STEP_FILES))
 
 
+ABSENT_CODES = frozenset({"404", "NoSuchKey", "NotFound", "403", "Forbidden", "AccessDenied"})
+"""``HeadObject`` answers for a missing key: 404, or 403 for a caller without ``s3:ListBucket`` (S3 API Reference,
+HeadObject, Permissions). Either way the file is uploaded; a real denial then fails the ``PutObject``, in one line."""
+
+
 def _stored_digest(s3: Any, bucket: str, key: str) -> str | None:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        if exc.response.get("Error", {}).get("Code") in ABSENT_CODES:
             return None
         raise
     return str((head.get("Metadata") or {}).get(DIGEST_METADATA) or "") or None

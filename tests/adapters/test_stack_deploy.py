@@ -9,11 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from mlopsctl.stack.__main__ import main
 from mlopsctl.stack.aws import StackCommandError
-from mlopsctl.stack.code import DIGEST_METADATA, step_code
+from mlopsctl.stack.code import DIGEST_METADATA, step_code, upload_step_code
 from mlopsctl.stack.deploy import SamCommands, deploy
 from mlopsctl.stack.environments import ENVIRONMENTS, environment, load_samconfig
 
@@ -145,3 +146,19 @@ def test_a_stack_without_the_bucket_output_is_refused_in_one_line(aws: None) -> 
 
     with pytest.raises(StackCommandError, match="has no output ArtifactsBucketName"):
         deploy(environment("dev", load_samconfig()), clients, io.StringIO(), OtherStack())
+
+
+def test_a_head_answered_403_without_list_permission_uploads_the_file() -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    code = step_code()
+    stubber = Stubber(s3)
+    for path in code.files:
+        key = f"{code.prefix}{path.name}"
+        stubber.add_client_error("head_object", "403", "Forbidden", 403, expected_params={"Bucket": "b", "Key": key})
+        stubber.add_response("put_object", {}, {"Bucket": "b", "Key": key, "Body": ANY, "Metadata": ANY})
+
+    with stubber:
+        upload = upload_step_code(s3, "b")
+
+    stubber.assert_no_pending_responses()
+    assert len(upload.uploaded) == len(code.files)
