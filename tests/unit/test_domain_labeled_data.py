@@ -31,7 +31,7 @@ def verdict(body: bytes | str, suffix: str = ".csv", columns: Columns = DEFAULT,
     ("body", "suffix", "columns"),
     [
         ("text,label\nmy printer jams,technical\n", ".csv", DEFAULT),
-        ("label,text\r\nbilling,\"refund, please\"\r\n", ".CSV", DEFAULT),
+        ('label,text\r\nbilling,"refund, please"\r\n', ".CSV", DEFAULT),
         ("\ufefftext,label\nhello,greeting\n", ".csv", DEFAULT),
         ('id,subject,body,category\n1,,"line one\nline two",billing\n', ".csv", TICKETS),
         ('{"text": "hi", "label": "greeting"}\n\n{"text": "bye", "label": "farewell"}\n', ".jsonl", DEFAULT),
