@@ -84,7 +84,9 @@ def data_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise UsageError(f"--data {directory}: no such directory")
     files = sorted(
-        p for p in directory.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts[-1:])
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
     )
     if not files:
         raise UsageError(f"--data {directory}: no files in it (labeled CSV or JSON lines expected)")

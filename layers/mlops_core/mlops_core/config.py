@@ -233,7 +233,7 @@ class DataArrivalSettings(CoreSettings):
     label_column: str = Field(default="label", min_length=1, max_length=256, pattern=r"^[^,\s]([^,]*[^,\s])?$")
     """The column (CSV header name, JSON field) holding the label of labeled data (``LABEL_COLUMN``)."""
     feature_columns: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = Field(
-        default=("text",), min_length=1, max_length=100
+        default=("text",), min_length=1, max_length=100, validate_default=True
     )
     """The columns the model reads, comma-separated (``FEATURE_COLUMNS``); they must differ from the label column."""
 
