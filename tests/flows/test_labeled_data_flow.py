@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mlopsctl.local.errors import TemplateError
 from mlopsctl.local.stack import LocalStack
 from pipelines.steps import preprocess
 from tests.flows.test_training_flow import Emulators, executions, parameters
@@ -183,3 +184,19 @@ def test_raw_data_with_labeling_off_is_checked_too(emulators: Emulators) -> None
 
     assert files == [GOOD_CSV.encode()]
     assert [(f["key"], f["reason"]) for f in note["files"]] == [("incoming/notes.txt", "unsupported-format")]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "reason"),
+    [
+        ({"LabelColumn": "a,b"}, "One column name of 1-256 characters"),
+        ({"FeatureColumns": "subject,,body"}, "1-100 comma-separated column names"),
+    ],
+)
+def test_column_parameters_that_cannot_name_columns_are_refused_before_anything_is_created(
+    parameters: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(TemplateError, match=r"parameter \w+Column\w*=") as refused:
+        LocalStack(parameters=parameters)
+
+    assert reason in str(refused.value)
