@@ -68,6 +68,8 @@ PARAMETER_NAMES = (
     "LabelAttributeName",
     "LabelingJobName",
     "DataBatchId",
+    "LabelColumn",
+    "FeatureColumns",
     "MinMacroF1",
     "MaxFeatures",
     "NgramMax",
@@ -87,6 +89,9 @@ class _Parameters:
         self.label_attribute = ParameterString("LabelAttributeName", default_value="auto")
         self.labeling_job = ParameterString("LabelingJobName", default_value="none")
         self.data_batch = ParameterString("DataBatchId", default_value="none")
+        # Labeled CSV / JSON lines: which column is the label, which are the features (comma-separated).
+        self.label_column = ParameterString("LabelColumn", default_value="label")
+        self.feature_columns = ParameterString("FeatureColumns", default_value="text")
         self.min_macro_f1 = ParameterFloat("MinMacroF1", default_value=DEFAULT_MIN_MACRO_F1)
         self.max_features = ParameterInteger("MaxFeatures", default_value=20000)
         self.ngram_max = ParameterInteger("NgramMax", default_value=2)
@@ -101,6 +106,8 @@ class _Parameters:
             self.label_attribute,
             self.labeling_job,
             self.data_batch,
+            self.label_column,
+            self.feature_columns,
             self.min_macro_f1,
             self.max_features,
             self.ngram_max,
@@ -175,6 +182,10 @@ def _preprocess_step(session: PipelineSession, params: _Parameters, code: str) -
         arguments=[
             "--label-attribute",
             params.label_attribute,
+            "--label-column",
+            params.label_column,
+            "--feature-columns",
+            params.feature_columns,
             *(arg for prefix in DATA_PREFIXES for arg in ("--allowed-source-prefix", prefix)),
         ],
     )
