@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import yaml
-from botocore.exceptions import WaiterError  # type: ignore[import-untyped, unused-ignore]
+from botocore.exceptions import ClientError, WaiterError  # type: ignore[import-untyped, unused-ignore]
 
 from mlopsctl.stack.aws import ClientMaker, DeployedStack, StackCommandError, aws_step, describe_stack
 from mlopsctl.stack.inventory import Resource, runtime_resources
 
 RETAIN = "Retain"
-PAST = {"stop": "stopped", "delete": "deleted"}
+PAST = {"stop": "stopped", "delete": "deleted", "wait": "deleted"}
 MAX_WAIT_POLLS = 240
 """Polls of one wait at most (240 x 15 s = 1 h)."""
 RUNNING_PIPELINE_STATUSES = frozenset({"Executing", "Stopping"})
@@ -121,6 +121,25 @@ def plan(clients: ClientMaker, stack_name: str, endpoint_name: str | None = None
     return Plan(stack_name, stack, tuple(resources), tuple(retained), tuple(notes))
 
 
+def _endpoint_gone(sagemaker: Any, name: str) -> bool:
+    try:
+        sagemaker.describe_endpoint(EndpointName=name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"ValidationException", "ResourceNotFound"}:
+            return True
+        raise
+    return False
+
+
+def _wait_endpoint_gone(sagemaker: Any, name: str, delay: int, sleep: Callable[[float], None]) -> None:
+    """Until ``DescribeEndpoint`` no longer finds it (its config and model are in use until then)."""
+    for _ in range(MAX_WAIT_POLLS):
+        if _endpoint_gone(sagemaker, name):
+            return
+        sleep(delay)
+    raise StackCommandError(f"endpoint {name} is still being deleted: run make destroy again later")
+
+
 def _act(clients: ClientMaker, resource: Resource) -> None:
     sagemaker = clients("sagemaker")
     actions: dict[tuple[str, str], Callable[[], Any]] = {
@@ -130,6 +149,7 @@ def _act(clients: ClientMaker, resource: Resource) -> None:
         ("stop", "pipeline execution"): lambda: sagemaker.stop_pipeline_execution(PipelineExecutionArn=resource.name),
         ("stop", "labeling job"): lambda: sagemaker.stop_labeling_job(LabelingJobName=resource.name),
         ("delete", "endpoint"): lambda: sagemaker.delete_endpoint(EndpointName=resource.name),
+        ("wait", "endpoint"): lambda: None,
         ("delete", "endpoint config"): lambda: sagemaker.delete_endpoint_config(EndpointConfigName=resource.name),
         ("delete", "model"): lambda: sagemaker.delete_model(ModelName=resource.name),
         ("delete", "alarm"): lambda: clients("cloudwatch").delete_alarms(AlarmNames=[resource.name]),
@@ -160,7 +180,7 @@ def execute(
                 _wait_pipeline_stopped(clients("sagemaker"), resource.name, wait_delay, sleep)
             if resource.kind == "endpoint":
                 out.write(f"waiting for endpoint {resource.name} to be deleted\n")
-                _wait(clients("sagemaker"), "endpoint_deleted", {"EndpointName": resource.name}, wait_delay)
+                _wait_endpoint_gone(clients("sagemaker"), resource.name, wait_delay, sleep)
         out.write(f"{PAST[resource.action]} {resource.kind} {resource.name}\n")
     if chosen.stack is None:
         return

@@ -10,8 +10,8 @@ deployment executions       ``RUNNING`` executions of ``S-deploy``     stop (fir
 pipeline executions         ``Executing`` executions of ``S-training``  stop
 labeling jobs               ``InProgress``, ``S-<20 hex>``, tag        stop
                             ``mlops:stack`` = ``S`` when tagged
-the endpoint                the ``EndpointName`` output, tag           delete (and wait until it is gone)
-                            ``mlops:stack`` = ``S`` (else left alone)
+the endpoint                the ``EndpointName`` output, tag           delete (and wait until it is gone;
+                            ``mlops:stack`` = ``S`` (else left alone)  only wait when already ``Deleting``)
 endpoint configs            ``S-c<version>-<10 hex>``                  delete
 models                      ``S-m<version>-<10 hex>``                  delete
 new-fleet alarm copies      ``S-c<version>-<10 hex>-newfleet-<n>``     delete
@@ -116,15 +116,17 @@ def endpoint(sagemaker: Any, stack: DeployedStack) -> tuple[list[Resource], list
     if not name:
         return [], []
     try:
-        arn = str(sagemaker.describe_endpoint(EndpointName=name)["EndpointArn"])
+        described = sagemaker.describe_endpoint(EndpointName=name)
     except ClientError as exc:
         if _code(exc) in {"ValidationException", "ResourceNotFound"}:
             return [], []
         raise
-    owner = _tags(sagemaker, arn).get(STACK_TAG)
+    owner = _tags(sagemaker, str(described["EndpointArn"])).get(STACK_TAG)
     if owner != stack.name:
         return [], [f"endpoint {name} is not tagged {STACK_TAG}={stack.name} (tag: {owner}): left alone"]
-    return [Resource("endpoint", name, "delete")], []
+    # An endpoint already Deleting (an interrupted run) is waited for, not deleted again.
+    action = "wait" if described.get("EndpointStatus") == "Deleting" else "delete"
+    return [Resource("endpoint", name, action)], []
 
 
 def named(sagemaker: Any, stack_name: str) -> list[Resource]:

@@ -243,3 +243,22 @@ def test_an_execution_that_never_stops_keeps_the_stack_and_says_so(deployed: dic
         destroy(clients, STACK, io.StringIO(), yes=True, wait_delay=0, sleep=lambda _seconds: None)
 
     assert clients("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_an_endpoint_already_deleting_is_waited_for_not_deleted_again(deployed: dict[str, str]) -> None:
+    backend = sagemaker_backends[ACCOUNT][REGION]
+    backend.endpoints[f"{STACK}-endpoint"].endpoint_status = "Deleting"  # an interrupted run's DeleteEndpoint
+    polls: list[float] = []
+
+    def sagemaker_finishes(seconds: float) -> None:
+        polls.append(seconds)
+        sagemaker_finishes_stopping(seconds)
+        if len(polls) == 2:
+            backend.endpoints.pop(f"{STACK}-endpoint", None)
+
+    out = io.StringIO()
+    chosen = destroy(clients, STACK, out, yes=True, wait_delay=7, sleep=sagemaker_finishes)
+
+    assert ("wait", "endpoint") in {(r.action, r.kind) for r in chosen.resources}
+    assert f"deleted endpoint {STACK}-endpoint" in lines(out)
+    assert f"deleted stack {STACK}" in lines(out)
