@@ -5,10 +5,10 @@ The pipeline definition names its code as ``s3://<ArtifactsBucket>/pipelines/cod
 ``pipelines/pipeline.json`` no longer matches (``make pipeline-check`` fails) until it is regenerated, and a
 pipeline execution never runs code other than the code its definition was generated with.
 
-Deploying: upload every file of :data:`STEP_FILES` from ``pipelines/steps/`` to ``code_prefix()`` in the
+Deploying: upload every file of :data:`STEP_FILES` from ``pipelines/models/text/`` to ``code_prefix()`` in the
 artifacts bucket before (or with) the stack update, e.g.::
 
-    aws s3 cp pipelines/steps/ "s3://$BUCKET/$(python -m pipelines.bundle)" --recursive \\
+    aws s3 cp pipelines/models/text/ "s3://$BUCKET/$(python -m pipelines.bundle)" --recursive \\
         --exclude "*" --include "preprocess.py" --include "train.py" --include "evaluate.py" --include "inference.py"
 """
 
@@ -18,7 +18,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-STEPS_DIR = Path(__file__).resolve().parent / "steps"
+STEPS_DIR = Path(__file__).resolve().parent / "models" / "text"
 STEP_FILES: tuple[str, ...] = ("evaluate.py", "inference.py", "preprocess.py", "train.py")
 """Files the pipeline's jobs need: processing runs preprocess/evaluate, training runs train (+ ships inference)."""
 CODE_ROOT = "pipelines/code"

@@ -13,7 +13,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from pipelines.steps import preprocess
+from pipelines.models.text import preprocess
 
 pytestmark = pytest.mark.flow
 

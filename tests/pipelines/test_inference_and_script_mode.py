@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.bundle import STEP_FILES, STEPS_DIR
-from pipelines.steps import inference
-from pipelines.steps.inference import UnsupportedContentTypeError
+from pipelines.models.text import inference
+from pipelines.models.text.inference import UnsupportedContentTypeError
 from tests.pipelines.runs import PipelineRun
 
 

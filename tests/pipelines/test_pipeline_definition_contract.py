@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.bundle import STEP_FILES, code_digest, code_prefix
 from pipelines.placeholders import PLACEHOLDERS, SKLEARN_IMAGE_URI, find_placeholders, render
-from pipelines.steps import evaluate, preprocess, train
+from pipelines.models.text import evaluate, preprocess, train
 
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 DEFINITION_TEXT = (PIPELINES / "pipeline.json").read_text(encoding="utf-8")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.steps import evaluate, train
-from pipelines.steps.evaluate import GATE_METRIC_PATH, REPORT_FILENAME, EvaluationError, metrics_report
+from pipelines.models.text import evaluate, train
+from pipelines.models.text.evaluate import GATE_METRIC_PATH, REPORT_FILENAME, EvaluationError, metrics_report
 from tests.pipelines.runs import PipelineRun, run_steps
 
 MIN_MACRO_F1 = 0.80

@@ -24,7 +24,7 @@ from mlops_core.services.training import (
     TrainingLauncher,
     training_input_prefix,
 )
-from pipelines.steps import preprocess
+from pipelines.models.text import preprocess
 from tests.unit.data_arrival_fakes import (
     BUCKET,
     ORIGIN,

@@ -45,7 +45,7 @@ STACK_TAG = "mlops:stack"
 BATCH_TAG = "mlops:batch-id"
 """Tags data arrival puts on its labeling jobs (:func:`mlops_core.domain.labeling.labeling_job_request`)."""
 TRAINING_INPUT_SUFFIXES = frozenset({".jsonl", ".json", ".manifest"})
-"""Extensions the preprocess step reads (``pipelines/steps/preprocess.py``: ``INPUT_SUFFIXES``)."""
+"""Extensions the preprocess step reads (``pipelines/models/text/preprocess.py``: ``INPUT_SUFFIXES``)."""
 MAX_TRAINING_FILES = 1000
 """Most files one batch's training input is copied from (one ``CopyObject`` each, within the function's time)."""
 TRAINING_PREFIX = "training/"
