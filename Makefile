@@ -29,7 +29,7 @@ help:
 	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
 	@echo "make test   lint, type-check, check the template and run every test"
 	@echo "make build  sam build (offline, no Docker)"
-	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
+	@echo "make pipeline [MODEL=name]  regenerate pipelines/generated/*.json and template.yaml's pipeline (SDK, offline)"
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
 	@echo "make env-json STACK=NAME [REGION=..] [OUT=env.json]  env.json for sam local invoke --env-vars (reads AWS)"
 	@echo "make iam    the test suite with IAM enforced, then the IAM report (.iam-usage/iam-report.md)"
@@ -97,9 +97,11 @@ iam-check: $(BIN)/.stamp
 
 iam: unit iam-check
 
-# pipelines/pipeline.json is generated offline with the SDK and committed; pipeline-check fails when it is stale.
+# Everything derived from pipelines/ is generated offline with the SDK and committed: every model's definition
+# (pipelines/generated/<model>.json) and template.yaml's TrainingPipeline block, for MODEL (default: the model the
+# template holds now). pipeline-check fails when any of them is stale.
 pipeline: $(PIPELINES_VENV)/.stamp
-	$(PIPELINES_VENV)/bin/python -m pipelines.build
+	$(PIPELINES_VENV)/bin/python -m pipelines.build $(if $(MODEL),--model "$(MODEL)")
 
 pipeline-check: $(PIPELINES_VENV)/.stamp
 	$(PIPELINES_VENV)/bin/python -m pipelines.build --check

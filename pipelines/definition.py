@@ -6,7 +6,7 @@
                                                     └─ otherwise ──────────────► QualityGateFailed (Fail, with reason)
 
 Never imported by functions or layers: the SDK is ~1 GB. ``python -m pipelines.build`` (``make pipeline``) turns
-this into ``pipelines/pipeline.json`` offline; see :mod:`pipelines.build`.
+this into ``pipelines/generated/<model>.json`` offline; see :mod:`pipelines.build`.
 
 Parameters an execution may pass (``StartPipelineExecution``'s ``PipelineParameters``) are listed in
 :data:`PARAMETER_NAMES`; only ``InputManifestUri`` is required. The registered model package carries the lineage

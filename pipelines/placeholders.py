@@ -1,6 +1,6 @@
 """Placeholders in the generated pipeline definition, and how they are filled.
 
-``pipelines/pipeline.json`` holds no account-, region- or stack-specific value. Those appear as CloudFormation
+``pipelines/generated/<model>.json`` holds no account-, region- or stack-specific value. Those appear as CloudFormation
 ``${Name}`` placeholders, so the template can pass the file through ``Fn::Sub`` as the ``PipelineDefinitionBody``
 of the ``AWS::SageMaker::Pipeline`` resource (pseudo parameters resolve by themselves; the others come from the
 ``Fn::Sub`` variable map or a template parameter of the same name). Local tools fill them with :func:`render`.

@@ -1,7 +1,8 @@
 """What a deployment puts in place besides the stack, and the demo's data: step code, tickets, gold labels.
 
-- :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts go to the artifacts bucket
-  under their content-addressed prefix (``pipelines.bundle.code_prefix()``), where the pipeline definition looks;
+- :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts of the model the template
+  holds (:func:`template_model`) go to the artifacts bucket under their content-addressed prefix
+  (``pipelines.bundle.code_prefix(model)``), where the pipeline definition looks;
 - :func:`ticket_objects` is the sample data set (``pipelines.data.generate``) as ``.txt`` objects to drop, with the
   gold labels the emulated workforce answers from.
 """
@@ -9,10 +10,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from pipelines.bundle import STEP_FILES, STEPS_DIR, code_prefix
+from pipelines.bundle import code_files, code_prefix
 from pipelines.data.generate import LABELS, generate_tickets, gold_labels
+from pipelines.template_block import current_model
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,16 @@ class DataDrop:
         return LABELS
 
 
-def upload_step_code(s3: Any, bucket: str) -> str:
-    """Upload the step scripts to ``s3://bucket/<code prefix>``; return the prefix."""
-    prefix = code_prefix()
-    for name in STEP_FILES:
-        s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=(STEPS_DIR / name).read_bytes())
-    return prefix
+def template_model(template: Path) -> str:
+    """The model whose pipeline definition ``template`` holds (its generated block's marker names it)."""
+    return current_model(template.read_text(encoding="utf-8"))
+
+
+def upload_step_code(s3: Any, bucket: str, model: str = "text") -> str:
+    """Upload ``model``'s step scripts to ``s3://bucket/<code prefix>``; return the prefix."""
+    for key, body in code_files(model).items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return code_prefix(model)
 
 
 def ticket_objects(count: int, seed: int, *, start: int = 0) -> DataDrop:

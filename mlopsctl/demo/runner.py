@@ -1,7 +1,8 @@
 """A real pipeline runner for the SageMaker emulator: the definition's steps run on this machine.
 
 :class:`StepScriptPipelineRunner` implements :class:`~mlopsctl.local.emulator.PipelineRunner`. It walks the execution's
-pipeline definition (the one the stack registered, e.g. ``pipelines/pipeline.json`` rendered by the template) as
+pipeline definition (the one the stack registered, e.g. ``pipelines/generated/<model>.json`` rendered by the
+template) as
 SageMaker Pipelines would, with the execution's parameters:
 
 - ``Processing`` / ``Training`` (:mod:`.job_steps`): creates the job in moto with the step's arguments, downloads its

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlopsctl.demo.artifacts import DataDrop, upload_step_code
+from mlopsctl.demo.artifacts import DataDrop, template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.report import StepResult
 from mlopsctl.demo.session import CheckFailedError, DemoStack, MissingPiecesError, check, missing
@@ -145,12 +145,17 @@ def packages_now(demo: DemoStack) -> set[str]:
 def setup(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Deploy locally: the stack is up; upload the step code where the pipeline definition looks for it."""
     demo.require("DataBucket", "ArtifactsBucket", "ModelPackageGroup", "LedgerTable")
-    prefix = upload_step_code(demo.stack.client("s3"), demo.name("ArtifactsBucket"))
+    model = template_model(demo.stack.template.path)
+    prefix = upload_step_code(demo.stack.client("s3"), demo.name("ArtifactsBucket"), model)
+    code = f"s3://{demo.name('ArtifactsBucket')}/{prefix}"
     resources = len(demo.stack.resources.records)
     check(result, "stack", "provisioned from template.yaml", True, f"{resources} resources, functions in process")
-    check(
-        result, "step code", "uploaded to the artifacts bucket", True, f"s3://{demo.name('ArtifactsBucket')}/{prefix}"
-    )
+    named = True
+    if demo.has("TrainingPipeline"):
+        pipeline = demo.stack.client("sagemaker").describe_pipeline(PipelineName=demo.name("TrainingPipeline"))
+        named = f'"{code}' in pipeline["PipelineDefinition"]
+    actual = code if named else f"{code}, which the registered pipeline definition does not name (run make pipeline)"
+    check(result, "step code", f"the {model} model's scripts, where the pipeline looks", named, actual)
 
 
 def first_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:

@@ -60,7 +60,7 @@ class World:
 def definition(artifacts_bucket: str) -> str:
     """The project's pipeline definition, rendered as the template renders it."""
     return render(
-        (ROOT / "pipelines" / "pipeline.json").read_text(encoding="utf-8"),
+        (ROOT / "pipelines" / "generated" / "text.json").read_text(encoding="utf-8"),
         {
             "ArtifactsBucketName": artifacts_bucket,
             "DataBucketName": DATA,

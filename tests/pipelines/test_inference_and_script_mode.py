@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bundle import STEP_FILES, STEPS_DIR
+from pipelines.bundle import STEP_FILES, model_dir
 from pipelines.models.text import inference
 from pipelines.models.text.inference import UnsupportedContentTypeError
 from tests.pipelines.runs import PipelineRun
@@ -62,7 +62,7 @@ def test_step_scripts_run_standalone_as_in_the_containers(tmp_path: Path) -> Non
     code = tmp_path / "code"
     code.mkdir()
     for name in STEP_FILES:
-        shutil.copy2(STEPS_DIR / name, code / name)
+        shutil.copy2(model_dir("text") / name, code / name)
     data = tmp_path / "input"
     subprocess.run(  # noqa: S603 - our own generator, fixed arguments
         [sys.executable, "-m", "pipelines.data.generate", "--out", str(data / "labeled.jsonl"), "--count", "150"],

@@ -1,7 +1,7 @@
 """The committed pipeline definition agrees with the step scripts and is free of account-specific values.
 
-These read ``pipelines/pipeline.json`` as data (no SDK): the SDK-side check that the file is what the code generates
-runs in ``make pipeline-check``.
+These read ``pipelines/generated/text.json`` as data (no SDK): the SDK-side check that the file is what the code
+generates runs in ``make pipeline-check``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from pipelines.bundle import STEP_FILES, code_digest, code_prefix
-from pipelines.placeholders import PLACEHOLDERS, SKLEARN_IMAGE_URI, find_placeholders, render
 from pipelines.models.text import evaluate, preprocess, train
+from pipelines.placeholders import PLACEHOLDERS, SKLEARN_IMAGE_URI, find_placeholders, render
 
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
-DEFINITION_TEXT = (PIPELINES / "pipeline.json").read_text(encoding="utf-8")
+DEFINITION_TEXT = (PIPELINES / "generated" / "text.json").read_text(encoding="utf-8")
 DEFINITION: dict[str, Any] = json.loads(DEFINITION_TEXT)
 VALUES = {
     "ArtifactsBucketName": "stack-artifacts",

@@ -18,7 +18,7 @@ from mlopsctl.local.emulator.expressions import (
     resolve,
 )
 
-DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "pipelines" / "pipeline.json").read_text())
+DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "pipelines" / "generated" / "text.json").read_text())
 REPORT = {"multiclass_classification_metrics": {"macro_f1": {"value": 0.87}}, "per_class": {"a": {"f1": [0.5, 0.9]}}}
 
 

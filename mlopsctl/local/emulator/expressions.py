@@ -1,6 +1,6 @@
 """SageMaker Pipelines definition expressions, evaluated as the Pipelines service does (pure).
 
-A pipeline definition (``pipelines/pipeline.json``) refers to values known only at run time:
+A pipeline definition (``pipelines/generated/<model>.json``) refers to values known only at run time:
 
 - ``{"Get": "Parameters.MinMacroF1"}``, ``{"Get": "Execution.PipelineExecutionArn"}``,
   ``{"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}``,
