@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.bundle import MODELS_DIR, STEP_FILES, code_digest, code_prefix
+from pipelines.bundle import MODELS_DIR, code_digest, code_prefix
 from pipelines.offline import offline_environment
 from pipelines.placeholders import (
     SENTINEL_DEFAULT_BUCKET,
@@ -40,6 +40,7 @@ from pipelines.placeholders import (
     SKLEARN_FRAMEWORK_VERSION,
     replace_sentinels,
 )
+from pipelines.spec import SpecError, load_spec, model_names
 from pipelines.template_block import TemplateBlockError, current_model, replace_block
 
 if TYPE_CHECKING:
@@ -54,11 +55,6 @@ ACCOUNTS_FILE = "pipelines/sklearn-image-accounts.json"
 def definition_file(model: str) -> str:
     """Where ``model``'s generated definition lives, relative to the repository root."""
     return f"pipelines/generated/{model}.json"
-
-
-def model_names(models_dir: Path = MODELS_DIR) -> list[str]:
-    """Every model of ``models_dir``: the folders holding the step files."""
-    return sorted(d.name for d in models_dir.iterdir() if all((d / name).is_file() for name in STEP_FILES))
 
 
 def to_json(document: Any) -> str:
@@ -92,7 +88,8 @@ def generate(models_dir: Path = MODELS_DIR) -> dict[str, str]:
         session._default_bucket = SENTINEL_DEFAULT_BUCKET
         files = {}
         for model in model_names(models_dir):
-            pipeline = build_pipeline(session, code_prefix(model, models_dir), code_digest(model, models_dir))
+            spec = load_spec(model, models_dir)
+            pipeline = build_pipeline(session, spec, code_prefix(model, models_dir), code_digest(model, models_dir))
             files[definition_file(model)] = replace_sentinels(to_json(json.loads(pipeline.definition())))
         accounts = image_accounts(image_uris.config_for_framework("sklearn"))
     return {**files, ACCOUNTS_FILE: to_json(accounts)}
@@ -157,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         model, files = with_template(generate(args.root / "pipelines" / "models"), args.root, args.model)
-    except (TemplateBlockError, OSError) as exc:
+    except (TemplateBlockError, SpecError, OSError) as exc:
         sys.stderr.write(f"pipelines.build: error: {exc}\n")
         return 2
     if not args.check:

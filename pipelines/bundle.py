@@ -17,24 +17,29 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
-STEP_FILES: tuple[str, ...] = ("evaluate.py", "inference.py", "preprocess.py", "train.py")
-"""Files the pipeline's jobs need: processing runs preprocess/evaluate, training runs train (+ ships inference)."""
+from pipelines.spec import MODELS_DIR, Steps, load_spec, model_dir
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+STEP_FILES: tuple[str, ...] = Steps().files()
+"""The default step files: processing runs preprocess/evaluate, training runs train (+ ships inference)."""
 CODE_ROOT = "pipelines/code"
 DIGEST_LENGTH = 16
+__all__ = ["CODE_ROOT", "MODELS_DIR", "STEP_FILES", "code_digest", "code_files", "code_prefix", "model_dir"]
 
 
-def model_dir(model: str, models_dir: Path = MODELS_DIR) -> Path:
-    """The folder of ``model``'s step scripts."""
-    return models_dir / model
+def step_files(model: str, models_dir: Path = MODELS_DIR) -> tuple[str, ...]:
+    """The files of ``model``'s bundle (its ``model.json``'s steps)."""
+    return load_spec(model, models_dir).steps.files()
 
 
 def code_digest(model: str = "text", models_dir: Path = MODELS_DIR) -> str:
     """Hex digest of the model's step scripts (names and bytes, in a fixed order), :data:`DIGEST_LENGTH` characters."""
     digest = hashlib.sha256()
-    for name in STEP_FILES:
+    for name in step_files(model, models_dir):
         content = (model_dir(model, models_dir) / name).read_bytes().replace(b"\r\n", b"\n")
         digest.update(name.encode() + b"\0" + len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()[:DIGEST_LENGTH]
@@ -48,7 +53,8 @@ def code_prefix(model: str = "text", models_dir: Path = MODELS_DIR) -> str:
 def code_files(model: str = "text", models_dir: Path = MODELS_DIR) -> dict[str, bytes]:
     """``{S3 key: bytes}`` of the model's step scripts under their content-addressed prefix (what to upload)."""
     prefix = code_prefix(model, models_dir)
-    return {f"{prefix}{name}": (model_dir(model, models_dir) / name).read_bytes() for name in STEP_FILES}
+    folder = model_dir(model, models_dir)
+    return {f"{prefix}{name}": (folder / name).read_bytes() for name in step_files(model, models_dir)}
 
 
 def main(argv: list[str] | None = None) -> int:

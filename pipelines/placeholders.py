@@ -24,6 +24,7 @@ PLACEHOLDERS: dict[str, str] = {
     "SageMakerExecutionRoleArn": "ARN of the role the processing and training jobs run as",
     "SklearnImageAccount": "account of the SageMaker scikit-learn image registry in this region "
     "(pipelines/sklearn-image-accounts.json)",
+    "AWS::AccountId": "pseudo parameter (a custom image in the stack's own account, model.json's image.uri)",
     "AWS::Region": "pseudo parameter",
     "AWS::URLSuffix": "pseudo parameter (amazonaws.com, or amazonaws.com.cn in China regions)",
 }

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import build
 from pipelines.bundle import code_files, code_prefix
+from pipelines.spec import model_names
 from pipelines.template_block import current_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,7 +72,7 @@ def test_an_edited_step_script_is_stale_until_make_pipeline_and_then_everything_
 
 
 def test_make_pipeline_with_another_model_puts_its_definition_in_the_template(copy: Path) -> None:
-    others = [m for m in build.model_names(copy / "pipelines" / "models") if m != "text"]
+    others = [m for m in model_names(copy / "pipelines" / "models") if m != "text"]
     model = others[0] if others else "text"
     assert build.main(["--root", str(copy), "--model", model]) == 0
     template = (copy / "template.yaml").read_text(encoding="utf-8")
