@@ -26,7 +26,7 @@ ASL := $(wildcard statemachines/*.asl.json)
 .PHONY: help setup test lint typecheck iac unit iam iam-check build demo bench clean pipeline pipeline-check
 
 help:
-	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
+	@echo "make demo [EXAMPLE=text|tabular]  run the whole lifecycle locally (no AWS, no Docker)"
 	@echo "make test   lint, type-check, check the template and run every test"
 	@echo "make build  sam build (offline, no Docker)"
 	@echo "make pipeline [MODEL=name]  regenerate pipelines/generated/*.json and template.yaml's pipeline (SDK, offline)"
@@ -114,8 +114,9 @@ build: $(SAM_VENV)/.stamp
 
 # The main job: the whole lifecycle on this machine (moto; no AWS account, no Docker). Exit 0 only when every
 # scenario ends in its expected state. `python -m` keeps the repository (pipelines/) importable whatever the install.
+# EXAMPLE=tabular: the same lifecycle with the tabular CSV model (pipelines/models/tabular).
 demo: $(BIN)/.stamp
-	$(BIN)/python -m mlopsctl.cli demo
+	$(BIN)/python -m mlopsctl.cli demo $(if $(EXAMPLE),--example "$(EXAMPLE)")
 
 # env.json for `sam local invoke --env-vars`, read from a deployed stack: this target talks to AWS, with your
 # credentials and Region (the fake ones exported above are dropped unless they came from your environment).

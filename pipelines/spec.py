@@ -36,7 +36,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipelines.placeholders import SKLEARN_FRAMEWORK_VERSION, SKLEARN_IMAGE_URI
+from pipelines.placeholders import SKLEARN_IMAGE_URI
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPEC_FILE = "model.json"
@@ -61,7 +61,7 @@ class FrameworkImage(_Strict):
     """A SageMaker framework image, from the SDK's image table (only scikit-learn is wired in the template)."""
 
     framework: Literal["sklearn"]
-    version: Literal["1.9-0"] = SKLEARN_FRAMEWORK_VERSION
+    version: Literal["1.9-0"] = "1.9-0"
     """The one version the template's image-account table is generated for."""
 
 
@@ -126,7 +126,9 @@ class ModelSpec(_Strict):
     def _names(cls, value: dict[str, int | float | str]) -> dict[str, int | float | str]:
         bad = [name for name in value if not re.match(_HYPERPARAMETER, name)]
         if bad:
-            raise ValueError(f"hyperparameter names must be lower-case snake_case (they are pipeline parameters): {bad}")
+            raise ValueError(
+                f"hyperparameter names must be lower-case snake_case (they are pipeline parameters): {bad}"
+            )
         flags = [name for name, default in value.items() if isinstance(default, bool)]
         if flags:
             raise ValueError(f"hyperparameters must be numbers or strings, not booleans: {flags}")

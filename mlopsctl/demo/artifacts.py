@@ -24,11 +24,12 @@ class DataDrop:
 
     objects: dict[str, bytes]
     gold: dict[str, str]
+    label_set: tuple[str, ...] = LABELS
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The label categories."""
-        return LABELS
+        return self.label_set
 
 
 def template_model(template: Path) -> str:

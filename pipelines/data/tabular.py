@@ -50,7 +50,7 @@ def generate_rows(
     count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED, noise: float = DEFAULT_NOISE, *, start: int = 0
 ) -> list[dict[str, str]]:
     """``count`` customer rows (ids numbered from ``start + 1``), as CSV cell strings by column."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     rows = []
     for number in range(start + 1, start + count + 1):
         tenure = rng.randint(1, 72)

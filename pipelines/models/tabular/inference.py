@@ -91,10 +91,11 @@ def predict_fn(rows: list[Any], bundle: dict[str, Any]) -> list[dict[str, Any]]:
             raise UnsupportedContentTypeError(f"a row has {len(row)} values; the model reads {len(features)}")
     model = bundle["model"]
     classes = [str(label) for label in model.classes_]
-    predictions = []
+    predictions: list[dict[str, Any]] = []
     for probabilities in model.predict_proba(np.asarray(matrix, dtype=float)):
-        scores = {label: round(float(p), 6) for label, p in zip(classes, probabilities)}  # noqa: B905
-        predictions.append({"label": max(scores, key=scores.__getitem__), "scores": scores})
+        scores = {name: round(float(p), 6) for name, p in zip(classes, probabilities)}  # noqa: B905
+        best = max(classes, key=lambda name: scores[name])
+        predictions.append({"label": best, "scores": scores})
     return predictions
 
 

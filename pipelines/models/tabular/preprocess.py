@@ -141,7 +141,7 @@ def split(
     small = sorted(name for name, members in by_class.items() if len(members) < min_per_class)
     if small:
         raise PreprocessError(f"classes with fewer than {min_per_class} rows: {small}")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     splits: dict[str, list[list[str]]] = {name: [] for name in SPLITS}
     for name in sorted(by_class):
         members = list(by_class[name])

@@ -44,8 +44,9 @@ NO_VALUE = "none"
 STACK_TAG = "mlops:stack"
 BATCH_TAG = "mlops:batch-id"
 """Tags data arrival puts on its labeling jobs (:func:`mlops_core.domain.labeling.labeling_job_request`)."""
-TRAINING_INPUT_SUFFIXES = frozenset({".jsonl", ".json", ".manifest"})
-"""Extensions the preprocess step reads (``pipelines/models/text/preprocess.py``: ``INPUT_SUFFIXES``)."""
+TRAINING_INPUT_SUFFIXES = frozenset({".jsonl", ".json", ".manifest", ".csv"})
+"""Extensions a model's preprocess step reads: JSON lines (``pipelines/models/text/preprocess.py``:
+``INPUT_SUFFIXES``) and labelled CSV (``pipelines/models/tabular/preprocess.py``)."""
 MAX_TRAINING_FILES = 1000
 """Most files one batch's training input is copied from (one ``CopyObject`` each, within the function's time)."""
 TRAINING_PREFIX = "training/"
