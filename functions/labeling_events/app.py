@@ -23,6 +23,7 @@ from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerP
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import OriginSettings, TrainingSettings
 from mlops_core.events import EventError, LabelingJobStateChangeEvent, Origin, parse_event_as
+from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
 from mlops_core.services.training import EventResult, TrainingLauncher
 
@@ -44,7 +45,12 @@ def dependencies() -> tuple[LabelingEventsConfig, LabelingEventsPorts]:
     records = LedgerTrainingRecords(Ledger(clients.client("dynamodb"), settings.ledger_table_name))
     ports = LabelingEventsPorts(
         jobs=SageMakerLabelingJobReader(clients.sagemaker()),
-        launcher=TrainingLauncher(SageMakerPipelineExecutions(clients.sagemaker()), records),
+        launcher=TrainingLauncher(
+            StackParameters(
+                SageMakerPipelineExecutions(clients.sagemaker()), PipelineStartSettings.from_env().parameters()
+            ),
+            records,
+        ),
         records=records,
         notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
     )

@@ -20,7 +20,7 @@ from mlopsctl.demo.artifacts import ticket_objects
 from mlopsctl.demo.scenarios import STEPS, Drops, StepSpec
 from mlopsctl.demo.tabular_scenarios import TABULAR_STEPS, csv_drop
 from pipelines.spec import MODELS_DIR
-from pipelines.template_block import current_model, replace_block
+from pipelines.template_block import TemplateBlockError, current_model, replace_block
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -60,9 +60,18 @@ EXAMPLES: dict[str, Example] = {
 
 @contextlib.contextmanager
 def example_template(template: Path, model: str) -> Iterator[Path]:
-    """``template``, or a temporary copy whose generated block holds ``model``'s definition (see the module)."""
+    """``template``, or a temporary copy whose generated block holds ``model``'s definition (see the module).
+
+    A template without the generated block (one under construction) is deployed as it is for the default example.
+    """
     text = template.read_text(encoding="utf-8")
-    if current_model(text) == model:
+    try:
+        held: str | None = current_model(text)
+    except TemplateBlockError:
+        if model != "text":
+            raise
+        held = None
+    if held in (model, None):
         yield template
         return
     definition = (GENERATED_DIR / f"{model}.json").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from pipelines.placeholders import (
 
 ROOT = Path(__file__).resolve().parents[2]
 # Modules allowed to import the SageMaker SDK: build-time only, run in the SDK's own virtual environment.
-SDK_MODULES = {ROOT / "pipelines" / "definition.py", ROOT / "pipelines" / "build.py"}
+SDK_MODULES = {ROOT / "pipelines" / name for name in ("definition.py", "parameters.py", "build.py")}
 
 
 def imported_top_level_modules(path: Path) -> set[str]:
@@ -79,7 +80,7 @@ def test_render_refuses_to_leave_a_placeholder_unfilled() -> None:
 
 
 def test_code_digest_follows_the_content_of_the_step_scripts(tmp_path: Path) -> None:
-    (tmp_path / "m").mkdir()
+    shutil.copytree(bundle.model_dir("text"), tmp_path / "m")
     for name in bundle.STEP_FILES:
         (tmp_path / "m" / name).write_text(f"# {name}\n", encoding="utf-8")
     before = bundle.code_digest("m", tmp_path)
@@ -93,7 +94,7 @@ def test_code_digest_follows_the_content_of_the_step_scripts(tmp_path: Path) -> 
 
 
 def test_code_digest_ignores_windows_line_endings(tmp_path: Path) -> None:
-    (tmp_path / "m").mkdir()
+    shutil.copytree(bundle.model_dir("text"), tmp_path / "m")
     for name in bundle.STEP_FILES:
         (tmp_path / "m" / name).write_bytes(b"a = 1\nb = 2\n")
     unix = bundle.code_digest("m", tmp_path)

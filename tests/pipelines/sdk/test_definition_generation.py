@@ -11,8 +11,8 @@ import json
 import pytest
 
 from pipelines import build
-from pipelines.spec import model_names
 from pipelines.placeholders import SKLEARN_FRAMEWORK_VERSION, SKLEARN_IMAGE_URI, render
+from pipelines.spec import model_names
 
 
 @pytest.fixture(scope="module")
