@@ -41,6 +41,7 @@ AUTO = "auto"
 HYPERPARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 """The names ``pipelines/spec.py`` allows (lower-case snake case: never one of the pipeline's own parameters)."""
 MAX_VALUE_LENGTH = 1024
+MAX_FEATURE_COLUMNS = 100
 _COLUMN = r"[^,\s]([^,]{0,254}[^,\s])?"
 
 
@@ -77,14 +78,21 @@ class PipelineStartSettings(Settings):
     processing_instance_type: str = Field(default="", pattern=r"^$|^ml\.[a-z0-9.-]{1,40}$")
     training_instance_type: str = Field(default="", pattern=r"^$|^ml\.[a-z0-9.-]{1,40}$")
     label_column: str = Field(default="label", pattern=f"^{_COLUMN}$")
-    feature_columns: str = Field(default=AUTO, pattern=f"^{_COLUMN}(, ?{_COLUMN}){{0,99}}$")
+    feature_columns: str = Field(default=AUTO, min_length=1, max_length=100 * 257)
 
     @field_validator("feature_columns")
     @classmethod
-    def _not_the_label(cls, value: str, info: ValidationInfo) -> str:
-        names = [name.strip() for name in value.split(",")]
+    def _columns(cls, value: str, info: ValidationInfo) -> str:
+        if value == AUTO:
+            return value
+        names = [name.removeprefix(" ") for name in value.split(",")]
+        if len(names) > MAX_FEATURE_COLUMNS or not all(re.fullmatch(_COLUMN, name) for name in names):
+            raise ValueError(
+                f"must be auto or 1-{MAX_FEATURE_COLUMNS} comma-separated column names of 1-256 characters "
+                f"without surrounding spaces: {value!r}"
+            )
         label = info.data.get("label_column")
-        if value != AUTO and (label in names or len(set(names)) != len(names)):
+        if label in names or len(set(names)) != len(names):
             raise ValueError(f"must be distinct columns other than the label column {label!r}: {value!r}")
         return value
 

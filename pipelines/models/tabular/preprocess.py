@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("preprocess")
 PROCESSING_ROOT = "/opt/ml/processing"
 AUTO = "auto"
+INPUT_SUFFIXES = (".csv",)
 SPLITS = ("train", "validation", "test")
 
 
@@ -167,7 +168,7 @@ def write_csv(header: Sequence[str], rows: Sequence[Sequence[str]], path: Path) 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the step: read, choose the features, de-duplicate, split, write; return a summary."""
-    paths = sorted(p for p in Path(args.input_dir).rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
+    paths = sorted(p for p in Path(args.input_dir).rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
     if not paths:
         raise PreprocessError(f"no .csv file under {args.input_dir}")
     header, rows = read_table(paths)
