@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -121,10 +121,12 @@ class ModelSpec(_Strict):
     response_types: tuple[str, ...] = ("application/json",)
     metric_definitions: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("hyperparameters")
+    @field_validator("hyperparameters", mode="before")
     @classmethod
-    def _names(cls, value: dict[str, int | float | str]) -> dict[str, int | float | str]:
-        bad = [name for name in value if not re.match(_HYPERPARAMETER, name)]
+    def _names(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        bad = [name for name in value if not re.match(_HYPERPARAMETER, str(name))]
         if bad:
             raise ValueError(
                 f"hyperparameter names must be lower-case snake_case (they are pipeline parameters): {bad}"
