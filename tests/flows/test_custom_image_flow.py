@@ -28,7 +28,7 @@ REPOSITORY = "arn:aws:ecr:us-east-1:123456789012:repository/my-model"
 def custom_image_template(tmp_path: Path) -> Path:
     """The project's template with the text model's definition running the custom image."""
     definition = (ROOT / "pipelines" / "generated" / "text.json").read_text(encoding="utf-8")
-    assert definition.count(SKLEARN_IMAGE_URI) == 3  # processing, training and the registered model
+    assert definition.count(SKLEARN_IMAGE_URI) == 4  # preprocess, train, evaluate and the registered model
     template = template_with(tmp_path)
     text = replace_block(
         template.read_text(encoding="utf-8"), "text", definition.replace(SKLEARN_IMAGE_URI, CUSTOM_IMAGE)
