@@ -68,8 +68,9 @@ def _quiet_sdk() -> None:
     from sagemaker.core.telemetry import telemetry_logging  # noqa: PLC0415 - SDK only inside the offline environment
 
     telemetry_logging._send_telemetry_request = lambda *_args, **_kwargs: None
-    for name in ("sagemaker", "sagemaker.config", "botocore", "boto3"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(("sagemaker", "botocore", "boto3"))]
+    for name in ("sagemaker", "sagemaker.config", "botocore", "boto3", *names):
+        logging.getLogger(name).setLevel(logging.ERROR)  # the SDK sets levels on its own loggers as it loads
 
 
 def generate(models_dir: Path = MODELS_DIR) -> dict[str, str]:
@@ -82,12 +83,15 @@ def generate(models_dir: Path = MODELS_DIR) -> dict[str, str]:
 
         from pipelines.definition import build_pipeline  # noqa: PLC0415
 
+        _quiet_sdk()
+
         session = PipelineSession(
             boto_session=boto3.Session(region_name=SENTINEL_REGION), default_bucket=SENTINEL_DEFAULT_BUCKET
         )
         session._default_bucket = SENTINEL_DEFAULT_BUCKET
         files = {}
         for model in model_names(models_dir):
+            _quiet_sdk()  # building a trainer resets the SDK's log levels
             spec = load_spec(model, models_dir)
             pipeline = build_pipeline(session, spec, code_prefix(model, models_dir), code_digest(model, models_dir))
             files[definition_file(model)] = replace_sentinels(to_json(json.loads(pipeline.definition())))
