@@ -42,7 +42,7 @@ $(BIN)/.stamp: requirements/dev.txt requirements/dev-nodeps.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements/dev-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(BIN)/python -m pip install --quiet --no-deps -e .
-	@rm -f $(@D)/.building
+	@rm -f $(VENV)/.building
 	@touch $@
 
 $(SAM_VENV)/.stamp: requirements/sam.txt

@@ -37,7 +37,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """Process the batch, then report the messages to retry (``ReportBatchItemFailures``).
 
     When every message was ignored, ``outcome: ignored`` and the reasons are returned beside ``batchItemFailures``
-    (the local stack's action log shows them); Lambda reads only ``batchItemFailures``.
+    (the local stack's action log shows them), and so are the labeled files refused (``refused``: key, reason,
+    message); Lambda reads only ``batchItemFailures``.
     """
     messages = [SqsMessage(r["messageId"], r["body"]) for r in event.get("Records", [])]
     report = handle_messages(messages, dependencies().arrival, datetime.now(UTC))
@@ -45,4 +46,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response: PartialItemFailureResponse = process_partial_response(
         event=event, record_handler=report.check, processor=processor, context=context
     )
-    return {**response, **(report.ignored_outcome() or {})}
+    return {**response, **report.result_fields()}

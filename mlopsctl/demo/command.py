@@ -1,4 +1,7 @@
-"""``mlopsctl demo``: the whole lifecycle on this machine; exit 0 only when every check ends as expected."""
+"""``mlopsctl demo``: the whole lifecycle on this machine; exit 0 only when every check ends as expected.
+
+``mlopsctl demo --data DIR`` runs your own labeled files instead (:mod:`mlopsctl.demo.own_data`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from mlopsctl.demo import own_data
 from mlopsctl.demo.examples import EXAMPLES, Example, example_template
 from mlopsctl.demo.report import DemoReport, render_step, summary_table
 from mlopsctl.demo.scenarios import Drops
@@ -75,10 +79,25 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the checks and the summary, no timelines")
     parser.add_argument("--verbose", action="store_true", help="show the handlers' logs on standard error")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="run your own labeled CSV / JSON-lines files (uploaded under labeled/) to a deployed endpoint instead",
+    )
+    parser.add_argument("--label-column", metavar="C", help="with --data: the label column (default: label)")
+    parser.add_argument(
+        "--feature-columns", metavar="A,B", help="with --data: the feature columns, comma-separated (default: text)"
+    )
     parser.set_defaults(handler=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return own_data.main(args, quiet)
+    if args.label_column or args.feature_columns:
+        sys.stderr.write("mlopsctl demo: error: --label-column and --feature-columns need --data DIR\n")
+        return EXIT_USAGE
     if args.tickets < 30:
         sys.stderr.write("mlopsctl demo: error: --tickets must be at least 30 (every class needs test examples)\n")
         return EXIT_USAGE
@@ -109,6 +128,7 @@ def run_demo(
     installed = Installed()
     labels = example.labeling and _declares(options.template, "LabelingLabels")
     parameters = {"LabelingLabels": ",".join(drops.first.labels)} if labels else {}
+    parameters.update(example.parameters)
     with quiet(verbose=options.verbose), contextlib.ExitStack() as exit_stack:
         try:
             template = exit_stack.enter_context(example_template(options.template, example.model))

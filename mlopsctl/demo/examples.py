@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlopsctl.demo.artifacts import ticket_objects
 from mlopsctl.demo.scenarios import STEPS, Drops, StepSpec
 from mlopsctl.demo.tabular_scenarios import TABULAR_STEPS, csv_drop
+from pipelines.data.tabular import FEATURES
 from pipelines.spec import MODELS_DIR
 from pipelines.template_block import TemplateBlockError, current_model, replace_block
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
 GENERATED_DIR = MODELS_DIR.parent / "generated"
 FIRST_SEED, SECOND_SEED = 20240611, 7
@@ -39,6 +40,8 @@ class Example:
     steps: tuple[StepSpec, ...]
     labeling: bool
     """Whether its data goes through Ground Truth (the template's ``LabelingLabels`` are then the data's)."""
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    """Stack parameters the example's data needs (the columns the arrival check and the pipeline read)."""
 
 
 def _ticket_drops(tickets: int) -> Drops:
@@ -54,7 +57,9 @@ def _csv_drops(_tickets: int) -> Drops:
 
 EXAMPLES: dict[str, Example] = {
     "text": Example("text", _ticket_drops, STEPS, labeling=True),
-    "tabular": Example("tabular", _csv_drops, TABULAR_STEPS, labeling=False),
+    "tabular": Example(
+        "tabular", _csv_drops, TABULAR_STEPS, labeling=False, parameters={"FeatureColumns": ",".join(FEATURES)}
+    ),
 }
 
 

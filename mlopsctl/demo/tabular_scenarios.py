@@ -2,7 +2,8 @@
 
 The template is deployed with the tabular model's pipeline definition (``pipelines/generated/tabular.json``, as
 ``make pipeline MODEL=tabular`` would write it) and the tabular model's scripts are uploaded; the pipeline emulator
-runs them for real.
+runs them for real. The stack's ``FeatureColumns`` are the data's numeric columns (the arrival check refuses files
+without them; the pipeline's preprocess reads them).
 
 1. **Happy path** — drop a labelled CSV file under ``labeled/``: no labeling job, the pipeline trains on it directly
    (histogram gradient boosting), model v1 ``PendingManualApproval`` with its ROC AUC; approve it: the endpoint is

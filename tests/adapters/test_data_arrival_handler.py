@@ -101,6 +101,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         factory = ClientFactory(region="us-east-1")
         create_tables(factory.client("dynamodb"))
         factory.client("s3").create_bucket(Bucket=BUCKET)
+        factory.client("sns").create_topic(Name="mlops-dev-notifications")
         jobs = FakeLabelingJobs()
         deps = build_dependencies(DataArrivalSettings.from_env(), factory, labeling_jobs=jobs, origin=ORIGIN)
         app = load_app()
@@ -137,6 +138,7 @@ def test_the_same_batch_delivered_again_starts_nothing_new(stack: Stack) -> None
 
 def test_a_refused_job_reports_only_its_messages_as_failures(stack: Stack) -> None:
     stack.jobs.fail_with = refuse
+    stack.s3.put_object(Bucket=BUCKET, Key="labeled/b.jsonl", Body=b'{"text": "jam", "label": "technical"}\n')
     raw, done = (
         sqs_message("incoming/a.txt", "raw-1", bucket=BUCKET),
         sqs_message("labeled/b.jsonl", "done-1", bucket=BUCKET),
@@ -244,3 +246,62 @@ def test_with_debouncing_a_full_buffer_starts_a_job_and_the_rest_waits(
     assert len(stack.manifest(request["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])) == 2
     statuses = sorted(item["status"]["S"] for item in stack.ledger_batches())
     assert statuses == ["LABELING", "OPEN"]
+
+
+def test_a_labeled_file_training_cannot_read_is_refused_counted_and_returned_with_its_reason(
+    stack: Stack, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.s3.put_object(Bucket=BUCKET, Key="labeled/good.csv", Body=b"text,label\nmy printer jams,technical\n")
+    stack.s3.put_object(Bucket=BUCKET, Key="labeled/bad.csv", Body=b"body,category\nhello,billing\n")
+    messages = [
+        sqs_message("labeled/good.csv", "m1", bucket=BUCKET, size=37),
+        sqs_message("labeled/bad.csv", "m2", bucket=BUCKET, size=30),
+    ]
+
+    response = stack.invoke(lambda_sqs_event(messages))
+
+    assert response["batchItemFailures"] == []
+    (refused,) = response["refused"]
+    assert refused["key"] == "labeled/bad.csv"
+    assert refused["reason"] == "missing-columns"
+    assert "lacks the column(s) label, text; found: body, category" in refused["message"]
+    (warning,) = [r for r in caplog.records if r.getMessage() == "labeled object refused"]
+    assert (warning.levelname, vars(warning)["key"], vars(warning)["reason"]) == (
+        "WARNING",
+        "labeled/bad.csv",
+        "missing-columns",
+    )
+    (metrics,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert (metrics["LabeledObjectsRefused"], metrics["ObjectsIgnored"], metrics["ObjectsAccepted"]) == (
+        [1.0],
+        [1.0],
+        [1.0],
+    )
+    (batch,) = stack.ledger_batches()
+    assert batch["status"]["S"] == "READY_FOR_TRAINING"
+
+
+def test_only_the_head_of_a_labeled_file_is_read(stack: Stack) -> None:
+    good = b"text,label\n" + b"my printer jams,technical\n" * 4000  # 104 KB
+    stack.s3.put_object(Bucket=BUCKET, Key="labeled/big.csv", Body=good + b"a ragged row\n")
+    sent: list[dict[str, Any]] = []
+    stack.s3.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: sent.append(params))
+
+    response = stack.invoke(lambda_sqs_event([sqs_message("labeled/big.csv", bucket=BUCKET, size=len(good) + 13)]))
+
+    assert "refused" not in response  # the ragged row lies past the head: the preprocess step will report it
+    assert [params.get("Range") for params in sent] == ["bytes=0-65535"]
+
+
+def test_a_labeled_file_deleted_before_its_check_is_refused_as_gone(stack: Stack) -> None:
+    response = stack.invoke(lambda_sqs_event([sqs_message("labeled/gone.jsonl", bucket=BUCKET)]))
+
+    assert response["refused"] == [
+        {
+            "key": "labeled/gone.jsonl",
+            "reason": "object-gone",
+            "message": "the object was deleted before it could be checked (NoSuchKey)",
+        }
+    ]
+    assert response["outcome"] == "ignored"
+    assert stack.ledger_batches() == []

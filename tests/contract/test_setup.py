@@ -128,3 +128,20 @@ def test_the_project_has_a_license(name: str) -> None:
     text = (ROOT / name).read_text(encoding="utf-8")
     assert "Apache License" in text
     assert "Version 2.0, January 2004" in text
+
+
+def test_every_environment_the_makefile_builds_is_marked_finished_when_its_install_ends() -> None:
+    """The marker ``fresh-venv DIR`` leaves is removed from that same DIR once its install ends: a marker left behind
+    would make the next dependency change rebuild the environment from scratch instead of updating it."""
+    dry_run = subprocess.run(
+        ["make", "-n", "-B", "setup", ".venv-tools/pipelines/.stamp"],  # noqa: S607 - make on PATH, fixed arguments
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    built = re.findall(r"scripts/fresh-venv (\S+) ", dry_run)
+    finished = re.findall(r"rm -f (\S+)/\.building", dry_run)
+
+    assert sorted(built) == sorted({".venv", ".venv-tools/sam", ".venv-tools/checkov", ".venv-tools/pipelines"})
+    assert sorted(finished) == sorted(built)

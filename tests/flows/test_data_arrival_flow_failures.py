@@ -88,14 +88,14 @@ def test_a_refused_job_leaves_the_original_events_in_the_dead_letter_queue(stack
     assert len(calls(stack, "sagemaker", "create_labeling_job")) == receives
 
 
-def test_labeled_data_the_pipeline_cannot_read_is_reported_on_the_topic_and_not_trained() -> None:
+def test_labeled_data_the_pipeline_cannot_read_is_refused_at_arrival_on_the_topic_and_not_trained() -> None:
     with LocalStack(ROOT_TEMPLATE, emulators=[sagemaker_emulator(GOLD)]) as stack:
         bucket = stack.physical_name("DataBucket")
-        stack.aws("s3", "put_object", Bucket=bucket, Key="labeled/tickets.csv", Body=b"text,label\njam,technical\n")
+        stack.aws("s3", "put_object", Bucket=bucket, Key="labeled/tickets.csv", Body=b"body,category\njam,technical\n")
 
         notes = [json.loads(n["Message"]) | {"subject": n.get("Subject", "")} for n in stack.notifications()]
         started = calls(stack, "sagemaker", "start_pipeline_execution")
 
-    assert [(n["kind"], n["outcome"]) for n in notes] == [("training", "NOT_STARTED")]
-    assert "labelled JSON lines" in notes[0]["reason"]
+    assert [(n["kind"], n["outcome"]) for n in notes] == [("data", "REFUSED")]
+    assert notes[0]["subject"] == "[DATA REFUSED] labeled/tickets.csv: missing-columns"
     assert started == []

@@ -188,7 +188,7 @@ def test_a_single_class_cannot_train_a_classifier() -> None:
 def test_an_input_without_manifest_files_fails_clearly(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "notes.txt").write_text("hello", encoding="utf-8")
-    with pytest.raises(PreprocessError, match=r"no \.manifest/\.jsonl/\.json file"):
+    with pytest.raises(PreprocessError, match=r"no \.manifest/\.jsonl/\.json/\.csv file"):
         preprocess.run(preprocess.parse_args(args_for(tmp_path)))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.adapters.errors import ObjectGoneError, RequestRejectedError
 from mlops_core.domain.batching import BatchRecord, BatchStatus, DebouncePolicy
 from mlops_core.domain.labeling import GroundTruthConfig, TaskType
 from mlops_core.domain.manifest import ManifestMode
@@ -145,8 +145,13 @@ class InMemoryObjectStore(ObjectStore):
         return f"s3://{self.bucket}/{key}"
 
     def read_text(self, obj: ObjectRef, max_bytes: int) -> str:
+        return self.read_head(obj, max_bytes).decode("utf-8", errors="replace")
+
+    def read_head(self, obj: ObjectRef, max_bytes: int) -> bytes:
         self.reads += 1
-        return self.texts[obj.key].encode()[:max_bytes].decode("utf-8", errors="replace")
+        if obj.key not in self.texts:
+            raise ObjectGoneError("GetObject", "NoSuchKey", "The specified key does not exist.")
+        return self.texts[obj.key].encode()[:max_bytes]
 
 
 class FakeLabelingJobs(LabelingJobs):

@@ -89,3 +89,24 @@ def test_inline_text_manifests_are_for_text_classification_only() -> None:
         DataArrivalSettings.from_env(
             {**GROUND_TRUTH, "LABELING_INPUT_MODE": "source", "LABELING_TASK_TYPE": "bounding-box"}
         )
+
+
+def test_the_label_and_feature_columns_default_to_label_and_text_and_are_read_comma_separated() -> None:
+    assert (DataArrivalSettings.from_env(GROUND_TRUTH).label_column,) == ("label",)
+    assert DataArrivalSettings.from_env(GROUND_TRUTH).feature_columns == ("text",)
+    s = DataArrivalSettings.from_env({**GROUND_TRUTH, "LABEL_COLUMN": "category", "FEATURE_COLUMNS": "subject, body"})
+    assert (s.label_column, s.feature_columns) == ("category", ("subject", "body"))
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"LABEL_COLUMN": "text"}, "FEATURE_COLUMNS"),
+        ({"FEATURE_COLUMNS": " , "}, "FEATURE_COLUMNS"),
+        ({"LABEL_COLUMN": "a,b"}, "LABEL_COLUMN"),
+        ({"LABEL_COLUMN": ""}, "LABEL_COLUMN"),
+    ],
+)
+def test_columns_that_cannot_work_fail_the_cold_start_with_their_name(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        DataArrivalSettings.from_env({**GROUND_TRUTH, **env})

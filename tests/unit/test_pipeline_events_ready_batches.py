@@ -94,6 +94,8 @@ def test_labelled_files_start_one_execution_on_a_per_batch_copy(world: World) ->
         "InputManifestUri": f"s3://{BUCKET}/{prefix}",
         "DataBatchId": batch_id,
         "LabelingJobName": "none",
+        "LabelColumn": "label",
+        "FeatureColumns": "text",
     }
     assert sorted(world.data.copies.values()) == [
         f"s3://{BUCKET}/labeled/day1/a.jsonl",
@@ -166,7 +168,7 @@ def test_a_batch_without_labelled_json_lines_starts_nothing_and_says_why(world: 
     ((subject, message),) = world.notifier.published
     assert subject == f"[TRAINING NOT STARTED] batch {batch_id}"
     assert message["outcome"] == "NOT_STARTED"
-    assert "labelled JSON lines" in message["reason"]
+    assert "labeled CSV or JSON lines" in message["reason"]
 
 
 def test_raw_data_with_labeling_off_trains_on_its_json_lines(world: World) -> None:

@@ -230,6 +230,12 @@ class DataArrivalSettings(CoreSettings):
     debounce_max_seconds: int = Field(default=900, ge=0, le=86_400)
     training_pipeline_name: str = Field(default="", pattern=_PIPELINE_NAME_OR_EMPTY)
     """The pipeline ready batches start (``TRAINING_PIPELINE_NAME``); empty: they are only recorded."""
+    label_column: str = Field(default="label", min_length=1, max_length=256, pattern=r"^[^,\s]([^,]*[^,\s])?$")
+    """The column (CSV header name, JSON field) holding the label of labeled data (``LABEL_COLUMN``)."""
+    feature_columns: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = Field(
+        default=("text",), min_length=1, max_length=100, validate_default=True
+    )
+    """The columns the model reads, comma-separated (``FEATURE_COLUMNS``); they must differ from the label column."""
 
     @field_validator("labeled_prefix", "manifest_prefix", "labeling_output_prefix")
     @classmethod
@@ -261,6 +267,14 @@ class DataArrivalSettings(CoreSettings):
         if info.data.get("labeling_backend") == "groundtruth" and not re.match(pattern, value):
             shown = repr(value) if value else "not set"
             raise ValueError(f"must be an ARN matching {pattern} when LABELING_BACKEND is groundtruth ({shown})")
+        return value
+
+    @field_validator("feature_columns")
+    @classmethod
+    def _distinct_columns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        names = (info.data.get("label_column"), *value)
+        if len(set(names)) != len(names):
+            raise ValueError(f"label and feature columns must be distinct: {', '.join(map(str, names))}")
         return value
 
     @field_validator("labeling_input_mode")

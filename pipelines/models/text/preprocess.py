@@ -3,13 +3,18 @@
 Runs as a SageMaker processing job in the scikit-learn container (``python3 preprocess.py …``) and in process in
 tests. It is self-contained on purpose: the container gets this one file.
 
-Input (every ``*.manifest``, ``*.jsonl``, ``*.json`` and ``output.manifest`` file under ``--input-dir``), either
+Input (every ``*.manifest``, ``*.jsonl``, ``*.json``, ``*.csv`` and ``output.manifest`` file under ``--input-dir``),
+either
 
 * a Ground Truth **output manifest**: JSON lines with ``source`` (inline text) or ``source-ref`` (an ``s3://`` text
   object under one of the stack's data prefixes, ``--allowed-source-prefix``: a line naming any other object fails
   the step, which never reads it), and the label attribute ``<attr>`` with ``<attr>-metadata.class-name``; lines
   whose annotation failed (metadata with ``failure-reason``, no ``class-name``) are skipped and counted; or
-* an already **labelled data set**: JSON lines ``{"text": ..., "label": ...}``.
+* an already **labelled data set**: JSON lines with the label field and the feature fields (``--label-column``,
+  default ``label``; ``--feature-columns``, comma-separated, default ``text``), e.g. ``{"text": ..., "label": ...}``;
+  or **labelled CSV** (``*.csv``): a header row naming the columns, then one record per row. Several feature columns
+  are joined with a space into the text the model reads; a record whose label or features are all empty fails the
+  step with its file and row.
 
 Output: ``train.jsonl``, ``validation.jsonl`` and ``test.jsonl`` (``{"text", "label"}`` per line) in their own
 directories (one processing output each), split per class so every class is in every split, after dropping exact
@@ -26,6 +31,8 @@ Examples
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import os
@@ -42,7 +49,9 @@ LOGGER = logging.getLogger("preprocess")
 
 PROCESSING_ROOT = "/opt/ml/processing"
 AUTO = "auto"
-INPUT_SUFFIXES = (".manifest", ".jsonl", ".json")
+INPUT_SUFFIXES = (".manifest", ".jsonl", ".json", ".csv")
+CSV_SUFFIX = ".csv"
+LABEL_COLUMN, FEATURE_COLUMNS = "label", ("text",)
 SPLITS = ("train", "validation", "test")
 _METADATA = "-metadata"
 
@@ -72,6 +81,9 @@ def read_records(
     label_attribute: str = AUTO,
     fetch: Callable[[str], str] | None = None,
     allowed_prefixes: Sequence[str] = (),
+    *,
+    label_column: str = LABEL_COLUMN,
+    feature_columns: Sequence[str] = FEATURE_COLUMNS,
 ) -> ReadResult:
     """Parse manifest or labelled-data-set lines into records.
 
@@ -86,6 +98,8 @@ def read_records(
     allowed_prefixes:
         The ``s3://bucket/prefix/`` locations a ``source-ref`` may name (the stack's data prefixes); none: no
         ``source-ref`` is read.
+    label_column, feature_columns:
+        The fields of a labelled data set's lines (a line with all of them is a record, not a manifest line).
 
     Raises
     ------
@@ -104,12 +118,54 @@ def read_records(
             raise PreprocessError(f"line {number}: not JSON ({error.msg})") from error
         if not isinstance(item, dict):
             raise PreprocessError(f"line {number}: expected a JSON object")
-        record = _parse_item(item, label_attribute, _guarded(fetch or read_s3_text, allowed_prefixes, number), number)
+        fetcher = _guarded(fetch or read_s3_text, allowed_prefixes, number)
+        if label_column in item and all(name in item for name in feature_columns):
+            record: Record | None = _record(_joined(item, feature_columns, number), item[label_column], number)
+        else:
+            record = _parse_item(item, label_attribute, fetcher, number)
         if record is None:
             skipped += 1
         else:
             records.append(record)
     return ReadResult(records, skipped)
+
+
+def read_csv_records(
+    text: str, label_column: str = LABEL_COLUMN, feature_columns: Sequence[str] = FEATURE_COLUMNS, name: str = "csv"
+) -> list[Record]:
+    """Parse labelled CSV (a header row, then records) into records; ``name`` prefixes error messages.
+
+    Raises
+    ------
+    PreprocessError
+        On CSV that does not parse, a header without the columns, a row with another number of values than the
+        header, or a row whose label (or every feature) is empty.
+    """
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if any(c.strip() for c in row)]
+    except csv.Error as error:
+        raise PreprocessError(f"{name}: not CSV ({error})") from error
+    if not rows:
+        raise PreprocessError(f"{name}: no header row")
+    header = [column.strip() for column in rows[0]]
+    absent = [column for column in (label_column, *feature_columns) if column not in header]
+    if absent:
+        raise PreprocessError(f"{name}: the header lacks {', '.join(absent)} (found: {', '.join(header)})")
+    records = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise PreprocessError(f"{name} row {number}: {len(row)} values, the header has {len(header)}")
+        item = dict(zip(header, row, strict=True))
+        records.append(_record(_joined(item, feature_columns, number), item[label_column], number, f"{name} row"))
+    return records
+
+
+def _joined(item: dict[str, Any], feature_columns: Sequence[str], number: int) -> str:
+    """The feature values joined with a space (the text the model reads); non-string values are an error."""
+    values = [item[name] for name in feature_columns]
+    if not all(isinstance(value, str) for value in values):
+        raise PreprocessError(f"line {number}: non-string value in {', '.join(feature_columns)}")
+    return " ".join(value for value in values if value.strip())
 
 
 def _guarded(fetch: Callable[[str], str], allowed_prefixes: Sequence[str], number: int) -> Callable[[str], str]:
@@ -142,11 +198,11 @@ def _parse_item(item: dict[str, Any], label_attribute: str, fetch: Callable[[str
     return _record(text, label, number)
 
 
-def _record(text: Any, label: Any, number: int) -> Record:
+def _record(text: Any, label: Any, number: int, where: str = "line") -> Record:
     if not isinstance(text, str) or not text.strip():
-        raise PreprocessError(f"line {number}: empty or non-string text")
+        raise PreprocessError(f"{where} {number}: empty or non-string text")
     if not isinstance(label, str) or not label.strip():
-        raise PreprocessError(f"line {number}: empty or non-string label")
+        raise PreprocessError(f"{where} {number}: empty or non-string label")
     return Record(" ".join(text.split()), label.strip())
 
 
@@ -232,7 +288,7 @@ def split(
 
 def input_files(input_dir: Path) -> list[Path]:
     """The manifest / JSON lines files under ``input_dir`` (recursively), in a stable order."""
-    files = sorted(p for p in input_dir.rglob("*") if p.is_file() and (p.suffix in INPUT_SUFFIXES))
+    files = sorted(p for p in input_dir.rglob("*") if p.is_file() and (p.suffix.lower() in INPUT_SUFFIXES))
     if not files:
         raise PreprocessError(f"no {'/'.join(INPUT_SUFFIXES)} file under {input_dir}")
     return files
@@ -248,10 +304,24 @@ def write_jsonl(records: Iterable[Record], path: Path) -> None:
 
 def run(args: argparse.Namespace, fetch: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Run the step: read, de-duplicate, split, write; return a summary (also logged)."""
+    features = tuple(column.strip() for column in args.feature_columns.split(",") if column.strip())
     lines: list[str] = []
+    from_csv: list[Record] = []
     for path in input_files(Path(args.input_dir)):
-        lines.extend(path.read_text(encoding="utf-8").splitlines())
-    result = read_records(lines, args.label_attribute, fetch, args.allowed_source_prefix)
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == CSV_SUFFIX:
+            from_csv.extend(read_csv_records(text, args.label_column, features, path.name))
+        else:
+            lines.extend(text.splitlines())
+    result = read_records(
+        lines,
+        args.label_attribute,
+        fetch,
+        args.allowed_source_prefix,
+        label_column=args.label_column,
+        feature_columns=features,
+    )
+    result = ReadResult(result.records + from_csv, result.skipped)
     records = deduplicate(result.records)
     splits = split(records, args.validation_fraction, args.test_fraction, args.seed, args.min_per_class)
     for name in SPLITS:
@@ -274,6 +344,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name in SPLITS:
         parser.add_argument(f"--{name}-dir", default=f"{PROCESSING_ROOT}/{name}")
     parser.add_argument("--label-attribute", default=AUTO, help="Ground Truth label attribute name, or 'auto'")
+    parser.add_argument("--label-column", default=LABEL_COLUMN, help="labelled data's label column or field")
+    parser.add_argument(
+        "--feature-columns",
+        default=",".join(FEATURE_COLUMNS),
+        help="labelled data's feature columns or fields, comma-separated (joined with a space)",
+    )
     parser.add_argument(
         "--allowed-source-prefix",
         action="append",

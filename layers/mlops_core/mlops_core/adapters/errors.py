@@ -68,6 +68,14 @@ class RequestRejectedError(MlopsError):
         self.message = message
 
 
+class ObjectGoneError(RequestRejectedError):
+    """The S3 object (version) an event announced no longer exists: it was deleted before it could be read."""
+
+
+OBJECT_GONE_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
+"""S3's answers for a key or version that does not exist (``404`` is a ``HeadObject``'s bodiless answer)."""
+
+
 class ConditionFailedError(MlopsError):
     """A DynamoDB write's condition did not hold (the item exists, or is not in the expected state)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_core.adapters.calls import aws_call
+from mlops_core.adapters.errors import OBJECT_GONE_CODES, ObjectGoneError, RequestRejectedError
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.domain.ports import ObjectStore
 
@@ -32,9 +33,29 @@ class S3ObjectStore(ObjectStore):
 
     def read_text(self, obj: ObjectRef, max_bytes: int) -> str:
         """Read at most ``max_bytes`` of an object (that exact version when it has one) as UTF-8 text."""
+        return self.read_head(obj, max_bytes).decode("utf-8", errors="replace")
+
+    def read_head(self, obj: ObjectRef, max_bytes: int) -> bytes:
+        """The first ``max_bytes`` bytes of an object (that exact version when it has one): one ranged ``GetObject``.
+
+        "Downloads the specified byte range of an object" (``Range: bytes=0-N`` reads bytes 0 to N inclusive; a range
+        past the end returns what there is: S3 API Reference, GetObject, ``Range``,
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). ``s3:GetObject`` (``s3:GetObjectVersion``
+        with a version id) is all it needs.
+
+        Raises
+        ------
+        ObjectGoneError
+            ``NoSuchKey`` / ``NoSuchVersion``: the object was deleted after the event.
+        """
         params: dict[str, Any] = {"Bucket": obj.bucket, "Key": obj.key, "Range": f"bytes=0-{max(max_bytes - 1, 0)}"}
         if obj.version_id:
             params["VersionId"] = obj.version_id
-        with aws_call("GetObject"):
-            body = self.client.get_object(**params)["Body"].read()
-        return bytes(body).decode("utf-8", errors="replace")
+        try:
+            with aws_call("GetObject"):
+                body = self.client.get_object(**params)["Body"].read()
+        except RequestRejectedError as exc:
+            if exc.code in OBJECT_GONE_CODES:
+                raise ObjectGoneError(exc.operation, exc.code, exc.message) from exc
+            raise
+        return bytes(body)[:max_bytes]

@@ -29,6 +29,16 @@ class ObjectStore(ABC):
     def read_text(self, obj: ObjectRef, max_bytes: int) -> str:
         """Read an object's text (that exact version when it has one), undecodable bytes replaced."""
 
+    @abstractmethod
+    def read_head(self, obj: ObjectRef, max_bytes: int) -> bytes:
+        """Read the first ``max_bytes`` bytes of an object (that exact version when it has one), as they are.
+
+        Raises
+        ------
+        ObjectGoneError
+            The object (version) no longer exists.
+        """
+
 
 @dataclass(frozen=True, slots=True)
 class AdmitResult:

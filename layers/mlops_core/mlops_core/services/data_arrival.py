@@ -2,9 +2,10 @@
 
 For each message: parse the event (the events model decodes the key once; an event of another account or Region,
 checked record by record against the function's own :class:`~mlops_core.events.Origin`, is ignored with the reason),
-check the object
-(:func:`~mlops_core.domain.objects.classify`); refused and unsupported messages are logged with their reason and
-acknowledged, never retried. Accepted objects are de-duplicated within the batch, then placed into batches by the
+check the object (:func:`~mlops_core.domain.objects.classify`) and, for objects that go straight to training, whether
+the pipeline can read them (:class:`~mlops_core.services.labeled_data.LabeledDataCheck`); refused and unsupported
+messages are logged with their reason and acknowledged, never retried (refused labeled files are also listed in one
+notification). Accepted objects are de-duplicated within the batch, then placed into batches by the
 :class:`~mlops_core.services.batches.BatchCoordinator`, which de-duplicates across batches and starts one labeling
 job per batch. A message fails (SQS retries it, then the dead-letter queue keeps it) only when AWS refused its
 batch's job; throttling and server errors propagate and fail the whole invocation, which SQS retries. An invocation
@@ -36,6 +37,7 @@ from mlops_core.errors import MlopsError
 from mlops_core.events import EventError, Origin, S3ObjectCreatedEvent, parse_event
 from mlops_core.services.batch_outcomes import Placement
 from mlops_core.services.batches import BatchCoordinator
+from mlops_core.services.labeled_data import LabeledDataCheck, RefusedObject
 
 logger = Logger()
 
@@ -68,6 +70,8 @@ class ArrivalReport:
     batches_ready: list[str] = field(default_factory=list)
     batches_failed: list[str] = field(default_factory=list)
     failed_message_ids: set[str] = field(default_factory=set)
+    refused: list[RefusedObject] = field(default_factory=list)
+    """Labeled files refused by the arrival check (also counted in ``ignored``)."""
 
     def check(self, record: Any) -> None:
         """Record handler for Powertools' batch processor: raise for the messages that must be retried."""
@@ -78,6 +82,13 @@ class ArrivalReport:
         """Count one message ignored for ``reason``."""
         self.ignored += 1
         self.ignored_reasons[reason] += 1
+
+    def result_fields(self) -> dict[str, Any]:
+        """What the handler returns beside ``batchItemFailures``: :meth:`ignored_outcome`, and the refused files."""
+        fields: dict[str, Any] = dict(self.ignored_outcome() or {})
+        if self.refused:
+            fields["refused"] = [r.as_dict() for r in self.refused]
+        return fields
 
     def ignored_outcome(self) -> dict[str, str] | None:
         """``{"outcome": "ignored", "reason": ...}`` when every message was ignored and nothing changed (no object
@@ -102,6 +113,8 @@ class DataArrival:
     policy: AcceptancePolicy
     coordinator: BatchCoordinator
     origin: Origin
+    labeled_check: LabeledDataCheck | None = None
+    """Checks the files that go straight to training; ``None``: not checked."""
 
 
 def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: datetime) -> ArrivalReport:
@@ -126,6 +139,11 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
             report.ignore(verdict.value)
             logger.info("object ignored", extra={"bucket": obj.bucket, "key": obj.key, "reason": str(verdict)})
             continue
+        refused = arrival.labeled_check.refusal(obj, verdict) if arrival.labeled_check else None
+        if refused is not None:
+            report.ignore(refused.reason.value)
+            report.refused.append(RefusedObject(obj.key, refused.reason.value, refused.message))
+            continue
         carriers.setdefault(obj.identity_hash, []).append(message.message_id)
         by_kind.setdefault(verdict, []).append(obj)
     logger.set_correlation_id(None)
@@ -145,6 +163,8 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
     report.batches_ready = placement.batches_ready
     report.batches_failed = placement.batches_failed
     report.failed_message_ids = {mid for obj in placement.failed for mid in carriers.get(obj.identity_hash, [])}
+    if arrival.labeled_check is not None:
+        arrival.labeled_check.notify(report.refused)
     logger.info(
         "data arrival batch processed",
         extra={
@@ -152,6 +172,7 @@ def handle_messages(messages: Sequence[SqsMessage], arrival: DataArrival, now: d
             "accepted": report.accepted,
             "ignored": report.ignored,
             "duplicates": report.duplicates,
+            "refused": len(report.refused),
             "labeling_jobs_started": report.jobs_started,
             "failed_messages": len(report.failed_message_ids),
         },
@@ -179,10 +200,12 @@ def _object_of(message: SqsMessage, origin: Origin) -> ObjectRef | str:
 
 
 def publish_metrics(metrics: Metrics, report: ArrivalReport) -> None:
-    """EMF metrics of one invocation: objects accepted, ignored and duplicated; jobs started; batches ready/failed."""
+    """EMF metrics of one invocation: objects accepted, ignored (refused labeled files among them: also
+    ``LabeledObjectsRefused``) and duplicated; jobs started; batches ready/failed."""
     metrics.add_metric(name="ObjectsAccepted", unit=MetricUnit.Count, value=report.accepted)
     metrics.add_metric(name="ObjectsIgnored", unit=MetricUnit.Count, value=report.ignored)
     metrics.add_metric(name="ObjectsDuplicate", unit=MetricUnit.Count, value=report.duplicates)
+    metrics.add_metric(name="LabeledObjectsRefused", unit=MetricUnit.Count, value=len(report.refused))
     metrics.add_metric(name="LabelingJobsStarted", unit=MetricUnit.Count, value=len(report.jobs_started))
     metrics.add_metric(name="BatchesReadyForTraining", unit=MetricUnit.Count, value=len(report.batches_ready))
     metrics.add_metric(name="BatchesFailed", unit=MetricUnit.Count, value=len(report.batches_failed))

@@ -20,16 +20,18 @@ from mlops_core.adapters.training_data import S3TrainingData
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import DataArrivalSettings
 from mlops_core.domain.batching import DebouncePolicy
+from mlops_core.domain.labeled_data import Columns
 from mlops_core.domain.labeling import GroundTruthConfig, TaskType
 from mlops_core.domain.manifest import ManifestMode
 from mlops_core.domain.naming import DIGEST_LENGTH, labeling_job_name
-from mlops_core.domain.objects import AcceptancePolicy
+from mlops_core.domain.objects import AcceptancePolicy, ObjectKind
 from mlops_core.domain.ports import BatchStore, LabelingBackend, LabelingJobs, ObjectStore, TrainingStarter
 from mlops_core.events import Origin
 from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
 from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival
+from mlops_core.services.labeled_data import LabeledDataCheck
 from mlops_core.services.labeling_backends import GroundTruthBackend, NoLabeling
 from mlops_core.services.training import (
     BatchTraining,
@@ -124,8 +126,23 @@ def training_starter(
         S3TrainingData(factory.client("s3"), settings.data_bucket_name),
         launcher,
         SnsNotifier(factory.client("sns"), settings.notification_topic_arn),
-        BatchTraining(settings.stack_name, settings.training_pipeline_name, settings.data_bucket_name),
+        BatchTraining(
+            settings.stack_name, settings.training_pipeline_name, settings.data_bucket_name, columns(settings)
+        ),
     )
+
+
+def columns(settings: DataArrivalSettings) -> Columns:
+    """The label and feature columns labeled data must have (``LABEL_COLUMN``, ``FEATURE_COLUMNS``)."""
+    return Columns(settings.label_column, settings.feature_columns)
+
+
+def labeled_data_check(settings: DataArrivalSettings, factory: ClientFactory, objects: ObjectStore) -> LabeledDataCheck:
+    """The arrival check of the files that go straight to training: ``labeled/`` ones, and ``incoming/`` ones too when
+    nothing labels them (``LABELING_BACKEND=none``)."""
+    kinds = {ObjectKind.LABELED} | ({ObjectKind.LABELING} if settings.labeling_backend == "none" else set())
+    notifier = SnsNotifier(factory.client("sns"), settings.notification_topic_arn)
+    return LabeledDataCheck(objects, columns(settings), frozenset(kinds), notifier)
 
 
 def build_dependencies(
@@ -158,5 +175,7 @@ def build_dependencies(
         training_starter(settings, factory, store, ledger, pipeline_executions, start=start),
         options,
     )
-    arrival = DataArrival(acceptance_policy(settings), coordinator, origin)
+    arrival = DataArrival(
+        acceptance_policy(settings), coordinator, origin, labeled_data_check(settings, factory, objects)
+    )
     return Dependencies(settings=settings, arrival=arrival)

@@ -6,7 +6,8 @@ Two triggers start the training pipeline:
 - a **batch that needs no labeling** (``labeled/`` data, or the ``none`` labeling back-end; DataArrival through
   :class:`PipelineTrainingStarter`): the batch's labelled JSON-lines files are copied under one per-batch prefix
   (``manifests/<digest>/training/``), which becomes ``InputManifestUri``; the preprocess step reads every
-  ``.jsonl``/``.json``/``.manifest`` file there. Files of other types cannot be read by it and are left out.
+  ``.csv``/``.jsonl``/``.json``/``.manifest`` file there, with the stack's label and feature columns (passed as the
+  ``LabelColumn`` and ``FeatureColumns`` parameters). Files of other types cannot be read by it and are left out.
 
 :class:`TrainingLauncher` makes the start idempotent. It claims the trigger in the ledger (the first claim's time is
 kept), returns the execution already recorded for it, or asks :class:`~mlops_core.adapters.pipelines.
@@ -34,6 +35,7 @@ from mlops_core.adapters.pipelines import ExecutionRequest, LabelingJobFacts, Pi
 from mlops_core.adapters.training_data import TrainingData
 from mlops_core.adapters.training_records import ExecutionRecord, TrainingRecords, Trigger, TriggerKind
 from mlops_core.domain.batching import BatchStatus, sorted_members
+from mlops_core.domain.labeled_data import READABLE_SUFFIXES, Columns
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.domain.ports import BatchStore, ReadyBatch, TrainingStarter
 
@@ -44,9 +46,9 @@ NO_VALUE = "none"
 STACK_TAG = "mlops:stack"
 BATCH_TAG = "mlops:batch-id"
 """Tags data arrival puts on its labeling jobs (:func:`mlops_core.domain.labeling.labeling_job_request`)."""
-TRAINING_INPUT_SUFFIXES = frozenset({".jsonl", ".json", ".manifest", ".csv"})
-"""Extensions a model's preprocess step reads: JSON lines (``pipelines/models/text/preprocess.py``:
-``INPUT_SUFFIXES``) and labelled CSV (``pipelines/models/tabular/preprocess.py``)."""
+TRAINING_INPUT_SUFFIXES = READABLE_SUFFIXES
+"""Extensions the preprocess steps read (``pipelines/models/*/preprocess.py``: ``INPUT_SUFFIXES``): labeled CSV and
+JSON lines (the arrival check, :mod:`mlops_core.domain.labeled_data`, refuses the others before they get here)."""
 MAX_TRAINING_FILES = 1000
 """Most files one batch's training input is copied from (one ``CopyObject`` each, within the function's time)."""
 TRAINING_PREFIX = "training/"
@@ -77,15 +79,24 @@ def batch_display_name(stack_name: str, batch_id: str) -> str:
     return f"{stack_name}-batch-{batch_id}"
 
 
-def batch_request(stack_name: str, pipeline_name: str, batch_id: str, input_uri: str) -> ExecutionRequest:
-    """The execution that trains on a ready batch's files."""
+def batch_request(
+    stack_name: str, pipeline_name: str, batch_id: str, input_uri: str, columns: Columns | None = None
+) -> ExecutionRequest:
+    """The execution that trains on a ready batch's files, read with ``columns`` (the ones they were checked for)."""
     name = batch_display_name(stack_name, batch_id)
+    columns = columns or Columns()
     return ExecutionRequest(
         pipeline_name=pipeline_name,
         display_name=name,
         client_token=client_token(pipeline_name, name),
         description=f"Training on data batch {batch_id} (no labeling needed)",
-        parameters={"InputManifestUri": input_uri, "DataBatchId": batch_id, "LabelingJobName": NO_VALUE},
+        parameters={
+            "InputManifestUri": input_uri,
+            "DataBatchId": batch_id,
+            "LabelingJobName": NO_VALUE,
+            "LabelColumn": columns.label,
+            "FeatureColumns": ",".join(columns.features),
+        },
     )
 
 
@@ -215,6 +226,7 @@ class BatchTraining:
     stack_name: str
     pipeline_name: str
     bucket: str
+    columns: Columns = field(default_factory=Columns)
 
 
 class PipelineTrainingStarter(TrainingStarter):
@@ -259,7 +271,9 @@ class PipelineTrainingStarter(TrainingStarter):
                 )
             prefix = training_input_prefix(batch.manifest_uri, self.config.bucket)
             input_uri = self.data.snapshot(files, prefix)
-            request = batch_request(self.config.stack_name, self.config.pipeline_name, batch.batch_id, input_uri)
+            request = batch_request(
+                self.config.stack_name, self.config.pipeline_name, batch.batch_id, input_uri, self.config.columns
+            )
             lineage = {"batch_id": batch.batch_id, "input_manifest_uri": input_uri}
             self.launcher.launch(Trigger(TriggerKind.BATCH, batch.batch_id), request, now, lineage)
             self.records.save_batch(batch.batch_id, fields, now)
@@ -273,8 +287,8 @@ class PipelineTrainingStarter(TrainingStarter):
 
     def _not_started(self, batch: ReadyBatch, fields: dict[str, Any], now: datetime) -> None:
         reason = (
-            f"none of the batch's {fields['training_files_skipped']} files is labelled JSON lines "
-            f"({', '.join(sorted(TRAINING_INPUT_SUFFIXES))} with text and label): no training started"
+            f"none of the batch's {fields['training_files_skipped']} files is labeled CSV or JSON lines "
+            f"({', '.join(sorted(TRAINING_INPUT_SUFFIXES))}): no training started"
         )
         self.records.save_batch(
             batch.batch_id, {**fields, "pipeline_status": "NOT_STARTED", "pipeline_reason": reason}, now
