@@ -2,7 +2,7 @@
 
 A pipeline definition (``pipelines/generated/<model>.json``) refers to values known only at run time:
 
-- ``{"Get": "Parameters.MinMacroF1"}``, ``{"Get": "Execution.PipelineExecutionArn"}``,
+- ``{"Get": "Parameters.QualityGateThreshold"}``, ``{"Get": "Execution.PipelineExecutionArn"}``,
   ``{"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}``,
   ``{"Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}`` (a list item selected by its
   ``…Name``), ``{"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"}`` (a property file);
