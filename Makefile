@@ -26,10 +26,10 @@ ASL := $(wildcard statemachines/*.asl.json)
 .PHONY: help setup test lint typecheck iac unit iam iam-check build demo bench clean pipeline pipeline-check
 
 help:
-	@echo "make demo   run the whole lifecycle locally (no AWS, no Docker)"
+	@echo "make demo [EXAMPLE=text|tabular]  run the whole lifecycle locally (no AWS, no Docker)"
 	@echo "make test   lint, type-check, check the template and run every test"
 	@echo "make build  sam build (offline, no Docker)"
-	@echo "make pipeline  regenerate pipelines/pipeline.json with the SageMaker SDK (offline)"
+	@echo "make pipeline [MODEL=name]  regenerate pipelines/generated/*.json and template.yaml's pipeline (SDK, offline)"
 	@echo "make bench  benchmarks: bench/RESULTS.md and bench/results/*.json"
 	@echo "make env-json STACK=NAME [REGION=..] [OUT=env.json]  env.json for sam local invoke --env-vars (reads AWS)"
 	@echo "make deploy ENV=dev|staging|prod   sam build + sam deploy, upload the step code, print the outputs (AWS)"
@@ -99,9 +99,11 @@ iam-check: $(BIN)/.stamp
 
 iam: unit iam-check
 
-# pipelines/pipeline.json is generated offline with the SDK and committed; pipeline-check fails when it is stale.
+# Everything derived from pipelines/ is generated offline with the SDK and committed: every model's definition
+# (pipelines/generated/<model>.json) and template.yaml's TrainingPipeline block, for MODEL (default: the model the
+# template holds now). pipeline-check fails when any of them is stale.
 pipeline: $(PIPELINES_VENV)/.stamp
-	$(PIPELINES_VENV)/bin/python -m pipelines.build
+	$(PIPELINES_VENV)/bin/python -m pipelines.build $(if $(MODEL),--model "$(MODEL)")
 
 pipeline-check: $(PIPELINES_VENV)/.stamp
 	$(PIPELINES_VENV)/bin/python -m pipelines.build --check
@@ -114,8 +116,9 @@ build: $(SAM_VENV)/.stamp
 
 # The main job: the whole lifecycle on this machine (moto; no AWS account, no Docker). Exit 0 only when every
 # scenario ends in its expected state. `python -m` keeps the repository (pipelines/) importable whatever the install.
+# EXAMPLE=tabular: the same lifecycle with the tabular CSV model (pipelines/models/tabular).
 demo: $(BIN)/.stamp
-	$(BIN)/python -m mlopsctl.cli demo
+	$(BIN)/python -m mlopsctl.cli demo $(if $(EXAMPLE),--example "$(EXAMPLE)")
 
 # env.json for `sam local invoke --env-vars`, read from a deployed stack: this target talks to AWS, with your
 # credentials and Region (the fake ones exported above are dropped unless they came from your environment).

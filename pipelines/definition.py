@@ -1,17 +1,18 @@
-"""The SageMaker training pipeline, defined with the SageMaker Python SDK v3 (build time only).
+"""The SageMaker training pipeline of one model, defined with the SageMaker Python SDK v3 (build time only).
 
 ::
 
-    Preprocess ─► Train ─► Evaluate ─► QualityGate ─┬─ macro-F1 ≥ MinMacroF1 ─► RegisterModel (PendingManualApproval)
-                                                    └─ otherwise ──────────────► QualityGateFailed (Fail, with reason)
+    Preprocess ─► Train ─► Evaluate ─► QualityGate ─┬─ <metric> ≥ QualityGateThreshold ─► RegisterModel (Pending…)
+                                                    └─ otherwise ──────────────────────► QualityGateFailed (Fail)
 
-Never imported by functions or layers: the SDK is ~1 GB. ``python -m pipelines.build`` (``make pipeline``) turns
-this into ``pipelines/pipeline.json`` offline; see :mod:`pipelines.build`.
+Everything model-specific comes from the model's ``model.json`` (:mod:`pipelines.spec`): the step scripts, the image,
+the gate's metric and default threshold, the hyperparameters, the instance types. Never imported by functions or
+layers: the SDK is ~1 GB. ``python -m pipelines.build`` (``make pipeline``) turns this into
+``pipelines/generated/<model>.json`` offline; see :mod:`pipelines.build`.
 
-Parameters an execution may pass (``StartPipelineExecution``'s ``PipelineParameters``) are listed in
-:data:`PARAMETER_NAMES`; only ``InputManifestUri`` is required. The registered model package carries the lineage
-in ``CustomerMetadataProperties`` (keys in :data:`LINEAGE_KEYS`) and ``MetadataProperties.GeneratedBy`` (the
-pipeline execution ARN).
+Parameters an execution may pass are in :mod:`pipelines.parameters`. The registered model package carries the
+lineage in ``CustomerMetadataProperties`` (keys in :data:`LINEAGE_KEYS`) and ``MetadataProperties.GeneratedBy``
+(the pipeline execution ARN).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig
 from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
 from sagemaker.core.workflow.execution_variables import ExecutionVariables
 from sagemaker.core.workflow.functions import Join, JsonGet
-from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
 from sagemaker.core.workflow.pipeline_context import PipelineSession
 from sagemaker.core.workflow.properties import PropertyFile
 from sagemaker.mlops.workflow.condition_step import ConditionStep
@@ -49,7 +49,9 @@ from sagemaker.mlops.workflow.steps import ProcessingStep, TrainingStep
 from sagemaker.serve.model_builder import ModelBuilder
 from sagemaker.train import ModelTrainer
 
-from pipelines.placeholders import SENTINEL_ROLE_ARN, SKLEARN_IMAGE_URI
+from pipelines.parameters import Parameters
+from pipelines.placeholders import SENTINEL_ROLE_ARN
+from pipelines.spec import ModelSpec
 
 ARTIFACTS = "s3://${ArtifactsBucketName}"
 RUNS_ROOT = f"{ARTIFACTS}/pipelines/runs"
@@ -58,67 +60,18 @@ DATA_PREFIXES = ("s3://${DataBucketName}/incoming/", "s3://${DataBucketName}/lab
 PROCESSING = "/opt/ml/processing"
 CODE_CHANNEL_DIR = "/opt/ml/input/data/code"
 MAX_RUNTIME_SECONDS = 3600
-DEFAULT_MIN_MACRO_F1 = 0.8
-# What steps/evaluate.py writes. Not imported from it (that would load scikit-learn); tests hold the two together.
+# What the evaluate step writes; the gate reads the model's metric from it (model.json's gate.path).
 REPORT_FILENAME = "evaluation.json"
-GATE_METRIC_PATH = "multiclass_classification_metrics.macro_f1.value"
-
-PARAMETER_NAMES = (
-    "InputManifestUri",
-    "LabelAttributeName",
-    "LabelingJobName",
+LINEAGE_KEYS = (
     "DataBatchId",
-    "LabelColumn",
-    "FeatureColumns",
-    "MinMacroF1",
-    "MaxFeatures",
-    "NgramMax",
-    "MinDf",
-    "RegularizationC",
-    "ProcessingInstanceType",
-    "TrainingInstanceType",
+    "LabelingJobName",
+    "InputManifestUri",
+    "PipelineExecutionArn",
+    "CodeVersion",
+    "Model",
+    "GateMetric",
+    "GateMetricValue",
 )
-LINEAGE_KEYS = ("DataBatchId", "LabelingJobName", "InputManifestUri", "PipelineExecutionArn", "CodeVersion", "MacroF1")
-
-
-class _Parameters:
-    """The pipeline parameters, created once per definition."""
-
-    def __init__(self) -> None:
-        self.input_manifest = ParameterString("InputManifestUri")
-        self.label_attribute = ParameterString("LabelAttributeName", default_value="auto")
-        self.labeling_job = ParameterString("LabelingJobName", default_value="none")
-        self.data_batch = ParameterString("DataBatchId", default_value="none")
-        # Labeled CSV / JSON lines: which column is the label, which are the features (comma-separated).
-        self.label_column = ParameterString("LabelColumn", default_value="label")
-        self.feature_columns = ParameterString("FeatureColumns", default_value="text")
-        self.min_macro_f1 = ParameterFloat("MinMacroF1", default_value=DEFAULT_MIN_MACRO_F1)
-        self.max_features = ParameterInteger("MaxFeatures", default_value=20000)
-        self.ngram_max = ParameterInteger("NgramMax", default_value=2)
-        self.min_df = ParameterInteger("MinDf", default_value=1)
-        self.regularization_c = ParameterFloat("RegularizationC", default_value=4.0)
-        self.processing_instance = ParameterString("ProcessingInstanceType", default_value="ml.m5.large")
-        self.training_instance = ParameterString("TrainingInstanceType", default_value="ml.m5.large")
-
-    def all(self) -> list[Any]:
-        params = [
-            self.input_manifest,
-            self.label_attribute,
-            self.labeling_job,
-            self.data_batch,
-            self.label_column,
-            self.feature_columns,
-            self.min_macro_f1,
-            self.max_features,
-            self.ngram_max,
-            self.min_df,
-            self.regularization_c,
-            self.processing_instance,
-            self.training_instance,
-        ]
-        if tuple(p.name for p in params) != PARAMETER_NAMES:
-            raise ValueError("PARAMETER_NAMES is out of date with the pipeline parameters")
-        return params
 
 
 def _retries() -> list[Any]:
@@ -161,10 +114,10 @@ def _output(name: str) -> ProcessingOutput:
     )
 
 
-def _processor(session: PipelineSession, params: _Parameters, base_job_name: str) -> ScriptProcessor:
+def _processor(session: PipelineSession, spec: ModelSpec, params: Parameters, base_job_name: str) -> ScriptProcessor:
     return ScriptProcessor(
         role=SENTINEL_ROLE_ARN,
-        image_uri=SKLEARN_IMAGE_URI,
+        image_uri=spec.image_uri,
         command=["python3"],
         instance_count=1,
         instance_type=params.processing_instance,
@@ -174,49 +127,44 @@ def _processor(session: PipelineSession, params: _Parameters, base_job_name: str
     )
 
 
-def _preprocess_step(session: PipelineSession, params: _Parameters, code: str) -> ProcessingStep:
-    step_args = _processor(session, params, "mlops-preprocess").run(
-        code=f"{code}preprocess.py",
+def _preprocess_step(session: PipelineSession, spec: ModelSpec, params: Parameters, code: str) -> ProcessingStep:
+    # JSON lines may be a Ground Truth output manifest: its label attribute, and the prefixes its source-ref may name.
+    manifest = ["--label-attribute", params.label_attribute]
+    manifest += [arg for prefix in DATA_PREFIXES for arg in ("--allowed-source-prefix", prefix)]
+    columns = ["--label-column", params.label_column, "--feature-columns", params.feature_columns]
+    step_args = _processor(session, spec, params, "mlops-preprocess").run(
+        code=f"{code}{spec.steps.preprocess}",
         inputs=[_input("manifest", params.input_manifest, f"{PROCESSING}/input/manifest")],
         outputs=[_output("train"), _output("validation"), _output("test")],
         arguments=[
-            "--label-attribute",
-            params.label_attribute,
-            "--label-column",
-            params.label_column,
-            "--feature-columns",
-            params.feature_columns,
-            *(arg for prefix in DATA_PREFIXES for arg in ("--allowed-source-prefix", prefix)),
+            *(manifest if spec.input_format == "jsonl" else []),
+            *(columns if spec.column_arguments else []),
         ],
     )
     return ProcessingStep(name="Preprocess", step_args=step_args, retry_policies=_retries())
 
 
-def _train_step(session: PipelineSession, params: _Parameters, code: str, preprocess: ProcessingStep) -> TrainingStep:
+def _train_step(
+    session: PipelineSession, spec: ModelSpec, params: Parameters, code: str, preprocess: ProcessingStep
+) -> TrainingStep:
     outputs = preprocess.properties.ProcessingOutputConfig.Outputs
     trainer = ModelTrainer(
-        training_image=SKLEARN_IMAGE_URI,
+        training_image=spec.image_uri,
         role=SENTINEL_ROLE_ARN,
         sagemaker_session=session,
         base_job_name="mlops-train",
         compute=Compute(instance_type=params.training_instance, instance_count=1, volume_size_in_gb=30),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=MAX_RUNTIME_SECONDS),
         output_data_config=OutputDataConfig(s3_output_path=_run_path("model")),
-        # Script mode of the scikit-learn container: it copies the code channel to /opt/ml/code and runs
-        # `python train.py --max_features … --c …`.
+        # Script mode of the SageMaker framework containers: copy the code channel to /opt/ml/code and run
+        # `python train.py --<hyperparameter> <value> …`.
         hyperparameters={
-            "sagemaker_program": "train.py",
+            "sagemaker_program": spec.steps.train,
             "sagemaker_submit_directory": CODE_CHANNEL_DIR,
-            "max_features": params.max_features.to_string(),
-            "ngram_max": params.ngram_max.to_string(),
-            "min_df": params.min_df.to_string(),
-            "c": params.regularization_c.to_string(),
+            **params.training_hyperparameters(),
         },
     ).with_metric_definitions(
-        [
-            MetricDefinition(name="validation:macro_f1", regex=r"validation:macro_f1=([0-9.]+)"),
-            MetricDefinition(name="validation:accuracy", regex=r"validation:accuracy=([0-9.]+)"),
-        ]
+        [MetricDefinition(name=name, regex=regex) for name, regex in spec.metric_definitions.items()]
     )
     step_args = trainer.train(
         input_data_config=[
@@ -229,11 +177,16 @@ def _train_step(session: PipelineSession, params: _Parameters, code: str, prepro
 
 
 def _evaluate_step(
-    session: PipelineSession, params: _Parameters, code: str, preprocess: ProcessingStep, train: TrainingStep
+    session: PipelineSession,
+    spec: ModelSpec,
+    params: Parameters,
+    code: str,
+    steps: tuple[ProcessingStep, TrainingStep],
 ) -> tuple[ProcessingStep, PropertyFile]:
+    preprocess, train = steps
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path=REPORT_FILENAME)
-    step_args = _processor(session, params, "mlops-evaluate").run(
-        code=f"{code}evaluate.py",
+    step_args = _processor(session, spec, params, "mlops-evaluate").run(
+        code=f"{code}{spec.steps.evaluate}",
         inputs=[
             _input("model", train.properties.ModelArtifacts.S3ModelArtifacts, f"{PROCESSING}/model"),
             _input(
@@ -250,81 +203,86 @@ def _evaluate_step(
 
 def _register_step(
     session: PipelineSession,
-    params: _Parameters,
+    spec: ModelSpec,
+    params: Parameters,
     *,
     code_version: str,
     train: TrainingStep,
     evaluate: ProcessingStep,
-    macro_f1: JsonGet,
+    metric: JsonGet,
 ) -> ModelStep:
     report_uri = Join(
         on="/",
         values=[evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri, REPORT_FILENAME],
     )
     builder = ModelBuilder(
-        image_uri=SKLEARN_IMAGE_URI,
+        image_uri=spec.image_uri,
         s3_model_data_url=train.properties.ModelArtifacts.S3ModelArtifacts,
         role_arn=SENTINEL_ROLE_ARN,
         sagemaker_session=session,
         instance_type="ml.m5.large",
         # model.tar.gz carries code/inference.py (train.py puts it there).
-        env_vars={"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"},
+        env_vars={"SAGEMAKER_PROGRAM": spec.steps.inference, "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"},
     )
     step_args = builder.register(
         model_package_group_name="${ModelPackageGroupName}",
-        content_types=["application/json", "text/plain"],
-        response_types=["application/json"],
-        inference_instances=["ml.t2.medium", "ml.m5.large", "ml.m5.xlarge"],
-        transform_instances=["ml.m5.large"],
+        content_types=list(spec.content_types),
+        response_types=list(spec.response_types),
+        inference_instances=list(spec.instance_types.inference),
+        transform_instances=list(spec.instance_types.transform),
         model_metrics=ModelMetrics(
             model_statistics=MetricsSource(s3_uri=report_uri, content_type="application/json"),
         ),
         metadata_properties=MetadataProperties(generated_by=ExecutionVariables.PIPELINE_EXECUTION_ARN),
         approval_status="PendingManualApproval",
-        description="Support-ticket topic classifier (TF-IDF + logistic regression)",
+        description=spec.description,
         customer_metadata_properties={
             "DataBatchId": params.data_batch,
             "LabelingJobName": params.labeling_job,
             "InputManifestUri": params.input_manifest,
             "PipelineExecutionArn": ExecutionVariables.PIPELINE_EXECUTION_ARN,
             "CodeVersion": code_version,
-            "MacroF1": macro_f1.to_string(),
+            "Model": spec.name,
+            "GateMetric": spec.gate.metric,
+            "GateMetricValue": metric.to_string(),
         },
     )
     return ModelStep(name="RegisterModel", step_args=step_args)
 
 
-def build_pipeline(session: PipelineSession, code_prefix: str, code_version: str) -> Pipeline:
-    """Assemble the pipeline.
+def build_pipeline(session: PipelineSession, spec: ModelSpec, code_prefix: str, code_version: str) -> Pipeline:
+    """Assemble the pipeline of the model ``spec`` describes.
 
     Parameters
     ----------
     session:
         A ``PipelineSession`` (records requests instead of sending them).
+    spec:
+        The model (:func:`pipelines.spec.load_spec`).
     code_prefix:
         Key prefix of the uploaded step scripts in the artifacts bucket (``pipelines/code/<digest>/``).
     code_version:
         The digest in ``code_prefix``, recorded on the model package.
     """
-    params = _Parameters()
+    params = Parameters(spec)
     code = f"{ARTIFACTS}/{code_prefix}"
-    preprocess = _preprocess_step(session, params, code)
-    train = _train_step(session, params, code, preprocess)
-    evaluate, report = _evaluate_step(session, params, code, preprocess, train)
-    macro_f1 = JsonGet(step_name=evaluate.name, property_file=report, json_path=GATE_METRIC_PATH)
+    preprocess = _preprocess_step(session, spec, params, code)
+    train = _train_step(session, spec, params, code, preprocess)
+    evaluate, report = _evaluate_step(session, spec, params, code, (preprocess, train))
+    metric = JsonGet(step_name=evaluate.name, property_file=report, json_path=spec.gate.path)
     register = _register_step(
-        session, params, code_version=code_version, train=train, evaluate=evaluate, macro_f1=macro_f1
+        session, spec, params, code_version=code_version, train=train, evaluate=evaluate, metric=metric
     )
     fail = FailStep(
         name="QualityGateFailed",
         error_message=Join(
             on=" ",
-            values=["Model rejected by the quality gate: test macro-F1", macro_f1, "<", params.min_macro_f1],
+            values=["Model rejected by the quality gate: test", spec.gate.metric, metric, "<", params.gate_threshold],
         ),
     )
     gate = ConditionStep(
         name="QualityGate",
-        conditions=[ConditionGreaterThanOrEqualTo(left=macro_f1, right=params.min_macro_f1)],
+        conditions=[ConditionGreaterThanOrEqualTo(left=metric, right=params.gate_threshold)],
         if_steps=[register],
         else_steps=[fail],
     )

@@ -1,6 +1,6 @@
 """Placeholders in the generated pipeline definition, and how they are filled.
 
-``pipelines/pipeline.json`` holds no account-, region- or stack-specific value. Those appear as CloudFormation
+``pipelines/generated/<model>.json`` holds no account-, region- or stack-specific value. Those appear as CloudFormation
 ``${Name}`` placeholders, so the template can pass the file through ``Fn::Sub`` as the ``PipelineDefinitionBody``
 of the ``AWS::SageMaker::Pipeline`` resource (pseudo parameters resolve by themselves; the others come from the
 ``Fn::Sub`` variable map or a template parameter of the same name). Local tools fill them with :func:`render`.
@@ -24,6 +24,7 @@ PLACEHOLDERS: dict[str, str] = {
     "SageMakerExecutionRoleArn": "ARN of the role the processing and training jobs run as",
     "SklearnImageAccount": "account of the SageMaker scikit-learn image registry in this region "
     "(pipelines/sklearn-image-accounts.json)",
+    "AWS::AccountId": "pseudo parameter (a custom image in the stack's own account, model.json's image.uri)",
     "AWS::Region": "pseudo parameter",
     "AWS::URLSuffix": "pseudo parameter (amazonaws.com, or amazonaws.com.cn in China regions)",
 }

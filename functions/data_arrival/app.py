@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mlops_core.config import DataArrivalSettings, OriginSettings
+from mlops_core.pipeline_start import PipelineStartSettings
 from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
 
@@ -23,7 +24,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @cache
 def dependencies() -> Dependencies:
     """Settings and clients, built on the first invocation of a cold start (tests replace this function)."""
-    return build_dependencies(DataArrivalSettings.from_env(), origin=OriginSettings.from_env().origin())
+    return build_dependencies(
+        DataArrivalSettings.from_env(),
+        origin=OriginSettings.from_env().origin(),
+        start=PipelineStartSettings.from_env(),
+    )
 
 
 @metrics.log_metrics

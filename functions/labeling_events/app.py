@@ -24,6 +24,7 @@ from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerP
 from mlops_core.adapters.training_records import LedgerTrainingRecords
 from mlops_core.config import OriginSettings, TrainingSettings
 from mlops_core.events import EventError, LabelingJobStateChangeEvent, Origin, parse_event_as
+from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
 from mlops_core.services.pipeline_code import PipelineCodeCheck, PipelineCodeGuard
 from mlops_core.services.training import EventResult, TrainingLauncher
@@ -49,7 +50,13 @@ def dependencies() -> tuple[LabelingEventsConfig, LabelingEventsPorts]:
     guard = PipelineCodeGuard(code, records, notifier, settings.stack_name)
     ports = LabelingEventsPorts(
         jobs=SageMakerLabelingJobReader(clients.sagemaker()),
-        launcher=TrainingLauncher(SageMakerPipelineExecutions(clients.sagemaker()), records, guard),
+        launcher=TrainingLauncher(
+            StackParameters(
+                SageMakerPipelineExecutions(clients.sagemaker()), PipelineStartSettings.from_env().parameters()
+            ),
+            records,
+            guard,
+        ),
         records=records,
         notifier=notifier,
     )

@@ -1,7 +1,8 @@
 """What a deployment puts in place besides the stack, and the demo's data: step code, tickets, gold labels.
 
-- :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts go to the artifacts bucket
-  under their content-addressed prefix (:mod:`mlopsctl.stack.code`), where the pipeline definition looks;
+- :func:`upload_step_code` is ``pipelines/README.md``'s deploying step 1: the step scripts of the model the template
+  holds (:func:`template_model`) go to the artifacts bucket under their content-addressed prefix
+  (:mod:`mlopsctl.stack.code`, as ``make deploy`` does), where the pipeline definition looks;
 - :func:`ticket_objects` is the sample data set (``pipelines.data.generate``) as ``.txt`` objects to drop, with the
   gold labels the emulated workforce answers from.
 """
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlopsctl.stack import code
@@ -21,16 +23,22 @@ class DataDrop:
 
     objects: dict[str, bytes]
     gold: dict[str, str]
+    label_set: tuple[str, ...] = LABELS
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The label categories."""
-        return LABELS
+        return self.label_set
 
 
-def upload_step_code(s3: Any, bucket: str) -> str:
-    """Upload the step scripts to ``s3://bucket/<code prefix>`` as ``make deploy`` does; return the prefix."""
-    return code.upload_step_code(s3, bucket).prefix
+def template_model(template: Path) -> str:
+    """The model whose pipeline definition ``template`` holds (its generated block's marker names it)."""
+    return code.template_model(template)
+
+
+def upload_step_code(s3: Any, bucket: str, model: str = "text") -> str:
+    """Upload ``model``'s step scripts to ``s3://bucket/<code prefix>`` as ``make deploy`` does; return the prefix."""
+    return code.upload_step_code(s3, bucket, code.step_code(model)).prefix
 
 
 def ticket_objects(count: int, seed: int, *, start: int = 0) -> DataDrop:

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from mlopsctl.demo import own_data
-from mlopsctl.demo.artifacts import ticket_objects
+from mlopsctl.demo.examples import EXAMPLES, Example, example_template
 from mlopsctl.demo.report import DemoReport, render_step, summary_table
-from mlopsctl.demo.scenarios import STEPS, Drops
+from mlopsctl.demo.scenarios import Drops
 from mlopsctl.demo.session import DemoStack, Installed, emulator_factories
 from mlopsctl.local.errors import LocalStackError, TemplateError
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
 from mlopsctl.local.template import read_yaml
+from pipelines.template_block import TemplateBlockError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FIRST_SEED, SECOND_SEED = 20240611, 7
 INTRO = (
     "mlopsctl demo: the whole lifecycle on this machine. AWS is moto; our handlers, state machines and EventBridge "
     "rules are real;\nSageMaker jobs, Ground Truth workers and CloudWatch metrics are emulated in virtual time "
@@ -48,12 +48,15 @@ class DemoOptions:
         Print each step's timeline (else only its checks).
     verbose
         Show the handlers' and the stack's logs on standard error.
+    example
+        ``text`` (support tickets through Ground Truth) or ``tabular`` (labelled CSV, the tabular model).
     """
 
     template: Path = DEFAULT_TEMPLATE
     tickets: int = 150
     timeline: bool = True
     verbose: bool = False
+    example: str = "text"
 
 
 def register(subparsers: Any) -> None:
@@ -62,6 +65,13 @@ def register(subparsers: Any) -> None:
         "demo",
         help="run the whole lifecycle locally (no AWS account, no Docker) and check every end state",
         description=__doc__,
+    )
+    parser.add_argument(
+        "--example",
+        choices=sorted(EXAMPLES),
+        default="text",
+        help="text: support tickets, labeled by the emulated Ground Truth workforce; tabular: labelled CSV, the "
+        "tabular model of pipelines/models/tabular (default: %(default)s)",
     )
     parser.add_argument("--tickets", type=int, default=150, help="tickets per data drop (default: %(default)s)")
     parser.add_argument(
@@ -91,7 +101,13 @@ def _main(args: argparse.Namespace) -> int:
     if args.tickets < 30:
         sys.stderr.write("mlopsctl demo: error: --tickets must be at least 30 (every class needs test examples)\n")
         return EXIT_USAGE
-    options = DemoOptions(template=args.template, tickets=args.tickets, timeline=not args.quiet, verbose=args.verbose)
+    options = DemoOptions(
+        template=args.template,
+        tickets=args.tickets,
+        timeline=not args.quiet,
+        verbose=args.verbose,
+        example=args.example,
+    )
     report = run_demo(options, sys.stdout)
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -107,29 +123,31 @@ def run_demo(
     write = (out or sys.stdout).write
     write(INTRO + "\n\n")
     started = time.perf_counter()
-    first = ticket_objects(options.tickets, FIRST_SEED)
-    second = ticket_objects(options.tickets, SECOND_SEED, start=options.tickets)
-    drops = Drops(first, second)
+    example = EXAMPLES[options.example]
+    drops = example.drops(options.tickets)
     installed = Installed()
-    parameters = {"LabelingLabels": ",".join(first.labels)} if _declares(options.template, "LabelingLabels") else {}
-    with quiet(verbose=options.verbose):
+    labels = example.labeling and _declares(options.template, "LabelingLabels")
+    parameters = {"LabelingLabels": ",".join(drops.first.labels)} if labels else {}
+    parameters.update(example.parameters)
+    with quiet(verbose=options.verbose), contextlib.ExitStack() as exit_stack:
         try:
+            template = exit_stack.enter_context(example_template(options.template, example.model))
             booting = time.perf_counter()
             stack = LocalStack(
-                options.template,
+                template,
                 parameters=parameters,
-                emulators=emulator_factories({**first.gold, **second.gold}, installed),
+                emulators=emulator_factories({**drops.first.gold, **drops.second.gold}, installed),
             )
             with stack:
                 if installed.runner is None:
                     raise LocalStackError("the SageMaker emulator did not start")
                 demo = DemoStack(stack, installed.runner, installed.alarm)
-                _run_steps(demo, drops, options, write, startup=time.perf_counter() - booting)
+                _run_steps(demo, example, drops, options, write, startup=time.perf_counter() - booting)
                 if inspect is not None:
                     inspect(demo)
                 report = demo.report
                 report.virtual_seconds = stack.clock.elapsed().total_seconds()
-        except LocalStackError as exc:
+        except (LocalStackError, TemplateBlockError) as exc:
             write(f"mlopsctl demo: the local stack could not start: {exc}\n")
             return DemoReport(wall_seconds=time.perf_counter() - started)
     report.wall_seconds = time.perf_counter() - started
@@ -145,16 +163,18 @@ def _declares(template: Path, parameter: str) -> bool:
         return False
 
 
-def _run_steps(demo: DemoStack, drops: Drops, options: DemoOptions, write: Any, *, startup: float) -> None:
+def _run_steps(
+    demo: DemoStack, example: Example, drops: Drops, options: DemoOptions, write: Any, *, startup: float
+) -> None:
     """Run the steps in order (a step whose prerequisites did not end as expected is skipped); print each."""
-    for spec in STEPS:
+    for spec in example.steps:
         failed = [need for need in spec.needs if not demo.passed(need)]
         if failed:
             result = demo.skip(spec.key, spec.scenario, spec.title, ", ".join(failed))
         else:
             with demo.step(spec.key, spec.scenario, spec.title) as result:
                 spec.run(demo, result, drops)
-            if spec.key == STEPS[0].key:
+            if spec.key == example.steps[0].key:
                 result.wall_seconds += startup  # the stack came up (from template.yaml) as part of deploying
         write("\n".join(render_step(result, timeline=options.timeline)) + "\n\n")
 

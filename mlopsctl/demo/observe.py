@@ -24,7 +24,10 @@ class Package:
     arn: str
     version: int
     status: str
-    macro_f1: float | None
+    metric: str | None
+    """The quality gate's metric (``GateMetric`` on the package, e.g. ``macro_f1``)."""
+    metric_value: float | None
+    """Its value on the test split (``GateMetricValue``)."""
     lineage: dict[str, str]
 
     @property
@@ -75,14 +78,15 @@ class Observer:
         found = self._clients("sagemaker").describe_model_package(ModelPackageName=arn)
         lineage = {str(k): str(v) for k, v in (found.get("CustomerMetadataProperties") or {}).items()}
         try:
-            macro_f1: float | None = float(lineage["MacroF1"])
+            value: float | None = float(lineage["GateMetricValue"])
         except (KeyError, ValueError):
-            macro_f1 = None
+            value = None
         return Package(
             arn=str(found["ModelPackageArn"]),
             version=int(found.get("ModelPackageVersion") or 0),
             status=str(found.get("ModelApprovalStatus") or ""),
-            macro_f1=macro_f1,
+            metric=lineage.get("GateMetric"),
+            metric_value=value,
             lineage=lineage,
         )
 

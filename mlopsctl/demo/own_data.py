@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mlops_core.domain.labeled_data import Columns
-from mlopsctl.demo.artifacts import upload_step_code
+from mlopsctl.demo.artifacts import template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.session import DemoStack, Installed, emulator_factories
 from mlopsctl.local.errors import LocalStackError
@@ -141,7 +141,7 @@ def run_own_data(options: OwnDataOptions, files: list[Path], out: IO[str]) -> Ow
 def _follow(demo: DemoStack, root: Path, files: list[Path], result: OwnDataResult, write: Callable[[str], Any]) -> None:
     """Upload, then read what the system did at each stage (stopping at the first that did not happen)."""
     s3, data_bucket = demo.stack.client("s3"), demo.name("DataBucket")
-    upload_step_code(s3, demo.name("ArtifactsBucket"))
+    upload_step_code(s3, demo.name("ArtifactsBucket"), template_model(demo.stack.template.path))
     for path in files:
         key = LABELED_PREFIX + path.relative_to(root).as_posix()
         demo.stack.aws("s3", "put_object", Bucket=data_bucket, Key=key, Body=path.read_bytes(), settle=False)
@@ -167,7 +167,8 @@ def _follow(demo: DemoStack, root: Path, files: list[Path], result: OwnDataResul
         result.reason = "the pipeline succeeded but registered no model package"
         return
     result.package = package = new[-1]
-    write(f"  registered   {package.label} {package.status}, macro-F1 {package.macro_f1} ({package.arn})\n")
+    metric = f"{package.metric} {package.metric_value}"
+    write(f"  registered   {package.label} {package.status}, {metric} ({package.arn})\n")
     _deploy(demo, package, result, write)
 
 

@@ -1,15 +1,16 @@
 """A real pipeline runner for the SageMaker emulator: the definition's steps run on this machine.
 
 :class:`StepScriptPipelineRunner` implements :class:`~mlopsctl.local.emulator.PipelineRunner`. It walks the execution's
-pipeline definition (the one the stack registered, e.g. ``pipelines/pipeline.json`` rendered by the template) as
+pipeline definition (the one the stack registered, e.g. ``pipelines/generated/<model>.json`` rendered by the
+template) as
 SageMaker Pipelines would, with the execution's parameters:
 
 - ``Processing`` / ``Training`` (:mod:`.job_steps`): creates the job in moto with the step's arguments, downloads its
   S3 inputs (the Ground Truth output manifest, the ``source-ref`` objects are read by the script itself, the code
   from the artifacts bucket) into a working directory, runs the job's script in process as the container would
   (:mod:`.container`), uploads the outputs (``model.tar.gz`` for training), and reads the step's property files;
-- ``Condition``: evaluates the conditions (``MinMacroF1`` against the real ``evaluation.json``) and runs the
-  ``IfSteps`` or the ``ElseSteps``;
+- ``Condition``: evaluates the conditions (``QualityGateThreshold`` against the real ``evaluation.json``) and runs
+  the ``IfSteps`` or the ``ElseSteps``;
 - ``RegisterModel``: ``CreateModelPackage`` with the resolved arguments (``PendingManualApproval``, model metrics,
   lineage in ``CustomerMetadataProperties``); the emulator announces it with a ``Model Package State Change`` event;
 - ``Fail``: fails the execution with the step's error message.

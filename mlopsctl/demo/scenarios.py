@@ -7,7 +7,11 @@
    trips during the bake; SageMaker's guardrails roll back and the system records ``ROLLED_BACK``.
 3. **Rollback after the bake** — retrain with other hyperparameters: model v3; approve it: the canary passes;
    then the alarm trips on the live endpoint, and the system restores the last known-good model (v1) and rejects v3.
-4. **Quality gate** — retrain demanding a macro-F1 of 0.99: the execution fails at the gate, nothing is registered.
+4. **Quality gate** — retrain demanding a macro-F1 of 0.99 (``QualityGateThreshold``): the execution fails at the
+   gate, nothing is registered.
+
+The tabular example's steps (``mlopsctl demo --example tabular``) are in :mod:`mlopsctl.demo.tabular_scenarios`; the
+shared actions and checks below read the gate's metric and default threshold from the model's ``model.json``.
 
 Each check reads the registry, the endpoint, the ledger or the job itself. A step whose pieces are not in
 ``template.yaml`` yet is reported *missing*; steps after it that depend on it are *skipped*.
@@ -19,15 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlopsctl.demo.artifacts import DataDrop, upload_step_code
+from mlopsctl.demo.artifacts import DataDrop, template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.report import StepResult
 from mlopsctl.demo.session import CheckFailedError, DemoStack, MissingPiecesError, check, missing
 
 HAPPY, CANARY, AFTER_BAKE, GATE = "1 happy path", "2 canary rollback", "3 rollback after bake", "4 quality gate"
-RETRAIN_PARAMETERS = {"NgramMax": "1", "RegularizationC": "1.0", "MaxFeatures": "5000"}
-GATE_PARAMETERS = {"MinMacroF1": "0.99"}
-DEFAULT_MIN_MACRO_F1 = 0.8
+RETRAIN_PARAMETERS = {"ngram_max": "1", "c": "1.0", "max_features": "5000"}
+GATE_PARAMETERS = {"QualityGateThreshold": "0.99"}
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,11 @@ class StepSpec:
 # -- actions and checks shared by steps ---------------------------------------------------------------------------
 
 
-def drop(demo: DemoStack, data: DataDrop) -> None:
-    """Put every object of ``data`` under ``incoming/`` as a user would, then let the stack settle."""
+def drop(demo: DemoStack, data: DataDrop, prefix: str = "incoming/") -> None:
+    """Put every object of ``data`` under ``prefix`` as a user would, then let the stack settle."""
     s3, bucket = demo.stack.client("s3"), demo.name("DataBucket")
     for name, body in data.objects.items():
-        s3.put_object(Bucket=bucket, Key=f"incoming/{name}", Body=body)
+        s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=body)
     demo.stack.settle()
 
 
@@ -78,20 +81,23 @@ def check_labeling(demo: DemoStack, result: StepResult, data: DataDrop, before: 
 
 
 def check_registered(demo: DemoStack, result: StepResult, role: str, before: set[str], trigger: str) -> Package | None:
-    """One execution ``Succeeded`` and one new package ``PendingManualApproval`` with a real macro-F1 ≥ the gate."""
+    """One execution ``Succeeded`` and one new package ``PendingManualApproval`` with its real gate metric ≥ the
+    model's default threshold."""
     group = demo.name("ModelPackageGroup")
     new = [p for p in demo.observe.packages(group) if p.arn not in before]
     executions = demo.observe.executions(demo.name("TrainingPipeline"))
     last = executions[-1] if executions else None
-    expected = f"pipeline Succeeded ({trigger}); 1 new package PendingManualApproval, macro-F1 ≥ {DEFAULT_MIN_MACRO_F1}"
+    gate = demo.model.gate
+    expected = f"pipeline Succeeded ({trigger}); 1 new package PendingManualApproval, {gate.metric} ≥ {gate.threshold}"
     if len(new) != 1:
         status = f"{last['PipelineExecutionStatus']}: {last.get('FailureReason', '')}" if last else "no execution"
         check(result, f"model {role} registered", expected, False, f"{len(new)} new package(s); pipeline {status}")
         return None
     package = new[0]
     pipeline = last["PipelineExecutionStatus"] if last else "?"
-    actual = f"{package.label} {package.status}, macro-F1 {package.macro_f1} (pipeline {pipeline})"
-    ok = package.status == "PendingManualApproval" and (package.macro_f1 or 0.0) >= DEFAULT_MIN_MACRO_F1
+    actual = f"{package.label} {package.status}, {package.metric} {package.metric_value} (pipeline {pipeline})"
+    ok = package.status == "PendingManualApproval" and package.metric == gate.metric
+    ok = ok and (package.metric_value or 0.0) >= gate.threshold
     ok = ok and last is not None and last["PipelineExecutionStatus"] == "Succeeded"
     check(result, f"model {role} registered", expected, ok, actual)
     run = next((r for r in demo.runner.runs if r.model_package_arn == package.arn), None)
@@ -145,12 +151,17 @@ def packages_now(demo: DemoStack) -> set[str]:
 def setup(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Deploy locally: the stack is up; upload the step code where the pipeline definition looks for it."""
     demo.require("DataBucket", "ArtifactsBucket", "ModelPackageGroup", "LedgerTable")
-    prefix = upload_step_code(demo.stack.client("s3"), demo.name("ArtifactsBucket"))
+    model = template_model(demo.stack.template.path)
+    prefix = upload_step_code(demo.stack.client("s3"), demo.name("ArtifactsBucket"), model)
+    code = f"s3://{demo.name('ArtifactsBucket')}/{prefix}"
     resources = len(demo.stack.resources.records)
     check(result, "stack", "provisioned from template.yaml", True, f"{resources} resources, functions in process")
-    check(
-        result, "step code", "uploaded to the artifacts bucket", True, f"s3://{demo.name('ArtifactsBucket')}/{prefix}"
-    )
+    named = True
+    if demo.has("TrainingPipeline"):
+        pipeline = demo.stack.client("sagemaker").describe_pipeline(PipelineName=demo.name("TrainingPipeline"))
+        named = f'"{code}' in pipeline["PipelineDefinition"]
+    actual = code if named else f"{code}, which the registered pipeline definition does not name (run make pipeline)"
+    check(result, "step code", f"the {model} model's scripts, where the pipeline looks", named, actual)
 
 
 def first_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:
@@ -248,9 +259,14 @@ def alarm_after_bake(demo: DemoStack, result: StepResult, _drops: Drops) -> None
 
 def quality_gate(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Retrain demanding macro-F1 ≥ 0.99: the execution fails at the quality gate; nothing is registered."""
+    quality_gate_with(demo, result, GATE_PARAMETERS)
+
+
+def quality_gate_with(demo: DemoStack, result: StepResult, parameters: dict[str, str]) -> None:
+    """Retrain with ``parameters`` (a threshold out of reach): the execution fails at the gate, registers nothing."""
     demo.require("TrainingPipeline")
     before = packages_now(demo)
-    start_pipeline(demo, GATE_PARAMETERS, "demo-strict-gate")
+    start_pipeline(demo, parameters, "demo-strict-gate")
     execution = demo.observe.executions(demo.name("TrainingPipeline"))[-1]
     reason = str(execution.get("FailureReason", ""))
     status = str(execution["PipelineExecutionStatus"])
@@ -261,9 +277,12 @@ def quality_gate(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 
 def start_pipeline(demo: DemoStack, parameters: dict[str, str], display: str) -> None:
-    """``sagemaker.start_pipeline_execution`` on the first labeling job's manifest, as a user would; then settle."""
-    manifest, job = demo.facts.get("manifest"), demo.facts.get("labeling_job")
-    values = {"InputManifestUri": manifest, "LabelingJobName": job, **parameters}
+    """``sagemaker.start_pipeline_execution`` on the first drop's training input (the labeling job's manifest), as a
+    user would; then settle."""
+    values = {"InputManifestUri": demo.facts.get("manifest")}
+    if "labeling_job" in demo.facts.values:
+        values["LabelingJobName"] = demo.facts.get("labeling_job")
+    values.update(parameters)
     demo.stack.aws(
         "sagemaker",
         "start_pipeline_execution",

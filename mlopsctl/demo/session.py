@@ -10,6 +10,7 @@ EndpointAlarm`). :meth:`DemoStack.step` runs one user action and its checks, and
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped, unused-ignore]
 
 from mlopsctl.demo.alarms import EndpointAlarm
+from mlopsctl.demo.artifacts import template_model
 from mlopsctl.demo.container import ContainerAccess
 from mlopsctl.demo.errors import DemoError
 from mlopsctl.demo.observe import Observer
@@ -27,6 +29,7 @@ from mlopsctl.local.actionlog import STACK_USER_AGENT
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.stack import LocalStack
+from pipelines.spec import ModelSpec, load_spec
 
 ALARM_NAMES_VARIABLE = "ENDPOINT_ALARM_NAMES"
 
@@ -76,6 +79,11 @@ class DemoStack:
         self.facts = Facts()
 
     # -- what the template holds --------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def model(self) -> ModelSpec:
+        """The model whose pipeline the template holds (its generated block names it; ``pipelines/models/``)."""
+        return load_spec(template_model(self.stack.template.path))
 
     def has(self, logical_id: str) -> bool:
         """Whether the template has the resource (in the local stack)."""

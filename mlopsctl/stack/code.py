@@ -1,9 +1,10 @@
 """The step code, uploaded content-addressed to where the pipeline definition names it.
 
 The pipeline definition reads its steps' scripts from ``s3://<ArtifactsBucket>/<code prefix>`` (``pipelines.bundle``:
-the prefix is a digest of the scripts). :func:`upload_step_code` puts each file there unless an object with the same
-content is there already (its SHA-256, kept as the object's ``sha256`` metadata, is compared: an SSE-KMS object's
-ETag is not its MD5). This module is the only one that asks ``pipelines.bundle`` which files and which prefix.
+the prefix is a digest of the model's scripts; the model is the one the template's generated block names).
+:func:`upload_step_code` puts each file there unless an object with the same content is there already (its SHA-256,
+kept as the object's ``sha256`` metadata, is compared: an SSE-KMS object's ETag is not its MD5). This module is the
+only one that asks ``pipelines.bundle`` which files and which prefix.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
 from pipelines import bundle
+from pipelines.template_block import current_model
 
 DIGEST_METADATA = "sha256"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,17 @@ class CodeUpload:
         )
 
 
-def step_code() -> StepCode:
-    """The step scripts and their content-addressed prefix (the one call to ``pipelines.bundle``)."""
-    return StepCode(bundle.code_prefix(), tuple(bundle.STEPS_DIR / name for name in bundle.STEP_FILES))
+def template_model(template: Path = TEMPLATE) -> str:
+    """The model whose pipeline definition ``template`` holds (its generated block's marker names it)."""
+    return current_model(template.read_text(encoding="utf-8"))
+
+
+def step_code(model: str | None = None, template: Path = TEMPLATE) -> StepCode:
+    """``model``'s step scripts (default: the model ``template`` holds) and their content-addressed prefix (the one
+    place that asks ``pipelines.bundle``)."""
+    model = model or template_model(template)
+    folder = bundle.model_dir(model)
+    return StepCode(bundle.code_prefix(model), tuple(folder / name for name in bundle.step_files(model)))
 
 
 ABSENT_CODES = frozenset({"404", "NoSuchKey", "NotFound", "403", "Forbidden", "AccessDenied"})

@@ -15,7 +15,7 @@ from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.pipeline_code import S3PipelineCode, code_uris
 
 REGION = "us-east-1"
-DEFINITION = Path(__file__).resolve().parents[2] / "pipelines" / "pipeline.json"
+DEFINITION = Path(__file__).resolve().parents[2] / "pipelines" / "generated" / "text.json"
 
 
 @pytest.fixture

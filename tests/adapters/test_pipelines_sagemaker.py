@@ -36,7 +36,7 @@ PACKAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/mlops-models/1"
 
 def definition() -> str:
     """The project's pipeline definition, filled as CloudFormation's Fn::Sub would."""
-    text = (ROOT / "pipelines" / "pipeline.json").read_text(encoding="utf-8")
+    text = (ROOT / "pipelines" / "generated" / "text.json").read_text(encoding="utf-8")
     return render(
         text,
         {

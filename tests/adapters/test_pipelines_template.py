@@ -1,6 +1,7 @@
-"""The training part of ``template.yaml``: the pipeline is ``pipelines/pipeline.json`` with every placeholder
-filled, the image-account mapping is the SDK's table, the two rules route our events only (moto's matcher, which
-follows EventBridge's pattern semantics), and the roles are as narrow as the design says."""
+"""The training part of ``template.yaml``: the pipeline is the generated definition of the model its generated block
+names (``pipelines/generated/<model>.json``) with every placeholder filled, the image-account mapping is the SDK's
+table, the two rules route our events only (moto's matcher, which follows EventBridge's pattern semantics), and the
+roles are as narrow as the design says."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from moto.events.models import EventPattern
 
 from mlops_core.config import DataArrivalSettings
 from pipelines.placeholders import PLACEHOLDERS, find_placeholders
+from pipelines.template_block import SUB_VARIABLES, current_model
 from tests.conftest import ROOT
 from tests.contract.cfn_yaml import as_list, function_properties, iam_identity_statements, load_template
 from tests.unit.training_fakes import labeling_event, pipeline_event
@@ -62,12 +64,13 @@ def pipeline_sub() -> tuple[str, dict[str, Any]]:
     return text, variables
 
 
-def test_the_pipeline_definition_is_the_generated_file_verbatim() -> None:
+def test_the_pipeline_definition_is_the_generated_file_of_the_model_the_block_names() -> None:
     text, _ = pipeline_sub()
-    generated = (ROOT / "pipelines" / "pipeline.json").read_text(encoding="utf-8")
+    model = current_model((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    generated = (ROOT / "pipelines" / "generated" / f"{model}.json").read_text(encoding="utf-8")
     assert text == generated, (
-        "template.yaml's TrainingPipeline definition differs from pipelines/pipeline.json: after `make pipeline`, "
-        "paste the file into the Fn::Sub block (indented 12 spaces)"
+        f"template.yaml's TrainingPipeline definition differs from pipelines/generated/{model}.json: "
+        f"run `make pipeline MODEL={model}`"
     )
 
 
@@ -75,10 +78,12 @@ def test_every_placeholder_of_the_definition_is_filled_and_every_variable_used()
     text, variables = pipeline_sub()
     used = find_placeholders(text)
     assert used <= set(PLACEHOLDERS)
-    assert used - {"AWS::Region", "AWS::URLSuffix"} == set(variables)
-    assert variables["SklearnImageAccount"] == {
-        "Fn::FindInMap": ["SklearnImageAccounts", {"Ref": "AWS::Region"}, "Account"]
-    }
+    assert used - {"AWS::Region", "AWS::URLSuffix", "AWS::AccountId"} == set(variables)
+    assert set(variables) <= set(SUB_VARIABLES)
+    if "SklearnImageAccount" in variables:
+        assert variables["SklearnImageAccount"] == {
+            "Fn::FindInMap": ["SklearnImageAccounts", {"Ref": "AWS::Region"}, "Account"]
+        }
     assert variables["SageMakerExecutionRoleArn"] == {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]}
 
 

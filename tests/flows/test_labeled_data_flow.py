@@ -13,7 +13,7 @@ import pytest
 
 from mlopsctl.local.errors import TemplateError
 from mlopsctl.local.stack import LocalStack
-from pipelines.steps import preprocess
+from pipelines.models.text import preprocess
 from tests.flows.test_training_flow import Emulators, executions, parameters
 
 pytestmark = pytest.mark.flow

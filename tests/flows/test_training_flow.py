@@ -13,7 +13,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from pipelines.steps import preprocess
+from pipelines.models.text import preprocess
 
 pytestmark = pytest.mark.flow
 
@@ -71,6 +71,10 @@ def executions(stack: LocalStack) -> list[Any]:
 
 
 def parameters(execution: Any) -> dict[str, str]:
+    return parameters_of(execution)
+
+
+def parameters_of(execution: Any) -> dict[str, str]:
     return {p["Name"]: p["Value"] for p in execution.pipeline_parameters}
 
 
@@ -126,6 +130,8 @@ def test_a_completed_labeling_job_starts_one_execution_on_its_output_manifest(st
         "LabelingJobName": job["LabelingJobName"],
         "DataBatchId": {t["Key"]: t["Value"] for t in job["Tags"]}["mlops:batch-id"],
         "LabelAttributeName": "label",
+        "LabelColumn": "label",  # the stack's LabelColumn and FeatureColumns (mlops_core.pipeline_start)
+        "FeatureColumns": "text",
     }
     assert [r["outcome"] for r in handler_runs(stack, "LabelingEventsFunction")] == ["ok"]
     (report,) = [m for m in messages(stack) if m["kind"] == "training"]
@@ -228,3 +234,30 @@ def test_a_failed_pipeline_is_reported_with_the_failed_step_and_reason(stack: Lo
     ledger = stack.client("dynamodb").scan(TableName=stack.physical_name("LedgerTable"))["Items"]
     (batch,) = [i for i in ledger if i["sk"]["S"] == "BATCH"]
     assert (batch["labeling_status"]["S"], batch["pipeline_status"]["S"]) == ("Completed", "Failed")
+
+
+def test_the_stacks_training_parameters_reach_every_execution_the_system_starts(emulators: Emulators) -> None:
+    parameters = {
+        "LabelingBackend": "groundtruth",
+        "LabelingWorkteamArn": WORKTEAM,
+        "LabelingLabels": ",".join(LABELS),
+        "QualityGateThreshold": "0.95",
+        "TrainingHyperparameters": '{"c": 2.5, "ngram_max": 1}',
+        "TrainingInstanceType": "ml.m5.xlarge",
+        "FeatureColumns": "text",
+    }
+    labeled = "".join(
+        json.dumps({"text": text, "label": GOLD.get(name, "technical")}) + "\n" for name, text in TICKETS.items()
+    )
+    with LocalStack(parameters=parameters, emulators=[emulators]) as stack:
+        drop(stack, TICKETS)  # labeling job → LabelingEventsFunction starts the pipeline
+        drop(stack, {"tickets.jsonl": labeled}, prefix="labeled/")  # DataArrivalFunction starts it directly
+        started = [parameters_of(e) for e in executions(stack)]
+
+    assert len(started) == 2
+    for given in started:
+        assert given["QualityGateThreshold"] == "0.95"
+        assert (given["c"], given["ngram_max"]) == ("2.5", "1")
+        assert given["TrainingInstanceType"] == "ml.m5.xlarge"
+        assert (given["LabelColumn"], given["FeatureColumns"]) == ("label", "text")
+        assert "ProcessingInstanceType" not in given  # empty: the model's default

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.data.generate import DEFAULT_NOISE, DEFAULT_SEED, generate_tickets, write_labeled_jsonl
-from pipelines.steps import evaluate, preprocess, train
+from pipelines.models.text import evaluate, preprocess, train
 
 
 @dataclass(frozen=True)

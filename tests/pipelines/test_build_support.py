@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from pipelines.placeholders import (
 
 ROOT = Path(__file__).resolve().parents[2]
 # Modules allowed to import the SageMaker SDK: build-time only, run in the SDK's own virtual environment.
-SDK_MODULES = {ROOT / "pipelines" / "definition.py", ROOT / "pipelines" / "build.py"}
+SDK_MODULES = {ROOT / "pipelines" / name for name in ("definition.py", "parameters.py", "build.py")}
 
 
 def imported_top_level_modules(path: Path) -> set[str]:
@@ -79,26 +80,32 @@ def test_render_refuses_to_leave_a_placeholder_unfilled() -> None:
 
 
 def test_code_digest_follows_the_content_of_the_step_scripts(tmp_path: Path) -> None:
+    shutil.copytree(bundle.model_dir("text"), tmp_path / "m")
     for name in bundle.STEP_FILES:
-        (tmp_path / name).write_text(f"# {name}\n", encoding="utf-8")
-    before = bundle.code_digest(tmp_path)
-    assert bundle.code_digest(tmp_path) == before
-    (tmp_path / "train.py").write_text("# changed\n", encoding="utf-8")
-    assert bundle.code_digest(tmp_path) != before
-    assert bundle.code_prefix(tmp_path) == f"pipelines/code/{bundle.code_digest(tmp_path)}/"
+        (tmp_path / "m" / name).write_text(f"# {name}\n", encoding="utf-8")
+    before = bundle.code_digest("m", tmp_path)
+    assert bundle.code_digest("m", tmp_path) == before
+    (tmp_path / "m" / "train.py").write_text("# changed\n", encoding="utf-8")
+    assert bundle.code_digest("m", tmp_path) != before
+    assert bundle.code_prefix("m", tmp_path) == f"pipelines/code/{bundle.code_digest('m', tmp_path)}/"
+    assert set(bundle.code_files("m", tmp_path)) == {
+        f"{bundle.code_prefix('m', tmp_path)}{n}" for n in bundle.STEP_FILES
+    }
 
 
 def test_code_digest_ignores_windows_line_endings(tmp_path: Path) -> None:
+    shutil.copytree(bundle.model_dir("text"), tmp_path / "m")
     for name in bundle.STEP_FILES:
-        (tmp_path / name).write_bytes(b"a = 1\nb = 2\n")
-    unix = bundle.code_digest(tmp_path)
+        (tmp_path / "m" / name).write_bytes(b"a = 1\nb = 2\n")
+    unix = bundle.code_digest("m", tmp_path)
     for name in bundle.STEP_FILES:
-        (tmp_path / name).write_bytes(b"a = 1\r\nb = 2\r\n")
-    assert bundle.code_digest(tmp_path) == unix
+        (tmp_path / "m" / name).write_bytes(b"a = 1\r\nb = 2\r\n")
+    assert bundle.code_digest("m", tmp_path) == unix
 
 
 def test_every_bundled_file_exists_and_nothing_else_is_needed() -> None:
-    assert sorted(p.name for p in bundle.STEPS_DIR.glob("*.py") if p.name != "__init__.py") == sorted(bundle.STEP_FILES)
+    scripts = bundle.model_dir("text").glob("*.py")
+    assert sorted(p.name for p in scripts if p.name != "__init__.py") == sorted(bundle.STEP_FILES)
 
 
 def test_offline_environment_refuses_any_connection_and_hides_local_aws_config(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.data.generate import generate_tickets
-from pipelines.steps import preprocess
-from pipelines.steps.preprocess import PreprocessError, Record, read_csv_records, read_records
+from pipelines.models.text import preprocess
+from pipelines.models.text.preprocess import PreprocessError, Record, read_csv_records, read_records
 from tests.pipelines.test_preprocess_step import args_for, read_split
 
 

@@ -12,8 +12,8 @@ import pytest
 from moto import mock_aws
 
 from pipelines.data.generate import LABELS, generate_tickets
-from pipelines.steps import preprocess
-from pipelines.steps.preprocess import PreprocessError, Record, read_records
+from pipelines.models.text import preprocess
+from pipelines.models.text.preprocess import PreprocessError, Record, read_records
 
 DATA_PREFIXES = ("s3://data/incoming/", "s3://data/labeled/")
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlops_core.domain.labeled_data import HEAD_BYTES, Columns, Refusal, check_head
-from pipelines.steps import preprocess
+from pipelines.models.text import preprocess
 
 DEFAULT = Columns()
 TICKETS = Columns(label="category", features=("subject", "body"))

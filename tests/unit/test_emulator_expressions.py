@@ -18,7 +18,7 @@ from mlopsctl.local.emulator.expressions import (
     resolve,
 )
 
-DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "pipelines" / "pipeline.json").read_text())
+DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "pipelines" / "generated" / "text.json").read_text())
 REPORT = {"multiclass_classification_metrics": {"macro_f1": {"value": 0.87}}, "per_class": {"a": {"f1": [0.5, 0.9]}}}
 
 
@@ -55,9 +55,9 @@ def gate(definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_parameters_take_typed_defaults_and_given_values() -> None:
-    values = parameter_values(DEFINITION["Parameters"], {"InputManifestUri": "s3://d/m", "NgramMax": "1"})
-    assert values["NgramMax"] == 1
-    assert values["MinMacroF1"] == 0.8
+    values = parameter_values(DEFINITION["Parameters"], {"InputManifestUri": "s3://d/m", "ngram_max": "1"})
+    assert values["ngram_max"] == 1
+    assert values["QualityGateThreshold"] == 0.8
     assert values["LabelingJobName"] == "none"
 
 
@@ -66,7 +66,7 @@ def test_parameters_take_typed_defaults_and_given_values() -> None:
     [
         ({}, "InputManifestUri has no value"),
         ({"InputManifestUri": "s3://d/m", "Nope": "1"}, "unknown pipeline parameters: Nope"),
-        ({"InputManifestUri": "s3://d/m", "MaxFeatures": "many"}, "'many' is not a valid Integer"),
+        ({"InputManifestUri": "s3://d/m", "max_features": "many"}, "'many' is not a valid Integer"),
     ],
 )
 def test_bad_parameters_are_rejected_with_the_reason(given: dict[str, str], message: str) -> None:
@@ -84,7 +84,7 @@ def test_gets_read_parameters_execution_variables_and_step_properties_by_output_
 
 def test_the_training_steps_hyperparameters_resolve_to_strings_of_the_parameters() -> None:
     train = next(s for s in DEFINITION["Steps"] if s["Name"] == "Train")
-    hyperparameters = resolve(train["Arguments"]["HyperParameters"], scope(NgramMax="1", RegularizationC="0.5"))
+    hyperparameters = resolve(train["Arguments"]["HyperParameters"], scope(ngram_max="1", c="0.5"))
     assert hyperparameters["ngram_max"] == "1"
     assert hyperparameters["c"] == "0.5"
     assert hyperparameters["max_features"] == "20000"
@@ -99,20 +99,21 @@ def test_output_locations_join_the_execution_id() -> None:
 def test_the_quality_gate_compares_the_evaluation_reports_macro_f1_with_the_parameter() -> None:
     (condition,) = gate(DEFINITION)["Arguments"]["Conditions"]
     assert condition_holds(condition, scope()) is True
-    assert condition_holds(condition, scope(MinMacroF1="0.9")) is False
+    assert condition_holds(condition, scope(QualityGateThreshold="0.9")) is False
 
 
 def test_the_fail_steps_message_renders_the_measured_value_and_the_threshold() -> None:
     fail = gate(DEFINITION)["Arguments"]["ElseSteps"][0]
-    message = resolve(fail["Arguments"]["ErrorMessage"], scope(MinMacroF1="0.9"))
-    assert message == "Model rejected by the quality gate: test macro-F1 0.87 < 0.9"
+    message = resolve(fail["Arguments"]["ErrorMessage"], scope(QualityGateThreshold="0.9"))
+    assert message == "Model rejected by the quality gate: test macro_f1 0.87 < 0.9"
 
 
 def test_registration_arguments_carry_lineage_and_the_metric_as_strings() -> None:
     register = gate(DEFINITION)["Arguments"]["IfSteps"][0]
     arguments = resolve(register["Arguments"], scope(LabelingJobName="job-1"))
     lineage = arguments["CustomerMetadataProperties"]
-    assert lineage["MacroF1"] == "0.87"
+    assert lineage["GateMetricValue"] == "0.87"
+    assert lineage["GateMetric"] == "macro_f1"
     assert lineage["LabelingJobName"] == "job-1"
     assert lineage["PipelineExecutionArn"].endswith("execution/exec1")
     assert arguments["ModelApprovalStatus"] == "PendingManualApproval"

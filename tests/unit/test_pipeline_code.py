@@ -12,7 +12,7 @@ import pytest
 from mlops_core.adapters.pipeline_code import PipelineCode, code_uris
 from mlops_core.services.pipeline_code import MAX_LISTED_URIS, PipelineCodeCheck, refusal_reason
 
-DEFINITION = Path(__file__).resolve().parents[2] / "pipelines" / "pipeline.json"
+GENERATED = sorted((Path(__file__).resolve().parents[2] / "pipelines" / "generated").glob("*.json"))
 
 
 def training_step(uri: Any, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -21,14 +21,19 @@ def training_step(uri: Any, hyperparameters: Mapping[str, Any]) -> dict[str, Any
     return {"Name": "Train", "Type": "Training", "Arguments": arguments}
 
 
-def test_the_projects_definition_names_its_three_job_scripts() -> None:
-    text = DEFINITION.read_text().replace("${ArtifactsBucketName}", "artifacts")
+@pytest.mark.parametrize("definition", GENERATED, ids=lambda path: path.stem)
+def test_every_generated_definition_names_its_three_job_scripts(definition: Path) -> None:
+    text = definition.read_text().replace("${ArtifactsBucketName}", "artifacts")
     uris = code_uris(json.loads(text))
 
     prefixes = {uri.rpartition("/")[0] for uri in uris}
     assert len(prefixes) == 1
     assert prefixes.pop().startswith("s3://artifacts/pipelines/code/")
     assert sorted(uri.rpartition("/")[2] for uri in uris) == ["evaluate.py", "preprocess.py", "train.py"]
+
+
+def test_there_is_a_generated_definition_for_each_example() -> None:
+    assert {path.stem for path in GENERATED} >= {"text", "tabular"}
 
 
 def test_a_training_code_prefix_needs_its_program_and_quoted_hyperparameters_are_read() -> None:

@@ -24,7 +24,8 @@ from mlops_core.services.training import (
     TrainingLauncher,
     training_input_prefix,
 )
-from pipelines.steps import preprocess
+from pipelines.models.tabular import preprocess as tabular_preprocess
+from pipelines.models.text import preprocess
 from tests.unit.data_arrival_fakes import (
     BUCKET,
     ORIGIN,
@@ -211,5 +212,5 @@ def test_the_training_prefix_sits_beside_the_batch_manifest() -> None:
         training_input_prefix("s3://other-bucket/manifests/abc/input.manifest", BUCKET)
 
 
-def test_the_files_taken_are_those_the_preprocess_step_reads() -> None:
-    assert set(preprocess.INPUT_SUFFIXES) == training.TRAINING_INPUT_SUFFIXES
+def test_the_files_taken_are_those_the_preprocess_steps_read() -> None:
+    assert set(preprocess.INPUT_SUFFIXES) | set(tabular_preprocess.INPUT_SUFFIXES) == training.TRAINING_INPUT_SUFFIXES

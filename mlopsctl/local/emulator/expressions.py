@@ -1,8 +1,8 @@
 """SageMaker Pipelines definition expressions, evaluated as the Pipelines service does (pure).
 
-A pipeline definition (``pipelines/pipeline.json``) refers to values known only at run time:
+A pipeline definition (``pipelines/generated/<model>.json``) refers to values known only at run time:
 
-- ``{"Get": "Parameters.MinMacroF1"}``, ``{"Get": "Execution.PipelineExecutionArn"}``,
+- ``{"Get": "Parameters.QualityGateThreshold"}``, ``{"Get": "Execution.PipelineExecutionArn"}``,
   ``{"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}``,
   ``{"Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}`` (a list item selected by its
   ``…Name``), ``{"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"}`` (a property file);

@@ -12,6 +12,16 @@ a statement the template declares was used by no flow and the template does not 
 
 (on the role's resource, or on the function or state machine whose SAM-generated role it is). Managed policies SAM
 attaches (``AWSLambdaBasicExecutionRole``, …) are listed apart: they are AWS's, used by the Lambda and X-Ray services.
+
+A statement that exists only with some parameter values (under a condition false by default) is listed too when its
+role says with which, so it must be used by a flow like every other::
+
+    Metadata:
+      mlops:
+        iam-report-parameters:
+          CustomImageRepositoryArn: arn:aws:ecr:us-east-1:123456789012:repository/my-model
+
+(the report deploys the template once more with every such value).
 """
 
 from __future__ import annotations
@@ -68,14 +78,32 @@ def load_usage(directory: Path) -> dict[str, set[str]]:
 def rows(template: Path, used: dict[str, set[str]]) -> list[Row]:
     """Every statement of every role of ``template`` with the tests that used it."""
     kept = _kept(template)
-    with LocalStack(template, iam=True) as stack:
+    out: list[Row] = []
+    seen: set[str] = set()
+    extra = _report_parameters(template)
+    for parameters in ({}, extra) if extra else ({},):
+        out.extend(_rows(template, parameters, used, kept, seen))
+    return out
+
+
+def _rows(
+    template: Path,
+    parameters: dict[str, str],
+    used: dict[str, set[str]],
+    kept: dict[str, dict[str, str]],
+    seen: set[str],
+) -> list[Row]:
+    out = []
+    with LocalStack(template, parameters=parameters, iam=True) as stack:
         assert stack.iam is not None  # noqa: S101 - iam=True
         roles = sorted(stack.iam.policies.roles.values(), key=lambda r: r.logical_id)
-        out = []
         for role in roles:
             for named in role.policies:
                 for statement in named.policy.statements:
                     label = statement.ref.label()
+                    if label in seen:
+                        continue
+                    seen.add(label)
                     short = f"{named.name}/{statement.ref.sid or f'#{statement.ref.index}'}"
                     out.append(
                         Row(
@@ -87,6 +115,15 @@ def rows(template: Path, used: dict[str, set[str]]) -> list[Row]:
                             kept.get(role.logical_id, {}).get(short),
                         )
                     )
+    return out
+
+
+def _report_parameters(template: Path) -> dict[str, str]:
+    """Every ``iam-report-parameters`` value of the template's resources, merged."""
+    out: dict[str, str] = {}
+    for body in transformed_resources(template).values():
+        values = ((body.get("Metadata") or {}).get("mlops") or {}).get("iam-report-parameters") or {}
+        out.update({str(k): str(v) for k, v in values.items()})
     return out
 
 

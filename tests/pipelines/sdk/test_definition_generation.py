@@ -12,6 +12,7 @@ import pytest
 
 from pipelines import build
 from pipelines.placeholders import SKLEARN_FRAMEWORK_VERSION, SKLEARN_IMAGE_URI, render
+from pipelines.spec import model_names
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +20,18 @@ def generated() -> dict[str, str]:
     return build.generate()
 
 
-def test_committed_definition_is_what_the_code_generates(generated: dict[str, str]) -> None:
-    diffs = build.stale(generated, build.PIPELINES_DIR)
-    assert diffs == [], "stale: run `make pipeline`\n" + "".join(diffs)
+def test_committed_definitions_and_template_are_what_the_code_generates(generated: dict[str, str]) -> None:
+    model, files = build.with_template(generated, build.ROOT)
+    diffs = build.stale(files, build.ROOT)
+    assert diffs == [], f"stale: run `make pipeline MODEL={model}`\n" + "".join(diffs)
+
+
+def test_every_model_has_a_generated_definition(generated: dict[str, str]) -> None:
+    models = model_names()
+    assert "text" in models
+    assert sorted(name for name in generated if name.startswith("pipelines/generated/")) == [
+        build.definition_file(model) for model in models
+    ]
 
 
 def test_generation_is_deterministic(generated: dict[str, str]) -> None:
@@ -29,7 +39,7 @@ def test_generation_is_deterministic(generated: dict[str, str]) -> None:
 
 
 def test_definition_is_a_sagemaker_pipeline_with_the_expected_steps(generated: dict[str, str]) -> None:
-    definition = json.loads(generated[build.DEFINITION_FILE])
+    definition = json.loads(generated[build.definition_file("text")])
     assert definition["Version"] == "2020-12-01"
     assert [(s["Name"], s["Type"]) for s in definition["Steps"]] == [
         ("Preprocess", "Processing"),

@@ -36,7 +36,7 @@ HEAD_BYTES = 64 * 1024
 CSV_SUFFIXES = frozenset({".csv"})
 JSON_LINES_SUFFIXES = frozenset({".jsonl", ".json", ".manifest"})
 READABLE_SUFFIXES = CSV_SUFFIXES | JSON_LINES_SUFFIXES
-"""Extensions the preprocess step reads (``pipelines/steps/preprocess.py``: ``INPUT_SUFFIXES``)."""
+"""Extensions the preprocess step reads (``pipelines/models/text/preprocess.py``: ``INPUT_SUFFIXES``)."""
 _METADATA = "-metadata"
 _SHOWN = 120
 

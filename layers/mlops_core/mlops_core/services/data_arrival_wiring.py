@@ -28,6 +28,7 @@ from mlops_core.domain.naming import DIGEST_LENGTH, labeling_job_name
 from mlops_core.domain.objects import AcceptancePolicy, ObjectKind
 from mlops_core.domain.ports import BatchStore, LabelingBackend, LabelingJobs, ObjectStore, TrainingStarter
 from mlops_core.events import Origin
+from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
 from mlops_core.services.batch_outcomes import BatchingOptions
 from mlops_core.services.batches import BatchCoordinator
 from mlops_core.services.data_arrival import DataArrival
@@ -110,15 +111,19 @@ def training_starter(
     store: BatchStore,
     ledger: Ledger,
     executions: PipelineExecutions | None = None,
+    *,
+    start: PipelineStartSettings | None = None,
 ) -> TrainingStarter:
-    """The training pipeline's starter, or (``TRAINING_PIPELINE_NAME`` empty) a starter that only records."""
+    """The training pipeline's starter, or (``TRAINING_PIPELINE_NAME`` empty) a starter that only records; every
+    execution gets the stack's training parameters (``start``)."""
     if not settings.training_pipeline_name:
         return LedgerTrainingStarter(store)
     records = LedgerTrainingRecords(ledger)
     notifier = SnsNotifier(factory.client("sns"), settings.notification_topic_arn)
     code = PipelineCodeCheck(S3PipelineCode(factory.sagemaker(), factory.client("s3")))
+    parameters = (start or PipelineStartSettings()).parameters()
     launcher = TrainingLauncher(
-        executions or SageMakerPipelineExecutions(factory.sagemaker()),
+        StackParameters(executions or SageMakerPipelineExecutions(factory.sagemaker()), parameters),
         records,
         PipelineCodeGuard(code, records, notifier, settings.stack_name),
     )
@@ -153,9 +158,11 @@ def build_dependencies(
     pipeline_executions: PipelineExecutions | None = None,
     *,
     origin: Origin,
+    start: PipelineStartSettings | None = None,
 ) -> Dependencies:
     """Wire the use case to DynamoDB, S3 and SageMaker (``labeling_jobs`` and ``pipeline_executions`` replace the
-    SageMaker adapters); ``origin`` is the function's own account and Region, which every event must come from."""
+    SageMaker adapters); ``origin`` is the function's own account and Region, which every event must come from;
+    ``start`` the stack's training parameters."""
     factory = factory or ClientFactory()
     dynamodb = factory.client("dynamodb")
     ledger = Ledger(dynamodb, settings.ledger_table_name)
@@ -171,7 +178,7 @@ def build_dependencies(
         store,
         objects,
         labeling_backend(settings, factory, objects, labeling_jobs),
-        training_starter(settings, factory, store, ledger, pipeline_executions),
+        training_starter(settings, factory, store, ledger, pipeline_executions, start=start),
         options,
     )
     arrival = DataArrival(

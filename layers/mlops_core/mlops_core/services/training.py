@@ -48,7 +48,7 @@ STACK_TAG = "mlops:stack"
 BATCH_TAG = "mlops:batch-id"
 """Tags data arrival puts on its labeling jobs (:func:`mlops_core.domain.labeling.labeling_job_request`)."""
 TRAINING_INPUT_SUFFIXES = READABLE_SUFFIXES
-"""Extensions the preprocess step reads (``pipelines/steps/preprocess.py``: ``INPUT_SUFFIXES``): labeled CSV and
+"""Extensions the preprocess steps read (``pipelines/models/*/preprocess.py``: ``INPUT_SUFFIXES``): labeled CSV and
 JSON lines (the arrival check, :mod:`mlops_core.domain.labeled_data`, refuses the others before they get here)."""
 MAX_TRAINING_FILES = 1000
 """Most files one batch's training input is copied from (one ``CopyObject`` each, within the function's time)."""

@@ -1,1 +1,0 @@
-"""Step scripts. Each is self-contained: SageMaker runs it alone in the scikit-learn container."""
