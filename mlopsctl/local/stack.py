@@ -45,7 +45,7 @@ from mlopsctl.local.scheduler import Scheduler
 from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
 from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
-from mlopsctl.stack.code import step_code, upload_step_code
+from mlopsctl.stack.code import named_code, step_code, upload_step_code
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -162,8 +162,8 @@ class LocalStack:
         self.clients = StackClients(self.template.region, self.endpoint_url)
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
         artifacts = self.resources.records.get("ArtifactsBucket")
-        if self._step_code and artifacts is not None:
-            code = step_code(template=self.template.path)  # the model this template's pipeline block names
+        if self._step_code and artifacts is not None and named_code(self.template.path):
+            code = step_code(template=self.template.path)  # the model whose code the template's pipeline names
             upload_step_code(self.clients.client("s3"), str(artifacts.physical_name), code)
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
         self._exit.callback(self.runner.close)

@@ -10,6 +10,7 @@ only one that asks ``pipelines.bundle`` which files and which prefix.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
 from pipelines import bundle
-from pipelines.template_block import current_model
+from pipelines.spec import model_names
 
 DIGEST_METADATA = "sha256"
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -48,9 +49,36 @@ class CodeUpload:
         )
 
 
+class StepCodeError(ValueError):
+    """The template's pipeline names step code that no model of ``pipelines/models/`` has (or none at all)."""
+
+
+_NAMED_CODE = re.compile(re.escape(bundle.CODE_ROOT) + rf"/(?P<digest>[0-9a-f]{{{bundle.DIGEST_LENGTH}}})/")
+
+
+def named_code(template: Path) -> set[str]:
+    """The step-code digests ``template`` names (``pipelines/code/<digest>/``)."""
+    return {match["digest"] for match in _NAMED_CODE.finditer(template.read_text(encoding="utf-8"))}
+
+
 def template_model(template: Path = TEMPLATE) -> str:
-    """The model whose pipeline definition ``template`` holds (its generated block's marker names it)."""
-    return current_model(template.read_text(encoding="utf-8"))
+    """The model whose step code ``template``'s pipeline definition names (by its content digest).
+
+    The digest, not the generated block's marker, decides: it is what the pipeline will read, and it survives a
+    template rewritten as JSON. A digest that no model's scripts have now means the definition is stale.
+    """
+    named = named_code(template)
+    if not named:
+        raise StepCodeError(f"{template} names no step code under {bundle.CODE_ROOT}/")
+    models = {bundle.code_digest(model): model for model in model_names()}
+    found = sorted(models[digest] for digest in named if digest in models)
+    if len(named) > 1 or not found:
+        raise StepCodeError(
+            f"{template} names step code {', '.join(sorted(named))}: "
+            + ("several versions" if len(named) > 1 else "no model in pipelines/models/ has that code now")
+            + "; run `make pipeline`"
+        )
+    return found[0]
 
 
 def step_code(model: str | None = None, template: Path = TEMPLATE) -> StepCode:

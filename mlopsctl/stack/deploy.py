@@ -19,10 +19,11 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from mlopsctl.stack.aws import ClientMaker, DeployedStack, StackCommandError, aws_step, describe_stack
-from mlopsctl.stack.code import CodeUpload, upload_step_code
+from mlopsctl.stack.code import TEMPLATE, CodeUpload, StepCodeError, step_code, upload_step_code
 from mlopsctl.stack.environments import Environment
 
 #: Runs a command (argument list) and returns its exit code; the default inherits the terminal.
@@ -58,16 +59,27 @@ def outputs_text(stack: DeployedStack) -> str:
 
 
 def deploy(
-    env: Environment, clients: ClientMaker, out: TextIO, runner: Runner = run_command, sam: SamCommands | None = None
+    env: Environment,
+    clients: ClientMaker,
+    out: TextIO,
+    runner: Runner = run_command,
+    sam: SamCommands | None = None,
+    *,
+    template: Path = TEMPLATE,
 ) -> CodeUpload:
     """Deploy ``env`` (see the module's docstring); what was uploaded.
 
     Raises
     ------
     StackCommandError
-        A ``sam`` command failed (its exit code), or the stack or its bucket output cannot be read.
+        The template's pipeline names step code no model has (a stale definition: nothing is built or deployed), a
+        ``sam`` command failed (its exit code), or the stack or its bucket output cannot be read.
     """
     sam = sam or SamCommands()
+    try:
+        step = step_code(template=template)
+    except StepCodeError as exc:
+        raise StackCommandError(f"{exc}; nothing was built or deployed") from exc
     for command in (sam.build(), sam.deploy(env)):
         out.write(f"$ {' '.join(command)}\n")
         out.flush()
@@ -80,7 +92,7 @@ def deploy(
         raise StackCommandError(f"stack {env.stack_name} does not exist after sam deploy (was it cancelled?)")
     bucket = stack.output(CODE_BUCKET_OUTPUT)
     with aws_step(f"uploading the step code to s3://{bucket}"):
-        upload = upload_step_code(clients("s3"), bucket)
+        upload = upload_step_code(clients("s3"), bucket, step)
     out.write(upload.summary() + "\n")
     out.write(f"stack {stack.name} ({stack.status}) outputs:\n")
     out.write(outputs_text(stack))

@@ -4,7 +4,9 @@ uploaded to the stack's artifacts bucket (a moto CloudFormation stack with outpu
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,9 +14,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from mlopsctl.stack import code as stack_code
 from mlopsctl.stack.__main__ import main
 from mlopsctl.stack.aws import StackCommandError
-from mlopsctl.stack.code import DIGEST_METADATA, step_code, upload_step_code
+from mlopsctl.stack.code import DIGEST_METADATA, StepCodeError, step_code, template_model, upload_step_code
 from mlopsctl.stack.deploy import SamCommands, deploy
 from mlopsctl.stack.environments import ENVIRONMENTS, environment, load_samconfig
 
@@ -162,3 +165,29 @@ def test_a_head_answered_403_without_list_permission_uploads_the_file() -> None:
 
     stubber.assert_no_pending_responses()
     assert len(upload.uploaded) == len(code.files)
+
+
+def test_a_template_whose_pipeline_names_stale_step_code_is_refused_before_anything_is_built(
+    aws: None, tmp_path: Path
+) -> None:
+    stale = tmp_path / "template.yaml"
+    stale.write_text(stack_code.TEMPLATE.read_text().replace(step_code().prefix, "pipelines/code/0123456789abcdef/"))
+    runner = RecordingRunner()
+
+    with pytest.raises(StackCommandError, match=r"0123456789abcdef.*run `make pipeline`; nothing was built"):
+        deploy(environment("dev", load_samconfig()), clients, io.StringIO(), runner, template=stale)
+
+    assert runner.commands == []
+
+
+def test_the_model_is_the_one_whose_code_the_template_names_even_rewritten_as_json(tmp_path: Path) -> None:
+    from mlopsctl.local.template import read_yaml
+
+    as_json = tmp_path / "template.json"
+    as_json.write_text(json.dumps(read_yaml(stack_code.TEMPLATE)))
+    nothing = tmp_path / "empty.yaml"
+    nothing.write_text("Resources: {}\n")
+
+    assert template_model(as_json) == template_model(stack_code.TEMPLATE) == "text"
+    with pytest.raises(StepCodeError, match="names no step code"):
+        template_model(nothing)
