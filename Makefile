@@ -19,7 +19,7 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-tools/sam
 CHECKOV_VENV := .venv-tools/checkov
 PIPELINES_VENV := .venv-tools/pipelines
-PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines bench tests
+PY_SRC := layers/mlops_core/mlops_core mlopsctl functions pipelines bench tests conftest.py
 FUNCTIONS := $(wildcard functions/*/app.py)
 ASL := $(wildcard statemachines/*.asl.json)
 
@@ -88,7 +88,8 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
 
-# The suite records which IAM statement allowed which test's calls; iam-check fails on a statement no test used
+# The suite (tests/, and the docstring examples of the packages: --doctest-modules, pyproject.toml and conftest.py)
+# records which IAM statement allowed which test's calls; iam-check fails on a statement no test used
 # (unless the template says why it is kept) and writes the report, .iam-usage/iam-report.md.
 unit: $(BIN)/.stamp
 	rm -rf .iam-usage

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 _SHOWN_SERVICES = frozenset({"sagemaker", "stepfunctions", "cloudwatch"})
-_ORDER = ("failed", "missing", "skipped", "ok")
+_ORDER = ("failed", "skipped", "ok")
 
 
 class Status(StrEnum):
@@ -22,13 +22,12 @@ class Status(StrEnum):
 
     OK = "ok"
     FAILED = "failed"
-    MISSING = "missing"
     SKIPPED = "skipped"
 
     @property
     def mark(self) -> str:
         """A one-character mark for the timeline."""
-        return {"ok": "✓", "failed": "✗", "missing": "?", "skipped": "-"}[self.value]
+        return {"ok": "✓", "failed": "✗", "skipped": "-"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -204,8 +203,7 @@ def summary_table(report: DemoReport) -> list[str]:
     verdict = "every check ended as expected" if report.ok else "SOME CHECKS DID NOT END AS EXPECTED"
     lines.append("")
     lines.append(
-        f"{counts[Status.OK]} ok · {counts[Status.FAILED]} failed · {counts[Status.MISSING]} missing · "
-        f"{counts[Status.SKIPPED]} skipped — {verdict}"
+        f"{counts[Status.OK]} ok · {counts[Status.FAILED]} failed · {counts[Status.SKIPPED]} skipped — {verdict}"
     )
     lines.append(f"total: virtual {duration(report.virtual_seconds)}, wall {wall(report.wall_seconds)}")
     return lines

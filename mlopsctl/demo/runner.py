@@ -25,10 +25,16 @@ the AccessDenied (``ClientError: …``), and the execution with it.
 
 Examples
 --------
+The SageMaker emulator of a local stack runs its pipelines with it (:func:`mlopsctl.demo.session.emulator_factories`
+builds it with the stack's clients):
+
+>>> import boto3
+>>> from datetime import UTC, datetime
 >>> from mlopsctl.local.emulator import SageMakerEmulator
->>> def emulator(stack):  # doctest: +SKIP
-...     runner = StepScriptPipelineRunner(stack.client, access=ContainerAccess(region=stack.template.region))
-...     return SageMakerEmulator(clock=stack.clock.now, pipeline_runner=runner)
+>>> runner = StepScriptPipelineRunner(boto3.client, access=ContainerAccess(region="us-east-1"))
+>>> emulator = SageMakerEmulator(clock=lambda: datetime(2026, 1, 1, tzinfo=UTC), pipeline_runner=runner)
+>>> runner.runs
+[]
 """
 
 from __future__ import annotations

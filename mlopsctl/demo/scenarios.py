@@ -13,8 +13,9 @@
 The tabular example's steps (``mlopsctl demo --example tabular``) are in :mod:`mlopsctl.demo.tabular_scenarios`; the
 shared actions and checks below read the gate's metric and default threshold from the model's ``model.json``.
 
-Each check reads the registry, the endpoint, the ledger or the job itself. A step whose pieces are not in
-``template.yaml`` yet is reported *missing*; steps after it that depend on it are *skipped*.
+Each check reads the registry, the endpoint, the ledger or the job itself. The setup step checks that the template
+has every piece the steps drive (:data:`~mlopsctl.demo.session.PIECES`, the endpoint alarm); a step whose
+prerequisites did not end as expected is *skipped*.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from mlopsctl.demo.artifacts import DataDrop, template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.report import StepResult
-from mlopsctl.demo.session import CheckFailedError, DemoStack, MissingPiecesError, check, missing
+from mlopsctl.demo.session import CheckFailedError, DemoStack, check
 
 HAPPY, CANARY, AFTER_BAKE, GATE = "1 happy path", "2 canary rollback", "3 rollback after bake", "4 quality gate"
 RETRAIN_PARAMETERS = {"ngram_max": "1", "c": "1.0", "max_features": "5000"}
@@ -149,32 +150,28 @@ def packages_now(demo: DemoStack) -> set[str]:
 
 
 def setup(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
-    """Deploy locally: the stack is up; upload the step code where the pipeline definition looks for it."""
-    demo.require("DataBucket", "ArtifactsBucket", "ModelPackageGroup", "LedgerTable")
+    """Deploy locally: the stack is up with every piece the demo drives; upload the step code where the pipeline
+    definition looks for it."""
+    missing = demo.missing_pieces()
+    found = "missing: " + ", ".join(missing) if missing else "every resource the demo drives, an endpoint alarm"
+    if not check(result, "pieces in place", "the template has what the demo drives", not missing, found):
+        return
     model = template_model(demo.stack.template.path)
     prefix = upload_step_code(demo.stack.client("s3"), demo.name("ArtifactsBucket"), model)
     code = f"s3://{demo.name('ArtifactsBucket')}/{prefix}"
     resources = len(demo.stack.resources.records)
     check(result, "stack", "provisioned from template.yaml", True, f"{resources} resources, functions in process")
-    named = True
-    if demo.has("TrainingPipeline"):
-        pipeline = demo.stack.client("sagemaker").describe_pipeline(PipelineName=demo.name("TrainingPipeline"))
-        named = f'"{code}' in pipeline["PipelineDefinition"]
+    pipeline = demo.stack.client("sagemaker").describe_pipeline(PipelineName=demo.name("TrainingPipeline"))
+    named = f'"{code}' in pipeline["PipelineDefinition"]
     actual = code if named else f"{code}, which the registered pipeline definition does not name (run make pipeline)"
     check(result, "step code", f"the {model} model's scripts, where the pipeline looks", named, actual)
 
 
 def first_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:
     """Drop the first tickets: labeling, training, model v1."""
-    demo.require("DataArrivalFunction")
     jobs_before, packages_before = len(demo.observe.labeling_jobs()), packages_now(demo)
     drop(demo, drops.first)
     job = check_labeling(demo, result, drops.first, jobs_before)
-    try:
-        demo.require("LabelingEventsFunction", "TrainingPipeline")
-    except MissingPiecesError as exc:
-        missing(result, "model v1 registered", "labeling Completed → training pipeline → PendingManualApproval", exc)
-        return
     package = check_registered(demo, result, "v1", packages_before, "started by the labeling job")
     if job is not None:
         demo.facts.values["manifest"] = job["LabelingJobOutput"]["OutputDatasetS3Uri"]
@@ -185,7 +182,6 @@ def first_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:
 
 def approve_first(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Approve v1: the endpoint is created."""
-    demo.require("ApprovalFunction", "DeployStateMachine")
     v1 = demo.facts.get("v1")
     approve(demo, v1)
     check_deployment(demo, result, v1, "SUCCEEDED", v1)
@@ -193,7 +189,6 @@ def approve_first(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 def second_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:
     """Drop more tickets: model v2."""
-    demo.require("DataArrivalFunction", "LabelingEventsFunction", "TrainingPipeline")
     jobs_before, packages_before = len(demo.observe.labeling_jobs()), packages_now(demo)
     drop(demo, drops.second)
     check_labeling(demo, result, drops.second, jobs_before)
@@ -204,8 +199,7 @@ def second_drop(demo: DemoStack, result: StepResult, drops: Drops) -> None:
 
 def canary_rollback(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Approve v2; the alarm trips during the canary bake; guardrails roll back."""
-    demo.require("ApprovalFunction", "DeployStateMachine")
-    alarm = demo.require_alarm()
+    alarm = demo.endpoint_alarm()
     v1, v2 = demo.facts.get("v1"), demo.facts.get("v2")
     alarm.arm_for_bake()
     approve(demo, v2)
@@ -220,7 +214,6 @@ def canary_rollback(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 def retrain(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Start the pipeline again with other hyperparameters (as a data scientist would): model v3."""
-    demo.require("TrainingPipeline")
     before = packages_now(demo)
     start_pipeline(demo, RETRAIN_PARAMETERS, "demo-retrain")
     package = check_registered(demo, result, "v3", before, "started by the user: " + _params(RETRAIN_PARAMETERS))
@@ -230,7 +223,6 @@ def retrain(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 def approve_third(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """Approve v3: the canary passes."""
-    demo.require("ApprovalFunction", "DeployStateMachine")
     v3 = demo.facts.get("v3")
     approve(demo, v3)
     check_deployment(demo, result, v3, "SUCCEEDED", v3)
@@ -238,8 +230,7 @@ def approve_third(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 def alarm_after_bake(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
     """The alarm trips on the live endpoint: the system restores the last known-good model and rejects v3."""
-    demo.require("RollbackFunction")
-    alarm = demo.require_alarm()
+    alarm = demo.endpoint_alarm()
     v1, v3 = demo.facts.get("v1"), demo.facts.get("v3")
     before = {str(r["sk"]) for r in demo.observe.deployments(demo.endpoint_name)}
     alarm.trip()
@@ -264,7 +255,6 @@ def quality_gate(demo: DemoStack, result: StepResult, _drops: Drops) -> None:
 
 def quality_gate_with(demo: DemoStack, result: StepResult, parameters: dict[str, str]) -> None:
     """Retrain with ``parameters`` (a threshold out of reach): the execution fails at the gate, registers nothing."""
-    demo.require("TrainingPipeline")
     before = packages_now(demo)
     start_pipeline(demo, parameters, "demo-strict-gate")
     execution = demo.observe.executions(demo.name("TrainingPipeline"))[-1]

@@ -1,4 +1,4 @@
-"""The demo's local stack and how a step is run on it: timing, action log slice, missing pieces, failures.
+"""The demo's local stack and how a step is run on it: timing, action log slice, failures.
 
 :class:`DemoStack` starts the project's stack (:class:`~mlopsctl.local.stack.LocalStack`) with the emulated parts the
 demo needs: the SageMaker emulator with the gold-label workforce and the real pipeline runner
@@ -32,14 +32,19 @@ from mlopsctl.local.stack import LocalStack
 from pipelines.spec import ModelSpec, load_spec
 
 ALARM_NAMES_VARIABLE = "ENDPOINT_ALARM_NAMES"
-
-
-class MissingPiecesError(DemoError):
-    """A step needs template resources (or settings) that are not there yet; the message names them."""
-
-    def __init__(self, what: list[str]) -> None:
-        super().__init__("not in template.yaml yet: " + ", ".join(what))
-        self.what = what
+#: The template resources the demo's steps drive; the setup step checks they are all there.
+PIECES = (
+    "DataBucket",
+    "ArtifactsBucket",
+    "ModelPackageGroup",
+    "LedgerTable",
+    "DataArrivalFunction",
+    "LabelingEventsFunction",
+    "TrainingPipeline",
+    "ApprovalFunction",
+    "DeployStateMachine",
+    "RollbackFunction",
+)
 
 
 class CheckFailedError(DemoError):
@@ -85,20 +90,17 @@ class DemoStack:
         """The model whose pipeline the template holds (its generated block names it; ``pipelines/models/``)."""
         return load_spec(template_model(self.stack.template.path))
 
-    def has(self, logical_id: str) -> bool:
-        """Whether the template has the resource (in the local stack)."""
-        return logical_id in self.stack.resources.records
-
-    def require(self, *logical_ids: str) -> None:
-        """Raise :class:`MissingPiecesError` naming every resource of ``logical_ids`` the template lacks."""
-        missing = [name for name in logical_ids if not self.has(name)]
-        if missing:
-            raise MissingPiecesError(missing)
-
-    def require_alarm(self) -> EndpointAlarm:
-        """The endpoint alarm the deployments watch, or :class:`MissingPiecesError`."""
+    def missing_pieces(self) -> list[str]:
+        """What the demo drives and the template lacks: resources of :data:`PIECES`, the endpoint alarm."""
+        missing = [name for name in PIECES if name not in self.stack.resources.records]
         if self.alarm is None:
-            raise MissingPiecesError([f"an endpoint alarm ({ALARM_NAMES_VARIABLE} of the deploy functions)"])
+            missing.append(f"an endpoint alarm ({ALARM_NAMES_VARIABLE} of the deploy functions)")
+        return missing
+
+    def endpoint_alarm(self) -> EndpointAlarm:
+        """The endpoint alarm the deployments watch (the setup step checked there is one)."""
+        if self.alarm is None:
+            raise CheckFailedError(f"no endpoint alarm ({ALARM_NAMES_VARIABLE} of the deploy functions)")
         return self.alarm
 
     def name(self, logical_id: str) -> str:
@@ -123,10 +125,6 @@ class DemoStack:
         result.started_at = virtual
         try:
             yield result
-        except MissingPiecesError as exc:
-            result.checks.append(
-                Check("pieces in place", "the template has what this step needs", Status.MISSING, str(exc))
-            )
         except (DemoError, LocalStackError, ClientError, BotoCoreError) as exc:
             result.checks.append(Check("step ran", "the action and its aftermath complete", Status.FAILED, _short(exc)))
         finally:
@@ -151,11 +149,6 @@ def check(result: StepResult, title: str, expected: str, ok: bool, actual: str) 
     """Record one check on ``result``; return ``ok``."""
     result.checks.append(Check(title, expected, Status.OK if ok else Status.FAILED, actual))
     return ok
-
-
-def missing(result: StepResult, title: str, expected: str, error: MissingPiecesError) -> None:
-    """Record a check that cannot be made because pieces are missing."""
-    result.checks.append(Check(title, expected, Status.MISSING, str(error)))
 
 
 def alarm_name(stack: LocalStack) -> str | None:

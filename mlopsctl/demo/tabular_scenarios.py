@@ -54,7 +54,6 @@ def csv_drop(rows: int, seed: int, *, name: str, start: int = 0) -> DataDrop:
 
 def _trained_directly(demo: DemoStack, result: StepResult, data: DataDrop, role: str) -> None:
     """Drop ``data`` under ``labeled/``: no labeling job, one execution on it, one new package."""
-    demo.require("DataArrivalFunction", "TrainingPipeline")
     jobs_before, packages_before = len(demo.observe.labeling_jobs()), packages_now(demo)
     drop(demo, data, LABELED)
     jobs = len(demo.observe.labeling_jobs()) - jobs_before

@@ -6,9 +6,13 @@ when the physical names and ARNs they refer to exist).
 
 Examples
 --------
->>> t = load_template(Path("template.yaml"), parameters={"Environment": "dev"})  # doctest: +SKIP
->>> [r.logical_id for r in t.ordered()][:2]  # doctest: +SKIP
-['DataBucket', 'LedgerTable']
+>>> from mlopsctl.local.stack import DEFAULT_TEMPLATE
+>>> t = load_template(DEFAULT_TEMPLATE, parameters={"EndpointName": "churn-endpoint"})
+>>> t.parameters["EndpointName"], t.resources["DataBucket"].type
+('churn-endpoint', 'AWS::S3::Bucket')
+>>> order = [r.logical_id for r in t.ordered()]
+>>> order.index("MlopsKey") < order.index("DataBucket")  # the bucket is encrypted with the key: it comes after
+True
 """
 
 from __future__ import annotations

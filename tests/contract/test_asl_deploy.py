@@ -16,7 +16,6 @@ from tests.contract.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
-DOC_PATH = ROOT / "docs" / "deploy-template.md"
 SUBSTITUTION = re.compile(r"\$\{([^}]+)\}")
 
 #: Each Choice literal (state, value) and each Catch (state, error) → the test in test_asl_deploy_runs.py driving it.
@@ -52,13 +51,11 @@ def asl() -> dict[str, Any]:
     return loaded
 
 
-def documented_state_machine() -> dict[str, Any]:
-    """The ``DeployStateMachine`` resource in docs/deploy-template.md's YAML blocks."""
-    for block in re.findall(r"```yaml\n(.*?)```", DOC_PATH.read_text(encoding="utf-8"), flags=re.DOTALL):
-        if block.lstrip().startswith("DeployStateMachine:"):
-            resource: dict[str, Any] = load_cfn_yaml(block)["DeployStateMachine"]
-            return resource
-    raise AssertionError("docs/deploy-template.md has no DeployStateMachine block")
+def template_state_machine() -> dict[str, Any]:
+    """The ``DeployStateMachine`` resource's properties in template.yaml."""
+    template = load_cfn_yaml(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    properties: dict[str, Any] = template["Resources"]["DeployStateMachine"]["Properties"]
+    return properties
 
 
 def substitutions_used() -> set[str]:
@@ -73,20 +70,10 @@ def test_statelint_finds_nothing() -> None:
     assert found.returncode == 0, found.stdout + found.stderr
 
 
-def test_every_substitution_is_documented_and_every_documented_key_is_used() -> None:
-    documented = set(documented_state_machine()["Properties"]["DefinitionSubstitutions"])
-    assert substitutions_used() == documented
-
-
-def test_the_template_substitutes_exactly_what_the_definition_uses_once_wired() -> None:
-    template = load_cfn_yaml(TEMPLATE_PATH.read_text(encoding="utf-8"))
-    resource = template.get("Resources", {}).get("DeployStateMachine")
-    if resource is None:
-        documented = documented_state_machine()["Properties"]
-        assert documented["DefinitionUri"] == "statemachines/deploy.asl.json"
-        return
-    assert resource["Properties"]["DefinitionUri"] == "statemachines/deploy.asl.json"
-    assert set(resource["Properties"]["DefinitionSubstitutions"]) == substitutions_used()
+def test_the_template_substitutes_exactly_what_the_definition_uses() -> None:
+    properties = template_state_machine()
+    assert properties["DefinitionUri"] == "statemachines/deploy.asl.json"
+    assert set(properties["DefinitionSubstitutions"]) == substitutions_used()
 
 
 def test_every_state_is_reachable_from_the_start(asl: dict[str, Any]) -> None:

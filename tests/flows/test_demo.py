@@ -173,10 +173,13 @@ def test_the_demo_prints_each_steps_timeline_with_durations_and_a_summary_table(
     assert run.report.wall_seconds > 0
 
 
-def test_missing_pieces_make_the_demo_fail_and_say_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_template_without_a_piece_fails_the_setup_check_naming_it_and_skips_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["demo", "--template", str(FIXTURE_TEMPLATE), "--quiet"])
 
     output = capsys.readouterr().out
     assert code == 1
-    assert "? pieces in place: not in template.yaml yet: ArtifactsBucket" in output
+    assert "✗ pieces in place: missing: ArtifactsBucket" in output
+    assert "expected: the template has what the demo drives" in output
     assert "skipped" in output

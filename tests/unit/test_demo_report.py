@@ -19,7 +19,7 @@ def step(*checks: Check, key: str = "k") -> StepResult:
 
 OK = Check("endpoint", "InService serving v1", Status.OK, "InService, serving v1")
 FAILED = Check("ledger", "SUCCEEDED", Status.FAILED, "ROLLED_BACK")
-MISSING = Check("pieces in place", "the template has it", Status.MISSING, "not in template.yaml yet: RollbackFunction")
+SKIPPED = Check("prerequisites", "drop-1 ended as expected", Status.SKIPPED, "needs: drop-1")
 
 
 def test_repeated_entries_are_merged_and_offsets_are_relative_to_the_step() -> None:
@@ -47,8 +47,8 @@ def test_sagemaker_calls_are_shown_with_their_resource_and_other_calls_are_count
 
 def test_a_step_is_as_bad_as_its_worst_check() -> None:
     assert step(OK).status is Status.OK
-    assert step(OK, MISSING).status is Status.MISSING
-    assert step(MISSING, FAILED, OK).status is Status.FAILED
+    assert step(OK, SKIPPED).status is Status.SKIPPED
+    assert step(SKIPPED, FAILED, OK).status is Status.FAILED
     assert step().status is Status.SKIPPED
 
 
@@ -62,16 +62,16 @@ def test_a_check_that_did_not_end_as_expected_shows_what_was_expected() -> None:
 
 def test_the_report_is_ok_only_when_every_check_is() -> None:
     assert DemoReport([step(OK)]).ok
-    assert not DemoReport([step(OK), step(MISSING, key="other")]).ok
+    assert not DemoReport([step(OK), step(SKIPPED, key="other")]).ok
     assert not DemoReport([]).ok
 
 
 def test_the_summary_has_one_row_per_check_the_counts_and_the_verdict() -> None:
-    report = DemoReport([step(OK, FAILED), step(MISSING, key="k2")], wall_seconds=31.5, virtual_seconds=3600)
+    report = DemoReport([step(OK, FAILED), step(SKIPPED, key="k2")], wall_seconds=31.5, virtual_seconds=3600)
     lines = summary_table(report)
     rows = [line for line in lines[2:] if line and not line.startswith(("total", "1 ok"))]
     assert len(rows) == 3
     assert rows[0].startswith("1 happy path")
     assert "✗ failed" in rows[1]
-    assert "1 ok · 1 failed · 1 missing · 0 skipped — SOME CHECKS DID NOT END AS EXPECTED" in lines
+    assert "1 ok · 1 failed · 1 skipped — SOME CHECKS DID NOT END AS EXPECTED" in lines
     assert lines[-1] == "total: virtual 01:00:00, wall 31.5s"

@@ -1,7 +1,5 @@
-"""The rollback's template resources: alarm rule, function environment, permissions, dead letters and dashboard.
-
-Read from ``template.yaml`` once RollbackFunction is in it, else from the YAML blocks of docs/rollback-template.md.
-"""
+"""The rollback's template resources in template.yaml: alarm rule, function environment, permissions, dead letters
+and dashboard."""
 
 from __future__ import annotations
 
@@ -13,30 +11,15 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlops_core.config import RollbackSettings
-from tests.conftest import ROOT
-from tests.contract.cfn_yaml import TEMPLATE_PATH, as_list, load_cfn_yaml, load_template
+from tests.contract.cfn_yaml import TEMPLATE_PATH, as_list, load_template
 from tests.unit.test_rollback_plan import alarm_event
 
-DOC = ROOT / "docs" / "rollback-template.md"
 STACK = "mlops-dev"
 GLOBAL_VARIABLES = {"STACK_NAME", "LEDGER_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "POWERTOOLS_METRICS_NAMESPACE",
                     "POWERTOOLS_LOG_LEVEL"}  # fmt: skip
 
 
-def rollback_resources() -> dict[str, Any]:
-    """The resources the rollback adds, from template.yaml when applied, else from the doc."""
-    template = load_template(TEMPLATE_PATH)
-    if "RollbackFunction" in template.get("Resources", {}):
-        return dict(template["Resources"])
-    found: dict[str, Any] = {}
-    for block in re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL):
-        parsed = load_cfn_yaml(block)
-        if isinstance(parsed, dict) and all(isinstance(v, dict) and "Type" in v for v in parsed.values()):
-            found.update(parsed)
-    return found
-
-
-RESOURCES = rollback_resources()
+RESOURCES: dict[str, Any] = load_template(TEMPLATE_PATH)["Resources"]
 FUNCTION = RESOURCES["RollbackFunction"]["Properties"]
 
 
