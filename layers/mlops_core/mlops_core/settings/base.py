@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from mlops_core.domain.naming import MAX_STACK_NAME_LENGTH, STACK_NAME_PATTERN
 from mlops_core.errors import ConfigurationError
-from mlops_core.events.origin import Origin, partition_of
+
+if TYPE_CHECKING:
+    from mlops_core.events.origin import Origin
 
 
 class Settings(BaseModel):
@@ -99,11 +101,15 @@ class OriginSettings(Settings):
     @field_validator("aws_region")
     @classmethod
     def _region_has_a_partition(cls, value: str) -> str:
+        from mlops_core.events.origin import partition_of  # noqa: PLC0415 - the events package only when read
+
         partition_of(value)
         return value
 
     def origin(self) -> Origin:
         """The function's account, Region and partition."""
+        from mlops_core.events.origin import Origin  # noqa: PLC0415 - DeployTasks reads no event: no event models
+
         return Origin.of(self.account_id, self.aws_region)
 
 
