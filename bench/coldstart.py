@@ -1,10 +1,16 @@
-"""Handler cold start: each function's module imported in a fresh interpreter, against a boto3 baseline.
+"""Handler cold start: a function's import plus its per-cold-start wiring, against boto3 creating the same clients.
 
-For every ``functions/<name>/app.py`` a new Python process imports the module by path (with the layer's package on
-the path, as Lambda's ``/opt/python``) and reports how long the import took; the baseline process imports boto3 and
-creates a SageMaker and a Step Functions client. Each is run once to warm the ``.pyc`` files, then ``repeat`` times;
-the median is kept. Samples are interleaved (baseline, every function, baseline, …) so that a change in the machine's
-load affects the baseline and the functions alike. Lambda's own init (runtime start) is not included in either.
+For every ``functions/<name>/app.py`` a new Python process, with the layer's package on the path (as Lambda's
+``/opt/python``) and the environment ``template.yaml`` gives the function (:mod:`bench.coldstart_env`), imports the
+module by path and then runs its per-cold-start wiring: every zero-argument ``functools.cache`` function the module
+defines (``origin()``, ``dependencies()``: what its handler builds on the first invocation). The clients are created
+and never called (fake credentials, no network).
+
+The baseline is a process that imports boto3 and creates exactly the clients that function's wiring created: a first,
+untimed run of each function records every ``botocore`` ``create_client`` call (it also warms the ``.pyc`` files).
+Samples are interleaved (baseline, function, next baseline, next function, …) so that a change in the machine's load
+affects both alike; each function's ratio is its median over its own baseline's median. Lambda's own init (runtime
+start) is included in neither.
 """
 
 from __future__ import annotations
@@ -14,75 +20,69 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench.metrics import median, ratio
+from bench.coldstart_env import BUDGET, environments, lambda_environment, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "layers" / "mlops_core"
-BASELINE_NAME = "boto3 + sagemaker + stepfunctions clients"
+REGION = "us-east-1"
 
-_IMPORT = textwrap.dedent(
+FUNCTION_SCRIPT = textwrap.dedent(
     """
     import importlib.util, json, sys, time
+    path, record = sys.argv[1], sys.argv[2] == "record"
+    created = []
+    if record:  # untimed run: which clients does the wiring create?
+        import botocore.session
+        original = botocore.session.Session.create_client
+        def create_client(self, service_name, *args, **kwargs):
+            created.append(service_name)
+            return original(self, service_name, *args, **kwargs)
+        botocore.session.Session.create_client = create_client
     started = time.perf_counter()
-    spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+    spec = importlib.util.spec_from_file_location("app", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["app"] = module
     spec.loader.exec_module(module)
-    print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))
+    wiring = sorted(
+        name for name, value in vars(module).items()
+        if callable(value) and hasattr(value, "cache_info") and getattr(value, "__module__", None) == "app"
+    )
+    for name in wiring:
+        getattr(module, name)()
+    ms = (time.perf_counter() - started) * 1000
+    print(json.dumps({"ms": ms, "wiring": wiring, "clients": created}))
     """
 )
-_BASELINE = textwrap.dedent(
+BASELINE_SCRIPT = textwrap.dedent(
     """
-    import json, time
+    import json, sys, time
     started = time.perf_counter()
     import boto3
-    boto3.client("sagemaker")
-    boto3.client("stepfunctions")
+    for service in json.loads(sys.argv[1]):
+        boto3.client(service)
     print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))
     """
 )
 
 
-@dataclass(frozen=True)
-class ColdStart:
-    """Median import time of one module (ms) and its ratio to the baseline."""
-
-    name: str
-    median_ms: float
-    samples: tuple[float, ...]
-    ratio: float | None = None
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONDONTWRITEBYTECODE", "COVERAGE"))}
-    env.update(
-        {
-            "PYTHONPATH": str(LAYER),
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-        }
-    )
-    return env
-
-
-def _sample(code: str, *args: str) -> float:
+def sample(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter with ``env``; its last output line, parsed."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and our own code
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=env,
         check=False,
         timeout=120,
+        cwd=ROOT,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"cold start sample failed: {done.stderr.strip()[-500:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["ms"])
+        raise RuntimeError(f"cold start sample failed: {done.stderr.strip()[-800:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def functions() -> list[Path]:
@@ -91,19 +91,26 @@ def functions() -> list[Path]:
 
 
 def run(repeat: int = 5) -> dict[str, object]:
-    """Measure the baseline and every function, interleaved; return JSON-ready results."""
-    subjects: list[tuple[str, str, tuple[str, ...]]] = [(BASELINE_NAME, _BASELINE, ())]
-    subjects += [(path.parent.name, _IMPORT, (str(path),)) for path in functions()]
-    for _, code, args in subjects:
-        _sample(code, *args)  # warm the .pyc files
-    samples: dict[str, list[float]] = {name: [] for name, _, _ in subjects}
+    """Record each function's clients, then measure functions and baselines interleaved; return JSON-ready results."""
+    template_env = environments(ROOT / "template.yaml")
+    base = {**os.environ, "PYTHONPATH": str(LAYER)}
+    subjects = []
+    for path in functions():
+        name = path.parent.name
+        env = lambda_environment(base, template_env[name], REGION)
+        recorded = sample(FUNCTION_SCRIPT, env, str(path), "record")
+        if not recorded["wiring"]:
+            raise RuntimeError(f"{name}: no per-cold-start wiring found (a functools.cache function of the module)")
+        clients = [str(service) for service in recorded["clients"]]
+        sample(BASELINE_SCRIPT, env, json.dumps(clients))  # warm boto3's .pyc files too
+        subjects.append((name, env, path, clients, list(recorded["wiring"])))
+    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name, *_ in subjects}
     for _ in range(repeat):
-        for name, code, args in subjects:
-            samples[name].append(round(_sample(code, *args), 1))
-    baseline = ColdStart(BASELINE_NAME, round(median(samples[BASELINE_NAME]), 1), tuple(samples[BASELINE_NAME]))
-    results = [
-        ColdStart(name, round(median(values), 1), tuple(values), ratio(median(values), baseline.median_ms))
-        for name, values in samples.items()
-        if name != BASELINE_NAME
-    ]
-    return {"repeat": repeat, "baseline": vars(baseline), "functions": [vars(r) for r in results]}
+        for name, env, path, clients, _wiring in subjects:
+            samples[name][1].append(sample(BASELINE_SCRIPT, env, json.dumps(clients))["ms"])
+            samples[name][0].append(sample(FUNCTION_SCRIPT, env, str(path), "time")["ms"])
+    rows = []
+    for name, _env, _path, clients, wiring in subjects:
+        row = summarise(name, clients, *samples[name])
+        rows.append({**row, "wiring": wiring})
+    return {"repeat": repeat, "budget": BUDGET, "functions": rows}

@@ -14,6 +14,9 @@ from typing import Any
 
 Entry = Mapping[str, Any]
 
+COLD_START_BUDGET = 1.15
+"""A function's cold start (import + per-cold-start wiring) over boto3 creating the same clients, at most."""
+
 
 def median(values: Sequence[float]) -> float:
     """The median of the samples.

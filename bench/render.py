@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bench.metrics import Verdict, constant, verdict
+from bench.metrics import COLD_START_BUDGET, Verdict, constant, verdict
 
-COLD_START_RATIO = 1.3
 CALLS_PER_JOB = 3
 MAX_TRANSITIONS = 40
 ALARM_TO_UPDATE_CALLS = 3
@@ -15,11 +14,12 @@ DEMO_SECONDS = 60.0
 
 
 def cold_start_verdict(result: Mapping[str, Any]) -> Verdict:
-    """Every function's import ≤ 1.3x the boto3 + two clients baseline."""
+    """Every function's import + wiring ≤ the budget times boto3 creating the same clients."""
+    budget = result.get("budget", COLD_START_BUDGET)
     worst = max(result["functions"], key=lambda f: f["ratio"])
     return verdict(
-        f"every function ≤ {COLD_START_RATIO}x baseline",
-        all(f["ratio"] <= COLD_START_RATIO for f in result["functions"]),
+        f"every function's cold start ≤ {budget}x boto3 creating its clients",
+        all(f["ratio"] <= budget for f in result["functions"]),
         f"worst: {worst['name']} {worst['ratio']}x",
     )
 
@@ -114,15 +114,27 @@ def render(results: Mapping[str, Any]) -> str:
 
 
 def _cold_start(result: Mapping[str, Any]) -> list[str]:
-    baseline = result["baseline"]
-    rows = [(f["name"], f["median_ms"], f["ratio"]) for f in result["functions"]]
+    budget = result.get("budget", COLD_START_BUDGET)
+    rows = [
+        (
+            f["name"],
+            ", ".join(f["clients"]) or "none",
+            f["baseline_ms"],
+            f["median_ms"],
+            f["ratio"],
+            "pass" if f["ratio"] <= budget else "FAIL",
+        )
+        for f in result["functions"]
+    ]
     return [
         "## Handler cold start",
         "",
-        f"Module import in a fresh interpreter, `.pyc` warm, median of {result['repeat']}; baseline "
-        f"({baseline['name']}): {baseline['median_ms']} ms.",
+        "Each function's module imported in a fresh interpreter (`.pyc` warm, the layer on the path, the environment "
+        "`template.yaml` gives it, fake credentials) plus its per-cold-start wiring (`origin()`, `dependencies()`), "
+        "against a fresh interpreter importing boto3 and creating exactly the clients that wiring creates; samples "
+        f"interleaved, median of {result['repeat']}. Budget: ≤ {budget}x.",
         "",
-        *table(["Function", "Import (ms)", "Ratio to baseline"], rows),
+        *table(["Function", "Clients", "boto3 (ms)", "Import + wiring (ms)", "Ratio", f"≤ {budget}x"], rows),
         "",
     ]
 

@@ -21,7 +21,6 @@ from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import ApprovalSettings, OriginSettings
 from mlops_core.domain.deployment import Timing
 from mlops_core.events import EventError, ModelPackageStateChangeEvent, Origin, parse_event_as
 from mlops_core.services.approval import (
@@ -30,6 +29,8 @@ from mlops_core.services.approval import (
     ExecutionRollbackRequester,
     handle_package_event,
 )
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.deploy import ApprovalSettings
 
 logger = Logger()
 metrics = Metrics()

@@ -11,10 +11,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.config import DataArrivalSettings, OriginSettings
 from mlops_core.pipeline_start import PipelineStartSettings
 from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.data_arrival import DataArrivalSettings
 
 logger = Logger()
 metrics = Metrics()

@@ -22,8 +22,8 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.model_artifacts import S3ModelArtifacts
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import DeploySettings
 from mlops_core.services.deploy import DeployPorts, DeployTasks
+from mlops_core.settings.deploy import DeploySettings
 
 logger = Logger()
 metrics = Metrics()

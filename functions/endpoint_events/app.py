@@ -17,7 +17,6 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.deployments import DeploymentStore, LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.workflows import StepFunctionsWorkflows, Workflows
-from mlops_core.config import EndpointEventsSettings, OriginSettings
 from mlops_core.events import (
     EndpointDeploymentStateChangeEvent,
     EndpointStateChangeEvent,
@@ -26,6 +25,8 @@ from mlops_core.events import (
     parse_event,
 )
 from mlops_core.services.endpoint_events import resume_waiting_deployment
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.deploy import EndpointEventsSettings
 
 logger = Logger()
 

@@ -20,9 +20,10 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.unfinished import LedgerUnfinishedDeployments
-from mlops_core.config import ExecutionEventsSettings, OriginSettings
 from mlops_core.events import EventError, ExecutionStatusChangeEvent, Origin, parse_event
 from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts, handle_execution_event
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.deploy import ExecutionEventsSettings
 
 logger = Logger()
 metrics = Metrics()

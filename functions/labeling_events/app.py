@@ -22,12 +22,13 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipeline_code import S3PipelineCode
 from mlops_core.adapters.pipelines import SageMakerLabelingJobReader, SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
-from mlops_core.config import OriginSettings, TrainingSettings
 from mlops_core.events import EventError, LabelingJobStateChangeEvent, Origin, parse_event_as
 from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
 from mlops_core.services.pipeline_code import PipelineCodeCheck, PipelineCodeGuard
 from mlops_core.services.training import EventResult, TrainingLauncher
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.training import TrainingSettings
 
 logger = Logger()
 metrics = Metrics()

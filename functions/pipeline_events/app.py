@@ -22,10 +22,11 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.pipelines import SageMakerPipelineExecutions
 from mlops_core.adapters.training_records import LedgerTrainingRecords
-from mlops_core.config import OriginSettings, TrainingSettings
 from mlops_core.events import EventError, Origin, PipelineExecutionStatusChangeEvent, parse_event_as
 from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts, handle_pipeline_event
 from mlops_core.services.training import EventResult
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.training import TrainingSettings
 
 logger = Logger()
 metrics = Metrics()

@@ -27,9 +27,10 @@ from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import OriginSettings, RollbackSettings
 from mlops_core.events import AlarmStateChangeEvent, EventError, Origin, parse_event_as
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.settings.base import OriginSettings
+from mlops_core.settings.deploy import RollbackSettings
 
 logger = Logger()
 metrics = Metrics()

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from mlops_core.adapters.pipelines import ExecutionRequest, ExecutionState, ExecutionStep, PipelineExecutions
-from mlops_core.config import Settings
+from mlops_core.settings.base import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

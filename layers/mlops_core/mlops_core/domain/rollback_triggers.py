@@ -18,10 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_core.domain.deployment import iso, parse_iso
-from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent
+
+if TYPE_CHECKING:  # annotations only: DeployTasks, which reads no event, imports no event model
+    from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent
 
 
 class TriggerKind(StrEnum):

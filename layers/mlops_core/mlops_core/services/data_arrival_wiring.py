@@ -19,7 +19,6 @@ from mlops_core.adapters.pipelines import PipelineExecutions, SageMakerPipelineE
 from mlops_core.adapters.s3 import S3ObjectStore
 from mlops_core.adapters.training_data import S3TrainingData
 from mlops_core.adapters.training_records import LedgerTrainingRecords
-from mlops_core.config import DataArrivalSettings
 from mlops_core.domain.batching import DebouncePolicy
 from mlops_core.domain.labeled_data import Columns
 from mlops_core.domain.labeling import GroundTruthConfig, TaskType
@@ -41,6 +40,7 @@ from mlops_core.services.training import (
     PipelineTrainingStarter,
     TrainingLauncher,
 )
+from mlops_core.settings.data_arrival import DataArrivalSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,6 @@ from mlops_core.adapters.fleet_alarms import FleetAlarms
 from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows
-from mlops_core.config import DeploySettings
 from mlops_core.domain import deployment as plan_rules
 from mlops_core.domain import fleet_alarms as fleets
 from mlops_core.domain import waits
@@ -53,6 +52,7 @@ from mlops_core.domain.rollback_plan import is_rollback
 from mlops_core.errors import MlopsError
 from mlops_core.services.deploy_rollout import RolloutSteps
 from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
+from mlops_core.settings.deploy import DeploySettings
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mlops_core.adapters.deployments import DeploymentKey
-from mlops_core.config import DeploySettings
 from mlops_core.domain import fleet_alarms as fleets
 from mlops_core.domain import preflight as checks
 from mlops_core.domain import waits
@@ -24,6 +23,7 @@ from mlops_core.domain.deployment import DeploymentTimeoutError, Outcome, iso, p
 from mlops_core.domain.preflight import EndpointView
 from mlops_core.domain.rollback_plan import is_rollback
 from mlops_core.services.rejected_rollout import RejectedRollout, rejection_reason
+from mlops_core.settings.deploy import DeploySettings
 
 if TYPE_CHECKING:
     from mlops_core.services.deploy import DeployPorts

@@ -32,7 +32,6 @@ from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows, execution_arn
-from mlops_core.config import RollbackSettings
 from mlops_core.domain.deployment import Conclusion, Outcome, Timing, deployment_config
 from mlops_core.domain.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.domain.rollback import Action, Decision, Facts, decide, history_of
@@ -46,6 +45,7 @@ from mlops_core.domain.rollback_plan import (
 from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, rollback_id
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
+from mlops_core.settings.deploy import RollbackSettings
 
 
 class RollbackDeferredError(MlopsError):

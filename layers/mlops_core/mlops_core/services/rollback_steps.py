@@ -34,7 +34,6 @@ from typing import Any
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.notifications import Notifier
-from mlops_core.config import DeploySettings
 from mlops_core.domain import deployment as plan_rules
 from mlops_core.domain.deployment import (
     IN_PROGRESS_STATUSES,
@@ -55,6 +54,7 @@ from mlops_core.domain.rollback_plan import (
     rolled_back_fields,
 )
 from mlops_core.domain.rollback_triggers import Trigger, TriggerKind
+from mlops_core.settings.deploy import DeploySettings
 
 Step = Callable[[Mapping[str, Any]], dict[str, Any]]
 

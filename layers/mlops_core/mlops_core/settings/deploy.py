@@ -1,0 +1,77 @@
+"""Settings of the deployment functions: Approval → Deploy state machine → endpoint and execution events; rollback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
+
+from mlops_core.settings.base import SAGEMAKER_NAME, CoreSettings, comma_separated
+
+
+class ApprovalSettings(CoreSettings):
+    """``ApprovalFunction``: which group and endpoint are ours, the Deploy state machine, and its waits.
+
+    The ``deploy_*`` waits go into every execution's input (``timing``), so a local stack can shorten them.
+    """
+
+    model_package_group_name: str = Field(pattern=SAGEMAKER_NAME)
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+
+
+class DeploySettings(CoreSettings):
+    """``DeployTasksFunction``: the endpoint, its fleet, the blue/green rollout policy and the lock's lifetime.
+
+    ``deploy_step_size_*`` sizes the canary (CANARY) or each step (LINEAR); ALL_AT_ONCE ignores it.
+    ``rolled_back_package_action`` is what happens to a package whose update SageMaker rolled back: ``reject``
+    (default: set it ``Rejected`` with the reason) or ``annotate`` (add the reason to its metadata only).
+    """
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    sagemaker_execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/")
+    endpoint_alarm_names: Annotated[tuple[str, ...], BeforeValidator(comma_separated)]
+    deploy_instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9.-]+$")
+    deploy_instance_count: int = Field(default=2, ge=1, le=100)
+    deploy_variant_name: str = Field(default="AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    deploy_strategy: Literal["CANARY", "LINEAR", "ALL_AT_ONCE"] = "CANARY"
+    deploy_step_size_type: Literal["INSTANCE_COUNT", "CAPACITY_PERCENT"] = "INSTANCE_COUNT"
+    deploy_step_size_value: int = Field(default=1, ge=1)
+    deploy_wait_interval_seconds: int = Field(default=300, ge=0, le=3600)
+    deploy_termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    deploy_max_execution_timeout_seconds: int = Field(default=1800, ge=600, le=28_800)
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    rolled_back_package_action: Literal["reject", "annotate"] = "reject"
+
+
+class EndpointEventsSettings(CoreSettings):
+    """``EndpointEventsFunction``: the endpoint whose state changes resume a waiting deployment."""
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+
+
+class ExecutionEventsSettings(CoreSettings):
+    """``ExecutionEventsFunction``: the endpoint and the Deploy state machine whose failed executions it closes."""
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+
+
+class RollbackSettings(CoreSettings):
+    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the Deploy machine and its waits.
+
+    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The lock's
+    lifetime and the waits are the Deploy state machine's (same variables as ApprovalFunction and DeployTasks).
+    """
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
+    deploy_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
+    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
+    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)
