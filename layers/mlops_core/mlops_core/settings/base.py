@@ -8,10 +8,14 @@ message that names it. Each function's settings live in the module of its featur
 
 Examples
 --------
->>> s = CoreSettings.from_env({"LEDGER_TABLE_NAME": "t", "NOTIFICATION_TOPIC_ARN": "arn:aws:sns:us-east-1:1:x",
-...                            "STACK_NAME": "mlops-dev"})
->>> s.ledger_table_name
-'t'
+>>> environment = {"LEDGER_TABLE_NAME": "mlops-dev-ledger", "STACK_NAME": "mlops-dev",
+...                "NOTIFICATION_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:mlops-dev-notifications"}
+>>> CoreSettings.from_env(environment).ledger_table_name
+'mlops-dev-ledger'
+>>> CoreSettings.from_env({**environment, "LEDGER_TABLE_NAME": "t"})
+Traceback (most recent call last):
+...
+mlops_core.errors.ConfigurationError: CoreSettings: LEDGER_TABLE_NAME String should have at least 3 characters
 """
 
 from __future__ import annotations
