@@ -15,30 +15,11 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.domain.batching import BatchStatus
 from mlops_core.domain.objects import ObjectKind, ObjectRef
 from mlops_core.domain.ports import BatchStore
-from tests.unit.data_arrival_fakes import InMemoryBatchStore
+from tests.support.fakes.data_arrival import InMemoryBatchStore
+from tests.support.tables import CLAIMS, LEDGER, create_tables
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
-LEDGER, CLAIMS = "mlops-dev-ledger", "mlops-dev-idempotency"
-
-
-def create_tables(client: object) -> None:
-    """The two tables as template.yaml declares them (docs/wiring.md)."""
-    client.create_table(  # type: ignore[attr-defined]
-        TableName=LEDGER,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.create_table(  # type: ignore[attr-defined]
-        TableName=CLAIMS,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 @pytest.fixture

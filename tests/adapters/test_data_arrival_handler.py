@@ -18,9 +18,7 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.config import DataArrivalSettings
 from mlops_core.errors import TransientError
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
-from tests.adapters.test_batch_store import CLAIMS, LEDGER, create_tables
-from tests.conftest import PROJECT_EVENTS, ROOT, load_json
-from tests.unit.data_arrival_fakes import (
+from tests.support.fakes.data_arrival import (
     ORIGIN,
     FakeLabelingJobs,
     lambda_sqs_event,
@@ -28,6 +26,8 @@ from tests.unit.data_arrival_fakes import (
     sqs_message,
     throttle,
 )
+from tests.support.files import PROJECT_EVENTS, ROOT, load_json
+from tests.support.tables import CLAIMS, LEDGER, create_tables
 
 # An invocation that fails before its metrics are added flushes none: Powertools warns, Lambda retries.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")

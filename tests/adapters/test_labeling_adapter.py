@@ -22,7 +22,7 @@ from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.labeling import SageMakerLabelingJobs
 from mlops_core.domain.labeling import TaskType, labeling_job_request
 from mlops_core.errors import TransientError
-from tests.unit.data_arrival_fakes import ground_truth_config
+from tests.support.fakes.data_arrival import ground_truth_config
 
 JOB = "mlops-dev-0123456789abcdef0123"
 ARN = f"arn:aws:sagemaker:us-east-1:123456789012:labeling-job/{JOB}"

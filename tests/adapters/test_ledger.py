@@ -16,7 +16,7 @@ from mlops_core.adapters.dynamodb import DynamoTable, Expression, TransactionCan
 from mlops_core.adapters.errors import ConditionFailedError
 from mlops_core.adapters.ledger import Ledger, batch_key, deployment_key, lock_key
 from mlops_core.errors import TransientError
-from tests.adapters.test_batch_store import CLAIMS, LEDGER, create_tables
+from tests.support.tables import CLAIMS, LEDGER, create_tables
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.adapters.limits_support import FIXTURE, refusal
+from tests.support.limits import FIXTURE, refusal
 
 ITEM_QUOTA = 400 * 1024
 SQS_QUOTA = 1024 * 1024

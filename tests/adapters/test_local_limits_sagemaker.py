@@ -15,7 +15,7 @@ import pytest
 
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.adapters.limits_support import FIXTURE, IMAGE, ROLE, refusal
+from tests.support.limits import FIXTURE, IMAGE, ROLE, refusal
 
 #: The pattern of SageMaker's resource names, which also bounds their length (AWS prints it anchored).
 NAME_PATTERN = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"

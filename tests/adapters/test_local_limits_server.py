@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlopsctl.local.stack import LocalStack
-from tests.adapters.limits_support import FIXTURE, IMAGE, ROLE, refusal
+from tests.support.limits import FIXTURE, IMAGE, ROLE, refusal
 
 
 def test_a_too_long_model_name_is_refused_in_moto_server_mode_too() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.adapters.limits_support import FIXTURE, refusal
+from tests.support.limits import FIXTURE, refusal
 
 QUOTA = 256 * 1024
 

@@ -15,8 +15,8 @@ from moto import mock_aws
 
 from mlops_core.events import S3ObjectCreatedEvent, parse_event
 from mlopsctl.local.s3_events import S3EventNotifier, encode_key
-from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
+from tests.support.files import load_json
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

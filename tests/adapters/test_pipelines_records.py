@@ -20,8 +20,8 @@ from mlops_core.adapters.training_records import (
     TriggerKind,
     set_expression,
 )
-from tests.adapters.test_batch_store import LEDGER, create_tables
-from tests.unit.training_fakes import BATCH, JOB, NOW, PIPELINE, InMemoryTrainingRecords
+from tests.support.fakes.training import BATCH, JOB, NOW, PIPELINE, InMemoryTrainingRecords
+from tests.support.tables import LEDGER, create_tables
 
 ARN = f"arn:aws:sagemaker:us-east-1:123456789012:pipeline/{PIPELINE}/execution/abc123"
 

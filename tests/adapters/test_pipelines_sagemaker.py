@@ -24,7 +24,7 @@ from mlops_core.adapters.pipelines import (
 from mlopsctl.local.emulator import GoldLabelWorkforce, PipelineOutcome, PipelineRun, SageMakerEmulator, StepOutcome
 from mlopsctl.local.emulator.harness import ManualClock, settle
 from pipelines.placeholders import render
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -15,9 +15,9 @@ from moto.events.models import EventPattern
 from mlops_core.config import DataArrivalSettings
 from pipelines.placeholders import PLACEHOLDERS, find_placeholders
 from pipelines.template_block import SUB_VARIABLES, current_model
-from tests.conftest import ROOT
-from tests.contract.cfn_yaml import as_list, function_properties, iam_identity_statements, load_template
-from tests.unit.training_fakes import labeling_event, pipeline_event
+from tests.support.cfn_yaml import as_list, function_properties, iam_identity_statements, load_template
+from tests.support.fakes.training import labeling_event, pipeline_event
+from tests.support.files import ROOT
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]

@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
+from tests.support.files import load_json
 
 
 @dataclass(frozen=True)

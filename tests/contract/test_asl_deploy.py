@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.contract import test_asl_deploy_runs as runs
-from tests.contract.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
+from tests.support.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"

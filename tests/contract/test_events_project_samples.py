@@ -21,7 +21,7 @@ from mlops_core.events import (
     parse_event,
     parse_sqs_batch,
 )
-from tests.conftest import PROJECT_EVENTS, load_json
+from tests.support.files import PROJECT_EVENTS, load_json
 
 EXPECTED: dict[str, type[EventEnvelope]] = {
     "data_arrival_sqs.json": S3ObjectCreatedEvent,

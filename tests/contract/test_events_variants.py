@@ -33,8 +33,8 @@ from mlops_core.events import (
     S3ObjectCreatedEvent,
     parse_event,
 )
-from tests.conftest import PROJECT_EVENTS, load_json
 from tests.contract.aws_samples import all_samples
+from tests.support.files import PROJECT_EVENTS, load_json
 
 Path_ = tuple[str | int, ...]
 

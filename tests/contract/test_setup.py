@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.support.aws_corpus import LOCATION_ENV, REQUIRED_ENV
+from tests.support.files import ROOT
 
 FRESH_VENV = ROOT / "scripts" / "fresh-venv"
 CORPUS_ONLY_MODULE = "tests/contract/test_events_aws_samples.py"

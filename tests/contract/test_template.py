@@ -19,8 +19,8 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlopsctl.local.iam.database import resource_types
-from tests.conftest import ROOT, load_json
-from tests.contract.cfn_yaml import (
+from tests.support.aws_corpus import corpus_dir
+from tests.support.cfn_yaml import (
     as_list,
     condition_branches,
     function_properties,
@@ -28,7 +28,7 @@ from tests.contract.cfn_yaml import (
     load_template,
     resolve_refs,
 )
-from tests.support.aws_corpus import corpus_dir
+from tests.support.files import ROOT, load_json
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]

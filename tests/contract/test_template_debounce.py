@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlopsctl.local.stack import LocalStack
-from tests.contract.cfn_yaml import TEMPLATE_PATH, load_template
+from tests.support.cfn_yaml import TEMPLATE_PATH, load_template
 
 
 def test_the_flush_tick_exists_only_when_debouncing_and_may_send_to_the_queue() -> None:

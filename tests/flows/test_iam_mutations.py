@@ -19,7 +19,7 @@ from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.stack import LocalStack
 from mlopsctl.local.template import read_yaml
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 

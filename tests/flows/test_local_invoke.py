@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.cli import main
-from tests.conftest import PROJECT_EVENTS
+from tests.support.files import PROJECT_EVENTS
 
 FUNCTION_OF = {
     "alarm_state_alarm.json": "RollbackFunction",

@@ -22,7 +22,7 @@ from mlops_core.adapters.ledger import Ledger
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.replay import parse_items, play
 from mlopsctl.local.stack import LocalStack
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow
 

@@ -17,7 +17,7 @@ from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow
 

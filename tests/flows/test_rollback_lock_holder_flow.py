@@ -25,8 +25,8 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.domain.deployment import Timing
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.conftest import ROOT
 from tests.flows.test_rollback_flow_local import Registry
+from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow
 

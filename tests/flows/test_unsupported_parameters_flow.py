@@ -11,7 +11,7 @@ import pytest
 from mlopsctl.cli import main
 from mlopsctl.local.errors import TemplateError
 from mlopsctl.local.stack import LocalStack
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow
 

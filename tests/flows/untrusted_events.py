@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from mlopsctl.local.stack import LocalStack
-from tests.conftest import PROJECT_EVENTS, load_json
+from tests.support.files import PROJECT_EVENTS, load_json
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_REGION = "eu-west-1"

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.bundle import code_digest, code_prefix
 from pipelines.spec import load_spec, model_names
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 MODELS = model_names()
 

@@ -6,8 +6,8 @@ import pytest
 
 from pipelines.bundle import MODELS_DIR
 from pipelines.template_block import BEGIN, END, TemplateBlockError, block_lines, current_model, replace_block
-from tests.conftest import ROOT
-from tests.contract.cfn_yaml import load_cfn_yaml
+from tests.support.cfn_yaml import load_cfn_yaml
+from tests.support.files import ROOT
 
 TEMPLATE = (ROOT / "template.yaml").read_text(encoding="utf-8")
 DEFINITION = '{\n  "Parameters": [],\n  "Role": "${SageMakerExecutionRoleArn}",\n  "Image": "${AWS::Region}"\n}\n'

@@ -11,7 +11,7 @@ import pytest
 from mlops_core.domain.batching import BatchStatus, DebouncePolicy
 from mlops_core.errors import TransientError
 from mlops_core.services.data_arrival import ArrivalReport, SqsMessage, handle_messages
-from tests.unit.data_arrival_fakes import (
+from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,
     InMemoryBatchStore,

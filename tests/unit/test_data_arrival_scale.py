@@ -10,7 +10,7 @@ import pytest
 
 from mlops_core.domain.batching import DebouncePolicy
 from mlops_core.services.data_arrival import SqsMessage, handle_messages
-from tests.unit.data_arrival_fakes import (
+from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,
     InMemoryBatchStore,

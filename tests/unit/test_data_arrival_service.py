@@ -19,7 +19,7 @@ from mlops_core.domain.manifest import ManifestMode
 from mlops_core.domain.objects import ObjectKind
 from mlops_core.errors import TransientError
 from mlops_core.services.data_arrival import ArrivalReport, DataArrival, SqsMessage, handle_messages
-from tests.unit.data_arrival_fakes import (
+from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,
     InMemoryBatchStore,

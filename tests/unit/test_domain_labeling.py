@@ -14,7 +14,7 @@ from mlops_core.domain.labeling import (
     pre_annotation_lambda_arn,
 )
 from mlops_core.errors import ConfigurationError
-from tests.unit.data_arrival_fakes import ground_truth_config
+from tests.support.fakes.data_arrival import ground_truth_config
 
 
 def request(objects: int = 10, **overrides: object) -> dict[str, object]:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.emulator import events
-from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
+from tests.support.files import load_json
 
 T0 = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}

@@ -31,7 +31,7 @@ from mlops_core.events.values import (
     VARIANT_STATUSES,
     squash,
 )
-from tests.conftest import PROJECT_EVENTS, load_json
+from tests.support.files import PROJECT_EVENTS, load_json
 
 SESSION = botocore.session.get_session()
 SAGEMAKER = SESSION.get_service_model("sagemaker")

@@ -20,8 +20,8 @@ from mlops_core.config import OriginSettings
 from mlops_core.errors import ConfigurationError
 from mlops_core.events import ForeignEventError, Origin, arns, parse_event
 from mlops_core.events.origin import partition_of
-from tests.conftest import PROJECT_EVENTS, load_json
 from tests.deploy_support.handlers import context, load_handler
+from tests.support.files import PROJECT_EVENTS, load_json
 
 OURS = Origin.of("123456789012", "us-east-1")
 OTHER = "210987654321"
@@ -164,7 +164,7 @@ def test_each_handler_reads_its_own_account_from_the_environment(
 
 def test_data_arrival_checks_each_sqs_record_and_ignores_the_foreign_ones_only() -> None:
     from mlops_core.services.data_arrival import SqsMessage, handle_messages
-    from tests.unit.data_arrival_fakes import (
+    from tests.support.fakes.data_arrival import (
         BUCKET,
         FakeLabelingJobs,
         InMemoryBatchStore,

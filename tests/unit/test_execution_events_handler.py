@@ -12,8 +12,8 @@ from mlops_core.adapters.deployments import DeploymentKey
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.unfinished import UnfinishedDeployments
 from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
-from tests.conftest import PROJECT_EVENTS, load_json
 from tests.deploy_support.handlers import context, load_handler
+from tests.support.files import PROJECT_EVENTS, load_json
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
 ENDPOINT = "mlops-dev-endpoint"

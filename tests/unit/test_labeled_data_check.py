@@ -14,8 +14,8 @@ from mlops_core.errors import TransientError
 from mlops_core.services import labeled_data
 from mlops_core.services.data_arrival import DataArrival, handle_messages
 from mlops_core.services.labeled_data import LabeledDataCheck
-from tests.unit.data_arrival_fakes import InMemoryBatchStore, InMemoryObjectStore, make_arrival, sqs_message
-from tests.unit.training_fakes import FakeNotifier
+from tests.support.fakes.data_arrival import InMemoryBatchStore, InMemoryObjectStore, make_arrival, sqs_message
+from tests.support.fakes.training import FakeNotifier
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 GOOD = "text,label\nmy printer jams,technical\n"

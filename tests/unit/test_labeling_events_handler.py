@@ -10,10 +10,9 @@ import pytest
 
 from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts
 from mlops_core.services.training import TrainingLauncher
-from tests.conftest import PROJECT_EVENTS, load_json
 from tests.contract.aws_samples import all_samples
 from tests.support.aws_corpus import corpus_params
-from tests.unit.training_fakes import (
+from tests.support.fakes.training import (
     BATCH,
     JOB,
     PIPELINE,
@@ -26,6 +25,7 @@ from tests.unit.training_fakes import (
     labeling_job,
     load_handler,
 )
+from tests.support.files import PROJECT_EVENTS, load_json
 
 LABELING_DETAIL_TYPE = "SageMaker Ground Truth Labeling Job State Change"
 

@@ -19,7 +19,7 @@ from mlops_core.services.labeling_events import (
     handle_labeling_event,
 )
 from mlops_core.services.training import EventResult, TrainingLauncher
-from tests.unit.training_fakes import (
+from tests.support.fakes.training import (
     BATCH,
     JOB,
     NOW,

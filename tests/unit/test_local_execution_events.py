@@ -9,8 +9,8 @@ import pytest
 
 from mlops_core.events import ExecutionStatusChangeEvent, parse_event
 from mlopsctl.local.executions import status_change_event
-from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
+from tests.support.files import load_json
 
 FOLDER = "stepfunctions-execution-status-change"
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-local-deploystatemachine"

@@ -9,10 +9,9 @@ import pytest
 
 from mlops_core.adapters.pipelines import ExecutionRequest
 from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts
-from tests.conftest import PROJECT_EVENTS, load_json
 from tests.contract.aws_samples import all_samples
 from tests.support.aws_corpus import corpus_params
-from tests.unit.training_fakes import (
+from tests.support.fakes.training import (
     JOB,
     NOW,
     PIPELINE,
@@ -24,6 +23,7 @@ from tests.unit.training_fakes import (
     load_handler,
     step,
 )
+from tests.support.files import PROJECT_EVENTS, load_json
 
 PIPELINE_DETAIL_TYPE = "SageMaker Model Building Pipeline Execution Status Change"
 

@@ -26,7 +26,7 @@ from mlops_core.services.training import (
 )
 from pipelines.models.tabular import preprocess as tabular_preprocess
 from pipelines.models.text import preprocess
-from tests.unit.data_arrival_fakes import (
+from tests.support.fakes.data_arrival import (
     BUCKET,
     ORIGIN,
     InMemoryBatchStore,
@@ -34,7 +34,7 @@ from tests.unit.data_arrival_fakes import (
     make_arrival,
     sqs_message,
 )
-from tests.unit.training_fakes import (
+from tests.support.fakes.training import (
     PIPELINE,
     STACK,
     FakeExecutions,

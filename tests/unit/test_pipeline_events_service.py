@@ -18,7 +18,7 @@ from mlops_core.services.pipeline_events import (
     handle_pipeline_event,
 )
 from mlops_core.services.training import EventResult, TrainingLauncher, batch_request
-from tests.unit.training_fakes import (
+from tests.support.fakes.training import (
     BATCH,
     NOW,
     PIPELINE,

@@ -10,7 +10,7 @@ import pytest
 from mlops_core.adapters.pipelines import ExecutionRequest
 from mlops_core.errors import ConfigurationError
 from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
-from tests.unit.training_fakes import FakeExecutions
+from tests.support.fakes.training import FakeExecutions
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 

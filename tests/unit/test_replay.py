@@ -13,7 +13,7 @@ from mlopsctl.local.errors import ReplayError
 from mlopsctl.local.replay import check_names, parse_items, substitute
 from mlopsctl.local.replay_items import After
 from mlopsctl.local.template import load_template
-from tests.conftest import PROJECT_EVENTS
+from tests.support.files import PROJECT_EVENTS
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
 ACTION = {"aws": "s3.put_object", "params": {"Bucket": "${DataBucket}", "Key": "incoming/a.txt", "Body": "x"}}

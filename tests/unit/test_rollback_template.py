@@ -11,7 +11,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlops_core.config import RollbackSettings
-from tests.contract.cfn_yaml import TEMPLATE_PATH, as_list, load_template
+from tests.support.cfn_yaml import TEMPLATE_PATH, as_list, load_template
 from tests.unit.test_rollback_plan import alarm_event
 
 STACK = "mlops-dev"

@@ -19,7 +19,7 @@ from mlops_core.domain.rollback_triggers import Trigger, TriggerKind, rollback_i
 from mlops_core.errors import ConfigurationError
 from mlops_core.services.training import batch_display_name
 from mlopsctl.local.moto_ext.limits.constraints import violations
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 GOOD = {
     "LEDGER_TABLE_NAME": "mlops-dev-ledger",

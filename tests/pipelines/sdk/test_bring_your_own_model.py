@@ -15,7 +15,7 @@ import pytest
 from pipelines import build
 from pipelines.bundle import code_prefix
 from pipelines.template_block import current_model
-from tests.contract.cfn_yaml import load_cfn_yaml
+from tests.support.cfn_yaml import load_cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -43,7 +43,7 @@ from mlops_core.adapters.training_records import (
 )
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.errors import TransientError
-from tests.conftest import PROJECT_EVENTS, ROOT, load_json
+from tests.support.files import PROJECT_EVENTS, ROOT, load_json
 
 STACK = "mlops-dev"
 PIPELINE = "mlops-dev-training"

@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.files import ROOT
+
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 # Short-form tag -> long-form key. Ref and Condition are not "Fn::" functions.
