@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.flows.test_deploy_flow import start_flow
+from tests.support.deploy_flow import start_flow
 
 pytestmark = pytest.mark.flow
 

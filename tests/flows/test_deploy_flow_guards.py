@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.emulator import SageMakerEmulator
-from tests.flows.test_deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
+from tests.support.deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from tests.flows.test_deploy_flow import start_flow
 from tests.flows.untrusted_events import after, changes
+from tests.support.deploy_flow import start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flows.test_deploy_flow import DeployFlow, start_flow
+from tests.support.deploy_flow import DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow
 

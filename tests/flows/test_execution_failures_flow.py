@@ -24,7 +24,7 @@ from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.executions import status_change_event
 from mlopsctl.local.faults import FaultRule
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_deploy_flow import DeployFlow, Steering
+from tests.support.deploy_flow import DeployFlow, Steering
 
 pytestmark = pytest.mark.flow
 

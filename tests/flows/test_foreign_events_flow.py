@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flows.test_deploy_flow import DEPLOY_CALLS, start_flow
 from tests.flows.untrusted_events import (
     OTHER_ACCOUNT,
     OTHER_REGION,
@@ -20,6 +19,7 @@ from tests.flows.untrusted_events import (
     object_created,
     runs,
 )
+from tests.support.deploy_flow import DEPLOY_CALLS, start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -9,7 +9,7 @@ import functools
 import pytest
 
 from mlopsctl.local.emulator import SageMakerEmulator
-from tests.flows.test_deploy_flow import DEPLOY_CALLS, start_flow
+from tests.support.deploy_flow import DEPLOY_CALLS, start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -1,6 +1,6 @@
 """One clock: what handlers and moto stamp is on the stack's virtual timeline, so TTLs and lock expiries happen.
 
-On the local stack from the project's template (helpers: :mod:`tests.flows.test_deploy_flow`). Before the wall clock
+On the local stack from the project's template (helpers: :mod:`tests.support.deploy_flow`). Before the wall clock
 followed the virtual one, handlers read real time: a day of virtual waiting left their timestamps a few seconds after
 the start, and a lock planted with a 30-minute TTL never expired for them.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from tests.flows.test_deploy_flow import DeployFlow, start_flow
+from tests.support.deploy_flow import DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow
 

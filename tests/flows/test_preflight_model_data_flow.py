@@ -1,7 +1,7 @@
 """What preflight trusts (#12, point 10, first half), on the local stack from the project's template: a package whose
 model data does not exist never deploys. Preflight looks for the object (or, for ``ModelDataSource`` with
 ``S3DataType`` ``S3Prefix``, an object under the prefix) and fails with the reason; the endpoint is not touched, and
-the action log shows no call that changes it. Helpers: :mod:`tests.flows.test_deploy_flow`."""
+the action log shows no call that changes it. Helpers: :mod:`tests.support.deploy_flow`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.flows.test_deploy_flow import DEPLOY_CALLS, IMAGE, DeployFlow, start_flow
 from tests.flows.untrusted_events import after, changes
+from tests.support.deploy_flow import DEPLOY_CALLS, IMAGE, DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -18,7 +18,7 @@ from datetime import datetime
 import pytest
 
 from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from tests.flows.test_deploy_flow import DeployFlow, start_flow
+from tests.support.deploy_flow import DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow
 

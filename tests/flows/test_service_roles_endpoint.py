@@ -18,7 +18,7 @@ from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
 from tests.flows.template_copies import TEMPLATE, role_section, template_with, without_statement
-from tests.flows.test_deploy_flow import DeployFlow, Steering
+from tests.support.deploy_flow import DeployFlow, Steering
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
