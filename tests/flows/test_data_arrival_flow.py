@@ -1,146 +1,30 @@
 """Data arrival → labeling on the local stack (the project's template, moto, the SageMaker emulator): the issue's
 acceptance, checked where a user would look — labeling jobs and their manifests in S3, the logs, the action log.
 
-The helpers here are shared by ``test_data_arrival_flow_scale.py`` and ``test_data_arrival_flow_failures.py``.
+The helpers: :mod:`tests.support.data_arrival_flow` and :mod:`tests.support.stack_queries`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
-import botocore.handlers
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import EmulatorFactory, LocalStack
+from mlopsctl.local.stack import LocalStack
+from tests.support.data_arrival_flow import (
+    GOLD,
+    KEYS,
+    drop,
+    object_created_events,
+    sagemaker_emulator,
+    source_refs,
+    uris,
+)
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.stack_queries import calls, handler_runs, labeling_jobs, manifest_lines
 
 pytestmark = pytest.mark.flow
-
-ROOT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-# Keys as people name files: spaces, accents, non-Latin scripts, a literal plus.
-KEYS = (
-    "incoming/reviews/great product.txt",
-    "incoming/avis clients/données été.txt",
-    "incoming/レビュー/星5つ+1.txt",
-)
-INJECTED_URL = "https://answered-by-the-test.invalid/"
-GOLD = {"great product.txt": "positive", "données été.txt": "negative", "星5つ+1.txt": "positive"}
-
-
-# -- helpers (shared with the other data-arrival flow modules) -------------------------------------------------------
-
-
-def sagemaker_emulator(gold: Mapping[str, str] | None = None) -> EmulatorFactory:
-    """The emulator, installed by the stack; its workforce answers ``gold`` labels (by object base name)."""
-
-    def build(stack: LocalStack) -> SageMakerEmulator:
-        return SageMakerEmulator(
-            clock=stack.clock.now,
-            account_id=stack.template.account_id,
-            region=stack.template.region,
-            workforce=GoldLabelWorkforce(gold or {}),
-        )
-
-    return build
-
-
-def drop(stack: LocalStack, keys: Sequence[str], *, bucket: str | None = None) -> None:
-    """A user drops objects at once (no time passes between them), then the stack settles."""
-    name = bucket or stack.physical_name("DataBucket")
-    for index, key in enumerate(keys):
-        stack.aws("s3", "put_object", Bucket=name, Key=key, Body=f"object {index}".encode(), settle=False)
-    stack.settle()
-
-
-def labeling_jobs(stack: LocalStack) -> list[dict[str, Any]]:
-    """Every labeling job, described (as ``aws sagemaker describe-labeling-job`` shows it)."""
-    sagemaker, names = stack.client("sagemaker"), []
-    for page in sagemaker.get_paginator("list_labeling_jobs").paginate():
-        names.extend(job["LabelingJobName"] for job in page["LabelingJobSummaryList"])
-    return [sagemaker.describe_labeling_job(LabelingJobName=name) for name in names]
-
-
-def manifest_lines(stack: LocalStack, uri: str) -> list[dict[str, Any]]:
-    """The JSON lines of a manifest in moto's S3."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    text = stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def source_refs(stack: LocalStack, job: Mapping[str, Any]) -> list[str]:
-    """The objects a job's input manifest lists, sorted."""
-    uri = job["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
-    return sorted(line["source-ref"] for line in manifest_lines(stack, uri))
-
-
-def uris(stack: LocalStack, keys: Sequence[str]) -> list[str]:
-    """``s3://`` URIs of keys of the data bucket, sorted."""
-    return sorted(f"s3://{stack.physical_name('DataBucket')}/{key}" for key in keys)
-
-
-def handler_runs(stack: LocalStack, function: str = "DataArrivalFunction") -> list[dict[str, Any]]:
-    return [e for e in stack.log.entries("handler") if e["function"] == function]
-
-
-def calls(stack: LocalStack, service: str, operation: str | None = None) -> list[dict[str, Any]]:
-    """The AWS calls the system made (action log), of one service (and operation)."""
-    return [e for e in stack.log.entries("aws_call") if e["service"] == service and operation in (None, e["operation"])]
-
-
-def object_created_events(stack: LocalStack, prefix: str = "incoming/") -> list[dict[str, Any]]:
-    """The ``Object Created`` events S3 sent for keys of the data bucket under ``prefix``, as put on the bus."""
-    bucket = stack.physical_name("DataBucket")
-    return [
-        event
-        for event in stack.s3_events.sent
-        if event["detail-type"] == "Object Created"
-        and event["detail"]["bucket"]["name"] == bucket
-        and event["detail"]["object"]["key"].startswith(prefix)
-    ]
-
-
-class _Body:
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self._payload = json.dumps(payload).encode()
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._payload
-
-
-@contextmanager
-def create_labeling_job_answers(code: str, times: int | None = None) -> Iterator[list[str]]:
-    """SageMaker answers ``CreateLabelingJob`` with error ``code`` (HTTP 400) for the first ``times`` attempts (every
-    attempt when None), then normally; yields every attempt's answer (``code`` or ``"sent"``).
-
-    The answer is given at botocore's ``before-send`` step, inside the retry loop, so botocore's standard retry mode
-    handles it as it would AWS's; the request is pointed at an address no moto backend serves, because every
-    ``before-send`` handler runs (the first answer wins). The hook is registered for every boto3 session created
-    meanwhile: that is how it reaches the handler's client, created at the handler's cold start. Nothing else calls
-    ``CreateLabelingJob``.
-    """
-    attempts: list[str] = []
-
-    def answer(request: Any, **_: Any) -> AWSResponse | None:
-        if times is not None and len(attempts) >= times:
-            attempts.append("sent")
-            return None
-        attempts.append(code)
-        request.url = INJECTED_URL  # so that no later before-send handler (moto's) serves the request as well
-        body = _Body({"__type": code, "message": f"injected by the test: {code}"})
-        return AWSResponse(request.url, 400, {"x-amzn-requestid": f"injected-{len(attempts)}"}, body)
-
-    entry = ("before-send.sagemaker.CreateLabelingJob", answer)
-    botocore.handlers.BUILTIN_HANDLERS.append(entry)
-    try:
-        yield attempts
-    finally:
-        botocore.handlers.BUILTIN_HANDLERS.remove(entry)
 
 
 @pytest.fixture

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import botocore.retries.standard
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_data_arrival_flow import (
+from tests.support.data_arrival_flow import (
     GOLD,
     KEYS,
-    ROOT_TEMPLATE,
-    calls,
     create_labeling_job_answers,
     drop,
-    handler_runs,
-    labeling_jobs,
     object_created_events,
     sagemaker_emulator,
     source_refs,
     uris,
 )
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.stack_queries import calls, dead_letters, handler_runs, labeling_jobs
 
 # An invocation that fails before its metrics are added flushes none: Powertools warns, Lambda retries.
 pytestmark = [pytest.mark.flow, pytest.mark.filterwarnings("ignore:No application metrics to publish")]
@@ -38,16 +35,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
     with LocalStack(ROOT_TEMPLATE, emulators=[sagemaker_emulator(GOLD)]) as running:
         yield running
-
-
-def dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
-    """The messages in DataArrivalDeadLetterQueue, their bodies as JSON."""
-    sqs = stack.client("sqs")
-    url = sqs.get_queue_url(QueueName=stack.physical_name("DataArrivalDeadLetterQueue"))["QueueUrl"]
-    bodies: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", []):
-        bodies.extend(json.loads(message["Body"]) for message in batch)
-    return bodies
 
 
 def test_throttling_is_retried_by_the_sdk_and_one_job_is_created(stack: LocalStack) -> None:

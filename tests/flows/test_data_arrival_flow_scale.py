@@ -19,15 +19,9 @@ import pytest
 
 from mlopsctl.local.settle import SettleLimits
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_data_arrival_flow import (
-    ROOT_TEMPLATE,
-    calls,
-    handler_runs,
-    labeling_jobs,
-    sagemaker_emulator,
-    source_refs,
-    uris,
-)
+from tests.support.data_arrival_flow import sagemaker_emulator, source_refs, uris
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.stack_queries import calls, handler_runs, labeling_jobs
 
 pytestmark = pytest.mark.flow
 

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_data_arrival_flow import GOLD, ROOT_TEMPLATE, handler_runs, labeling_jobs, sagemaker_emulator
-from tests.flows.test_training_flow import executions
 from tests.flows.untrusted_events import after, changes
+from tests.support.data_arrival_flow import GOLD, sagemaker_emulator
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.stack_queries import executions, handler_runs, labeling_jobs
 
 pytestmark = pytest.mark.flow
 

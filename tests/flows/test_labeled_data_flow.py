@@ -14,7 +14,8 @@ import pytest
 from mlopsctl.local.errors import TemplateError
 from mlopsctl.local.stack import LocalStack
 from pipelines.models.text import preprocess
-from tests.flows.test_training_flow import Emulators, executions, parameters
+from tests.support.stack_queries import executions
+from tests.support.training_flow import Emulators, parameters
 
 pytestmark = pytest.mark.flow
 

@@ -11,8 +11,9 @@ import pytest
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_training_flow import LABELS, TICKETS, WORKTEAM, drop, executions, handler_runs, labeling_jobs
 from tests.support.deploy_flow import DeployFlow, Steering
+from tests.support.stack_queries import executions, handler_runs, labeling_jobs
+from tests.support.training_flow import LABELS, TICKETS, WORKTEAM, drop
 
 pytestmark = pytest.mark.flow
 

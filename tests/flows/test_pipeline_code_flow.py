@@ -15,9 +15,8 @@ import pytest
 
 from mlopsctl.local.stack import LocalStack
 from mlopsctl.stack.code import step_code, upload_step_code
-from tests.flows.test_data_arrival_flow import calls, handler_runs
-from tests.flows.test_data_arrival_flow_failures import dead_letters
-from tests.flows.test_training_flow import LABELS, TICKETS, WORKTEAM, Emulators, executions, labeling_jobs
+from tests.support.stack_queries import calls, dead_letters, executions, handler_runs, labeling_jobs
+from tests.support.training_flow import LABELS, TICKETS, WORKTEAM, Emulators
 
 pytestmark = [pytest.mark.flow, pytest.mark.filterwarnings("ignore:No application metrics to publish")]
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.test_training_flow import Emulators, drop, executions, messages
 from tests.flows.untrusted_events import after, changes, runs, sample
+from tests.support.stack_queries import executions, messages
+from tests.support.training_flow import Emulators, drop
 
 pytestmark = pytest.mark.flow
 

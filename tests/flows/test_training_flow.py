@@ -9,41 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
 from pipelines.models.text import preprocess
+from tests.support.stack_queries import executions, handler_runs, labeling_jobs, messages
+from tests.support.training_flow import GOLD, LABELS, TICKETS, WORKTEAM, Emulators, drop, parameters, parameters_of
 
 pytestmark = pytest.mark.flow
-
-WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/labelers"
-LABELS = ("billing", "technical")
-TICKETS = {
-    "t1.txt": "I was charged twice",
-    "t2.txt": "the app crashes on start",
-    "t3.txt": "refund please",
-    "t4.txt": "login page times out",
-    "t5.txt": "invoice shows the wrong address",
-    "t6.txt": "sync fails with error 500",
-}
-GOLD = {"t1.txt": "billing", "t3.txt": "billing", "t5.txt": "billing"}
-
-
-class Emulators:
-    """The SageMaker emulator the stack drives (kept for steering failures)."""
-
-    def __init__(self) -> None:
-        self.sagemaker: SageMakerEmulator | None = None
-
-    def __call__(self, stack: LocalStack) -> SageMakerEmulator:
-        self.sagemaker = SageMakerEmulator(
-            stack.clock.now,
-            account_id=stack.template.account_id,
-            region=stack.template.region,
-            workforce=GoldLabelWorkforce(GOLD, default="technical"),
-        )
-        return self.sagemaker
 
 
 @pytest.fixture
@@ -56,42 +28,6 @@ def stack(emulators: Emulators) -> Iterator[LocalStack]:
     parameters = {"LabelingBackend": "groundtruth", "LabelingWorkteamArn": WORKTEAM, "LabelingLabels": ",".join(LABELS)}
     with LocalStack(parameters=parameters, emulators=[emulators]) as running:
         yield running
-
-
-def drop(stack: LocalStack, files: dict[str, str], prefix: str = "incoming/") -> None:
-    bucket = stack.physical_name("DataBucket")
-    for name, text in files.items():
-        stack.aws("s3", "put_object", Bucket=bucket, Key=f"{prefix}{name}", Body=text.encode(), settle=False)
-    stack.settle()
-
-
-def executions(stack: LocalStack) -> list[Any]:
-    backend = sagemaker_backends[stack.template.account_id][stack.template.region]
-    return list(backend.pipelines[stack.physical_name("TrainingPipeline")].pipeline_executions.values())
-
-
-def parameters(execution: Any) -> dict[str, str]:
-    return parameters_of(execution)
-
-
-def parameters_of(execution: Any) -> dict[str, str]:
-    return {p["Name"]: p["Value"] for p in execution.pipeline_parameters}
-
-
-def labeling_jobs(stack: LocalStack) -> list[dict[str, Any]]:
-    sm = stack.client("sagemaker")
-    return [
-        sm.describe_labeling_job(LabelingJobName=s["LabelingJobName"])
-        for s in sm.list_labeling_jobs()["LabelingJobSummaryList"]
-    ]
-
-
-def handler_runs(stack: LocalStack, function: str) -> list[dict[str, Any]]:
-    return [e for e in stack.log.entries("handler") if e["function"] == function]
-
-
-def messages(stack: LocalStack) -> list[dict[str, Any]]:
-    return [json.loads(n["Message"]) for n in stack.notifications()]
 
 
 def run_preprocess(stack: LocalStack, execution: Any, workdir: Path) -> dict[str, Any]:

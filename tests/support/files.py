@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+ROOT_TEMPLATE = ROOT / "template.yaml"
 # The real AWS sample events (../shared/aws-events/, as CI has them): tests.support.aws_corpus.corpus_dir()
 PROJECT_EVENTS = ROOT / "events"
 
