@@ -16,8 +16,8 @@ import pytest
 from mlopsctl.local.stack import LocalStack
 from pipelines.placeholders import SKLEARN_IMAGE_URI
 from pipelines.template_block import replace_block
-from tests.flows.template_copies import ROOT, template_with
-from tests.flows.test_service_roles_pipeline import JOB_SESSION, Execution, assert_denied, emulator, execute
+from tests.support.pipeline_roles import JOB_SESSION, Execution, assert_denied, emulator, execute
+from tests.support.template_copies import ROOT, template_with
 
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.untrusted_events import after, changes
 from tests.support.data_arrival_flow import GOLD, sagemaker_emulator
 from tests.support.files import ROOT_TEMPLATE
 from tests.support.stack_queries import executions, handler_runs, labeling_jobs
+from tests.support.untrusted_events import after, changes
 
 pytestmark = pytest.mark.flow
 

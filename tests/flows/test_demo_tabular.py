@@ -20,7 +20,7 @@ from mlopsctl.demo.tabular_scenarios import TABULAR_GATE_PARAMETERS
 from pipelines.bundle import code_prefix
 from pipelines.spec import load_spec
 from pipelines.template_block import current_model
-from tests.flows.test_demo import DemoRun, EndStates, not_ok, read_end_states
+from tests.support.demo import DemoRun, EndStates, not_ok, read_end_states
 
 pytestmark = pytest.mark.flow
 

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from tests.flows.untrusted_events import after, changes
 from tests.support.deploy_flow import start_flow
+from tests.support.untrusted_events import after, changes
 
 pytestmark = pytest.mark.flow
 

@@ -18,8 +18,8 @@ import pytest
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from tests.flows.untrusted_events import package_event, runs
 from tests.support.deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
+from tests.support.untrusted_events import package_event, runs
 
 pytestmark = pytest.mark.flow
 

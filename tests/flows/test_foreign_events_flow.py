@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flows.untrusted_events import (
+from tests.support.deploy_flow import DEPLOY_CALLS, start_flow
+from tests.support.untrusted_events import (
     OTHER_ACCOUNT,
     OTHER_REGION,
     after,
@@ -19,7 +20,6 @@ from tests.flows.untrusted_events import (
     object_created,
     runs,
 )
-from tests.support.deploy_flow import DEPLOY_CALLS, start_flow
 
 pytestmark = pytest.mark.flow
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.untrusted_events import after, alarm_event, changes, object_created, runs, sample
 from tests.support.deploy_flow import DeployFlow, start_flow
+from tests.support.untrusted_events import after, alarm_event, changes, object_created, runs, sample
 
 pytestmark = pytest.mark.flow
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.untrusted_events import after, changes, runs, sample
 from tests.support.stack_queries import executions, messages
 from tests.support.training_flow import Emulators, drop
+from tests.support.untrusted_events import after, changes, runs, sample
 
 pytestmark = pytest.mark.flow
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.flows.untrusted_events import after, changes
 from tests.support.deploy_flow import DEPLOY_CALLS, IMAGE, DeployFlow, start_flow
+from tests.support.untrusted_events import after, changes
 
 pytestmark = pytest.mark.flow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import template_with, without_statement
+from tests.support.template_copies import template_with, without_statement
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

@@ -20,7 +20,7 @@ from mlopsctl.demo.runner import StepScriptPipelineRunner
 from mlopsctl.local.actionlog import STACK_USER_AGENT
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import role_section, template_with
+from tests.support.template_copies import role_section, template_with
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

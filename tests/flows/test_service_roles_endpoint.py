@@ -17,8 +17,8 @@ import pytest
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import TEMPLATE, role_section, template_with, without_statement
 from tests.support.deploy_flow import DeployFlow, Steering
+from tests.support.template_copies import TEMPLATE, role_section, template_with, without_statement
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

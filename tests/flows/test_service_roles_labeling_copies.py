@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import role_section, template_with, without_statement
-from tests.flows.test_service_roles_labeling import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
+from tests.support.labeling_roles import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
+from tests.support.template_copies import role_section, template_with, without_statement
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

@@ -3,7 +3,7 @@
 An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes them ``SageMakerExecutionRole``, reads
 the evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its
 inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one statement out
-of the running stack's view of a role (:func:`~tests.flows.template_copies.statement_removed`; the edits that need a
+of the running stack's view of a role (:func:`~tests.support.template_copies.statement_removed`; the edits that need a
 template of their own are in ``test_service_roles_pipeline_copies``), starts one execution (the emulator's default
 runner: the steps do not really run, so the tests stay cheap; ``test_service_roles_demo_runner`` covers the real
 runner) and shows the step that needs the grant failing, and the execution with it, with the AccessDenied naming
@@ -13,28 +13,25 @@ the action and the resource. With the project's template every step succeeds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.emulator import SageMakerEmulator
 from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
-from tests.flows.template_copies import statement_removed
+from tests.support.pipeline_roles import (
+    ACCOUNT,
+    CREATE_JOB,
+    JOB_SESSION,
+    PIPELINE_SESSION,
+    PULL_IMAGE,
+    assert_denied,
+    emulator,
+    execute,
+)
+from tests.support.template_copies import statement_removed
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
-
-ACCOUNT = "123456789012"
-JOB_SESSION = "assumed-role/mlops-local-sagemakerexecutionrole/SageMaker"
-PIPELINE_SESSION = "assumed-role/mlops-local-trainingpipelinerole/SageMaker"
-
-
-def emulator(stack: LocalStack) -> SageMakerEmulator:
-    return SageMakerEmulator(stack.clock.now, account_id=stack.template.account_id, region=stack.template.region)
-
-
-Execution = tuple[dict[str, Any], dict[str, dict[str, Any]], Callable[[str], str]]
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +41,6 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
-def execute(stack: LocalStack) -> Execution:
-    """Start one execution on a labeling output manifest; its description, its steps by name, and a name lookup."""
-    manifest = f"s3://{stack.physical_name('DataBucket')}/labeling-output/job-1/manifests/output/output.manifest"
-    arn = stack.aws(
-        "sagemaker",
-        "start_pipeline_execution",
-        PipelineName=stack.physical_name("TrainingPipeline"),
-        PipelineParameters=[{"Name": "InputManifestUri", "Value": manifest}],
-    )["PipelineExecutionArn"]
-    sagemaker = stack.client("sagemaker")
-    described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
-    steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-    names = {"execution": arn.rsplit("/", 1)[-1]}
-    names.update({lid: stack.physical_name(lid) for lid in ("ArtifactsBucket", "DataBucket", "ModelPackageGroup")})
-    names.update({f"{lid}Arn": stack.arn(lid) for lid in ("SageMakerExecutionRole", "MlopsKey")})
-    return described, {s["StepName"]: s for s in steps}, lambda text: text.format(**names)
-
-
 def test_every_step_runs_with_the_projects_roles(stack: LocalStack) -> None:
     described, steps, _ = execute(stack)
 
@@ -69,18 +48,6 @@ def test_every_step_runs_with_the_projects_roles(stack: LocalStack) -> None:
     assert {name: s["StepStatus"] for name, s in steps.items()} == dict.fromkeys(
         ("Preprocess", "Train", "Evaluate", "QualityGate", "RegisterModel"), "Succeeded"
     )
-
-
-CREATE_JOB = (
-    "Preprocess",
-    "sagemaker:CreateProcessingJob",
-    f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/pipelines-{{execution}}-preprocess",
-)
-PULL_IMAGE = (
-    "Preprocess",
-    "ecr:BatchCheckLayerAvailability",
-    "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
-)
 
 
 PIPELINE_ROLE_CASES = [
@@ -142,15 +109,3 @@ def test_a_step_fails_when_the_job_role_lacks_a_grant_its_job_uses(
 
     denial = f"{JOB_SESSION} is not authorized to perform: {action}"
     assert_denied(described, steps, step, denial, names(resource))
-
-
-def assert_denied(
-    described: dict[str, Any], steps: dict[str, dict[str, Any]], step: str, denial: str, arn: str
-) -> None:
-    assert described["PipelineExecutionStatus"] == "Failed"
-    assert steps[step]["StepStatus"] == "Failed", {name: s["StepStatus"] for name, s in steps.items()}
-    reason = steps[step]["FailureReason"]
-    assert denial in reason, reason
-    assert f"on resource: {arn}" in reason, reason
-    assert step in described["FailureReason"]
-    assert [name for name, s in steps.items() if s["StepStatus"] != "Succeeded"] == [step]

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.template_copies import role_section, template_with, without_statement
-from tests.flows.test_service_roles_pipeline import (
+from tests.support.pipeline_roles import (
     ACCOUNT,
     CREATE_JOB,
     JOB_SESSION,
@@ -24,6 +23,7 @@ from tests.flows.test_service_roles_pipeline import (
     emulator,
     execute,
 )
+from tests.support.template_copies import role_section, template_with, without_statement
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

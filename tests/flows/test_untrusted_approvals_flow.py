@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.stack import LocalStack
-from tests.flows.untrusted_events import OTHER_ACCOUNT, after, changes, package_event, runs
 from tests.support.deploy_flow import DeployFlow, start_flow
+from tests.support.untrusted_events import OTHER_ACCOUNT, after, changes, package_event, runs
 
 pytestmark = pytest.mark.flow
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.pipelines.runs import PipelineRun
+    from tests.support.pipeline_runs import PipelineRun
 
 collect_ignore = [] if os.environ.get("MLOPS_SDK_TESTS") == "1" else ["sdk"]
 
@@ -18,6 +18,6 @@ collect_ignore = [] if os.environ.get("MLOPS_SDK_TESTS") == "1" else ["sdk"]
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """The three steps run once, in process, on the default generated data set (shared: it takes ~1 s)."""
-    from tests.pipelines.runs import run_steps
+    from tests.support.pipeline_runs import run_steps
 
     return run_steps(tmp_path_factory.mktemp("pipeline-run"))

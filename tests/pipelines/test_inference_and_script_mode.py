@@ -13,7 +13,7 @@ import pytest
 from pipelines.bundle import STEP_FILES, model_dir
 from pipelines.models.text import inference
 from pipelines.models.text.inference import UnsupportedContentTypeError
-from tests.pipelines.runs import PipelineRun
+from tests.support.pipeline_runs import PipelineRun
 
 
 def invoke(model_dir: Path, body: str | bytes, content_type: str, accept: str = "application/json") -> dict:

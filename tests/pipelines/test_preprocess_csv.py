@@ -14,7 +14,7 @@ import pytest
 from pipelines.data.generate import generate_tickets
 from pipelines.models.text import preprocess
 from pipelines.models.text.preprocess import PreprocessError, Record, read_csv_records, read_records
-from tests.pipelines.test_preprocess_step import args_for, read_split
+from tests.support.pipeline_runs import args_for, read_split
 
 
 def as_csv(header: list[str], rows: list[list[str]]) -> str:

@@ -14,6 +14,7 @@ from moto import mock_aws
 from pipelines.data.generate import LABELS, generate_tickets
 from pipelines.models.text import preprocess
 from pipelines.models.text.preprocess import PreprocessError, Record, read_records
+from tests.support.pipeline_runs import args_for, read_split
 
 DATA_PREFIXES = ("s3://data/incoming/", "s3://data/labeled/")
 
@@ -43,21 +44,6 @@ def write(path: Path, lines: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def args_for(root: Path, *extra: str) -> list[str]:
-    return [
-        f"--input-dir={root / 'in'}",
-        f"--train-dir={root / 'train'}",
-        f"--validation-dir={root / 'validation'}",
-        f"--test-dir={root / 'test'}",
-        *extra,
-    ]
-
-
-def read_split(root: Path, name: str) -> list[dict[str, str]]:
-    text = (root / name / f"{name}.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines()]
 
 
 def test_inline_ground_truth_manifest_yields_labelled_records_and_skips_failed_annotations() -> None:

@@ -18,7 +18,7 @@ import pytest
 from pipelines.models.text import evaluate, train
 from pipelines.models.text.evaluate import GATE_METRIC_PATH, REPORT_FILENAME, EvaluationError, metrics_report
 from pipelines.spec import load_spec
-from tests.pipelines.runs import PipelineRun, run_steps
+from tests.support.pipeline_runs import PipelineRun, run_steps
 
 MIN_MACRO_F1 = load_spec("text").gate.threshold
 

@@ -1,7 +1,9 @@
-"""Run the pipeline's step scripts in process, wired as the SageMaker pipeline wires them."""
+"""Run the pipeline's step scripts in process, wired as the SageMaker pipeline wires them; the preprocess step's
+arguments and the splits it writes."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,18 @@ def run_steps(root: Path, count: int = 400, seed: int = DEFAULT_SEED, noise: flo
         )
     )
     return PipelineRun(root, summary, scores, report)
+
+
+def args_for(root: Path, *extra: str) -> list[str]:
+    return [
+        f"--input-dir={root / 'in'}",
+        f"--train-dir={root / 'train'}",
+        f"--validation-dir={root / 'validation'}",
+        f"--test-dir={root / 'test'}",
+        *extra,
+    ]
+
+
+def read_split(root: Path, name: str) -> list[dict[str, str]]:
+    text = (root / name / f"{name}.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]

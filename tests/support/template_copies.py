@@ -22,9 +22,9 @@ from pathlib import Path
 from mlopsctl.local.iam.evaluate import Policy
 from mlopsctl.local.iam.principals import NamedPolicy
 from mlopsctl.local.stack import LocalStack
+from tests.support.files import ROOT
+from tests.support.files import ROOT_TEMPLATE as TEMPLATE
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
 _LINKED = ("functions", "layers", "statemachines")
 
 
