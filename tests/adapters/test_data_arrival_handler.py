@@ -4,7 +4,6 @@ the EMF metrics."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from tests.support.fakes.data_arrival import (
     sqs_message,
     throttle,
 )
-from tests.support.files import PROJECT_EVENTS, ROOT, load_json
+from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.handlers import LambdaContext, load_handler
 from tests.support.tables import CLAIMS, LEDGER, create_tables
 
 # An invocation that fails before its metrics are added flushes none: Powertools warns, Lambda retries.
@@ -57,23 +57,6 @@ ENV = {
 
 
 @dataclass
-class Context:
-    function_name: str = "mlops-dev-DataArrivalFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:mlops-dev-DataArrivalFunction"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-
-
-def load_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("data_arrival_app", ROOT / "functions" / "data_arrival" / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass
 class Stack:
     app: ModuleType
     jobs: FakeLabelingJobs
@@ -81,7 +64,7 @@ class Stack:
     dynamodb: Any
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        return self.app.lambda_handler(event, Context())
+        return self.app.lambda_handler(event, LambdaContext("mlops-dev-DataArrivalFunction"))
 
     def ledger_batches(self) -> list[dict[str, Any]]:
         items = self.dynamodb.scan(TableName=LEDGER)["Items"]
@@ -104,7 +87,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         factory.client("sns").create_topic(Name="mlops-dev-notifications")
         jobs = FakeLabelingJobs()
         deps = build_dependencies(DataArrivalSettings.from_env(), factory, labeling_jobs=jobs, origin=ORIGIN)
-        app = load_app()
+        app = load_handler("data_arrival")
         monkeypatch.setattr(app, "dependencies", lambda: deps)
         yield Stack(app, jobs, factory.client("s3"), factory.client("dynamodb"))
 
@@ -183,7 +166,7 @@ def test_dependencies_are_built_from_the_environment_once(monkeypatch: pytest.Mo
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        app = load_app()
+        app = load_handler("data_arrival")
         first = app.dependencies()
         assert isinstance(first, Dependencies)
         assert app.dependencies() is first
@@ -193,7 +176,7 @@ def test_dependencies_are_built_from_the_environment_once(monkeypatch: pytest.Mo
 def test_a_bad_setting_fails_the_cold_start_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {**ENV, "LABELING_WORKTEAM_ARN": ""}.items():
         monkeypatch.setenv(name, value)
-    app = load_app()
+    app = load_handler("data_arrival")
     with pytest.raises(Exception, match="LABELING_WORKTEAM_ARN"):
         app.dependencies()
 

@@ -21,11 +21,10 @@ from tests.support.fakes.training import (
     FakeLabelingJobs,
     FakeNotifier,
     InMemoryTrainingRecords,
-    LambdaContext,
     labeling_job,
-    load_handler,
 )
 from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.handlers import LambdaContext, load_handler
 
 LABELING_DETAIL_TYPE = "SageMaker Ground Truth Labeling Job State Change"
 

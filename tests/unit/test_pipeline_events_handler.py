@@ -19,11 +19,10 @@ from tests.support.fakes.training import (
     FakeExecutions,
     FakeNotifier,
     InMemoryTrainingRecords,
-    LambdaContext,
-    load_handler,
     step,
 )
 from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.handlers import LambdaContext, load_handler
 
 PIPELINE_DETAIL_TYPE = "SageMaker Model Building Pipeline Execution Status Change"
 

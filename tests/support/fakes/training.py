@@ -8,12 +8,10 @@ execution per display name, found again by a later start.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from types import ModuleType
 from typing import Any
 
 from mlops_core.adapters.dynamodb import Item
@@ -43,7 +41,7 @@ from mlops_core.adapters.training_records import (
 )
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.errors import TransientError
-from tests.support.files import PROJECT_EVENTS, ROOT, load_json
+from tests.support.files import PROJECT_EVENTS, load_json
 
 STACK = "mlops-dev"
 PIPELINE = "mlops-dev-training"
@@ -333,31 +331,3 @@ def pipeline_event(
 def step(name: str, status: str = "Succeeded", **overrides: Any) -> ExecutionStep:
     """A step as ListPipelineExecutionSteps reports it."""
     return replace(ExecutionStep(name=name, status=status), **overrides)
-
-
-# -- handlers ---------------------------------------------------------------------------------------------------------
-
-
-def load_handler(function_dir: str) -> ModuleType:
-    """Import ``functions/<function_dir>/app.py`` as a fresh module, by path, as Lambda does."""
-    path = ROOT / "functions" / function_dir / "app.py"
-    spec = importlib.util.spec_from_file_location(f"training_tests_{function_dir}_app", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes Powertools reads from Lambda's context object."""
-
-    function_name: str = "mlops-dev-TrainingFunction"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:mlops-dev-TrainingFunction"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
