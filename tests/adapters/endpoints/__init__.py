@@ -1,0 +1,1 @@
+"""Endpoints on moto with the project's extensions, driven in virtual time by the emulator."""

@@ -1,0 +1,50 @@
+"""The emulator on moto, a manual clock, and the SageMaker and CloudWatch clients of the endpoint tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mlopsctl.local.emulator import SageMakerEmulator
+from mlopsctl.local.emulator.harness import ManualClock
+from tests.support.moto_endpoints import ALARM, TIMINGS
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+    with mock_aws():
+        emulator = SageMakerEmulator(clock, timings=TIMINGS)
+        emulator.install()
+        yield emulator
+        emulator.uninstall()
+
+
+@pytest.fixture
+def sm(emulator: SageMakerEmulator) -> Any:
+    return boto3.client("sagemaker", region_name="us-east-1")
+
+
+@pytest.fixture
+def cw(emulator: SageMakerEmulator) -> Any:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    client.put_metric_alarm(
+        AlarmName=ALARM,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=[{"Name": "EndpointName", "Value": "churn"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    return client
