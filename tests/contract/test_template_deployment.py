@@ -1,8 +1,5 @@
 """House rules of ``template.yaml``, checked on the parsed file: the events and alarms of deployment reach the
 functions and state machines they should, and only those; the deployed models' role.
-
-cfn-lint, ``sam validate --lint`` and checkov (``make iac``) check CloudFormation itself; these tests check what they
-cannot (the shared queries: :mod:`tests.support.template_rules`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 """House rules of ``template.yaml``, checked on the parsed file: least privilege, and storage that is encrypted,
 private and recoverable.
-
-cfn-lint, ``sam validate --lint`` and checkov (``make iac``) check CloudFormation itself; these tests check what they
-cannot (the shared queries: :mod:`tests.support.template_rules`).
 """
 
 from __future__ import annotations

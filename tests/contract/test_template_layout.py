@@ -1,8 +1,5 @@
 """House rules of ``template.yaml`` and ``samconfig.toml``, checked on the parsed files: the layout and the names other
 modules rely on (docs/wiring.md), the functions, the parameters and the stages.
-
-cfn-lint, ``sam validate --lint`` and checkov (``make iac``) check CloudFormation itself; these tests check what they
-cannot (the shared queries: :mod:`tests.support.template_rules`).
 """
 
 from __future__ import annotations

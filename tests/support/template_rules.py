@@ -1,5 +1,9 @@
 """``template.yaml`` parsed once for the house-rule tests (tests/contract/test_template_*.py), the names
-docs/wiring.md promises, and queries over both."""
+docs/wiring.md promises, and queries over both.
+
+cfn-lint, ``sam validate --lint`` and checkov (``make iac``) check CloudFormation itself; those tests check what they
+cannot: the names other modules rely on, least privilege, the routes of events, the parameters and stages.
+"""
 
 from __future__ import annotations
 
