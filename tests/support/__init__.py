@@ -1,1 +1,15 @@
-"""Helpers shared by the whole suite."""
+"""Helpers shared by the whole suite; no test module imports another (``tests/unit/test_suite_layout.py``).
+
+- ``files``: where the project's files are, and the loader of the JSON event files;
+- ``fakes/``: in-memory fakes of the ports, one module per feature (the deployment ones: ``tests/deploy_support/``);
+- ``handlers``: a function's ``app.py`` loaded as Lambda loads it, and its context;
+- ``cfn_yaml``, ``template_rules``, ``template_copies``: ``template.yaml`` parsed, queried, and copied with a grant
+  taken out;
+- ``deploy_flow``, ``data_arrival_flow``, ``training_flow``, ``stack_queries``, ``pipeline_roles``,
+  ``labeling_roles``, ``demo``, ``untrusted_events``: driving the local stack and reading what happened on it;
+- ``tables``, ``moto_endpoints``, ``limits``, ``pipeline_runs``, ``aws_corpus``: moto tables, SageMaker endpoints,
+  the limits stack, the pipeline's step scripts, the corpus of real AWS events;
+- ``iam_usage``, ``xdist_groups``: the IAM report's records, and the xdist groups of tests sharing a fixture.
+
+Fixtures live in ``conftest.py`` files, where pytest finds them.
+"""
