@@ -90,11 +90,10 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 
 # The suite (tests/, and the docstring examples of the packages: --doctest-modules, pyproject.toml and conftest.py)
 # records which IAM statement allowed which test's calls; iam-check fails on a statement no test used
-# (unless the template says why it is kept) and writes the report, .iam-usage/iam-report.md. --dist loadgroup: the
-# tests that share a module or session fixture run on one worker, which builds it once (tests/support/xdist_groups.py).
+# (unless the template says why it is kept) and writes the report, .iam-usage/iam-report.md.
 unit: $(BIN)/.stamp
 	rm -rf .iam-usage
-	MLOPS_IAM_USAGE_DIR=.iam-usage $(BIN)/python -m pytest -n 2 --dist loadgroup
+	MLOPS_IAM_USAGE_DIR=.iam-usage $(BIN)/python -m pytest -n 2
 
 iam-check: $(BIN)/.stamp
 	$(BIN)/python -m mlopsctl.local.iam.report .iam-usage

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import iam_usage
-from tests.support.xdist_groups import group_shared_fixtures, reported_nodeid
 
 collect_ignore = ["pipelines/definition.py", "pipelines/parameters.py"]
 collect_ignore_glob = ["tests/fixtures/*"]
@@ -45,19 +44,11 @@ def _no_unexpected_iam_denials(request: pytest.FixtureRequest) -> Iterator[None]
 
     allowed_before, denied_before = len(enforce.ALLOWED), len(enforce.DENIALS)
     yield
-    iam_usage.record(reported_nodeid(request.node), enforce.ALLOWED[allowed_before:])
+    iam_usage.record(request.node.nodeid, enforce.ALLOWED[allowed_before:])
     denials = enforce.DENIALS[denied_before:]
     if denials and request.node.get_closest_marker("iam_denials") is None:
         listed = "\n".join(f"- {d.message}" for d in denials[:5])
         pytest.fail(f"{len(denials)} call(s) denied by IAM on the local stack:\n{listed}", pytrace=False)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``--dist loadgroup`` (``make unit``), the tests that share a module or session fixture run on one worker,
-    which builds it once."""
-    if config.getoption("dist", "no") == "loadgroup":
-        group_shared_fixtures(items)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -9,7 +9,7 @@
   ``labeling_roles``, ``demo``, ``untrusted_events``: driving the local stack and reading what happened on it;
 - ``tables``, ``moto_endpoints``, ``limits``, ``pipeline_runs``, ``aws_corpus``: moto tables, SageMaker endpoints,
   the limits stack, the pipeline's step scripts, the corpus of real AWS events;
-- ``iam_usage``, ``xdist_groups``: the IAM report's records, and the xdist groups of tests sharing a fixture.
+- ``iam_usage``: which test used which IAM statement, for the IAM report.
 
 Fixtures live in ``conftest.py`` files, where pytest finds them.
 """
