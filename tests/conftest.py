@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# The real AWS sample events (../shared/aws-events/, as CI has them): tests.support.aws_corpus.corpus_dir()
-PROJECT_EVENTS = ROOT / "events"
+# Sample events (events/ and the corpus of real AWS samples) are read through tests.support.events only.
 
 
 def load_json(path: Path) -> Any:

@@ -19,7 +19,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlopsctl.local.iam.database import resource_types
-from tests.conftest import ROOT, load_json
+from tests.conftest import ROOT
 from tests.contract.cfn_yaml import (
     as_list,
     condition_branches,
@@ -29,6 +29,7 @@ from tests.contract.cfn_yaml import (
     resolve_refs,
 )
 from tests.support.aws_corpus import corpus_dir
+from tests.support.events import folder_samples
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
@@ -280,8 +281,7 @@ def test_aws_services_can_use_the_key_of_each_encrypted_queue_and_topic() -> Non
 
 # Data arrival ----------------------------------------------------------------------------------------
 def _sample_events() -> list[dict[str, Any]]:
-    folder = corpus_dir() / "s3-object-created-eventbridge"
-    events = [load_json(path) for path in sorted(folder.glob("*.json"))]
+    events = folder_samples("s3-object-created-eventbridge")
     return [event for event in events if isinstance(event, dict) and event.get("detail-type") == "Object Created"]
 
 
@@ -382,7 +382,7 @@ def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
 
 
 def _samples(folder: str) -> list[dict[str, Any]]:
-    events = [load_json(path) for path in sorted((corpus_dir() / folder).glob("*.json"))]
+    events = folder_samples(folder)
     return [event for event in events if isinstance(event, dict) and "detail" in event]
 
 
@@ -394,8 +394,7 @@ def _package_event(group: str, status: str = "Approved") -> dict[str, Any]:
 
 def _endpoint_events(endpoint: str, status: str) -> list[dict[str, Any]]:
     events = _samples("sagemaker-endpoint-state-change") + _samples("sagemaker-endpoint-deployment-state-change")
-    # The 2020 guide's "SageMakerEndpointStateChange" was a documentation error (SOURCES.md); AWS sends these two.
-    events = [e for e in events if e["detail-type"] in (ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE)]
+    assert {e["detail-type"] for e in events} == {ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE}
     assert len(events) >= 3, f"too few endpoint samples under {corpus_dir()}"
     for event in events:
         event["detail"].update(EndpointName=endpoint, EndpointStatus=status)

@@ -13,7 +13,7 @@ from mlopsctl.local.errors import ReplayError
 from mlopsctl.local.replay import check_names, parse_items, substitute
 from mlopsctl.local.replay_items import After
 from mlopsctl.local.template import load_template
-from tests.conftest import PROJECT_EVENTS
+from tests.support.events import project_event_paths
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
 ACTION = {"aws": "s3.put_object", "params": {"Bucket": "${DataBucket}", "Key": "incoming/a.txt", "Body": "x"}}
@@ -29,7 +29,7 @@ def test_json_array_and_json_lines_are_the_same_items() -> None:
     assert (from_lines[0].service, from_lines[0].operation) == ("s3", "put_object")
 
 
-EVENTBRIDGE_SAMPLES = [p for p in sorted(PROJECT_EVENTS.glob("*.json")) if "Records" not in json.loads(p.read_text())]
+EVENTBRIDGE_SAMPLES = [p for p in project_event_paths() if "Records" not in json.loads(p.read_text())]
 
 
 @pytest.mark.parametrize("path", EVENTBRIDGE_SAMPLES, ids=lambda path: path.name)

@@ -166,8 +166,6 @@ def handle_package_event(
     if not_ours is not None:
         return ApprovalResult("ignored", not_ours)
     version = event.model_package_version
-    if version is None:
-        return ApprovalResult("ignored", f"model package version of {event.model_package_arn} is unreadable")
     changed = approval_changed(event.updated_fields)
     relation = None
     if changed and needs_endpoint(event.approval_status):
