@@ -37,15 +37,16 @@ from mlops_core.events import (
 )
 from mlops_core.events.values import upper_snake
 from tests.conftest import load_json
-from tests.support.events import all_samples, project_event_paths
+from tests.support.events import project_event_paths, samples_if_present
 
 Path_ = tuple[str | int, ...]
 
 
 def _real_events() -> list[tuple[str, dict[str, Any]]]:
-    """Every real event (corpus, through the loader, and events/) of a consumed type that parses, with its name."""
+    """Every real event (corpus, through the loader, when present, and events/) of a consumed type that parses,
+    with its name."""
     pool: list[tuple[str, dict[str, Any]]] = []
-    raws = [(s.file, s.load()) for s in all_samples()]
+    raws = [(s.file, s.load()) for s in samples_if_present()]
     raws += [(p.name, load_json(p)) for p in project_event_paths()]
     for name, raw in raws:
         records = raw.get("Records") if isinstance(raw, dict) else None
