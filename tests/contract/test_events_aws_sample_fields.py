@@ -6,22 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.events import (
-    AlarmStateChangeEvent,
-    EndpointDeploymentStateChangeEvent,
-    EndpointStateChangeEvent,
-    LabelingJobStateChangeEvent,
-    ModelPackageStateChangeEvent,
-    PipelineExecutionStatusChangeEvent,
-    S3ObjectCreatedEvent,
-    parse_event,
-)
+from mlops_core import events as wire
 from tests.support.events import load_sample
 
 
 def test_s3_sample_gives_bucket_key_and_object_identity() -> None:
-    event = parse_event(load_sample("s3-object-created-eventbridge/awsdocs-s3-userguide-2023.json"))
-    assert isinstance(event, S3ObjectCreatedEvent)
+    event = wire.parse_event(load_sample("s3-object-created-eventbridge/awsdocs-s3-userguide-2023.json"))
+    assert isinstance(event, wire.S3ObjectCreatedEvent)
     assert (event.bucket, event.key, event.size) == ("DOC-EXAMPLE-BUCKET1", "example-key", 5)
     assert (event.etag, event.version_id, event.sequencer) == (
         "b1946ac92492d2347c6235b4d2611184",
@@ -33,8 +24,8 @@ def test_s3_sample_gives_bucket_key_and_object_identity() -> None:
 
 def test_sqs_wrapped_s3_record_gives_the_captured_object() -> None:
     raw = load_sample("sqs-wrapped-eventbridge/powertools-pr4069-sqs-eventbridge-s3-object-created.json")
-    event = parse_event(raw["Records"][0])
-    assert isinstance(event, S3ObjectCreatedEvent)
+    event = wire.parse_event(raw["Records"][0])
+    assert isinstance(event, wire.S3ObjectCreatedEvent)
     assert (event.bucket, event.key, event.size) == ("s3-eb-unwrap-sourcebucket-7mop1gqlyrzu", "__init__.py", 0)
     assert event.version_id is None
 
@@ -51,16 +42,16 @@ def test_sqs_wrapped_s3_record_gives_the_captured_object() -> None:
 )
 def test_labeling_job_name_is_read_from_the_arn_in_resources(file: str, name: str) -> None:
     raw = load_sample(file)
-    event = parse_event(raw)
-    assert isinstance(event, LabelingJobStateChangeEvent)
+    event = wire.parse_event(raw)
+    assert isinstance(event, wire.LabelingJobStateChangeEvent)
     assert event.labeling_job_arn == raw["resources"][0]
     assert event.labeling_job_name == name
     assert event.status == "Completed"
 
 
 def test_pipeline_sample_camel_case_fields_are_read() -> None:
-    event = parse_event(load_sample("sagemaker-pipeline-execution-status-change/awsdocs-sm-devguide-2023.json"))
-    assert isinstance(event, PipelineExecutionStatusChangeEvent)
+    event = wire.parse_event(load_sample("sagemaker-pipeline-execution-status-change/awsdocs-sm-devguide-2023.json"))
+    assert isinstance(event, wire.PipelineExecutionStatusChangeEvent)
     assert (event.pipeline_name, event.execution_id) == ("myPipeline-123", "p4jn9xou8a8s")
     assert (event.status, event.previous_status) == ("Succeeded", "Executing")
     assert event.execution_display_name == "SomeDisplayName"
@@ -75,8 +66,8 @@ def test_pipeline_sample_camel_case_fields_are_read() -> None:
     ],
 )
 def test_model_package_sample_with_duplicate_source_key_parses(file: str) -> None:
-    event = parse_event(load_sample(file))
-    assert isinstance(event, ModelPackageStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.ModelPackageStateChangeEvent)
     assert event.source == "aws.sagemaker"
     assert (event.model_package_group_name, event.model_package_version) == ("versionedmp-p-idy6c3e1fiqj", 2)
     assert event.approval_status == "Rejected"
@@ -86,8 +77,8 @@ def test_model_package_sample_with_duplicate_source_key_parses(file: str) -> Non
 
 def test_model_package_update_lists_the_changed_fields() -> None:
     file = "sagemaker-model-package-state-change/awsdocs-sm-current-rejected-modellifecycle.json"
-    event = parse_event(load_sample(file))
-    assert isinstance(event, ModelPackageStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.ModelPackageStateChangeEvent)
     assert event.updated_fields == ("ModelLifeCycle",)
 
 
@@ -102,16 +93,16 @@ def test_model_package_update_lists_the_changed_fields() -> None:
     ],
 )
 def test_endpoint_status_is_in_api_spelling_and_epoch_ms_time_is_read(file: str, time: datetime) -> None:
-    event = parse_event(load_sample(file))
-    assert isinstance(event, EndpointStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.EndpointStateChangeEvent)
     assert event.status == "InService"
     assert event.time == time
 
 
 def test_canary_deployment_sample_is_baking_with_its_message() -> None:
     file = "sagemaker-endpoint-deployment-state-change/awsdocs-sm-devguide-2023-bluegreen-canary-baking.json"
-    event = parse_event(load_sample(file))
-    assert isinstance(event, EndpointDeploymentStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.EndpointDeploymentStateChangeEvent)
     assert event.state == "Baking"
     assert event.reason is not None
     assert event.reason.startswith("Baking for 600 seconds")
@@ -124,17 +115,17 @@ def test_canary_deployment_sample_is_baking_with_its_message() -> None:
 
 def test_capacity_update_sample_reports_the_current_variants_progress() -> None:
     file = "sagemaker-endpoint-deployment-state-change/awsdocs-sm-devguide-2023-capacity-update.json"
-    event = parse_event(load_sample(file))
-    assert isinstance(event, EndpointDeploymentStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.EndpointDeploymentStateChangeEvent)
     assert (event.state, event.reason) == ("Updating", "Scaling out desired instance count to 6.")
     assert event.pending_endpoint_config_name is None
 
 
 def test_single_metric_alarm_gives_what_rollback_needs() -> None:
-    event = parse_event(
+    event = wire.parse_event(
         load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-single-metric.json")
     )
-    assert isinstance(event, AlarmStateChangeEvent)
+    assert isinstance(event, wire.AlarmStateChangeEvent)
     assert (event.alarm_name, event.state, event.previous_state) == ("ServerCpuTooHigh", "ALARM", "OK")
     assert event.alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"
     assert (event.metric_namespace, event.metric_name) == ("AWS/EC2", "CPUUtilization")
@@ -146,8 +137,10 @@ def test_single_metric_alarm_gives_what_rollback_needs() -> None:
 
 
 def test_metric_math_alarm_has_no_single_primary_metric() -> None:
-    event = parse_event(load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-metric-math.json"))
-    assert isinstance(event, AlarmStateChangeEvent)
+    event = wire.parse_event(
+        load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-metric-math.json")
+    )
+    assert isinstance(event, wire.AlarmStateChangeEvent)
     assert event.metric_name is None
     assert [metric.name for metric in event.metrics] == [None, "NetworkIn", "NetworkOut"]
     assert event.threshold == 10000.0
@@ -155,8 +148,8 @@ def test_metric_math_alarm_has_no_single_primary_metric() -> None:
 
 def test_composite_alarm_gives_its_rule_and_triggering_alarms() -> None:
     file = "cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-composite-with-suppressor.json"
-    event = parse_event(load_sample(file))
-    assert isinstance(event, AlarmStateChangeEvent)
+    event = wire.parse_event(load_sample(file))
+    assert isinstance(event, wire.AlarmStateChangeEvent)
     assert event.alarm_rule == "ALARM(ServerCpuTooHigh) OR ALARM(TotalNetworkTrafficTooHigh)"
     assert event.actions_suppressed_by == "WaitPeriod"
     assert isinstance(event.reason_data, dict)
@@ -170,7 +163,7 @@ def test_alarm_without_previous_state_parses() -> None:
     raw = load_sample("cloudwatch-alarm-state-change/awsdocs-cloudwatch-userguide-2023-single-metric.json")
     del raw["detail"]["previousState"]
     del raw["detail"]["state"]["reasonData"]
-    event = parse_event(raw)
-    assert isinstance(event, AlarmStateChangeEvent)
+    event = wire.parse_event(raw)
+    assert isinstance(event, wire.AlarmStateChangeEvent)
     assert (event.state, event.previous_state, event.reason_data) == ("ALARM", None, None)
     assert event.dimensions["InstanceId"] == "i-12345678901234567"
