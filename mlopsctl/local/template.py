@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+from cfnlint.decode import decode
 
 from mlopsctl.local import sam
 from mlopsctl.local.errors import TemplateError
@@ -35,41 +36,34 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 EMULATED_WORKTEAM = "mlops-local-emulated-workforce"
 
 
-class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML with CloudFormation's short forms (``!Ref``, ``!Sub``, ``!GetAtt``, …); dates stay strings."""
-
-
-def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-_CfnLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template (YAML or JSON)."""
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - safe loader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        raise TemplateError(f"cannot read template {path}: {exc}") from None
+    """Parse a CloudFormation/SAM template (YAML or JSON) with cfn-lint's decoder, into plain Python data.
+
+    Short-form tags become CloudFormation's long forms (``!GetAtt A.Arn`` → ``{"Fn::GetAtt": ["A", "Arn"]}``);
+    YAML dates are kept as the strings they are written as (``Version: 2012-10-17``), as CloudFormation reads them.
+    """
+    if not path.is_file():
+        raise TemplateError(f"cannot read template {path}: no such file")
+    document, problems = decode(str(path))
+    if problems:
+        raise TemplateError(f"cannot read template {path}: {problems[0].message}")
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources section)")
-    return document
+    plain: dict[str, Any] = _plain(document)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    """cfn-lint's nodes (``dict``/``list``/``str`` subclasses carrying line marks) as plain values; dates as text."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)
