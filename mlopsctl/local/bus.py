@@ -40,7 +40,7 @@ from mlopsctl.local.functions import FunctionRunner
 from mlopsctl.local.iam.enforce import Denial, IamEnforcer
 from mlopsctl.local.iam.evaluate import Principal, Request, evaluate
 from mlopsctl.local.provision import RuleRoute, StackResources, physical_name
-from mlopsctl.local.scheduler import Scheduler
+from mlopsctl.local.scheduler import Callback, Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class EventBus:
         runner: FunctionRunner,
         log: ActionLog,
         clock: VirtualClock,
-        scheduler: Scheduler,
+        scheduler: Scheduler[Callback],
         *,
         stack_name: str,
         account_id: str,

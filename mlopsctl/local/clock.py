@@ -14,8 +14,10 @@ Examples
 '2025-01-01T00:05:00+00:00'
 >>> clock.elapsed().total_seconds()
 300.0
+>>> clock.advance(90).isoformat() == clock().isoformat() == '2025-01-01T00:06:30+00:00'
+True
 >>> [instant.isoformat() for instant in heard]
-['2025-01-01T00:00:00+00:00', '2025-01-01T00:05:00+00:00']
+['2025-01-01T00:00:00+00:00', '2025-01-01T00:05:00+00:00', '2025-01-01T00:06:30+00:00']
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class VirtualClock:
         with self._lock:
             return self._now
 
+    def __call__(self) -> datetime:
+        """The current virtual instant (the clock is what the SageMaker emulator calls for the time)."""
+        return self.now()
+
     def elapsed(self) -> timedelta:
         """Virtual time passed since the start."""
         return self.now() - self._start
@@ -74,6 +80,13 @@ class VirtualClock:
             self._now = instant
             for listener in self._listeners:
                 listener(instant)
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock forward by ``seconds``; return the new instant."""
+        with self._lock:
+            target = self._now + timedelta(seconds=seconds)
+        self.advance_to(target)
+        return self.now()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with the current instant now and with the new one on every move; return an unsubscribe.

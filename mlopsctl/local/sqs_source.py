@@ -20,7 +20,7 @@ from mlopsctl.local.clients import StackClients
 from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.functions import FunctionRunner
 from mlopsctl.local.provision import EventSourceMappingSpec
-from mlopsctl.local.scheduler import Scheduler
+from mlopsctl.local.scheduler import Callback, Scheduler
 
 
 def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -58,7 +58,7 @@ class SqsPoller:
         clients: StackClients,
         runner: FunctionRunner,
         clock: VirtualClock,
-        scheduler: Scheduler,
+        scheduler: Scheduler[Callback],
     ) -> None:
         self.mapping = mapping
         self._clients = clients

@@ -45,7 +45,7 @@ from mlopsctl.local.provision import StackResources, provision
 from mlopsctl.local.resources_compute import CREATORS as COMPUTE_CREATORS
 from mlopsctl.local.resources_data import CREATORS as DATA_CREATORS
 from mlopsctl.local.s3_events import S3EventNotifier
-from mlopsctl.local.scheduler import Scheduler
+from mlopsctl.local.scheduler import Callback, Scheduler
 from mlopsctl.local.settle import SettleLimits, Settler
 from mlopsctl.local.sqs_source import SqsPoller
 from mlopsctl.local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, DEFAULT_STACK_NAME, Template, load_template
@@ -179,7 +179,7 @@ class LocalStack:
             return stack._lambda_invoke(name, body, response_headers)
 
         self._exit.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
-        scheduler = Scheduler()
+        scheduler: Scheduler[Callback] = Scheduler()
         self.bus = EventBus(
             self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
             stack_name=self.template.stack_name, account_id=self.template.account_id, iam=self.iam,
@@ -191,7 +191,7 @@ class LocalStack:
         if self.iam is not None:
             lambda_service_roles(self, self.iam, pollers, self.bus)
         self._settler = Settler(
-            self.clock, self.bus, pollers, scheduler, self.executions, self.lot, self.emulators, self._limits
+            self.clock, self.emulators, self.bus, pollers, scheduler, self.executions, self.lot, self._limits
         )
         self._started = True
 

@@ -9,8 +9,6 @@ then comes back, in time order.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -29,6 +27,7 @@ from mlopsctl.local.emulator.workforce import GoldLabelWorkforce, Workforce
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.moto_ext import NotificationKind, activate, deactivate, extension_state, install_extensions
 from mlopsctl.local.moto_ext.state import Notification, as_utc
+from mlopsctl.local.scheduler import Scheduler
 
 DEFAULT_PIPELINE_FAILURE = "AlgorithmError: emulated failure"
 
@@ -108,8 +107,7 @@ class SageMakerEmulator:
         self.model_package_updated_fields = model_package_updated_fields
         self.roles = roles
         self._clock = clock
-        self._agenda: list[tuple[datetime, int, int, Task, Callable[[], bool] | None]] = []
-        self._sequence = itertools.count()
+        self._agenda: Scheduler[Task] = Scheduler()
         self._lock = threading.RLock()
         self._labeling_failures: list[tuple[str, str]] = []
         self._pipeline_failures: list[tuple[str, str | None, str]] = []
@@ -157,8 +155,7 @@ class SageMakerEmulator:
         """When the emulator next has something to do (tz-aware UTC), or None when idle."""
         with self._lock:
             self._collect()
-            self._drop_dead()
-            return self._agenda[0][0] if self._agenda else None
+            return self._agenda.next_due()
 
     def run_due(self, now: datetime) -> list[dict[str, Any]]:
         """Do everything due at or before ``now``, in time order; return the events AWS would have emitted."""
@@ -168,10 +165,10 @@ class SageMakerEmulator:
         with self._lock:
             while True:
                 self._collect()
-                self._drop_dead()
-                if not self._agenda or self._agenda[0][0] > limit:
+                taken = self._agenda.pop_due(limit)
+                if taken is None:
                     return emitted
-                due, _, _, task, _ = heapq.heappop(self._agenda)
+                due, task = taken
                 # No lock on the extension state here: a task's own API calls may be served by another thread
                 # (moto_server), which takes that lock.
                 state.pin_time(due)
@@ -236,11 +233,7 @@ class SageMakerEmulator:
         self, at: datetime, task: Task, alive: Callable[[], bool] | None = None, *, first: bool = False
     ) -> None:
         """Queue ``task`` at ``at``; at equal times, ``first`` tasks (what API calls reported) run before others."""
-        heapq.heappush(self._agenda, (as_utc(at), 0 if first else 1, next(self._sequence), task, alive))
-
-    def _drop_dead(self) -> None:
-        while self._agenda and (alive := self._agenda[0][4]) is not None and not alive():
-            heapq.heappop(self._agenda)
+        self._agenda.schedule(as_utc(at), "sagemaker emulator", task, alive=alive, first=first)
 
     def _collect(self) -> None:
         for note in extension_state(self.account_id, self.region).drain():

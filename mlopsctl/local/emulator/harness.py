@@ -1,53 +1,38 @@
-"""A manual virtual clock and a settle loop, for tests and scripts that drive the emulator by hand."""
+"""The SageMaker emulator driven by hand, for tests and scripts: the local stack's settle loop with only the emulator.
+
+The clock is the local stack's :class:`~mlopsctl.local.clock.VirtualClock`; :data:`START` is where a hand-driven
+clock starts unless told otherwise.
+
+Examples
+--------
+>>> from mlopsctl.local.clock import VirtualClock
+>>> clock = VirtualClock(START)
+>>> clock.advance(90).isoformat()
+'2025-01-01T00:01:30+00:00'
+"""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.emulator.emulator import SageMakerEmulator
+from mlopsctl.local.settle import SettleLimits, Settler
+
+#: The first instant of a hand-driven clock.
+START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-class ManualClock:
-    """A virtual clock that moves only when told to.
-
-    Examples
-    --------
-    >>> clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
-    >>> clock.advance(90).isoformat()
-    '2025-01-01T00:01:30+00:00'
-    """
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2025, 1, 1, tzinfo=UTC)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        """The current virtual time."""
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> datetime:
-        """Move forward by ``seconds``; returns the new time."""
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
-            return self._now
-
-    def advance_to(self, instant: datetime) -> datetime:
-        """Move forward to ``instant`` (never backwards); returns the new time."""
-        with self._lock:
-            self._now = max(self._now, instant)
-            return self._now
-
-
-def settle(emulator: SageMakerEmulator, clock: ManualClock, *, horizon_seconds: float = 86_400) -> list[dict[str, Any]]:
+def settle(
+    emulator: SageMakerEmulator, clock: VirtualClock, *, horizon_seconds: float = 86_400
+) -> list[dict[str, Any]]:
     """Run the emulator until it is idle or ``horizon_seconds`` of virtual time have passed; return the events.
 
-    Each step jumps the clock to the next due time, so the loop is bounded by the work there is, not by time.
+    Each step jumps the clock to the next due time, so the loop is bounded by the work there is, not by time; work
+    due past the horizon is left due, and the clock stays at the last work done.
     """
-    limit = clock() + timedelta(seconds=horizon_seconds)
-    emitted = emulator.run_due(clock())
-    while (due := emulator.next_due()) is not None and due <= limit:
-        emitted.extend(emulator.run_due(clock.advance_to(due)))
-    return emitted
+    horizon = timedelta(seconds=horizon_seconds)
+    settler = Settler(clock, [emulator], limits=SettleLimits(max_virtual=horizon))
+    settler.run(horizon=clock.now() + horizon)
+    return settler.emitted
