@@ -1,6 +1,6 @@
 """The local stack: the whole application on this machine, on moto, wired from ``template.yaml``.
 
-Start here: :class:`mlopsctl.local.stack.LocalStack` (tests and ``mlopsctl local replay``).
+Start here: :class:`mlopsctl.local.runtime.stack.LocalStack` (tests and ``mlopsctl local replay``).
 
 How it works
 ------------

@@ -14,9 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.unit.test_emulator_service_roles import IMAGE, REPOSITORY, ROLE, allow, roles_with
 
 # These tests take grants away on purpose: the denials they cause are what they assert.

@@ -12,9 +12,9 @@ import pytest
 from moto import mock_aws
 
 from mlops_core.adapters.endpoints import SageMakerEndpoints
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.harness import START
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START
+from mlopsctl.local.runtime.clock import VirtualClock
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from mlops_core.events import S3ObjectCreatedEvent, parse_event
-from mlopsctl.local.s3_events import S3EventNotifier, encode_key
+from mlopsctl.local.emulators.s3_events import S3EventNotifier, encode_key
 from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 ALARM = "endpoint-5xx"

@@ -20,9 +20,9 @@ from mlops_core.events import (
     PipelineExecutionStatusChangeEvent,
     parse_event,
 )
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 MODELS = {

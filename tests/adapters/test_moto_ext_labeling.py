@@ -13,9 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 BUCKET = "data"
 REGION = "us-east-1"

@@ -13,15 +13,15 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import (
+from mlopsctl.local.emulators.sagemaker import (
     EmulatorTimings,
     PipelineOutcome,
     PipelineRun,
     SageMakerEmulator,
     StepOutcome,
 )
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 DEFINITION = {

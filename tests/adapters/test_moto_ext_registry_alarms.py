@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 INFERENCE = {

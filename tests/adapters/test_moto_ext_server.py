@@ -11,9 +11,15 @@ import pytest
 from moto.sagemaker.models import sagemaker_backends
 from moto.server import ThreadedMotoServer
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, PipelineOutcome, PipelineRun, SageMakerEmulator, StepOutcome
-from mlopsctl.local.emulator.harness import START, settle
+from mlopsctl.local.emulators.sagemaker import (
+    EmulatorTimings,
+    PipelineOutcome,
+    PipelineRun,
+    SageMakerEmulator,
+    StepOutcome,
+)
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 
 @pytest.fixture

@@ -21,9 +21,15 @@ from mlops_core.adapters.pipelines import (
     SageMakerLabelingJobReader,
     SageMakerPipelineExecutions,
 )
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import GoldLabelWorkforce, PipelineOutcome, PipelineRun, SageMakerEmulator, StepOutcome
-from mlopsctl.local.emulator.harness import settle
+from mlopsctl.local.emulators.sagemaker import (
+    GoldLabelWorkforce,
+    PipelineOutcome,
+    PipelineRun,
+    SageMakerEmulator,
+    StepOutcome,
+)
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from pipelines.placeholders import render
 from tests.conftest import ROOT
 

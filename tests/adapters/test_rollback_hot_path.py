@@ -22,9 +22,9 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.domain.deployment import Timing, iso
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.deploy_support.handlers import context, load_handler
 from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 

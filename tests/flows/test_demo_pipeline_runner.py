@@ -21,12 +21,12 @@ import pytest
 from moto import mock_aws
 
 from mlopsctl.demo.artifacts import ticket_objects, upload_step_code
-from mlopsctl.demo.container import ContainerAccess
-from mlopsctl.demo.runner import StepScriptPipelineRunner
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import settle
-from mlopsctl.local.emulator.labeling import label_items
+from mlopsctl.local.emulators.pipelines.container import ContainerAccess
+from mlopsctl.local.emulators.pipelines.runner import StepScriptPipelineRunner
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.emulators.sagemaker.labeling import label_items
+from mlopsctl.local.runtime.clock import VirtualClock
 from pipelines.placeholders import render
 from pipelines.spec import load_spec
 

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.conftest import PROJECT_EVENTS, load_json
 
 OTHER_ACCOUNT = "210987654321"

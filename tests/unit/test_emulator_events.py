@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import events
+from mlopsctl.local.emulators.sagemaker import events
 from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
 

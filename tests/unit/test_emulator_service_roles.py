@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator.service_roles import (
+from mlopsctl.local.emulators.sagemaker.service_roles import (
     FAILURE_REASON_LIMIT,
     AccessFailure,
     ServiceAccessError,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mlops_core.events import ExecutionStatusChangeEvent, parse_event
-from mlopsctl.local.executions import status_change_event
+from mlopsctl.local.runtime.executions import status_change_event
 from tests.conftest import load_json
 from tests.support.aws_corpus import corpus_dir
 

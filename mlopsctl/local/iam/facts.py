@@ -14,8 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from mlopsctl.local.intrinsics import Resolver
-from mlopsctl.local.template import Template
+from mlopsctl.local.template.intrinsics import Resolver
+from mlopsctl.local.template.loader import Template
 
 
 class StackFacts:
