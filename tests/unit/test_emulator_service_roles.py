@@ -17,10 +17,10 @@ from mlopsctl.local.emulators.sagemaker.service_roles import (
     ServiceRoles,
     image_repository_arn,
 )
+from mlopsctl.local.iam.call_context import NoFacts
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.evaluate import Policy
 from mlopsctl.local.iam.principals import AccountPolicies, NamedPolicy, RolePolicies
-from mlopsctl.local.iam.requests import NoFacts
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = pytest.mark.iam_denials

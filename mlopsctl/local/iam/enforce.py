@@ -31,9 +31,10 @@ from typing import Any
 import botocore.handlers  # type: ignore[import-untyped, unused-ignore]
 from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped, unused-ignore]
 
+from mlopsctl.local.iam.call_context import CallContext, ResourceFacts
 from mlopsctl.local.iam.evaluate import EXPLICIT_DENY, Decision, Principal, Request, evaluate
 from mlopsctl.local.iam.principals import AccountPolicies
-from mlopsctl.local.iam.requests import CallContext, ResourceFacts, authorization_requests, iam_prefix
+from mlopsctl.local.iam.requests import authorization_requests, iam_prefix
 from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from mlopsctl.local.template.loader import Template
 
 
 class StackFacts:
-    """:class:`~.requests.ResourceFacts` of a running local stack.
+    """:class:`~.call_context.ResourceFacts` of a running local stack.
 
     Parameters
     ----------
