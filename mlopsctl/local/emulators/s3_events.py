@@ -33,14 +33,15 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any, cast
-from unittest import mock
 from urllib.parse import quote
 
 from moto.events.models import events_backends
-from moto.s3 import notifications
-from moto.s3.models import S3Backend, s3_backends
+from moto.s3.models import s3_backends
+
+from mlopsctl.local.moto_patches.s3_notifications import s3_detail_type, s3_events_sent_by
 
 logger = logging.getLogger(__name__)
 
@@ -83,37 +84,19 @@ class S3EventNotifier:
         self._lock = threading.Lock()
         self._sequence = 0
         self._just_created: Any = None
-        self._patches: list[Any] = []
+        self._patches = ExitStack()
         self.sent: list[dict[str, Any]] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
     def install(self) -> None:
         """Replace moto's S3 → EventBridge sender (and report delete markers) until :meth:`uninstall`."""
-        notifier = self
-        original_marker = S3Backend._set_delete_marker  # moto sends no event for a delete marker
-
-        def set_delete_marker(backend: Any, bucket_name: str, key_name: str) -> Any:
-            marker = original_marker(backend, bucket_name, key_name)
-            bucket = backend.get_bucket(bucket_name)
-            event = notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT
-            notifications.send_event(backend.account_id, event, bucket, marker)
-            return marker
-
-        def send(account_id: str, bucket: Any, event_name: Any, key: Any) -> None:
-            notifier.send(account_id, bucket, event_name, key)
-
-        self._patches = [
-            mock.patch.object(notifications, "_send_event_bridge_message", send),
-            mock.patch.object(S3Backend, "_set_delete_marker", set_delete_marker),
-        ]
-        for patch in self._patches:
-            patch.start()
+        self._patches = ExitStack()
+        self._patches.enter_context(s3_events_sent_by(self.send))
 
     def uninstall(self) -> None:
         """Give moto its own sender back."""
-        while self._patches:
-            self._patches.pop().stop()
+        self._patches.close()
 
     # -- building and sending ------------------------------------------------------------------------------------
 
@@ -138,7 +121,7 @@ class S3EventNotifier:
             return None  # moto's CompleteMultipartUpload stores the object with PutObject first; S3 sends one event
         if event_name.startswith("s3:ObjectCreated:"):
             self._just_created = key
-        detail_type = notifications._detail_type(event_name)  # moto's table of S3 detail types
+        detail_type = s3_detail_type(event_name)  # moto's table of S3 detail types
         detail: dict[str, Any] = {
             "version": "0",
             "bucket": {"name": bucket.name},

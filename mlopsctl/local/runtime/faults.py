@@ -34,17 +34,17 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from unittest import mock
 
 import botocore.handlers  # type: ignore[import-untyped, unused-ignore]
 import botocore.session  # type: ignore[import-untyped, unused-ignore]
 from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
-from moto.core.botocore_stubber import BotocoreStubber
 
 from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.moto_patches.stubber import requests_left_alone
 from mlopsctl.local.runtime.actionlog import system_call
 from mlopsctl.local.runtime.fault_wire import error_response, error_status
 
@@ -137,7 +137,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._attempts: Counter[str] = Counter()
-        self._patch: Any = None
+        self._patch: ExitStack | None = None
 
     # -- what tests and the stack read -----------------------------------------------------------------------------
 
@@ -164,13 +164,13 @@ class FaultInjector:
                 entry = ("before-send", _on_before_send, botocore.handlers.REGISTER_FIRST)
                 botocore.handlers.BUILTIN_HANDLERS.append(entry)
                 FaultInjector._registered = True
-        self._patch = mock.patch.object(BotocoreStubber, "__call__", _leaving_faulted_requests(BotocoreStubber))
-        self._patch.start()
+        self._patch = ExitStack()
+        self._patch.enter_context(requests_left_alone(_faulted))
 
     def uninstall(self) -> None:
         """Stop injecting."""
         if self._patch is not None:
-            self._patch.stop()
+            self._patch.close()
             self._patch = None
         with FaultInjector._guard:
             if FaultInjector._active is self:
@@ -210,13 +210,7 @@ def _on_before_send(request: Any, **_: Any) -> Any:
     return injector.decide(request)
 
 
-def _leaving_faulted_requests(stubber_class: type[BotocoreStubber]) -> Any:
-    original = stubber_class.__call__
-
-    def call(stubber: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
-        injector = FaultInjector._active
-        if injector is not None and injector.decide(request) is not None:
-            return None  # this attempt failed before it reached the service
-        return original(stubber, event_name, request, **kwargs)
-
-    return call
+def _faulted(request: Any) -> bool:
+    """Whether this attempt fails before it reaches the service (moto must leave it alone)."""
+    injector = FaultInjector._active
+    return injector is not None and injector.decide(request) is not None

@@ -14,7 +14,7 @@ stack polls it briefly (see :mod:`.settle`). Known limit:
 in a ``Parallel``/``Map`` state, one branch parked while another is between two non-task states (``Pass``,
 ``Choice``) at that very instant looks idle.
 
-:mod:`.sfn_patches` installs the lot into moto's interpreter.
+:mod:`mlopsctl.local.moto_patches.sfn_waits` installs the lot into moto's interpreter.
 """
 
 from __future__ import annotations

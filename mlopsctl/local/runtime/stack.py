@@ -22,18 +22,15 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from unittest import mock
 
-from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.events.models import EventPattern
 
 from mlopsctl.local.emulators.s3_events import S3EventNotifier
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.wiring import enforce_iam, lambda_service_roles
-from mlopsctl.local.moto_patches import limits, sfn_errors
-from mlopsctl.local.moto_patches import sfn_waits as sfn_patches
-from mlopsctl.local.moto_patches import speed as moto_speed
+from mlopsctl.local.moto_patches import limits, sfn_errors, sfn_waits, speed
+from mlopsctl.local.moto_patches.lambda_invoke import lambda_invokes_run
 from mlopsctl.local.moto_patches.runtime import start_moto
 from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.runtime import sfn_time, wall_clock
@@ -156,7 +153,7 @@ class LocalStack:
 
     def _start(self) -> None:
         self._exit.enter_context(wall_clock.following(self.clock))
-        self._exit.enter_context(moto_speed.installed())
+        self._exit.enter_context(speed.installed())
         self._exit.enter_context(limits.installed())
         self.endpoint_url = start_moto(self._exit, server=self.server)
         self.s3_events = S3EventNotifier(self.clock.now)
@@ -169,7 +166,7 @@ class LocalStack:
             self.faults.install()
             self._exit.callback(self.faults.uninstall)
         self.lot = sfn_time.ParkingLot(self.clock)
-        self._exit.enter_context(sfn_patches.install(self.lot, self.clock))
+        self._exit.enter_context(sfn_waits.install(self.lot, self.clock))
         self._exit.enter_context(sfn_errors.installed())
         self.clients = StackClients(self.template.region, self.endpoint_url)
         self.resources: StackResources = provision(self.template, self.clients, {**DATA_CREATORS, **COMPUTE_CREATORS})
@@ -181,12 +178,7 @@ class LocalStack:
         self._exit.callback(self.runner.close)
         if self._iam_enabled:
             self.iam = enforce_iam(self)
-        stack = self
-
-        def invoke(_backend: Any, name: str, _qualifier: Any, body: Any, _headers: Any, response_headers: Any) -> Any:
-            return stack._lambda_invoke(name, body, response_headers)
-
-        self._exit.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
+        self._exit.enter_context(lambda_invokes_run(self._lambda_invoke))
         scheduler: Scheduler[Callback] = Scheduler()
         self.bus = EventBus(
             self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
