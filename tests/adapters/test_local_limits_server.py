@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.adapters.limits_support import FIXTURE, IMAGE, ROLE, refusal
 
 

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from mlops_core.events import S3ObjectCreatedEvent, parse_event
-from mlopsctl.local.s3_events import S3EventNotifier, encode_key
+from mlopsctl.local.emulators.s3_events import S3EventNotifier, encode_key
 from tests.support.events import load_sample
 
 REGION = "us-east-1"

@@ -12,8 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 ALARM = "endpoint-5xx"
@@ -21,12 +22,12 @@ TIMINGS = EmulatorTimings(endpoint_create_seconds=60, endpoint_update_seconds=60
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     with mock_aws():
         emulator = SageMakerEmulator(clock, timings=TIMINGS)
         emulator.install()
@@ -71,7 +72,7 @@ def make_config(sm: Any, name: str, *, variant: str = "AllTraffic", instances: i
     )
 
 
-def in_service_endpoint(sm: Any, emulator: SageMakerEmulator, clock: ManualClock) -> None:
+def in_service_endpoint(sm: Any, emulator: SageMakerEmulator, clock: VirtualClock) -> None:
     make_config(sm, "v1")
     make_config(sm, "v2")
     sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")

@@ -22,8 +22,9 @@ from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.domain.deployment import Timing, iso
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.deploy_support.handlers import context, load_handler
 from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 
@@ -37,7 +38,7 @@ NOW = datetime(2024, 5, 1, 12, 30, 5, tzinfo=UTC)
 class Account:
     """Versions 1 and 2 of a model deployed by this system on moto (2 live), and every AWS call made after set-up."""
 
-    def __init__(self, clock: ManualClock, emulator: SageMakerEmulator) -> None:
+    def __init__(self, clock: VirtualClock, emulator: SageMakerEmulator) -> None:
         self.clock, self.emulator = clock, emulator
         self.calls: list[tuple[str, str]] = []
         self.sagemaker = self._client("sagemaker")
@@ -97,7 +98,7 @@ class Account:
 @pytest.fixture
 def account() -> Iterator[Account]:
     with mock_aws():
-        clock = ManualClock(NOW)
+        clock = VirtualClock(NOW)
         emulator = SageMakerEmulator(clock, timings=EmulatorTimings(endpoint_create_seconds=60))
         emulator.install()
         try:

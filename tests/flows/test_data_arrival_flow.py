@@ -17,8 +17,8 @@ import botocore.handlers
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import EmulatorFactory, LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 
 pytestmark = pytest.mark.flow
 

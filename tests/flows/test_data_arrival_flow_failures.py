@@ -10,7 +10,7 @@ from typing import Any
 import botocore.retries.standard
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_data_arrival_flow import (
     GOLD,
     KEYS,

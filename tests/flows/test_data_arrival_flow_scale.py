@@ -17,8 +17,8 @@ from math import ceil
 
 import pytest
 
-from mlopsctl.local.settle import SettleLimits
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.settle import SettleLimits
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_data_arrival_flow import (
     ROOT_TEMPLATE,
     calls,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_data_arrival_flow import GOLD, ROOT_TEMPLATE, handler_runs, labeling_jobs, sagemaker_emulator
 from tests.flows.test_training_flow import executions
 from tests.flows.untrusted_events import after, changes

@@ -2,7 +2,8 @@
 
 Real: ApprovalFunction, DeployTasksFunction and EndpointEventsFunction with the template's environment, the
 template's rules and patterns, ``statemachines/deploy.asl.json`` in moto's interpreter, the ledger. Emulated (virtual
-time, :mod:`mlopsctl.local.emulator`): SageMaker endpoints (30 s to provision, then the bakes the ``DeploymentConfig``
+time, :mod:`mlopsctl.local.emulators.sagemaker`): SageMaker endpoints (30 s to provision, then the bakes the
+``DeploymentConfig``
 asks for, with rollback when an alarm of ``AutoRollbackConfiguration`` goes to ALARM) and the events AWS sends. The
 template's own defaults are used: a CANARY of 1 of 2 instances, 300 s bakes, lock retries every 60 s.
 
@@ -24,10 +25,10 @@ from botocore.exceptions import ClientError
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.endpoint_metrics import fleet_metric
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.stack import LocalStack
 
 pytestmark = pytest.mark.flow
 

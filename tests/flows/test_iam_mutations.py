@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError
-from mlopsctl.local.stack import LocalStack
-from mlopsctl.local.template import read_yaml
+from mlopsctl.local.runtime.stack import LocalStack
+from mlopsctl.local.template.loader import read_yaml
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_deploy_flow import DeployFlow, Steering
 from tests.flows.test_training_flow import LABELS, TICKETS, WORKTEAM, drop, executions, handler_runs, labeling_jobs
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from mlopsctl.stack.code import step_code, upload_step_code
 from tests.flows.test_data_arrival_flow import calls, handler_runs
 from tests.flows.test_data_arrival_flow_failures import dead_letters

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_training_flow import Emulators, drop, executions, messages
 from tests.flows.untrusted_events import after, changes, runs, sample
 

@@ -2,7 +2,8 @@
 
 Ground Truth does a labeling job's work as the job's ``RoleArn`` (``LabelingRole``): it reads the label categories,
 the input manifest, the worker task template and every ``source-ref`` object, writes the output manifest, its logs
-and its metrics (:mod:`mlopsctl.local.emulator.labeling_driver`). Each test takes one statement out of the running
+and its metrics (:mod:`mlopsctl.local.emulators.sagemaker.labeling_driver`). Each test takes one statement out of the
+running
 stack's view of the role (:func:`~tests.flows.template_copies.statement_removed`; the edits that need a template of
 their own are in ``test_service_roles_labeling_copies``), drops tickets as a user would and shows the labeling job
 ``Failed`` with the AccessDenied, its action and its resource as ``FailureReason``, and no training started. With the
@@ -17,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 from tests.flows.template_copies import statement_removed
 
 # These tests take grants away on purpose: the denials they cause are what they assert.

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.template_copies import role_section, template_with, without_statement
 from tests.flows.test_service_roles_labeling import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
 

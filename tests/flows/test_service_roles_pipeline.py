@@ -2,7 +2,8 @@
 
 An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes them ``SageMakerExecutionRole``, reads
 the evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its
-inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one statement out
+inputs and outputs); :mod:`mlopsctl.local.emulators.sagemaker.pipeline_access` checks them. Each test takes one
+statement out
 of the running stack's view of a role (:func:`~tests.flows.template_copies.statement_removed`; the edits that need a
 template of their own are in ``test_service_roles_pipeline_copies``), starts one execution (the emulator's default
 runner: the steps do not really run, so the tests stay cheap; ``test_service_roles_demo_runner`` covers the real
@@ -18,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 from tests.flows.template_copies import statement_removed
 
 # These tests take grants away on purpose: the denials they cause are what they assert.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.template_copies import role_section, template_with, without_statement
 from tests.flows.test_service_roles_pipeline import (
     ACCOUNT,

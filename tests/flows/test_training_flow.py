@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 from pipelines.models.text import preprocess
 
 pytestmark = pytest.mark.flow

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.events import project_event, project_sqs_body
 
 OTHER_ACCOUNT = "210987654321"

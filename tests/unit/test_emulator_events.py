@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import events
+from mlopsctl.local.emulators.sagemaker import events
 from tests.support.events import folder_samples, load_sample
 
 T0 = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mlops_core.events import ExecutionStatusChangeEvent, parse_event
-from mlopsctl.local.executions import status_change_event
+from mlopsctl.local.runtime.executions import status_change_event
 from tests.support.events import load_sample
 
 FOLDER = "stepfunctions-execution-status-change"

@@ -10,9 +10,9 @@ import pytest
 
 from mlopsctl.cli import main
 from mlopsctl.local.errors import ReplayError
-from mlopsctl.local.replay import check_names, parse_items, substitute
-from mlopsctl.local.replay_items import After
-from mlopsctl.local.template import load_template
+from mlopsctl.local.commands.replay import check_names, parse_items, substitute
+from mlopsctl.local.commands.replay_items import After
+from mlopsctl.local.template.loader import load_template
 from tests.support.events import project_event, project_event_paths
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
