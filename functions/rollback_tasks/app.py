@@ -1,0 +1,39 @@
+"""RollbackTasksFunction: runs the Rollback state machine's Lambda tasks; the payload names the step (``"step"``).
+
+The tasks carry out the plan in the execution's input and decide nothing (:mod:`mlops_core.rollback.tasks`). Errors
+propagate on purpose: the state machine retries ``TransientError`` and catches the rest into ``RecordAndNotify``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mlops_core.rollback.tasks import RollbackTasks
+from mlops_core.rollback.wiring import rollback_tasks
+
+logger, metrics = Logger(), Metrics()
+
+
+@cache
+def dependencies() -> RollbackTasks:
+    """Settings and adapters, built on the first invocation of a cold start (tests replace this function)."""
+    return rollback_tasks()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
+    """Run the step named in the payload and return its result to the state machine."""
+    step = str(event.get("step"))
+    logger.append_keys(step=step, rollback_id=((event.get("state") or {}).get("execution") or {}).get("name"))
+    result = dependencies().run(event)
+    if step == "finish":
+        metrics.add_dimension(name="outcome", value=str(result["outcome"]))
+        metrics.add_metric(name="RollbacksFinished", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
+    logger.info("rollback step done", extra={"result": result})
+    return result
