@@ -10,11 +10,11 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mlops_core.services.deploy import DeployTasks
 from mlops_core.services.deploy_wiring import deploy_tasks
+from mlops_core.task_handler import run_step
 
 logger, metrics = Logger(), Metrics()
 
@@ -28,12 +28,7 @@ def dependencies() -> DeployTasks:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Run the step named in the payload and return its result to the state machine."""
-    step = str(event.get("step"))
-    logger.append_keys(step=step, deployment_id=(event.get("execution") or {}).get("name"))
-    result = dependencies().run(event)
-    if step == "finish":
-        metrics.add_dimension(name="outcome", value=str(result["outcome"]))
-        metrics.add_metric(name="DeploymentsFinished", unit=MetricUnit.Count, value=1)
-        metrics.flush_metrics()
-    logger.info("deploy step done", extra={"result": result})
-    return result
+    run_id = (event.get("execution") or {}).get("name")
+    return run_step(
+        dependencies(), event, logger=logger, metrics=metrics, finished="DeploymentsFinished", run_id=run_id
+    )

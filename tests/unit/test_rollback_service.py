@@ -79,6 +79,19 @@ class LoggedWorkflows(FakeWorkflows):
         return super().start(state_machine_arn, name, payload)
 
 
+def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
+    """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
+    return {
+        "model_package_arn": package_arn(version),
+        "model_package_version": version,
+        "model_name": f"m{version}",
+        "endpoint_config_name": f"c{version}",
+        "outcome": outcome,
+        "rollout_started_at": iso(started + timedelta(minutes=1)),
+        "finished_at": iso(started + timedelta(minutes=10)),
+    }
+
+
 class World:
     """v1 then v2 deployed by this system (v2 live); an alarm handler on in-memory AWS."""
 
@@ -100,16 +113,9 @@ class World:
 
     def deployed(self, version: int, started: datetime, outcome: str = "SUCCEEDED") -> None:
         """A deployment record as the Deploy machine writes it."""
-        fields = {
-            "model_package_arn": package_arn(version),
-            "model_package_version": version,
-            "model_name": f"m{version}",
-            "endpoint_config_name": f"c{version}",
-            "outcome": outcome,
-            "rollout_started_at": iso(started + timedelta(minutes=1)),
-            "finished_at": iso(started + timedelta(minutes=10)),
-        }
-        self.store.save_deployment(DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), fields)
+        self.store.save_deployment(
+            DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), deployment_fields(version, started, outcome)
+        )
 
     def alarm(self, **event: Any) -> dict[str, Any]:
         return handle_alarm(parsed_alarm(**event), CONFIG, self.ports, ALARM_AT + timedelta(seconds=5)).as_dict()
