@@ -44,6 +44,7 @@ PIECES = (
     "ApprovalFunction",
     "DeployStateMachine",
     "RollbackFunction",
+    "RollbackStateMachine",
 )
 
 
