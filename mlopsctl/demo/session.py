@@ -46,6 +46,7 @@ PIECES = (
     "ApprovalFunction",
     "DeployStateMachine",
     "RollbackFunction",
+    "RollbackStateMachine",
 )
 
 

@@ -503,16 +503,18 @@ def test_every_update_rolls_back_on_all_the_endpoints_alarms_and_only_those() ->
         assert {"Name": "VariantName", "Value": variables["DEPLOY_VARIANT_NAME"]} in dimensions, name
 
 
-def test_deploy_tasks_may_resume_waits_of_the_deploy_state_machine_only() -> None:
-    name = RESOURCES["DeployStateMachine"]["Properties"]["Name"]["Fn::Sub"]
-    (resume,) = [
-        s for o, s in identity_policy_statements() if o == "DeployTasksFunction" and s["Sid"] == "ResumeOwnWait"
-    ]
+@pytest.mark.parametrize(
+    ("tasks", "machine"),
+    [("DeployTasksFunction", "DeployStateMachine"), ("RollbackTasksFunction", "RollbackStateMachine")],
+)
+def test_each_tasks_function_may_resume_waits_of_its_own_state_machine_only(tasks: str, machine: str) -> None:
+    name = RESOURCES[machine]["Properties"]["Name"]["Fn::Sub"]
+    (resume,) = [s for o, s in identity_policy_statements() if o == tasks and s["Sid"] == "ResumeOwnWait"]
     assert resume["Action"] == "states:SendTaskSuccess"
     assert resume["Resource"]["Fn::Sub"].endswith(f":stateMachine:{name}")
     statements = [s for o, s in identity_policy_statements() if o == "EndpointEventsFunction"]
     (resume,) = [s for s in statements if "states:SendTaskSuccess" in as_list(s["Action"])]
-    assert resume["Resource"] == {"Ref": "DeployStateMachine"}
+    assert resume["Resource"] == [{"Ref": "DeployStateMachine"}, {"Ref": "RollbackStateMachine"}]
 
 
 def test_deployed_models_run_as_their_own_role_which_only_the_deploy_tasks_pass() -> None:
@@ -522,9 +524,10 @@ def test_deployed_models_run_as_their_own_role_which_only_the_deploy_tasks_pass(
         if "iam:PassRole" in as_list(statement.get("Action"))
         and statement["Resource"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
     }
-    assert list(passes) == ["DeployTasksFunction"]
-    variables = function_props("DeployTasksFunction")["Environment"]["Variables"]
-    assert variables["SAGEMAKER_EXECUTION_ROLE_ARN"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
+    assert list(passes) == ["DeployTasksFunction", "RollbackTasksFunction"]  # RollbackTasks: a recreated model
+    for function in passes:
+        variables = function_props(function)["Environment"]["Variables"]
+        assert variables["SAGEMAKER_EXECUTION_ROLE_ARN"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
 
 
 # Parameters and samconfig ----------------------------------------------------------------------------
