@@ -15,7 +15,7 @@ from mlops_core.handler import Handled, Ignored
 from mlops_core.settings.deploy import EndpointEventsSettings
 
 type EndpointEvent = EndpointStateChangeEvent | EndpointDeploymentStateChangeEvent
-ENDPOINT_EVENTS = (EndpointStateChangeEvent, EndpointDeploymentStateChangeEvent)
+ENDPOINT_EVENTS: tuple[type[EndpointEvent], ...] = (EndpointStateChangeEvent, EndpointDeploymentStateChangeEvent)
 """The two events that report an endpoint's status."""
 
 
