@@ -7,14 +7,12 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
+from mlops_core.services.data_arrival import SqsMessage, handle_messages, partial_response, publish_metrics
 from mlops_core.services.data_arrival_wiring import Dependencies, from_env
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
@@ -25,15 +23,15 @@ def dependencies() -> Dependencies:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Process the batch, then report the messages to retry (``ReportBatchItemFailures``).
 
     When every message was ignored, ``outcome: ignored`` and the reasons are returned beside ``batchItemFailures``
     (the local stack's action log shows them), and so are the labeled files refused (``refused``: key, reason,
     message); Lambda reads only ``batchItemFailures``.
     """
-    messages = [SqsMessage(r["messageId"], r["body"]) for r in event.get("Records", [])]
+    records = event.get("Records", [])
+    messages = [SqsMessage(r["messageId"], r["body"]) for r in records]
     report = handle_messages(messages, dependencies().arrival, datetime.now(UTC))
     publish_metrics(metrics, report)
-    response = process_partial_response(event=event, record_handler=report.check, processor=processor, context=context)
-    return {**response, **report.result_fields()}
+    return {**partial_response(records, report), **report.result_fields()}
