@@ -47,7 +47,7 @@ Ignored(reason='SageMaker Ground Truth Labeling Job State Change is not a pipeli
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from aws_lambda_powertools import Logger
@@ -92,6 +92,29 @@ class Handled:
     metric: str | None = None
     level: Literal["info", "warning"] = "info"
     extra: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    """What a feature returns its handler: ``outcome`` ``ok`` or ``ignored``, why, and what was done (the details
+    that are not ``None`` are returned beside them; :func:`counted` logs and counts it)."""
+
+    outcome: str
+    reason: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def ignored(cls, reason: str) -> EventResult:
+        """Nothing done: the event is not for this function, or needs no action."""
+        return cls("ignored", reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The handler's return value (the local stack's action log reads ``outcome`` and ``reason``)."""
+        return {
+            "outcome": self.outcome,
+            "reason": self.reason,
+            **{k: v for k, v in self.details.items() if v is not None},
+        }
 
 
 class Outcome(Protocol):
