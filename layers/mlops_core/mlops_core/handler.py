@@ -42,6 +42,20 @@ Examples
 Ignored(reason='SageMaker Ground Truth Labeling Job State Change is not a pipeline execution status change')
 >>> jobs.parse(event, Origin.of("444455556666", "us-east-1")).reason
 "event from account '111122223333', not this stack's account 444455556666"
+
+Metrics are counted in the function's ``Metrics`` (flushed by :meth:`EventHandler.entry`'s ``log_metrics``):
+
+>>> from aws_lambda_powertools import Metrics
+>>> counting = EventHandler(PipelineExecutionStatusChangeEvent, "a pipeline execution status change",
+...                         logger=logger, metrics=Metrics(namespace="Example"), ignored_metric="RunsIgnored")
+>>> counting.metrics.clear_metrics()  # Powertools shares one metric set between its Metrics objects
+>>> counting.handle(event, ours, lambda run: Handled({"outcome": "ok"}, "run seen"))["outcome"]
+'ignored'
+>>> counting.report(counted(EventResult("ok", "recorded", {"execution": "e1", "step": None}), "run seen", "Runs"))
+{'outcome': 'ok', 'reason': 'recorded', 'execution': 'e1'}
+>>> sorted(counting.metrics.metric_set)
+['RunsIgnored', 'RunsOk']
+>>> counting.metrics.clear_metrics()
 """
 
 from __future__ import annotations
