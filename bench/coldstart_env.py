@@ -1,7 +1,8 @@
 """What a function's cold start runs with: its environment from ``template.yaml``, and the results' arithmetic.
 
 Each function gets the environment variables the template gives it, resolved by the local stack's template reader
-(:func:`mlopsctl.local.template.load_template`): parameters take their defaults, pseudo parameters the local stack's
+(:func:`mlopsctl.local.template.loader.load_template`): parameters take their defaults, pseudo parameters the local
+stack's
 values, and references to resources fake but well-formed physical names and ARNs (nothing is provisioned; the
 clients the wiring creates are never called). Pure: nothing here measures time.
 
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.metrics import COLD_START_BUDGET, median, ratio
-from mlopsctl.local.intrinsics import Resolver
-from mlopsctl.local.template import Template, load_template
+from mlopsctl.local.template.intrinsics import Resolver
+from mlopsctl.local.template.loader import Template, load_template
 
 BUDGET = COLD_START_BUDGET
 

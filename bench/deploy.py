@@ -22,8 +22,8 @@ from mlopsctl.demo.alarms import EndpointAlarm
 from mlopsctl.demo.command import quiet
 from mlopsctl.demo.observe import Observer
 from mlopsctl.demo.session import alarm_name
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 
 DEFAULT_BAKES_MINUTES = (1, 10, 60)
 TERMINATION_WAIT = 300  # the template's default DeployTerminationWaitSeconds

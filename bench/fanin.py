@@ -4,7 +4,7 @@ Each size runs on a fresh local stack from the project's template (real handlers
 Ground Truth and pipelines emulated). Everything is counted from the action log, from the drop to quiescence.
 
 10,000 objects take about 8 minutes of wall time here (moto's SQS and DynamoDB are the cost, kept linear by
-:mod:`mlopsctl.local.moto_speed`); ``--max-objects`` leaves larger sizes out (reported as not measured).
+:mod:`mlopsctl.local.moto_patches.speed`); ``--max-objects`` leaves larger sizes out (reported as not measured).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 from bench.metrics import calls_by_function, fan_in, job_budget
 from mlopsctl.demo.command import quiet
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import NotQuiescentError
-from mlopsctl.local.settle import SettleLimits
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.settle import SettleLimits
+from mlopsctl.local.runtime.stack import LocalStack
 
 DEFAULT_SIZES = (1, 100, 400, 10_000)
 DEFAULT_MAX_OBJECTS = 10_000

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from mlops_core import __version__
 from mlopsctl.demo import command as demo_command
-from mlopsctl.local import commands as local_commands
+from mlopsctl.local.commands import cli as local_commands
 
 
 def build_parser() -> argparse.ArgumentParser:

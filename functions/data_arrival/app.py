@@ -7,44 +7,31 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.pipeline_start import PipelineStartSettings
-from mlops_core.services.data_arrival import SqsMessage, handle_messages, publish_metrics
-from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
-from mlops_core.settings.base import OriginSettings
-from mlops_core.settings.data_arrival import DataArrivalSettings
+from mlops_core.services.data_arrival import SqsMessage, handle_messages, partial_response, publish_metrics
+from mlops_core.services.data_arrival_wiring import Dependencies, from_env
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
 def dependencies() -> Dependencies:
     """Settings and clients, built on the first invocation of a cold start (tests replace this function)."""
-    return build_dependencies(
-        DataArrivalSettings.from_env(),
-        origin=OriginSettings.from_env().origin(),
-        start=PipelineStartSettings.from_env(),
-    )
+    return from_env()
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Process the batch, then report the messages to retry (``ReportBatchItemFailures``).
 
     When every message was ignored, ``outcome: ignored`` and the reasons are returned beside ``batchItemFailures``
     (the local stack's action log shows them), and so are the labeled files refused (``refused``: key, reason,
     message); Lambda reads only ``batchItemFailures``.
     """
-    messages = [SqsMessage(r["messageId"], r["body"]) for r in event.get("Records", [])]
+    records = event.get("Records", [])
+    messages = [SqsMessage(r["messageId"], r["body"]) for r in records]
     report = handle_messages(messages, dependencies().arrival, datetime.now(UTC))
     publish_metrics(metrics, report)
-    response: PartialItemFailureResponse = process_partial_response(
-        event=event, record_handler=report.check, processor=processor, context=context
-    )
-    return {**response, **report.result_fields()}
+    return {**partial_response(records, report), **report.result_fields()}

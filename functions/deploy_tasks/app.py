@@ -6,55 +6,29 @@ the rest into its ``Finish`` step, which records the failure, releases the endpo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.adapters.clients import ClientFactory
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
-from mlops_core.adapters.fleet_alarms import CloudWatchFleetAlarms
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.model_artifacts import S3ModelArtifacts
-from mlops_core.adapters.notifications import SnsNotifier
-from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.services.deploy import DeployPorts, DeployTasks
-from mlops_core.settings.deploy import DeploySettings
+from mlops_core.services.deploy import DeployTasks
+from mlops_core.services.deploy_wiring import deploy_tasks
+from mlops_core.task_handler import run_step
 
-logger = Logger()
-metrics = Metrics()
+logger, metrics = Logger(), Metrics()
 
 
 @cache
 def dependencies() -> DeployTasks:
     """Settings and adapters, built on the first invocation of a cold start (tests replace this function)."""
-    settings = DeploySettings.from_env()
-    clients = ClientFactory()
-    ports = DeployPorts(
-        endpoints=SageMakerEndpoints(clients.sagemaker()),
-        alarms=CloudWatchAlarms(clients.client("cloudwatch")),
-        store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
-        workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
-        notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
-        fleet_alarms=CloudWatchFleetAlarms(clients.client("cloudwatch")),
-        artifacts=S3ModelArtifacts(clients.client("s3")),
-    )
-    return DeployTasks(settings, ports, clock=lambda: datetime.now(UTC))
+    return deploy_tasks()
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Run the step named in the payload and return its result to the state machine."""
-    step = str(event.get("step"))
-    logger.append_keys(step=step, deployment_id=(event.get("execution") or {}).get("name"))
-    result = dependencies().run(event)
-    if step == "finish":
-        metrics.add_dimension(name="outcome", value=str(result["outcome"]))
-        metrics.add_metric(name="DeploymentsFinished", unit=MetricUnit.Count, value=1)
-        metrics.flush_metrics()
-    logger.info("deploy step done", extra={"result": result})
-    return result
+    run_id = (event.get("execution") or {}).get("name")
+    return run_step(
+        dependencies(), event, logger=logger, metrics=metrics, finished="DeploymentsFinished", run_id=run_id
+    )

@@ -1,14 +1,5 @@
-"""RollbackFunction: ``CloudWatch Alarm State Change`` of our endpoint's alarms to ALARM → restore the known-good model.
-
-Why a function in front of the Deploy state machine (and not a rule that starts the machine directly): the hot path
-(ledger read, lock, ``UpdateEndpoint``) runs here in three AWS calls, so the known-good model is requested within a
-second of the alarm; the Deploy machine then verifies, records and notifies in rollback mode (see
-:mod:`mlops_core.services.rollback` and :mod:`mlops_core.services.rollback_steps`).
-
-Returns ``{"outcome": "ok" | "ignored", "reason": ...}``. Alarms of another stack or endpoint, and changes to OK or
-INSUFFICIENT_DATA, are acknowledged as ignored with their reason; transient failures propagate, so Lambda's
-asynchronous retries and the function's dead-letter queue keep the event.
-"""
+"""RollbackFunction: an alarm of ours went to ALARM → decide once, restore in three AWS calls, start the Rollback
+state machine with the plan (:mod:`mlops_core.services.rollback`). Transient failures propagate (retries, then DLQ)."""
 
 from __future__ import annotations
 
@@ -21,19 +12,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.adapters.clients import ClientFactory
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.endpoints import SageMakerEndpoints
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.notifications import SnsNotifier
-from mlops_core.adapters.workflows import StepFunctionsWorkflows
 from mlops_core.events import AlarmStateChangeEvent, EventError, Origin, parse_event_as
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.rollback.wiring import alarm_dependencies
+from mlops_core.services.rollback import RollbackConfig, RollbackPorts, RollbackResult, handle_alarm
 from mlops_core.settings.base import OriginSettings
-from mlops_core.settings.deploy import RollbackSettings
 
-logger = Logger()
-metrics = Metrics()
+logger, metrics = Logger(), Metrics()
 
 
 @cache
@@ -45,36 +29,20 @@ def origin() -> Origin:
 @cache
 def dependencies() -> tuple[RollbackConfig, RollbackPorts]:
     """Settings and adapters, built on the first invocation of a cold start (tests replace this function)."""
-    settings = RollbackSettings.from_env()
-    clients = ClientFactory()
-    ports = RollbackPorts(
-        store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
-        endpoints=SageMakerEndpoints(clients.sagemaker()),
-        workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
-        notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
-    )
-    return RollbackConfig.from_settings(settings), ports
-
-
-def _ignored(reason: str) -> dict[str, Any]:
-    logger.info("event ignored", extra={"reason": reason})
-    metrics.add_metric(name="RollbackEventsIgnored", unit=MetricUnit.Count, value=1)
-    return {"outcome": "ignored", "reason": reason}
+    return alarm_dependencies()
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
-    """Parse the alarm event, decide and act; return the outcome and its reason."""
+    """Parse the alarm event, decide and act; return ``{"outcome": "ok" | "ignored", "reason": ...}``."""
     try:
         parsed = parse_event_as(event, AlarmStateChangeEvent, "a CloudWatch alarm state change", origin=origin())
-    except EventError as exc:
-        return _ignored(exc.reason)
-    config, ports = dependencies()
-    result = handle_alarm(parsed, config, ports, datetime.now(UTC))
-    if result.outcome == "ignored":
-        return _ignored(result.reason)
-    action = str(result.details.get("action", "")).title().replace("_", "")
+        result = handle_alarm(parsed, *dependencies(), datetime.now(UTC))
+    except EventError as exc:  # parse_event_as's: handle_alarm takes a parsed event
+        result = RollbackResult("ignored", exc.reason)
+    ignored = result.outcome == "ignored"
+    action = "EventsIgnored" if ignored else str(result.details.get("action", "")).title().replace("_", "")
     metrics.add_metric(name=f"Rollback{action}", unit=MetricUnit.Count, value=1)
-    logger.info("alarm handled", extra=result.as_dict())
+    logger.info("event ignored" if ignored else "alarm handled", extra=result.as_dict())
     return result.as_dict()

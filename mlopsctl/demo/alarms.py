@@ -4,7 +4,8 @@ moto never changes an alarm's state from metrics, so the demo plays CloudWatch: 
 emulator for the local stack (``next_due``/``run_due``) that
 
 - once :meth:`~EndpointAlarm.arm_for_bake` was called, publishes the baking fleet's 5xx errors as soon as an update
-  of the endpoint is in a baking period (emulated metrics, :mod:`mlopsctl.local.emulator.endpoint_metrics`): the new
+  of the endpoint is in a baking period (emulated metrics, :mod:`mlopsctl.local.emulators.sagemaker.endpoint_metrics`):
+  the new
   fleet's alarm copy and the endpoint-wide alarm both go to ``ALARM`` — SageMaker's deployment guardrails then roll
   the update back;
 - :meth:`~EndpointAlarm.trip` sets it to ``ALARM`` at once (the endpoint is stable: only this system can react);
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mlopsctl.demo.observe import Observer
-from mlopsctl.local.emulator.endpoint_metrics import fleet_metric
+from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
 
 BAKE_REASON = "Threshold Crossed: canary 5XX errors 12.0 > 1.0 (emulated metric while the new fleet bakes)"
 LIVE_REASON = "Threshold Crossed: 5XX errors 9.0 > 1.0 (emulated metric after the rollout)"

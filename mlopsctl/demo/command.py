@@ -22,8 +22,8 @@ from mlopsctl.demo.report import DemoReport, render_step, summary_table
 from mlopsctl.demo.scenarios import Drops
 from mlopsctl.demo.session import DemoStack, Installed, emulator_factories
 from mlopsctl.local.errors import LocalStackError, TemplateError
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
-from mlopsctl.local.template import read_yaml
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.template.loader import read_yaml
 from pipelines.template_block import TemplateBlockError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -31,7 +31,7 @@ from mlopsctl.demo.artifacts import template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.session import DemoStack, Installed, emulator_factories
 from mlopsctl.local.errors import LocalStackError
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LABELED_PREFIX = "labeled/"

@@ -1,8 +1,10 @@
 """The demo's local stack and how a step is run on it: timing, action log slice, failures.
 
-:class:`DemoStack` starts the project's stack (:class:`~mlopsctl.local.stack.LocalStack`) with the emulated parts the
+:class:`DemoStack` starts the project's stack (:class:`~mlopsctl.local.runtime.stack.LocalStack`) with the emulated
+parts the
 demo needs: the SageMaker emulator with the gold-label workforce and the real pipeline runner
-(:class:`~mlopsctl.demo.runner.StepScriptPipelineRunner`), and the endpoint alarm (:class:`~mlopsctl.demo.alarms.
+(:class:`~mlopsctl.local.emulators.pipelines.runner.StepScriptPipelineRunner`), and the endpoint alarm
+(:class:`~mlopsctl.demo.alarms.
 EndpointAlarm`). :meth:`DemoStack.step` runs one user action and its checks, and records a
 :class:`~mlopsctl.demo.report.StepResult`.
 """
@@ -20,15 +22,15 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from mlopsctl.demo.alarms import EndpointAlarm
 from mlopsctl.demo.artifacts import template_model
-from mlopsctl.demo.container import ContainerAccess
 from mlopsctl.demo.errors import DemoError
 from mlopsctl.demo.observe import Observer
 from mlopsctl.demo.report import Check, DemoReport, Status, StepResult
-from mlopsctl.demo.runner import StepScriptPipelineRunner
-from mlopsctl.local.actionlog import STACK_USER_AGENT
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.pipelines.container import ContainerAccess
+from mlopsctl.local.emulators.pipelines.runner import StepScriptPipelineRunner
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT
+from mlopsctl.local.runtime.stack import LocalStack
 from pipelines.spec import ModelSpec, load_spec
 
 ALARM_NAMES_VARIABLE = "ENDPOINT_ALARM_NAMES"
@@ -44,6 +46,7 @@ PIECES = (
     "ApprovalFunction",
     "DeployStateMachine",
     "RollbackFunction",
+    "RollbackStateMachine",
 )
 
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-import yaml
 from botocore.exceptions import ClientError, WaiterError  # type: ignore[import-untyped, unused-ignore]
+from cfnlint.decode import decode_str
 
 from mlopsctl.stack.aws import ClientMaker, DeployedStack, StackCommandError, aws_step, describe_stack
 from mlopsctl.stack.inventory import Resource, runtime_resources
@@ -32,17 +32,6 @@ PAST = {"stop": "stopped", "delete": "deleted", "wait": "deleted"}
 MAX_WAIT_POLLS = 240
 """Polls of one wait at most (240 x 15 s = 1 h)."""
 RUNNING_PIPELINE_STATUSES = frozenset({"Executing", "Stopping"})
-
-
-class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML with CloudFormation's short-form tags (``!Ref``, ``!Sub``...), read as plain values."""
-
-
-def _ignore_tag(_loader: Any, _suffix: str, _node: Any) -> None:
-    return None
-
-
-_CfnLoader.add_multi_constructor("!", _ignore_tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +69,7 @@ class Plan:
 def _template(body: Any) -> Mapping[str, Any]:
     if isinstance(body, Mapping):
         return body
-    loaded = yaml.load(str(body), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    loaded, _problems = decode_str(str(body))  # cfn-lint's decoder: short-form tags, YAML or JSON
     return loaded if isinstance(loaded, Mapping) else {}
 
 

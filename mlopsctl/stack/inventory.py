@@ -7,6 +7,7 @@ CloudFormation deletes only what the template declares. At run time the function
 resource                    how it is found                            what destroy does
 ==========================  =========================================  ====================================
 deployment executions       ``RUNNING`` executions of ``S-deploy``     stop (first: no new endpoint after)
+                            and ``S-rollback``
 pipeline executions         ``Executing`` executions of ``S-training``  stop
 labeling jobs               ``InProgress``, ``S-<20 hex>``, tag        stop
                             ``mlops:stack`` = ``S`` when tagged
@@ -60,7 +61,7 @@ def _tags(sagemaker: Any, arn: str) -> dict[str, str]:
 
 
 def deploy_executions(sfn: Any, state_machine_arn: str | None) -> list[Resource]:
-    """Running executions of the stack's deployment state machine."""
+    """Running executions of one of the stack's deployment state machines (Deploy, Rollback)."""
     if not state_machine_arn:
         return []
     try:
@@ -156,6 +157,7 @@ def runtime_resources(clients: ClientMaker, stack: DeployedStack) -> tuple[list[
     sagemaker = clients("sagemaker")
     found = [
         *deploy_executions(clients("stepfunctions"), stack.outputs.get("DeployStateMachineArn")),
+        *deploy_executions(clients("stepfunctions"), stack.outputs.get("RollbackStateMachineArn")),
         *pipeline_executions(sagemaker, stack.outputs.get("TrainingPipelineName")),
         *labeling_jobs(sagemaker, stack.name),
     ]

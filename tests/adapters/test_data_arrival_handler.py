@@ -17,6 +17,7 @@ from mlops_core.adapters.clients import ClientFactory
 from mlops_core.config import DataArrivalSettings
 from mlops_core.errors import TransientError
 from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
+from tests.support.events import project_event
 from tests.support.fakes.data_arrival import (
     ORIGIN,
     FakeLabelingJobs,
@@ -25,7 +26,6 @@ from tests.support.fakes.data_arrival import (
     sqs_message,
     throttle,
 )
-from tests.support.files import PROJECT_EVENTS, load_json
 from tests.support.handlers import LambdaContext, load_handler
 from tests.support.tables import CLAIMS, LEDGER, create_tables
 
@@ -93,7 +93,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 
 def test_the_sample_event_starts_one_job_with_a_manifest_of_its_decoded_keys(stack: Stack) -> None:
-    response = stack.invoke(load_json(PROJECT_EVENTS / "data_arrival_sqs.json"))
+    response = stack.invoke(project_event("data_arrival_sqs.json"))
 
     assert response == {"batchItemFailures": []}
     (request,) = stack.jobs.calls
@@ -111,7 +111,7 @@ def test_the_sample_event_starts_one_job_with_a_manifest_of_its_decoded_keys(sta
 
 
 def test_the_same_batch_delivered_again_starts_nothing_new(stack: Stack) -> None:
-    event = load_json(PROJECT_EVENTS / "data_arrival_sqs.json")
+    event = project_event("data_arrival_sqs.json")
     stack.invoke(event)
     response = stack.invoke(event)
 

@@ -14,8 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.unit.test_emulator_service_roles import IMAGE, REPOSITORY, ROLE, allow, roles_with
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
@@ -33,9 +34,9 @@ RUNS_THE_IMAGE = (
 
 
 @pytest.fixture
-def world() -> Iterator[tuple[Any, SageMakerEmulator, ManualClock]]:
+def world() -> Iterator[tuple[Any, SageMakerEmulator, VirtualClock]]:
     with mock_aws():
-        clock = ManualClock()
+        clock = VirtualClock(START)
         emulator = SageMakerEmulator(clock, timings=EmulatorTimings(endpoint_create_seconds=60))
         emulator.install()
         try:
@@ -62,7 +63,7 @@ def deploy_package_model(sm: Any) -> None:
 
 
 def test_a_package_model_runs_when_its_role_pulls_the_packages_image_and_reads_its_model_data(
-    world: tuple[Any, SageMakerEmulator, ManualClock],
+    world: tuple[Any, SageMakerEmulator, VirtualClock],
 ) -> None:
     sm, emulator, clock = world
     emulator.roles = roles_with(*RUNS_THE_IMAGE, allow("s3:GetObject", "arn:aws:s3:::artifacts/pipelines/runs/*"))
@@ -75,7 +76,7 @@ def test_a_package_model_runs_when_its_role_pulls_the_packages_image_and_reads_i
 
 
 def test_a_package_model_fails_to_deploy_when_its_role_cannot_read_the_packages_model_data(
-    world: tuple[Any, SageMakerEmulator, ManualClock],
+    world: tuple[Any, SageMakerEmulator, VirtualClock],
 ) -> None:
     sm, emulator, clock = world
     emulator.roles = roles_with(*RUNS_THE_IMAGE)
@@ -95,7 +96,7 @@ def test_a_package_model_fails_to_deploy_when_its_role_cannot_read_the_packages_
 
 
 def test_an_endpoint_whose_model_was_deleted_meanwhile_fails_to_deploy(
-    world: tuple[Any, SageMakerEmulator, ManualClock],
+    world: tuple[Any, SageMakerEmulator, VirtualClock],
 ) -> None:
     sm, emulator, clock = world
     emulator.roles = roles_with(*RUNS_THE_IMAGE, allow("s3:GetObject", "arn:aws:s3:::artifacts/*"))

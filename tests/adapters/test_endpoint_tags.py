@@ -12,8 +12,9 @@ import pytest
 from moto import mock_aws
 
 from mlops_core.adapters.endpoints import SageMakerEndpoints
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START
+from mlopsctl.local.runtime.clock import VirtualClock
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 
@@ -21,7 +22,7 @@ ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 @pytest.fixture
 def sm() -> Iterator[Any]:
     with mock_aws():
-        emulator = SageMakerEmulator(ManualClock())
+        emulator = SageMakerEmulator(VirtualClock(START))
         emulator.install()
         client = boto3.client("sagemaker", region_name="us-east-1")
         client.create_model(ModelName="m1", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"})

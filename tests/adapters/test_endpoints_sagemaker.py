@@ -16,8 +16,8 @@ from mlops_core.adapters.endpoints import AlarmsUnreadableError, CloudWatchAlarm
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.domain.deployment import Capacity, CapacityUnit, RolloutPolicy, Strategy, deployment_config
 from mlops_core.errors import TransientError
-from mlopsctl.local.moto_ext import install_extensions
-from mlopsctl.local.moto_ext.limits.patterns import full_match
+from mlopsctl.local.moto_patches import install_extensions
+from mlopsctl.local.moto_patches.limits.patterns import full_match
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-test-endpoint-model"
 GROUP = "churn"

@@ -17,10 +17,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.actionlog import STACK_USER_AGENT, ActionLog, AwsCallRecorder
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.faults import FaultInjector, FaultRule, FaultSpecError
-from mlopsctl.local.wall_clock import following
+from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT, ActionLog, AwsCallRecorder
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.faults import FaultInjector, FaultRule, FaultSpecError
+from mlopsctl.local.runtime.wall_clock import following
 
 REGION = "us-east-1"
 ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})

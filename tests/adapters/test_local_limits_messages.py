@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.limits import FIXTURE, refusal
 
 ITEM_QUOTA = 400 * 1024

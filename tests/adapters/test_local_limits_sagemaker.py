@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.limits import FIXTURE, IMAGE, ROLE, refusal
 
 #: The pattern of SageMaker's resource names, which also bounds their length (AWS prints it anchored).

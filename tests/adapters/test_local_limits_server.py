@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.limits import FIXTURE, IMAGE, ROLE, refusal
 
 

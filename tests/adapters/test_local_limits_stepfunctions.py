@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.limits import FIXTURE, refusal
 
 QUOTA = 256 * 1024

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.moto_speed import installed
+from mlopsctl.local.moto_patches.speed import installed
 
 REGION = "us-east-1"
 

@@ -14,9 +14,8 @@ import pytest
 from moto import mock_aws
 
 from mlops_core.events import S3ObjectCreatedEvent, parse_event
-from mlopsctl.local.s3_events import S3EventNotifier, encode_key
-from tests.support.aws_corpus import corpus_dir
-from tests.support.files import load_json
+from mlopsctl.local.emulators.s3_events import S3EventNotifier, encode_key
+from tests.support.events import load_sample
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -25,12 +24,14 @@ NOW = datetime(2025, 3, 1, 12, 30, 15, tzinfo=UTC)
 
 def real_created() -> dict[str, Any]:
     """The S3 User Guide's Object Created sample (the corpus)."""
-    return load_json(corpus_dir() / "s3-object-created-eventbridge" / "awsdocs-s3-userguide-2023.json")
+    event: dict[str, Any] = load_sample("s3-object-created-eventbridge/awsdocs-s3-userguide-2023.json")
+    return event
 
 
 def real_deleted(sample: str) -> dict[str, Any]:
     """An Object Deleted sample of the corpus."""
-    return load_json(corpus_dir() / "s3-object-deleted-eventbridge" / sample)
+    event: dict[str, Any] = load_sample(f"s3-object-deleted-eventbridge/{sample}")
+    return event
 
 
 @dataclass

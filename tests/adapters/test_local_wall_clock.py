@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.moto_speed import installed
-from mlopsctl.local.wall_clock import following
+from mlopsctl.local.moto_patches.speed import installed
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.wall_clock import following
 
 REGION = "us-east-1"
 START = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)

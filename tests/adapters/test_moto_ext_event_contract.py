@@ -20,8 +20,9 @@ from mlops_core.events import (
     PipelineExecutionStatusChangeEvent,
     parse_event,
 )
-from mlopsctl.local.emulator import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 MODELS = {
@@ -40,7 +41,7 @@ def emitted() -> Iterator[list[dict[str, Any]]]:
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             patch.setenv(name, "testing")
-        clock = ManualClock()
+        clock = VirtualClock(START)
         emulator = SageMakerEmulator(
             clock, workforce=GoldLabelWorkforce({"a.txt": "pos"}), timings=EmulatorTimings(labeling_seconds=30)
         )
@@ -51,7 +52,7 @@ def emitted() -> Iterator[list[dict[str, Any]]]:
             emulator.uninstall()
 
 
-def run_lifecycle(emulator: SageMakerEmulator, clock: ManualClock) -> list[dict[str, Any]]:
+def run_lifecycle(emulator: SageMakerEmulator, clock: VirtualClock) -> list[dict[str, Any]]:
     s3 = boto3.client("s3", region_name=REGION)
     sm = boto3.client("sagemaker", region_name=REGION)
     cw = boto3.client("cloudwatch", region_name=REGION)

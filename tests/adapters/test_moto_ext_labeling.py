@@ -13,8 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from mlopsctl.local.emulator import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 BUCKET = "data"
 REGION = "us-east-1"
@@ -23,12 +24,12 @@ GOLD = {"r1.txt": "positive", "r2.txt": "negative"}
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     with mock_aws():
         emulator = SageMakerEmulator(
             clock, workforce=GoldLabelWorkforce(GOLD), timings=EmulatorTimings(labeling_seconds=600, stop_seconds=5)

@@ -13,14 +13,15 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.emulator import (
+from mlopsctl.local.emulators.sagemaker import (
     EmulatorTimings,
     PipelineOutcome,
     PipelineRun,
     SageMakerEmulator,
     StepOutcome,
 )
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 DEFINITION = {
@@ -79,8 +80,8 @@ class RegisteringRunner:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def start(emulator: SageMakerEmulator, **params: str) -> tuple[Any, str]:
 
 
 @pytest.fixture
-def emulator(aws: None, clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(aws: None, clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     emulator = SageMakerEmulator(clock, timings=EmulatorTimings(pipeline_seconds=400, stop_seconds=10))
     emulator.install()
     yield emulator

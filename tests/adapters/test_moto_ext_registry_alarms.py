@@ -10,8 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 REGION = "us-east-1"
 INFERENCE = {
@@ -22,12 +23,12 @@ INFERENCE = {
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     with mock_aws():
         emulator = SageMakerEmulator(clock)
         emulator.install()
@@ -193,7 +194,7 @@ def test_an_update_changes_only_what_it_names_as_the_real_api_does(sm: Any) -> N
     assert annotated["CustomerMetadataProperties"] == {"DataBatchId": "batch-1", "Reviewer": "ana"}
 
 
-def _approved_package(sm: Any, emulator: SageMakerEmulator, clock: ManualClock) -> str:
+def _approved_package(sm: Any, emulator: SageMakerEmulator, clock: VirtualClock) -> str:
     arn: str = sm.create_model_package(ModelPackageGroupName="Churn-Models", InferenceSpecification=INFERENCE)[
         "ModelPackageArn"
     ]

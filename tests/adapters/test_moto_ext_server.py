@@ -11,8 +11,15 @@ import pytest
 from moto.sagemaker.models import sagemaker_backends
 from moto.server import ThreadedMotoServer
 
-from mlopsctl.local.emulator import EmulatorTimings, PipelineOutcome, PipelineRun, SageMakerEmulator, StepOutcome
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import (
+    EmulatorTimings,
+    PipelineOutcome,
+    PipelineRun,
+    SageMakerEmulator,
+    StepOutcome,
+)
+from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 
 @pytest.fixture
@@ -33,7 +40,7 @@ def sm(server_url: str) -> Any:
 
 
 def test_update_endpoint_and_its_rollout_work_through_moto_server(sm):
-    clock = ManualClock()
+    clock = VirtualClock(START)
     emulator = SageMakerEmulator(clock, timings=EmulatorTimings(endpoint_create_seconds=10, endpoint_update_seconds=10))
     emulator.install()
     try:
@@ -69,7 +76,7 @@ def test_update_endpoint_and_its_rollout_work_through_moto_server(sm):
 
 
 def test_labeling_job_actions_work_through_moto_server(sm):
-    SageMakerEmulator(ManualClock()).install()
+    SageMakerEmulator(VirtualClock(START)).install()
     try:
         sm.create_labeling_job(
             LabelingJobName="batch-1",
@@ -89,7 +96,7 @@ def test_labeling_job_actions_work_through_moto_server(sm):
 
         listed = sm.list_labeling_jobs()["LabelingJobSummaryList"]
     finally:
-        SageMakerEmulator(ManualClock()).uninstall()
+        SageMakerEmulator(VirtualClock(START)).uninstall()
 
     assert [(j["LabelingJobName"], j["LabelingJobStatus"]) for j in listed] == [("batch-1", "InProgress")]
 
@@ -113,7 +120,7 @@ class ServerRegisteringRunner:
 
 
 def test_pipeline_runner_calling_through_the_server_is_announced_in_order(sm, server_url):
-    clock = ManualClock()
+    clock = VirtualClock(START)
     emulator = SageMakerEmulator(clock, pipeline_runner=ServerRegisteringRunner(server_url))
     emulator.install()
     try:

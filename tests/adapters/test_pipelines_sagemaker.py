@@ -21,8 +21,15 @@ from mlops_core.adapters.pipelines import (
     SageMakerLabelingJobReader,
     SageMakerPipelineExecutions,
 )
-from mlopsctl.local.emulator import GoldLabelWorkforce, PipelineOutcome, PipelineRun, SageMakerEmulator, StepOutcome
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import (
+    GoldLabelWorkforce,
+    PipelineOutcome,
+    PipelineRun,
+    SageMakerEmulator,
+    StepOutcome,
+)
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from pipelines.placeholders import render
 from tests.support.files import ROOT
 
@@ -64,12 +71,12 @@ class RegisteringRunner:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     with mock_aws():
         emulator = SageMakerEmulator(clock, workforce=GoldLabelWorkforce(default="positive"))
         emulator.install()
@@ -133,7 +140,7 @@ def test_an_execution_older_than_the_claim_is_not_taken_for_this_run(executions:
     assert later.created is True
 
 
-def test_steps_report_the_registered_model_package(clock: ManualClock, executions: Any) -> None:
+def test_steps_report_the_registered_model_package(clock: VirtualClock, executions: Any) -> None:
     emulator = SageMakerEmulator(clock, pipeline_runner=RegisteringRunner())
     emulator.install()
     started = executions.start(request(), START)
@@ -147,7 +154,7 @@ def test_steps_report_the_registered_model_package(clock: ManualClock, execution
 
 
 def test_a_failed_step_and_the_executions_reason_are_read_back(
-    emulator: SageMakerEmulator, clock: ManualClock, executions: SageMakerPipelineExecutions
+    emulator: SageMakerEmulator, clock: VirtualClock, executions: SageMakerPipelineExecutions
 ) -> None:
     emulator.fail_pipeline_execution(PIPELINE, "Train", "AlgorithmError: out of memory")
     started = executions.start(request(), START)
@@ -213,7 +220,7 @@ def create_job(name: str, tags: dict[str, str]) -> None:
 
 
 def test_a_completed_job_is_described_with_its_output_label_attribute_and_tags(
-    emulator: SageMakerEmulator, clock: ManualClock
+    emulator: SageMakerEmulator, clock: VirtualClock
 ) -> None:
     create_job("mlops-dev-job1", {"mlops:stack": "mlops-dev", "mlops:batch-id": "b1"})
     settle(emulator, clock)
@@ -227,7 +234,7 @@ def test_a_completed_job_is_described_with_its_output_label_attribute_and_tags(
     assert job.failure_reason is None
 
 
-def test_a_failed_job_is_described_with_its_reason(emulator: SageMakerEmulator, clock: ManualClock) -> None:
+def test_a_failed_job_is_described_with_its_reason(emulator: SageMakerEmulator, clock: VirtualClock) -> None:
     emulator.fail_labeling_job("mlops-dev-", "ClientError: no valid data objects")
     create_job("mlops-dev-job2", {})
     settle(emulator, clock)

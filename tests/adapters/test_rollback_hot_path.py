@@ -20,10 +20,11 @@ from mlops_core.adapters.endpoints import SageMakerEndpoints
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.domain.deployment import Timing, iso
+from mlops_core.domain.deployment import iso
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.deploy_support.handlers import context, load_handler
 from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 
@@ -37,7 +38,7 @@ NOW = datetime(2024, 5, 1, 12, 30, 5, tzinfo=UTC)
 class Account:
     """Versions 1 and 2 of a model deployed by this system on moto (2 live), and every AWS call made after set-up."""
 
-    def __init__(self, clock: ManualClock, emulator: SageMakerEmulator) -> None:
+    def __init__(self, clock: VirtualClock, emulator: SageMakerEmulator) -> None:
         self.clock, self.emulator = clock, emulator
         self.calls: list[tuple[str, str]] = []
         self.sagemaker = self._client("sagemaker")
@@ -55,6 +56,9 @@ class Account:
         self.state_machine = sfn.create_state_machine(
             name="mlops-test-deploy", definition=json.dumps(definition), roleArn=ROLE
         )["stateMachineArn"]
+        self.rollback_machine = sfn.create_state_machine(
+            name="mlops-test-rollback", definition=json.dumps(definition), roleArn=ROLE
+        )["stateMachineArn"]
         topic = sns.create_topic(Name="notifications")["TopicArn"]
         self.store = LedgerDeploymentStore(Ledger(dynamodb, "ledger"))
         self.sfn = sfn
@@ -62,7 +66,7 @@ class Account:
             self.store, SageMakerEndpoints(self.sagemaker), StepFunctionsWorkflows(sfn), SnsNotifier(sns, topic)
         )
         self.config = RollbackConfig(
-            "mlops-test", ENDPOINT, "mlops-test-Endpoint", self.state_machine, Timing(0, 5), 1800
+            "mlops-test", ENDPOINT, "mlops-test-Endpoint", self.rollback_machine, self.state_machine, 1800
         )
         for version, minutes in ((1, 0), (2, 20)):
             self._deployed(version, T0 + timedelta(minutes=minutes))
@@ -97,7 +101,7 @@ class Account:
 @pytest.fixture
 def account() -> Iterator[Account]:
     with mock_aws():
-        clock = ManualClock(NOW)
+        clock = VirtualClock(NOW)
         emulator = SageMakerEmulator(clock, timings=EmulatorTimings(endpoint_create_seconds=60))
         emulator.install()
         try:
@@ -119,7 +123,8 @@ def test_an_alarm_reaches_update_endpoint_in_three_aws_calls_and_the_endpoint_se
     settle(account.emulator, account.clock)
     assert account.sagemaker.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == "c1"
     execution = account.sfn.describe_execution(executionArn=result["execution_arn"])
-    assert json.loads(execution["input"])["request"]["mode"] == "rollback"
+    assert execution["stateMachineArn"] == account.rollback_machine
+    assert json.loads(execution["input"])["plan"]["decision"] == "RESTORE"
 
 
 def test_a_deleted_config_is_refused_by_sagemaker_and_left_to_the_rollback_execution(account: Account) -> None:
@@ -127,8 +132,10 @@ def test_a_deleted_config_is_refused_by_sagemaker_and_left_to_the_rollback_execu
     account.calls.clear()
     result = handle_alarm(parsed_alarm(), account.config, account.ports, NOW).as_dict()
     assert result["fast_path"].startswith("UpdateEndpoint refused (ValidationException: Could not find endpoint conf")
-    assert account.calls[-1] == ("stepfunctions", "StartExecution")
+    assert account.calls[-2:] == [("sagemaker", "DescribeEndpointConfig"), ("stepfunctions", "StartExecution")]
     assert account.sagemaker.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == "c2"
+    execution = account.sfn.describe_execution(executionArn=result["execution_arn"])
+    assert json.loads(execution["input"])["plan"]["recreate"] is True
 
 
 def test_the_function_builds_its_adapters_from_the_environment(
@@ -141,6 +148,7 @@ def test_the_function_builds_its_adapters_from_the_environment(
         "ENDPOINT_NAME": ENDPOINT,
         "ENDPOINT_ALARM_PREFIX": "mlops-test-Endpoint",
         "DEPLOY_STATE_MACHINE_ARN": account.state_machine,
+        "ROLLBACK_STATE_MACHINE_ARN": account.rollback_machine,
         "AWS_REGION": REGION,
     }
     for name, value in env.items():

@@ -181,7 +181,7 @@ def test_a_template_whose_pipeline_names_stale_step_code_is_refused_before_anyth
 
 
 def test_the_model_is_the_one_whose_code_the_template_names_even_rewritten_as_json(tmp_path: Path) -> None:
-    from mlopsctl.local.template import read_yaml
+    from mlopsctl.local.template.loader import read_yaml
 
     as_json = tmp_path / "template.json"
     as_json.write_text(json.dumps(read_yaml(stack_code.TEMPLATE)))

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.moto_ext import install_extensions
+from mlopsctl.local.moto_patches import install_extensions
 from mlopsctl.stack.__main__ import main
 from mlopsctl.stack.aws import StackCommandError
 from mlopsctl.stack.destroy import destroy, plan

@@ -21,7 +21,8 @@ from mlops_core.events import (
     parse_event,
     parse_sqs_batch,
 )
-from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.events import PROJECT_EVENTS, project_event_paths
+from tests.support.files import load_json
 
 EXPECTED: dict[str, type[EventEnvelope]] = {
     "data_arrival_sqs.json": S3ObjectCreatedEvent,
@@ -37,7 +38,7 @@ EXPECTED: dict[str, type[EventEnvelope]] = {
     "alarm_state_alarm.json": AlarmStateChangeEvent,
     "execution_failed.json": ExecutionStatusChangeEvent,
 }
-SAMPLES = sorted(PROJECT_EVENTS.glob("*.json"))
+SAMPLES = project_event_paths()
 
 
 def _events_in(path: Path) -> list[ConsumedEvent]:

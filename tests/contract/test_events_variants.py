@@ -1,9 +1,10 @@
 """Contract: variants of real events that the parser has never seen read exactly like the originals.
 
-Variants AWS (or our own plumbing) may produce: unknown fields added anywhere, status spellings of the event or of
-the API, the model package version as a string or a number, any timestamp spelling for ``time``, detail-type
-spacing and case, and every delivery form (dict, JSON text, bytes, SQS record, SQS message body).
-A variant missing a required field is invalid, and the reason names that field.
+Variants AWS (or our own plumbing) may produce: unknown fields added anywhere, the endpoint status in the event's or
+the API's spelling, the model package version as a string or a number, any timestamp spelling AWS prints for
+``time``, and every delivery form (dict, JSON text, bytes, SQS record, SQS message body).
+What AWS does not send is refused: a variant missing a required field, or spelling a status or the detail-type
+otherwise than AWS does, is invalid or unsupported, and the reason names the field or the detail-type.
 """
 
 from __future__ import annotations
@@ -31,19 +32,22 @@ from mlops_core.events import (
     ModelPackageStateChangeEvent,
     PipelineExecutionStatusChangeEvent,
     S3ObjectCreatedEvent,
+    UnsupportedEventError,
     parse_event,
 )
-from tests.contract.aws_samples import all_samples
-from tests.support.files import PROJECT_EVENTS, load_json
+from mlops_core.events.values import upper_snake
+from tests.support.events import project_event_paths, samples_if_present
+from tests.support.files import load_json
 
 Path_ = tuple[str | int, ...]
 
 
 def _real_events() -> list[tuple[str, dict[str, Any]]]:
-    """Every real event (corpus and events/) that parses with no redacted field, with its name."""
+    """Every real event (corpus, through the loader, when present, and events/) of a consumed type that parses,
+    with its name."""
     pool: list[tuple[str, dict[str, Any]]] = []
-    raws = [(s.file, s.load()) for s in all_samples()]
-    raws += [(p.name, load_json(p)) for p in sorted(PROJECT_EVENTS.glob("*.json"))]
+    raws = [(s.file, s.load()) for s in samples_if_present()]
+    raws += [(p.name, load_json(p)) for p in project_event_paths()]
     for name, raw in raws:
         records = raw.get("Records") if isinstance(raw, dict) else None
         bodies = [r["body"] for r in records if isinstance(r, dict) and "body" in r] if records else []
@@ -52,8 +56,8 @@ def _real_events() -> list[tuple[str, dict[str, Any]]]:
             try:
                 parsed = parse_event(candidate)
             except EventError:
-                continue  # not a consumed event: not a seed for variants
-            if not parsed.unreadable:  # a redacted capture: placeholders are not respelled
+                continue  # not a consumed event (or a redacted capture): not a seed for variants
+            if isinstance(parsed, ConsumedEvent):
                 pool.append((name, candidate))
     return pool
 
@@ -94,6 +98,17 @@ SPELLINGS: list[Callable[[list[str]], str]] = [
     lambda words: "".join(w.capitalize() for w in words),  # InService
     lambda words: " ".join(w.capitalize() for w in words),  # In Service
 ]
+"""Spellings of a status; AWS sends one of them per field (see ``documented``)."""
+ENDPOINT_STATUS = "EndpointStatus"
+
+
+def documented(path: Path_, status: str) -> set[str]:
+    """The spellings AWS sends at ``path`` for ``status``: the one it has, and for ``EndpointStatus`` both the API's
+    and the event's upper snake case."""
+    if path[-1] != ENDPOINT_STATUS:
+        return {status}
+    api = "".join(w.capitalize() for w in _words(status))
+    return {api, upper_snake(api)}
 
 
 def _nodes(node: Any, path: Path_) -> list[tuple[Any, str | int]]:
@@ -162,20 +177,52 @@ def test_variant_of_a_real_event_reads_like_the_original(
         _add_noise(variant, draw)
     for path in STATUS_PATHS[type(expected)]:
         for parent, key in _nodes(variant, path):
-            if isinstance(parent[key], str):
-                parent[key] = draw(st.sampled_from(SPELLINGS))(_words(parent[key]))
+            if isinstance(parent[key], str) and path[-1] == ENDPOINT_STATUS:
+                parent[key] = draw(st.sampled_from(sorted(documented(path, parent[key]))))
     if isinstance(expected, ModelPackageStateChangeEvent) and draw(st.booleans(), label="version as the other type"):
         version = variant["detail"]["ModelPackageVersion"]
         variant["detail"]["ModelPackageVersion"] = str(version) if isinstance(version, int) else int(version)
     if draw(st.booleans(), label="respell time"):
         variant["time"] = _respell_time(expected.time, draw)
-    if draw(st.booleans(), label="respell detail-type"):
-        respell = draw(
-            st.sampled_from([str.upper, str.lower, lambda t: t.replace(" ", ""), lambda t: t.replace(" ", "-")])
-        )
-        variant["detail-type"] = respell(variant["detail-type"])
 
     assert parse_event(_deliver(variant, draw)) == expected
+
+
+STATUS_VARIANTS = [
+    pytest.param(raw, path, id=f"{name}-{'.'.join(map(str, path))}")
+    for name, raw in REAL_EVENTS
+    for path in STATUS_PATHS[type(parse_event(raw))]
+    if any(isinstance(parent[key], str) for parent, key in _nodes(raw, path))
+]
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize(("raw", "path"), STATUS_VARIANTS)
+@given(spelling=st.sampled_from(SPELLINGS))
+def test_a_status_spelt_otherwise_than_aws_sends_it_is_invalid(
+    raw: dict[str, Any], path: Path_, spelling: Callable[[list[str]], str]
+) -> None:
+    variant = copy.deepcopy(raw)
+    (parent, key), *_ = _nodes(variant, path)
+    respelt = spelling(_words(parent[key]))
+    if respelt in documented(path, parent[key]):
+        return  # a spelling AWS sends: read like the original (the test above)
+    parent[key] = respelt
+    with pytest.raises(InvalidEventError) as excinfo:
+        parse_event(variant)
+    assert "is not one of AWS's documented values" in excinfo.value.reason
+
+
+@pytest.mark.parametrize("respell", [str.upper, str.lower, lambda t: t.replace(" ", ""), lambda t: t.replace(" ", "-")])
+@pytest.mark.parametrize(
+    ("name", "raw"), REAL_EVENTS[:1] + REAL_EVENTS[-1:], ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_a_detail_type_spelt_otherwise_than_aws_sends_it_is_unsupported(
+    name: str, raw: dict[str, Any], respell: Callable[[str], str]
+) -> None:
+    variant = {**raw, "detail-type": respell(raw["detail-type"])}
+    with pytest.raises(UnsupportedEventError, match="is not consumed"):
+        parse_event(variant)
 
 
 REQUIRED: dict[type, list[tuple[Path_, str]]] = {

@@ -123,6 +123,19 @@ def test_tests_reach_the_corpus_only_through_its_loader() -> None:
     assert offenders == []
 
 
+def test_tests_read_sample_events_only_through_the_one_loader() -> None:
+    """Sample events (events/ and the corpus) are read by tests.support.events, which normalises the documented
+    quirks of published samples; no test reads them on its own."""
+    direct = re.compile(r"""corpus_dir\(\)\s*/|ROOT\s*/\s*["']events["']|PROJECT_EVENTS\s*/[^\n]*\.read_text""")
+    loaders = {"aws_corpus.py", "events.py"}
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if not (path.parent.name == "support" and path.name in loaders) and direct.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
 @pytest.mark.parametrize("name", ["LICENSE"])
 def test_the_project_has_a_license(name: str) -> None:
     text = (ROOT / name).read_text(encoding="utf-8")

@@ -13,14 +13,13 @@ from moto.events.models import EventPattern
 
 from tests.support.aws_corpus import corpus_dir
 from tests.support.cfn_yaml import resolve_refs
-from tests.support.files import load_json
+from tests.support.events import folder_samples
 from tests.support.template_rules import RESOURCES, of_type
 
 
 # Data arrival ----------------------------------------------------------------------------------------
 def _sample_events() -> list[dict[str, Any]]:
-    folder = corpus_dir() / "s3-object-created-eventbridge"
-    events = [load_json(path) for path in sorted(folder.glob("*.json"))]
+    events = folder_samples("s3-object-created-eventbridge")
     return [event for event in events if isinstance(event, dict) and event.get("detail-type") == "Object Created"]
 
 

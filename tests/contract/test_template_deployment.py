@@ -13,7 +13,7 @@ from moto.events.models import EventPattern
 
 from tests.support.aws_corpus import corpus_dir
 from tests.support.cfn_yaml import as_list, resolve_refs
-from tests.support.files import load_json
+from tests.support.events import folder_samples
 from tests.support.template_rules import RESOURCES, function_props, identity_policy_statements, of_type
 
 # Deployment ------------------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
 
 
 def _samples(folder: str) -> list[dict[str, Any]]:
-    events = [load_json(path) for path in sorted((corpus_dir() / folder).glob("*.json"))]
+    events = folder_samples(folder)
     return [event for event in events if isinstance(event, dict) and "detail" in event]
 
 
@@ -43,8 +43,7 @@ def _package_event(group: str, status: str = "Approved") -> dict[str, Any]:
 
 def _endpoint_events(endpoint: str, status: str) -> list[dict[str, Any]]:
     events = _samples("sagemaker-endpoint-state-change") + _samples("sagemaker-endpoint-deployment-state-change")
-    # The 2020 guide's "SageMakerEndpointStateChange" was a documentation error (SOURCES.md); AWS sends these two.
-    events = [e for e in events if e["detail-type"] in (ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE)]
+    assert {e["detail-type"] for e in events} == {ENDPOINT_STATE_CHANGE, ENDPOINT_DEPLOYMENT_STATE_CHANGE}
     assert len(events) >= 3, f"too few endpoint samples under {corpus_dir()}"
     for event in events:
         event["detail"].update(EndpointName=endpoint, EndpointStatus=status)
@@ -153,16 +152,18 @@ def test_every_update_rolls_back_on_all_the_endpoints_alarms_and_only_those() ->
         assert {"Name": "VariantName", "Value": variables["DEPLOY_VARIANT_NAME"]} in dimensions, name
 
 
-def test_deploy_tasks_may_resume_waits_of_the_deploy_state_machine_only() -> None:
-    name = RESOURCES["DeployStateMachine"]["Properties"]["Name"]["Fn::Sub"]
-    (resume,) = [
-        s for o, s in identity_policy_statements() if o == "DeployTasksFunction" and s["Sid"] == "ResumeOwnWait"
-    ]
+@pytest.mark.parametrize(
+    ("tasks", "machine"),
+    [("DeployTasksFunction", "DeployStateMachine"), ("RollbackTasksFunction", "RollbackStateMachine")],
+)
+def test_each_tasks_function_may_resume_waits_of_its_own_state_machine_only(tasks: str, machine: str) -> None:
+    name = RESOURCES[machine]["Properties"]["Name"]["Fn::Sub"]
+    (resume,) = [s for o, s in identity_policy_statements() if o == tasks and s["Sid"] == "ResumeOwnWait"]
     assert resume["Action"] == "states:SendTaskSuccess"
     assert resume["Resource"]["Fn::Sub"].endswith(f":stateMachine:{name}")
     statements = [s for o, s in identity_policy_statements() if o == "EndpointEventsFunction"]
     (resume,) = [s for s in statements if "states:SendTaskSuccess" in as_list(s["Action"])]
-    assert resume["Resource"] == {"Ref": "DeployStateMachine"}
+    assert resume["Resource"] == [{"Ref": "DeployStateMachine"}, {"Ref": "RollbackStateMachine"}]
 
 
 def test_deployed_models_run_as_their_own_role_which_only_the_deploy_tasks_pass() -> None:
@@ -172,6 +173,7 @@ def test_deployed_models_run_as_their_own_role_which_only_the_deploy_tasks_pass(
         if "iam:PassRole" in as_list(statement.get("Action"))
         and statement["Resource"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
     }
-    assert list(passes) == ["DeployTasksFunction"]
-    variables = function_props("DeployTasksFunction")["Environment"]["Variables"]
-    assert variables["SAGEMAKER_EXECUTION_ROLE_ARN"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}
+    assert list(passes) == ["DeployTasksFunction", "RollbackTasksFunction"]  # RollbackTasks: a recreated model
+    for function in passes:
+        variables = function_props(function)["Environment"]["Variables"]
+        assert variables["SAGEMAKER_EXECUTION_ROLE_ARN"] == {"Fn::GetAtt": ["EndpointModelRole", "Arn"]}

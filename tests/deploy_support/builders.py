@@ -15,6 +15,7 @@ ALARMS = ("churn-endpoint-5xx", "churn-endpoint-p99")
 ROLE = "arn:aws:iam::123456789012:role/mlops-test-sagemaker-execution"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:mlops-test-notifications"
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-deploy"
+ROLLBACK_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-rollback"
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
@@ -41,6 +42,7 @@ def approval_settings(**overrides: Any) -> ApprovalSettings:
         "model_package_group_name": GROUP,
         "endpoint_name": ENDPOINT,
         "deploy_state_machine_arn": STATE_MACHINE,
+        "rollback_state_machine_arn": ROLLBACK_STATE_MACHINE,
     }
     return ApprovalSettings(**(values | overrides))
 

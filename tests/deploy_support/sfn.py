@@ -1,8 +1,10 @@
-"""Run ``statemachines/deploy.asl.json`` in moto's Step Functions interpreter with the real Lambda handlers.
+"""Run ``statemachines/deploy.asl.json`` and ``rollback.asl.json`` in moto's Step Functions interpreter with the real
+Lambda handlers.
 
 moto's interpreter executes the ASL on a background thread; its Lambda tasks go to moto's Lambda backend, whose
-``invoke`` is replaced here by an in-process call of ``functions/deploy_tasks/app.py`` (a raised error becomes a
-Lambda function error named by its class, as the Python runtime reports it). The handler's collaborators are the
+``invoke`` is replaced here by an in-process call of ``functions/deploy_tasks/app.py`` or
+``functions/rollback_tasks/app.py`` (by the function the task names; a raised error becomes a Lambda function error
+named by its class, as the Python runtime reports it). The handler's collaborators are the
 real adapters on moto (ledger, Step Functions, SNS), except SageMaker and CloudWatch, which tests choose (in-memory
 fakes, or the real adapters on moto for the paths moto supports).
 
@@ -35,31 +37,48 @@ from mlops_core.adapters.endpoints import AlarmReader, EndpointGateway
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.adapters.notifications import SnsNotifier
 from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.config import DeploySettings
+from mlops_core.config import DeploySettings, RollbackTasksSettings
+from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
 from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.fakes import FakeArtifacts, FakeFleetAlarms
 from tests.deploy_support.handlers import context, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL = ROOT / "statemachines" / "deploy.asl.json"
+ROLLBACK_ASL = ROOT / "statemachines" / "rollback.asl.json"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:mlops-test-DeployTasksFunction"
+ROLLBACK_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:mlops-test-RollbackTasksFunction"
 SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 Hook = Callable[[dict[str, Any], dict[str, Any]], None]
 
 
-def definition(substitutions: dict[str, str]) -> str:
+def definition(substitutions: dict[str, str], asl: Path = ASL) -> str:
     """The ASL with its ``${...}`` substitutions filled in, as CloudFormation would."""
-    text = ASL.read_text(encoding="utf-8")
+    text = asl.read_text(encoding="utf-8")
     for key, value in substitutions.items():
         text = text.replace("${" + key + "}", value)
     return text
 
 
-class DeployMachine:
-    """The Deploy state machine on moto, its tasks wired to ``endpoints``/``alarms`` and moto-backed adapters."""
+def rollback_tasks_settings(settings: DeploySettings, **overrides: Any) -> RollbackTasksSettings:
+    """RollbackTasksFunction's settings for the same stack, endpoint and fleet as DeployTasksFunction's."""
+    shared = settings.model_dump(include=set(RollbackTasksSettings.model_fields))
+    return RollbackTasksSettings(**(shared | overrides))
 
-    def __init__(self, settings: DeploySettings, endpoints: EndpointGateway, alarms: AlarmReader) -> None:
+
+class DeployMachine:
+    """The Deploy and Rollback state machines on moto, their tasks wired to ``endpoints``/``alarms`` and moto-backed
+    adapters (``arn`` is the Deploy machine's, ``rollback_arn`` the Rollback machine's)."""
+
+    def __init__(
+        self,
+        settings: DeploySettings,
+        endpoints: EndpointGateway,
+        alarms: AlarmReader,
+        rollback_settings: RollbackTasksSettings | None = None,
+    ) -> None:
         self.settings = settings
+        self.rollback_settings = rollback_settings or rollback_tasks_settings(settings)
         self.sfn = boto3.client("stepfunctions", region_name="us-east-1")
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         sns = boto3.client("sns", region_name="us-east-1")
@@ -87,10 +106,17 @@ class DeployMachine:
         self.tasks = DeployTasks(settings, self.ports, clock=_utcnow)
         self.app = load_handler("deploy_tasks")
         self.app.dependencies = lambda: self.tasks  # type: ignore[attr-defined]
+        self.rollback_app = load_handler("rollback_tasks")
+        self._rollback_tasks()
         self.arn = self.sfn.create_state_machine(
             name="mlops-test-deploy",
             definition=definition({"DeployTasksFunctionArn": FUNCTION_ARN}),
             roleArn="arn:aws:iam::123456789012:role/mlops-test-deploy-state-machine",
+        )["stateMachineArn"]
+        self.rollback_arn = self.sfn.create_state_machine(
+            name="mlops-test-rollback",
+            definition=definition({"RollbackTasksFunctionArn": ROLLBACK_FUNCTION_ARN}, ROLLBACK_ASL),
+            roleArn="arn:aws:iam::123456789012:role/mlops-test-rollback-state-machine",
         )["stateMachineArn"]
         self.steps: list[tuple[str, dict[str, Any]]] = []
         self._hooks: dict[str, list[Hook]] = defaultdict(list)
@@ -102,16 +128,30 @@ class DeployMachine:
         """Run the tasks against other SageMaker and CloudWatch adapters (e.g. the real ones, on moto)."""
         self.ports = replace(self.ports, endpoints=endpoints, alarms=alarms)
         self.tasks = DeployTasks(self.settings, self.ports, clock=_utcnow)
+        self._rollback_tasks()
+
+    def _rollback_tasks(self) -> None:
+        ports = self.ports
+        rollback_ports = RollbackTaskPorts(ports.endpoints, ports.store, ports.workflows, ports.notifier)
+        self.rollback_tasks = RollbackTasks(self.rollback_settings, rollback_ports, clock=_utcnow)
+        self.rollback_app.dependencies = lambda: self.rollback_tasks  # type: ignore[attr-defined]
 
     def after(self, step: str, hook: Hook, *, times: int = 1) -> None:
         """Run ``hook(payload, result)`` after the next ``times`` runs of ``step`` (in the interpreter's thread)."""
         self._hooks[step].extend([hook] * times)
 
     def invoke(self, payload: dict[str, Any]) -> tuple[bytes, bool]:
-        """Lambda's view of one invocation: the JSON response, and whether it is a function error."""
+        """Lambda's view of one invocation of DeployTasksFunction: the JSON response, and whether it is an error."""
+        return self._invoke(self.app, payload)
+
+    def invoke_rollback(self, payload: dict[str, Any]) -> tuple[bytes, bool]:
+        """The same for RollbackTasksFunction."""
+        return self._invoke(self.rollback_app, payload)
+
+    def _invoke(self, app: Any, payload: dict[str, Any]) -> tuple[bytes, bool]:
         step = str(payload.get("step"))
         try:
-            result = self.app.lambda_handler(payload, context())
+            result = app.lambda_handler(payload, context())
         except Exception as exc:  # the Python runtime reports any error by its class name
             self.steps.append((step, {"error": type(exc).__name__, "message": str(exc)}))
             return json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__}).encode(), True
@@ -122,9 +162,12 @@ class DeployMachine:
 
     # -- running --------------------------------------------------------------------------------------------
 
-    def start(self, execution_input: dict[str, Any], name: str = "mlops-test-v2-0123456789abcdef") -> str:
-        """Start an execution; returns its ARN."""
-        started = self.sfn.start_execution(stateMachineArn=self.arn, name=name, input=json.dumps(execution_input))
+    def start(
+        self, execution_input: dict[str, Any], name: str = "mlops-test-v2-0123456789abcdef", machine: str | None = None
+    ) -> str:
+        """Start an execution (of the Deploy machine unless ``machine`` names another); returns its ARN."""
+        arn = machine or self.arn
+        started = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(execution_input))
         return str(started["executionArn"])
 
     def run(self, execution_input: dict[str, Any], timeout: float = 20.0, **start: Any) -> dict[str, Any]:
@@ -161,16 +204,29 @@ def _utcnow() -> datetime:
 
 @contextmanager
 def deploy_machine(
-    monkeypatch: pytest.MonkeyPatch, settings: DeploySettings, endpoints: EndpointGateway, alarms: AlarmReader
+    monkeypatch: pytest.MonkeyPatch,
+    settings: DeploySettings,
+    endpoints: EndpointGateway,
+    alarms: AlarmReader,
+    rollback_settings: RollbackTasksSettings | None = None,
 ) -> Iterator[DeployMachine]:
-    """A :class:`DeployMachine` inside ``mock_aws`` with moto's interpreter and Lambda patched for in-process calls."""
+    """A :class:`DeployMachine` inside ``mock_aws`` with moto's interpreter and Lambda patched for in-process calls.
+
+    ``rollback_settings`` default to the Deploy settings' stack, endpoint and fleet, waiting 0 s for the lock."""
     with mock_aws(config=SFN_CONFIG):  # type: ignore[arg-type]
-        machine = DeployMachine(settings, endpoints, alarms)
+        machine = DeployMachine(
+            settings,
+            endpoints,
+            alarms,
+            rollback_settings or rollback_tasks_settings(settings, deploy_lock_retry_seconds=0),
+        )
 
         def invoke(  # noqa: PLR0917 - moto's LambdaSimpleBackend.invoke signature
             self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
         ) -> bytes:
-            response, failed = machine.invoke(json.loads(body or b"{}"))
+            payload = json.loads(body or b"{}")
+            rollback = function_name.endswith("RollbackTasksFunction")
+            response, failed = machine.invoke_rollback(payload) if rollback else machine.invoke(payload)
             if failed:
                 response_headers["x-amz-function-error"] = "Unhandled"
             return response

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from pipelines.placeholders import SKLEARN_IMAGE_URI
 from pipelines.template_block import replace_block
 from tests.support.pipeline_roles import JOB_SESSION, Execution, assert_denied, emulator, execute

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.data_arrival_flow import (
     GOLD,
     KEYS,

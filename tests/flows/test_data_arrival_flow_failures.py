@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import botocore.retries.standard
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.data_arrival_flow import (
     GOLD,
     KEYS,

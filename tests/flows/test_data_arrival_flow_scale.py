@@ -17,8 +17,8 @@ from math import ceil
 
 import pytest
 
-from mlopsctl.local.settle import SettleLimits
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.settle import SettleLimits
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.data_arrival_flow import sagemaker_emulator, source_refs, uris
 from tests.support.files import ROOT_TEMPLATE
 from tests.support.stack_queries import calls, handler_runs, labeling_jobs

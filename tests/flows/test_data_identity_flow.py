@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.data_arrival_flow import GOLD, sagemaker_emulator
 from tests.support.files import ROOT_TEMPLATE
 from tests.support.stack_queries import executions, handler_runs, labeling_jobs

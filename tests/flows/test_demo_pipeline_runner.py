@@ -21,11 +21,12 @@ import pytest
 from moto import mock_aws
 
 from mlopsctl.demo.artifacts import ticket_objects, upload_step_code
-from mlopsctl.demo.container import ContainerAccess
-from mlopsctl.demo.runner import StepScriptPipelineRunner
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
-from mlopsctl.local.emulator.labeling import label_items
+from mlopsctl.local.emulators.pipelines.container import ContainerAccess
+from mlopsctl.local.emulators.pipelines.runner import StepScriptPipelineRunner
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.emulators.sagemaker.labeling import label_items
+from mlopsctl.local.runtime.clock import VirtualClock
 from pipelines.placeholders import render
 from pipelines.spec import load_spec
 
@@ -43,7 +44,7 @@ class World:
     s3: Any
     emulator: SageMakerEmulator
     runner: StepScriptPipelineRunner
-    clock: ManualClock
+    clock: VirtualClock
     manifest_uri: str
 
     def execute(self, pipeline: str = PIPELINE, **parameters: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -88,7 +89,7 @@ def world() -> Iterator[World]:
             PipelineName="no-code", PipelineDefinition=definition("empty-artifacts"), RoleArn=ROLE
         )
         manifest_uri = ground_truth_output(s3)
-        clock = ManualClock(datetime(2025, 3, 1, tzinfo=UTC))
+        clock = VirtualClock(datetime(2025, 3, 1, tzinfo=UTC))
         runner = StepScriptPipelineRunner(
             lambda service: boto3.client(service, region_name=REGION), access=ContainerAccess(region=REGION)
         )

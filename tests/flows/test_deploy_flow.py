@@ -2,7 +2,8 @@
 
 Real: ApprovalFunction, DeployTasksFunction and EndpointEventsFunction with the template's environment, the
 template's rules and patterns, ``statemachines/deploy.asl.json`` in moto's interpreter, the ledger. Emulated (virtual
-time, :mod:`mlopsctl.local.emulator`): SageMaker endpoints (30 s to provision, then the bakes the ``DeploymentConfig``
+time, :mod:`mlopsctl.local.emulators.sagemaker`): SageMaker endpoints (30 s to provision, then the bakes the
+``DeploymentConfig``
 asks for, with rollback when an alarm of ``AutoRollbackConfiguration`` goes to ALARM) and the events AWS sends. The
 template's own defaults are used: a CANARY of 1 of 2 instances, 300 s bakes, lock retries every 60 s.
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from tests.support.deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow

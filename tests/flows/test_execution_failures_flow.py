@@ -2,7 +2,8 @@
 project's template.
 
 ``Finish`` records the outcome, releases the endpoint lock and notifies; nothing catches ``Finish`` itself failing.
-Here DynamoDB fails (throttled, as AWS throttles it: :mod:`mlopsctl.local.faults`) for every attempt of ``Finish``,
+Here DynamoDB fails (throttled, as AWS throttles it: :mod:`mlopsctl.local.runtime.faults`) for every attempt of
+``Finish``,
 so the execution ends ``FAILED`` with the lock held and nobody told. Step Functions' ``Execution Status Change``
 event (the local stack announces every execution that ends, as AWS does) reaches ExecutionEventsFunction, which
 releases the lock, records ``FAILED`` with the reason and notifies; the next approval deploys.
@@ -19,11 +20,11 @@ import pytest
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.executions import status_change_event
-from mlopsctl.local.faults import FaultRule
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.executions import status_change_event
+from mlopsctl.local.runtime.faults import FaultRule
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.deploy_flow import DeployFlow, Steering
 
 pytestmark = pytest.mark.flow

@@ -24,10 +24,10 @@ from moto.sagemaker.models import sagemaker_backends
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.emulator.pipeline_runner import PipelineOutcome, PipelineRun, StepOutcome
-from mlopsctl.local.replay import parse_items, play
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.commands.replay import parse_items, play
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.pipeline_runner import PipelineOutcome, PipelineRun, StepOutcome
+from mlopsctl.local.runtime.stack import LocalStack
 
 pytestmark = pytest.mark.flow
 

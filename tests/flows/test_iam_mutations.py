@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError
-from mlopsctl.local.stack import LocalStack
-from mlopsctl.local.template import read_yaml
+from mlopsctl.local.runtime.stack import LocalStack
+from mlopsctl.local.template.loader import read_yaml
 from tests.support.files import ROOT
 
 pytestmark = [pytest.mark.flow, pytest.mark.iam_denials]
@@ -201,11 +201,32 @@ CASES: list[tuple[str, dict[str, str], Flow, str, str]] = [
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-ledgertable",
     ),
     (
+        "RollbackFunction",
+        {"sid": "StartRollbackExecution"},
+        alarm_after_two_deployments,
+        "states:StartExecution",
+        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK}-rollback",
+    ),
+    (
+        "RollbackTasksFunction",
+        {"sid": "RecordRollbackAndHoldTheLock"},
+        alarm_after_two_deployments,
+        "dynamodb:",
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-ledgertable",
+    ),
+    (
         "DeployStateMachine",
         {"policy": "LambdaInvokePolicy"},
         approve_one,
         "lambda:InvokeFunction",
         f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-deploytasksfunction",
+    ),
+    (
+        "RollbackStateMachine",
+        {"policy": "LambdaInvokePolicy"},
+        alarm_after_two_deployments,
+        "lambda:InvokeFunction",
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-rollbacktasksfunction",
     ),
 ]
 
@@ -237,7 +258,7 @@ def what_the_system_reported(stack: LocalStack) -> str:
     """Everything an operator sees of a failure: failed handlers and executions, notifications, the ledger.
 
     (Removing ``RestoreKnownGoodConfig`` alone does not make a flow fail: the denied fast path is taken over by the
-    rollback execution, which restores through DeployTasksFunction; the denial is still logged.)"""
+    Rollback execution, which restores through RollbackTasksFunction; the denial is still logged.)"""
     failed = [e for e in stack.log.entries("handler") if e["outcome"] == "error"]
     failed += [e for e in stack.log.entries("execution") if e["status"] != "SUCCEEDED"]
     ledger = stack.client("dynamodb").scan(TableName=stack.physical_name("LedgerTable"))["Items"]

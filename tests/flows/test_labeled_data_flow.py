@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.errors import TemplateError
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from pipelines.models.text import preprocess
 from tests.support.stack_queries import executions
 from tests.support.training_flow import Emulators, parameters

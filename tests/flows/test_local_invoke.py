@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.cli import main
-from tests.support.files import PROJECT_EVENTS
+from tests.support.events import PROJECT_EVENTS, project_event, project_event_paths
 
 FUNCTION_OF = {
     "alarm_state_alarm.json": "RollbackFunction",
@@ -76,7 +76,7 @@ def test_the_readmes_sam_local_invoke_commands_name_functions_and_events_that_ex
 
 
 def test_every_file_in_events_has_a_function_here() -> None:
-    assert {path.name for path in PROJECT_EVENTS.glob("*.json")} == FUNCTION_OF.keys()
+    assert {path.name for path in project_event_paths()} == FUNCTION_OF.keys()
 
 
 def test_sqs_batch_of_s3_events_claims_each_object_and_starts_one_labeling_job(
@@ -210,7 +210,7 @@ def test_an_sqs_batch_of_another_stack_is_mapped_too(capsys: pytest.CaptureFixtu
 
 def test_an_event_of_a_foreign_account_stays_foreign(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Only the event's own account is mapped: an ARN of a third account is still refused by the handler."""
-    raw = json.loads((PROJECT_EVENTS / "model_package_approved.json").read_text(encoding="utf-8"))
+    raw = project_event("model_package_approved.json")
     raw["detail"]["ModelPackageArn"] = raw["detail"]["ModelPackageArn"].replace("123456789012", "999999999999")
     foreign = tmp_path / "foreign.json"
     foreign.write_text(json.dumps(raw, indent=2), encoding="utf-8")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.errors import NotQuiescentError
-from mlopsctl.local.settle import SettleLimits
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.settle import SettleLimits
+from mlopsctl.local.runtime.stack import LocalStack
 
 pytestmark = pytest.mark.flow
 

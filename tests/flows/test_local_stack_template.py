@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.errors import TemplateError
-from mlopsctl.local.intrinsics import Resolver
-from mlopsctl.local.provision import physical_name
-from mlopsctl.local.resources_compute import definition_text
-from mlopsctl.local.template import ResourceSpec, load_template
+from mlopsctl.local.runtime.provision import physical_name
+from mlopsctl.local.runtime.resources_compute import definition_text
+from mlopsctl.local.template.intrinsics import Resolver
+from mlopsctl.local.template.loader import ResourceSpec, load_template
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
 ROOT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"

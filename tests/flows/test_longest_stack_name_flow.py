@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.deploy_flow import DeployFlow, Steering
 from tests.support.stack_queries import executions, handler_runs, labeling_jobs
 from tests.support.training_flow import LABELS, TICKETS, WORKTEAM, drop

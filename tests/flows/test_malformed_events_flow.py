@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.deploy_flow import DeployFlow, start_flow
 from tests.support.untrusted_events import after, alarm_event, changes, object_created, runs, sample
 

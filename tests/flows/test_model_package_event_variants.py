@@ -8,7 +8,7 @@ import functools
 
 import pytest
 
-from mlopsctl.local.emulator import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from tests.support.deploy_flow import DEPLOY_CALLS, start_flow
 
 pytestmark = pytest.mark.flow

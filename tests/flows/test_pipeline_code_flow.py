@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from mlopsctl.stack.code import step_code, upload_step_code
 from tests.support.stack_queries import calls, dead_letters, executions, handler_runs, labeling_jobs
 from tests.support.training_flow import LABELS, TICKETS, WORKTEAM, Emulators

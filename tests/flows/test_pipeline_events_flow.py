@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.stack_queries import executions, messages
 from tests.support.training_flow import Emulators, drop
 from tests.support.untrusted_events import after, changes, runs, sample

@@ -19,9 +19,9 @@ import pytest
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.dynamodb import Expression
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.replay import parse_items, play
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.commands.replay import parse_items, play
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow

@@ -1,5 +1,6 @@
 """Replay timing: ``together``, ``"after": {"seconds": N}`` and ``"after": {"event": PATTERN}`` give the interleavings
-a settled replay cannot (the contract: :mod:`mlopsctl.local.replay`). These tests assert *when* things happen, not
+a settled replay cannot (the contract: :mod:`mlopsctl.local.commands.replay`). These tests assert *when* things happen,
+not
 whether the deployment logic handles them well (that is issue #12's business).
 
 The deployment replays run on the project's template (``tests/fixtures/replay/deploy_*.json``); the quick ones on the
@@ -15,9 +16,9 @@ from typing import Any
 import pytest
 
 from mlopsctl.cli import main
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.replay import parse_items, play
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.commands.replay import parse_items, play
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 
 pytestmark = pytest.mark.flow
 

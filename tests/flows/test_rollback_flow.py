@@ -1,6 +1,8 @@
-"""Rollback end to end: deployments and rollbacks run ``statemachines/deploy.asl.json`` in moto's interpreter.
+"""Rollback end to end: deployments run ``statemachines/deploy.asl.json`` and rollbacks
+``statemachines/rollback.asl.json``, in moto's interpreter.
 
-The handlers are the real ones (RollbackFunction, ApprovalFunction, DeployTasksFunction, EndpointEventsFunction),
+The handlers are the real ones (RollbackFunction, ApprovalFunction, DeployTasksFunction, RollbackTasksFunction,
+EndpointEventsFunction),
 in process; the ledger, Step Functions and SNS are moto; SageMaker is the in-memory fake (moto lacks UpdateEndpoint
 outside the local stack's emulator). Events are delivered to the handlers as EventBridge would, one by one.
 """
@@ -40,12 +42,12 @@ class Stack:
         notifier = machine.ports.notifier
         assert isinstance(notifier, SnsNotifier)
         self.rollback_app = load_handler("rollback")
-        config = RollbackConfig(STACK, ENDPOINT, "churn-endpoint-", machine.arn, TIMING, 1800)
+        config = RollbackConfig(STACK, ENDPOINT, "churn-endpoint-", machine.rollback_arn, machine.arn, 1800)
         ports = RollbackPorts(machine.store, sagemaker, machine.workflows, notifier)
         self.rollback_app.dependencies = lambda: (config, ports)
         self.approval_app = load_handler("approval")
-        approval = ApprovalConfig(STACK, GROUP, ENDPOINT, machine.arn, TIMING)
-        requester = ExecutionRollbackRequester(machine.workflows, approval)
+        approval = ApprovalConfig(STACK, GROUP, ENDPOINT, machine.arn, TIMING, machine.rollback_arn)
+        requester = ExecutionRollbackRequester(machine.workflows, approval, machine.store, sagemaker)
         approval_ports = ApprovalPorts(sagemaker, machine.workflows, machine.store, requester)
         self.approval_app.dependencies = lambda: (approval, approval_ports)
         self.events_app = load_handler("endpoint_events")
@@ -99,7 +101,13 @@ class Stack:
         return [self.machine.sfn.describe_execution(executionArn=e["executionArn"]) for e in reversed(started)]
 
     def executions(self) -> list[dict[str, Any]]:
-        listed = self.machine.sfn.list_executions(stateMachineArn=self.machine.arn)["executions"]
+        """Every execution of both machines, newest first."""
+        sfn = self.machine.sfn
+        listed = [
+            e
+            for arn in (self.machine.arn, self.machine.rollback_arn)
+            for e in sfn.list_executions(stateMachineArn=arn)["executions"]
+        ]
         return sorted(listed, key=lambda e: e["startDate"], reverse=True)
 
     # -- what the ledger says ---------------------------------------------------------------------------------
@@ -150,7 +158,9 @@ def test_an_alarm_after_the_rollout_restores_v1_rejects_v2_and_says_why(stack: S
     assert (message["threshold"], message["from_version"], message["to_version"]) == (1.0, 2, 1)
     updates = [args for op, args in stack.sagemaker.calls if op == "UpdateEndpoint"]
     assert updates[-1]["deployment"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "ALL_AT_ONCE"
-    assert [step for step, _ in stack.machine.steps].count("deploy") == 3  # the rollback's took over the fast path's
+    assert execution["stateMachineArn"] == stack.machine.rollback_arn
+    (restore,) = [result for step, result in stack.machine.steps if step == "restore"]
+    assert restore["mode"] == "already_requested"  # the rollback's took over the fast path's
     assert stack.machine.store.read_lock(ENDPOINT) is None
 
 
@@ -244,7 +254,7 @@ def test_a_deleted_known_good_config_is_recreated_from_its_package(stack: Stack)
     assert result["fast_path"].startswith("UpdateEndpoint refused (ValidationException")
     (execution,) = stack.new_executions()
     assert execution["status"] == "SUCCEEDED"
-    prepared = [result for step, result in stack.machine.steps if step == "prepare"][-1]
-    assert prepared == {"model_created": False, "endpoint_config_created": True}
+    prepared = [result for step, result in stack.machine.steps if step == "recreate"][-1]
+    assert (prepared["model_created"], prepared["endpoint_config_created"]) == (False, True)
     assert stack.serves() == gone  # recreated under its deterministic name, for the same fleet
     assert stack.sagemaker.configs[gone][0].model_name == stack.record("deploy-v1")["model_name"]

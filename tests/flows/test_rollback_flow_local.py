@@ -15,8 +15,8 @@ import pytest
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow
@@ -166,3 +166,23 @@ def test_rejecting_the_live_v2_restores_v1_and_rejecting_a_package_not_live_chan
     assert not [e for e in later if e["kind"] == "aws_call" and e["operation"] == "update_endpoint"]
     assert not [e for e in later if e["kind"] == "execution"]
     assert registry.serves() == v1_config
+
+
+def test_a_deleted_known_good_config_and_model_are_recreated_by_the_rollback_machine(registry: Registry) -> None:
+    registry.approve_new_version()
+    v1_config = registry.serves()
+    v1_model = registry.sagemaker.describe_endpoint_config(EndpointConfigName=v1_config)["ProductionVariants"][0]
+    registry.approve_new_version()
+    registry.stack.aws("sagemaker", "delete_endpoint_config", EndpointConfigName=v1_config)
+    registry.stack.aws("sagemaker", "delete_model", ModelName=v1_model["ModelName"])
+    entries = registry.set_alarm("ALARM")
+    calls = [f"{e['service']}.{e['operation']}" for e in entries if e["kind"] == "aws_call"]
+    hot_path = calls[: calls.index("stepfunctions.start_execution") + 1]
+    assert hot_path[-3:] == ["sagemaker.update_endpoint", "sagemaker.describe_endpoint_config",
+                             "stepfunctions.start_execution"]  # fmt: skip
+    assert "sagemaker.create_model" in calls
+    assert "sagemaker.create_endpoint_config" in calls
+    assert registry.serves() == v1_config  # recreated under its deterministic name, for the same fleet
+    assert [e["status"] for e in entries if e["kind"] == "execution"] == ["SUCCEEDED"]
+    (message,) = registry.notifications()[-1:]
+    assert (message["outcome"], message["to_version"]) == ("ROLLED_BACK", 1)

@@ -23,8 +23,8 @@ import pytest
 
 from mlops_core.adapters.ledger import Ledger
 from mlops_core.domain.deployment import Timing
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.flows.test_rollback_flow_local import Registry
 from tests.support.files import ROOT
 

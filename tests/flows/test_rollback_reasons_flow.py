@@ -7,7 +7,7 @@ A rollback rejects the package only when a rollback alarm fired on the new model
 would); that rollback is recorded with SageMaker's reason and the package stays approved. Errors of the *old* fleet
 trip the endpoint-wide alarm, never the new fleet's copy: the canary goes on. (The new fleet's errors: rolled back and
 rejected, :func:`tests.flows.test_deploy_flow.test_an_alarm_during_the_canary_bake_rolls_back_and_rejects_the_package`.)
-Metrics are emulated (:mod:`mlopsctl.local.emulator.endpoint_metrics`); alarms follow them.
+Metrics are emulated (:mod:`mlopsctl.local.emulators.sagemaker.endpoint_metrics`); alarms follow them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from tests.support.deploy_flow import DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow

@@ -2,7 +2,8 @@
 
 EventBridge sends to an SQS target as ``events.amazonaws.com``; only resource-based policies can allow a service
 principal: the queue policy (for the rule, by ``aws:SourceArn``) and, the queue being encrypted with the stack's
-key, the key policy (:mod:`mlopsctl.local.bus`). Taking either statement out of a copy of ``template.yaml`` means
+key, the key policy (:mod:`mlopsctl.local.runtime.bus`). Taking either statement out of a copy of ``template.yaml``
+means
 dropped data never reaches DataArrivalFunction. With the project's template it does
 (``tests/flows/test_data_arrival_flow.py``).
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.template_copies import template_with, without_statement
 
 # These tests take grants away on purpose: the denials they cause are what they assert.

@@ -1,6 +1,7 @@
 """The real pipeline runner moves data and runs the step scripts as the job's role, on the local stack.
 
-:class:`~mlopsctl.demo.runner.StepScriptPipelineRunner` (the demo's) downloads each input and uploads each output as
+:class:`~mlopsctl.local.emulators.pipelines.runner.StepScriptPipelineRunner` (the demo's) downloads each input and
+uploads each output as
 the job's ``RoleArn``, and the step script's own boto3 calls (the preprocess step reading ``source-ref`` objects)
 are authorized as that role too. Each test takes a grant out of a copy of ``template.yaml``, starts one execution on
 a small Ground Truth output manifest and shows the ``Preprocess`` step failing with the AccessDenied. With the
@@ -15,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from mlopsctl.demo.artifacts import upload_step_code
-from mlopsctl.demo.container import ContainerAccess
-from mlopsctl.demo.runner import StepScriptPipelineRunner
-from mlopsctl.local.actionlog import STACK_USER_AGENT
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.pipelines.container import ContainerAccess
+from mlopsctl.local.emulators.pipelines.runner import StepScriptPipelineRunner
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.template_copies import role_section, template_with
 
 # These tests take grants away on purpose: the denials they cause are what they assert.

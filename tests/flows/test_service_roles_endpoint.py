@@ -2,7 +2,8 @@
 
 SageMaker provisions an endpoint's models as each model's ``ExecutionRoleArn`` (assume it, pull the image, read the
 model data, write logs and metrics) and, during a canary, reads the ``AutoRollbackConfiguration`` alarms with that
-role too (:mod:`mlopsctl.local.emulator.model_access`). Each test takes one grant out of a copy of ``template.yaml``
+role too (:mod:`mlopsctl.local.emulators.sagemaker.model_access`). Each test takes one grant out of a copy of
+``template.yaml``
 and shows the deployment failing as AWS fails it: the first deployment ``Failed`` (CreateEndpoint), an update
 rolled back to the live configuration (UpdateEndpoint), the ``FailureReason`` and the ledger naming the AccessDenied,
 its action and its resource. The project's own template deploys both (``tests/flows/test_deploy_flow.py``).
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.deploy_flow import DeployFlow, Steering
 from tests.support.template_copies import TEMPLATE, role_section, template_with, without_statement
 

@@ -1,8 +1,8 @@
 """The labeling role as Ground Truth uses it, on the local stack: mutation tests.
 
-Ground Truth does a labeling job's work as the job's ``RoleArn`` (``LabelingRole``): it reads the label categories,
-the input manifest, the worker task template and every ``source-ref`` object, writes the output manifest, its logs
-and its metrics (:mod:`mlopsctl.local.emulator.labeling_driver`). Each test takes one statement out of the running
+Ground Truth does a labeling job's work as the job's ``RoleArn`` (``LabelingRole``): it reads the label categories, the
+input manifest, the worker task template and every ``source-ref`` object, writes the output manifest, its logs and its
+metrics (:mod:`mlopsctl.local.emulators.sagemaker.labeling_driver`). Each test takes one statement out of the running
 stack's view of the role (:func:`~tests.support.template_copies.statement_removed`; the edits that need a template of
 their own are in ``test_service_roles_labeling_copies``), drops tickets as a user would and shows the labeling job
 ``Failed`` with the AccessDenied, its action and its resource as ``FailureReason``, and no training started. With the
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 from tests.support.labeling_roles import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
 from tests.support.template_copies import statement_removed
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.labeling_roles import ACCOUNT, DATA, PARAMETERS, assert_failed, emulator, label_tickets
 from tests.support.template_copies import role_section, template_with, without_statement
 

@@ -1,14 +1,13 @@
 """The training pipeline's roles as SageMaker Pipelines uses them, on the local stack: mutation tests.
 
-An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes them ``SageMakerExecutionRole``, reads
-the evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its
-inputs and outputs); :mod:`mlopsctl.local.emulator.pipeline_access` checks them. Each test takes one statement out
-of the running stack's view of a role (:func:`~tests.support.template_copies.statement_removed`; the edits that need a
+An execution runs as ``TrainingPipelineRole`` (it creates the jobs and passes them ``SageMakerExecutionRole``, reads the
+evaluation report, registers the model) and each job as ``SageMakerExecutionRole`` (image, logs, metrics, its inputs and
+outputs); :mod:`mlopsctl.local.emulators.sagemaker.pipeline_access` checks them. Each test takes one statement out of
+the running stack's view of a role (:func:`~tests.support.template_copies.statement_removed`; the edits that need a
 template of their own are in ``test_service_roles_pipeline_copies``), starts one execution (the emulator's default
-runner: the steps do not really run, so the tests stay cheap; ``test_service_roles_demo_runner`` covers the real
-runner) and shows the step that needs the grant failing, and the execution with it, with the AccessDenied naming
-the action and the resource. With the project's template every step succeeds
-(``test_every_step_runs_with_the_projects_roles``).
+runner: the steps do not really run, so the tests stay cheap; ``test_service_roles_demo_runner`` covers the real runner)
+and shows the step that needs the grant failing, and the execution with it, with the AccessDenied naming the action and
+the resource. With the project's template every step succeeds (``test_every_step_runs_with_the_projects_roles``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 from tests.support.pipeline_roles import (
     ACCOUNT,
     CREATE_JOB,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.pipeline_roles import (
     ACCOUNT,
     CREATE_JOB,

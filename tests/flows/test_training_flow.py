@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from pipelines.models.text import preprocess
 from tests.support.stack_queries import executions, handler_runs, labeling_jobs, messages
 from tests.support.training_flow import GOLD, LABELS, TICKETS, WORKTEAM, Emulators, drop, parameters, parameters_of

@@ -10,7 +10,7 @@ import pytest
 
 from mlopsctl.cli import main
 from mlopsctl.local.errors import TemplateError
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
 
 pytestmark = pytest.mark.flow

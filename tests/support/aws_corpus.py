@@ -34,6 +34,16 @@ def _absent_reason(location: Path) -> str:
     )
 
 
+def corpus_present() -> bool:
+    """Whether the corpus is there; when it is not and ``MLOPS_REQUIRE_AWS_EVENTS=1``, the calling test fails."""
+    location = corpus_location()
+    if (location / "index.json").is_file():
+        return True
+    if os.environ.get(REQUIRED_ENV) == "1":
+        pytest.fail(f"{_absent_reason(location)}; {REQUIRED_ENV}=1 requires it", pytrace=False)
+    return False
+
+
 def corpus_params(make: Callable[[], Iterable[Any]]) -> list[Any]:
     """Parameters drawn from the corpus, for ``pytest.mark.parametrize``: ``make()`` when the corpus is there;
     otherwise one parameter marked skipped with the reason, so that the module's other tests still run (or, when

@@ -11,8 +11,8 @@ from typing import Any
 import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import EmulatorFactory, LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 from tests.support.stack_queries import manifest_lines
 
 # Keys as people name files: spaces, accents, non-Latin scripts, a literal plus.

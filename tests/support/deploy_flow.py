@@ -18,10 +18,10 @@ from botocore.exceptions import ClientError
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.clock import VirtualClock
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.endpoint_metrics import fleet_metric
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
+from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.stack import LocalStack
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 DEPLOY_CALLS = ("create_endpoint", "update_endpoint")

@@ -1,9 +1,13 @@
-"""Where the project's files are, and the one loader of the JSON files the tests read (the project's own events
-under ``events/``; the corpus of real AWS samples goes through it too, :mod:`tests.contract.aws_samples`).
+"""Where the project's files are, and the reader of the JSON files the tests read that are not sample events.
+
+Sample events (the project's own under ``events/`` and the corpus of real AWS samples) are read through
+:mod:`tests.support.events` only, which uses :func:`load_json` and normalises the documented quirks of published
+samples.
 
 Examples
 --------
->>> load_json(PROJECT_EVENTS / "model_package_approved.json")["detail-type"]
+>>> from tests.support.events import project_event
+>>> project_event("model_package_approved.json")["detail-type"]
 'SageMaker Model Package State Change'
 """
 
@@ -15,8 +19,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOT_TEMPLATE = ROOT / "template.yaml"
-# The real AWS sample events (../shared/aws-events/, as CI has them): tests.support.aws_corpus.corpus_dir()
-PROJECT_EVENTS = ROOT / "events"
 
 
 def load_json(path: Path) -> Any:

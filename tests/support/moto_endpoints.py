@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock, settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
+from mlopsctl.local.runtime.clock import VirtualClock
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 ALARM = "endpoint-5xx"
@@ -31,7 +32,7 @@ def make_config(sm: Any, name: str, *, variant: str = "AllTraffic", instances: i
     )
 
 
-def in_service_endpoint(sm: Any, emulator: SageMakerEmulator, clock: ManualClock) -> None:
+def in_service_endpoint(sm: Any, emulator: SageMakerEmulator, clock: VirtualClock) -> None:
     make_config(sm, "v1")
     make_config(sm, "v2")
     sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 
 ACCOUNT = "123456789012"
 JOB_SESSION = "assumed-role/mlops-local-sagemakerexecutionrole/SageMaker"

@@ -8,7 +8,7 @@ from typing import Any
 
 from moto.sagemaker.models import sagemaker_backends
 
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 
 
 def labeling_jobs(stack: LocalStack) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 Two ways, both from the template's own statements:
 
 - :func:`template_with`: a copy of ``template.yaml`` in a temporary directory next to links to the code it names
-  (``functions/``, ``layers/``, ``statemachines/``), which :class:`~mlopsctl.local.stack.LocalStack` reads exactly
+  (``functions/``, ``layers/``, ``statemachines/``), which :class:`~mlopsctl.local.runtime.stack.LocalStack` reads
+  exactly
   as it reads ``template.yaml``. Each edit must match the template exactly once: a test whose edit no longer
   applies fails instead of passing on an unchanged template. A stack costs seconds to start, so each role keeps at
   least one such test;
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from mlopsctl.local.iam.evaluate import Policy
 from mlopsctl.local.iam.principals import NamedPolicy
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
 from tests.support.files import ROOT_TEMPLATE as TEMPLATE
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlopsctl.local.emulator import GoldLabelWorkforce, SageMakerEmulator
-from mlopsctl.local.stack import LocalStack
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
+from mlopsctl.local.runtime.stack import LocalStack
 
 WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/labelers"
 LABELS = ("billing", "technical")

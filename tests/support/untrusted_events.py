@@ -4,13 +4,11 @@ system change anything?"""
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from typing import Any
 
-from mlopsctl.local.stack import LocalStack
-from tests.support.files import PROJECT_EVENTS, load_json
+from mlopsctl.local.runtime.stack import LocalStack
+from tests.support.events import project_event, project_sqs_body
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_REGION = "eu-west-1"
@@ -36,15 +34,8 @@ def runs(entries: list[dict[str, Any]], function: str) -> list[dict[str, Any]]:
     return [e for e in entries if e["kind"] == "handler" and e["function"] == function]
 
 
-def sample(name: str) -> dict[str, Any]:
-    """A fresh copy of ``events/<name>``."""
-    return copy.deepcopy(load_json(PROJECT_EVENTS / name))
-
-
-def sqs_body(name: str, index: int = 0) -> dict[str, Any]:
-    """The EventBridge event in record ``index`` of the SQS batch ``events/<name>``."""
-    event: dict[str, Any] = json.loads(sample(name)["Records"][index]["body"])
-    return event
+sample = project_event
+sqs_body = project_sqs_body
 
 
 def after(stack: LocalStack, mark: int) -> list[dict[str, Any]]:

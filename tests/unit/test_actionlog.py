@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from mlopsctl.local.actionlog import STACK_USER_AGENT, ActionLog, AwsCallRecorder, jsonable
+from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT, ActionLog, AwsCallRecorder, jsonable
 
 
 @pytest.fixture

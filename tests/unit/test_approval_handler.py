@@ -8,7 +8,7 @@ import pytest
 
 from mlops_core.domain.deployment import Timing
 from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
-from tests.deploy_support.builders import ENDPOINT, STACK, STATE_MACHINE
+from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows
 from tests.deploy_support.handlers import context, load_handler
@@ -22,8 +22,9 @@ def workflows() -> FakeWorkflows:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, workflows: FakeWorkflows) -> ModuleType:
     module = load_handler("approval")
-    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120))
-    ports = ApprovalPorts(FakeSageMaker(), workflows, FakeStore(), ExecutionRollbackRequester(workflows, config))
+    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120), ROLLBACK_STATE_MACHINE)
+    sagemaker, store = FakeSageMaker(), FakeStore()
+    ports = ApprovalPorts(sagemaker, workflows, store, ExecutionRollbackRequester(workflows, config, store, sagemaker))
     monkeypatch.setattr(module, "dependencies", lambda: (config, ports))
     return module
 

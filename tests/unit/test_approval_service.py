@@ -16,12 +16,12 @@ from mlops_core.services.approval import (
     ExecutionRollbackRequester,
     handle_package_event,
 )
-from tests.deploy_support.builders import ENDPOINT, STACK, STATE_MACHINE
+from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
 
 NOW = datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC)
-CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120))
+CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120), ROLLBACK_STATE_MACHINE)
 
 
 class World:
@@ -32,9 +32,8 @@ class World:
         self.workflows = FakeWorkflows()
         self.store = FakeStore()
         self.notifier = FakeNotifier()
-        self.ports = ApprovalPorts(
-            self.sagemaker, self.workflows, self.store, ExecutionRollbackRequester(self.workflows, CONFIG)
-        )
+        requester = ExecutionRollbackRequester(self.workflows, CONFIG, self.store, self.sagemaker)
+        self.ports = ApprovalPorts(self.sagemaker, self.workflows, self.store, requester)
 
     def handle(self, raw: dict) -> dict:
         event = parse_event(raw)

@@ -24,6 +24,7 @@ from mlops_core.config import (
     ExecutionEventsSettings,
     OriginSettings,
     RollbackSettings,
+    RollbackTasksSettings,
     Settings,
     TrainingSettings,
 )
@@ -40,6 +41,7 @@ SETTINGS: dict[str, tuple[type[Settings], ...]] = {
     "labeling_events": (TrainingSettings, PipelineStartSettings),
     "pipeline_events": (TrainingSettings,),
     "rollback": (RollbackSettings,),
+    "rollback_tasks": (RollbackTasksSettings,),
 }
 
 

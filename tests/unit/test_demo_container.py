@@ -7,7 +7,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from mlopsctl.demo.container import ContainerAccess, container_path, run_script
+from mlopsctl.local.emulators.pipelines.container import ContainerAccess, container_path, run_script
 
 ACCESS = ContainerAccess(region="eu-west-1", user_agent_extra="marker")
 

@@ -61,8 +61,13 @@ def test_approval_settings_need_the_state_machine_and_default_the_waits() -> Non
     env = CORE | {"MODEL_PACKAGE_GROUP_NAME": "churn", "ENDPOINT_NAME": "churn-endpoint"}
     with pytest.raises(ConfigurationError, match="DEPLOY_STATE_MACHINE_ARN is required"):
         ApprovalSettings.from_env(env)
+    with pytest.raises(ConfigurationError, match="ROLLBACK_STATE_MACHINE_ARN is required"):
+        ApprovalSettings.from_env(env)
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
-    settings = ApprovalSettings.from_env(env | {"DEPLOY_STATE_MACHINE_ARN": arn})
+    rollback = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-rollback"
+    settings = ApprovalSettings.from_env(
+        env | {"DEPLOY_STATE_MACHINE_ARN": arn, "ROLLBACK_STATE_MACHINE_ARN": rollback}
+    )
     assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (60, 120)
 
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator import events
-from tests.support.aws_corpus import corpus_dir
-from tests.support.files import load_json
+from mlopsctl.local.emulators.sagemaker import events
+from tests.support.events import folder_samples, load_sample
 
 T0 = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
@@ -26,10 +25,12 @@ ENDPOINT = {
 }
 
 
+DEPLOYMENT_FOLDER = "sagemaker-endpoint-deployment-state-change"
+
+
 def sample_detail_keys(folder: str) -> set[str]:
     keys: set[str] = set()
-    for path in (corpus_dir() / folder).glob("*.json"):
-        document = load_json(path)
+    for document in folder_samples(folder):
         keys |= set(document.get("detail") or document.get("alarmData") or {})
     return keys
 
@@ -113,10 +114,8 @@ def test_endpoint_events_use_upper_snake_status_and_epoch_milliseconds():
 
 
 def test_deployment_event_carries_the_pending_deployment_like_the_canary_sample():
-    sample = load_json(
-        corpus_dir()
-        / "sagemaker-endpoint-deployment-state-change"
-        / "awsdocs-sm-devguide-2023-bluegreen-canary-baking.json"
+    sample = load_sample(
+        "sagemaker-endpoint-deployment-state-change/awsdocs-sm-devguide-2023-bluegreen-canary-baking.json"
     )
     detail = built()["sagemaker-endpoint-deployment-state-change"]["detail"]
 

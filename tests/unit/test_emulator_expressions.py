@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator.expressions import (
+from mlopsctl.local.emulators.sagemaker.expressions import (
     DefinitionError,
     Scope,
     condition_holds,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlopsctl.local.emulator import GoldLabelWorkforce
-from mlopsctl.local.emulator.labeling import (
+from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce
+from mlopsctl.local.emulators.sagemaker.labeling import (
     LabelingInputError,
     label_items,
     output_manifest_uri,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlopsctl.local.emulator import DefinitionPipelineRunner, PipelineOutcome, PipelineRun, StepOutcome
-from mlopsctl.local.emulator.pipeline_runner import parse_definition
+from mlopsctl.local.emulators.sagemaker import DefinitionPipelineRunner, PipelineOutcome, PipelineRun, StepOutcome
+from mlopsctl.local.emulators.sagemaker.pipeline_runner import parse_definition
 
 
 def run_of(definition: object) -> PipelineRun:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator.rollout import plan_rollout, timeout_seconds
-from mlopsctl.local.moto_ext.deployment_rules import DeploymentConfigError, validate_deployment_config
+from mlopsctl.local.emulators.sagemaker.rollout import plan_rollout, timeout_seconds
+from mlopsctl.local.moto_patches.deployment_rules import DeploymentConfigError, validate_deployment_config
 
 FLEET = [{"VariantName": "AllTraffic", "DesiredInstanceCount": 4}]
 

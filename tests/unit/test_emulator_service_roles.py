@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.emulator.service_roles import (
+from mlopsctl.local.emulators.sagemaker.service_roles import (
     FAILURE_REASON_LIMIT,
     AccessFailure,
     ServiceAccessError,
     ServiceRoles,
     image_repository_arn,
 )
+from mlopsctl.local.iam.call_context import NoFacts
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.evaluate import Policy
 from mlopsctl.local.iam.principals import AccountPolicies, NamedPolicy, RolePolicies
-from mlopsctl.local.iam.requests import NoFacts
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = pytest.mark.iam_denials

@@ -250,10 +250,10 @@ def test_invalid_reason_names_the_event_type_and_every_bad_field() -> None:
     assert "detail.ModelPackageVersion:" in reason
 
 
-def test_unreadable_envelope_time_is_tolerated_and_recorded() -> None:
-    event = parse_event(_with(s3_created(), "yesterday", "time"))
-    assert event.time is None
-    assert event.unreadable == ("time",)
+@pytest.mark.parametrize("time", ["yesterday", "date", None])
+def test_an_unreadable_envelope_time_is_invalid(time: object) -> None:
+    with pytest.raises(InvalidEventError, match="time: "):
+        parse_event(_with(s3_created(), time, "time"))
 
 
 def test_every_event_error_is_an_mlops_error() -> None:

@@ -1,4 +1,5 @@
-"""The normalisations every consumer relies on: one spelling per status, decoded keys, int versions, tolerance."""
+"""The normalisations every consumer relies on: one spelling per status, decoded keys, int versions; and the
+strictness: what AWS does not send (another spelling of a status or a detail-type) is refused."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mlops_core.events import (
     InvalidEventError,
     ModelPackageStateChangeEvent,
     S3ObjectCreatedEvent,
+    UnsupportedEventError,
     parse_event,
 )
 
@@ -69,8 +71,6 @@ def metric(name: str, *, returned: bool = True) -> dict[str, Any]:
     [
         ("IN_SERVICE", "InService"),
         ("InService", "InService"),
-        ("in_service", "InService"),
-        ("In Service", "InService"),
         ("UPDATING", "Updating"),
         ("CREATING", "Creating"),
         ("ROLLING_BACK", "RollingBack"),
@@ -87,29 +87,41 @@ def test_endpoint_status_takes_the_describe_endpoint_spelling(spelling: str, api
     assert parsed.status == api
 
 
+@pytest.mark.parametrize("spelling", ["in_service", "In Service", "inservice", "IN-SERVICE", " IN_SERVICE"])
+def test_endpoint_status_spelt_otherwise_than_in_events_or_the_api_is_invalid(spelling: str) -> None:
+    with pytest.raises(InvalidEventError, match=r"detail\.EndpointStatus: .* is not one of AWS's documented values"):
+        parse_event(endpoint(spelling))
+
+
 def test_endpoint_status_outside_the_documented_set_is_invalid_naming_the_allowed_values() -> None:
     with pytest.raises(InvalidEventError, match=r"EndpointStatus 'SOME_FUTURE_STATUS' is not one of .*InService"):
         parse_event(endpoint("SOME_FUTURE_STATUS"))
 
 
-@pytest.mark.parametrize(
-    ("spelling", "api"),
-    [("alarm", "ALARM"), ("Ok", "OK"), ("insufficient_data", "INSUFFICIENT_DATA"), ("ALARM", "ALARM")],
-)
-def test_alarm_state_takes_the_cloudwatch_spelling(spelling: str, api: str) -> None:
-    parsed = parse_event(alarm(state={"value": spelling}, previousState={"value": spelling}))
+@pytest.mark.parametrize("state", ["ALARM", "OK", "INSUFFICIENT_DATA"])
+def test_alarm_state_takes_the_cloudwatch_spelling(state: str) -> None:
+    parsed = parse_event(alarm(state={"value": state}, previousState={"value": state}))
     assert isinstance(parsed, AlarmStateChangeEvent)
-    assert (parsed.state, parsed.previous_state) == (api, api)
+    assert (parsed.state, parsed.previous_state) == (state, state)
 
 
-@pytest.mark.parametrize(
-    ("spelling", "api"),
-    [("APPROVED", "Approved"), ("pending_manual_approval", "PendingManualApproval"), ("Rejected", "Rejected")],
-)
-def test_approval_status_takes_the_model_registry_spelling(spelling: str, api: str) -> None:
-    parsed = parse_event(package(ModelApprovalStatus=spelling))
+@pytest.mark.parametrize("spelling", ["alarm", "Ok", "insufficient_data"])
+def test_alarm_state_in_another_case_is_invalid(spelling: str) -> None:
+    with pytest.raises(InvalidEventError, match=r"detail\.state\.value: alarm state .* is not one of"):
+        parse_event(alarm(state={"value": spelling}))
+
+
+@pytest.mark.parametrize("status", ["Approved", "PendingManualApproval", "Rejected"])
+def test_approval_status_takes_the_model_registry_spelling(status: str) -> None:
+    parsed = parse_event(package(ModelApprovalStatus=status))
     assert isinstance(parsed, ModelPackageStateChangeEvent)
-    assert parsed.approval_status == api
+    assert parsed.approval_status == status
+
+
+@pytest.mark.parametrize("spelling", ["APPROVED", "pending_manual_approval", "Pending Manual Approval"])
+def test_approval_status_in_another_spelling_is_invalid(spelling: str) -> None:
+    with pytest.raises(InvalidEventError, match=r"detail\.ModelApprovalStatus: ModelApprovalStatus .* is not one of"):
+        parse_event(package(ModelApprovalStatus=spelling))
 
 
 def test_endpoint_status_of_the_wrong_type_is_invalid() -> None:
@@ -179,14 +191,21 @@ def test_key_given_by_field_name_is_taken_as_already_decoded() -> None:
     "spelling",
     ["SageMakerEndpointStateChange", "sagemaker endpoint state change", "SageMaker-Endpoint-State-Change"],
 )
-def test_detail_type_spelling_variants_are_read_and_stored_canonically(spelling: str) -> None:
-    parsed = parse_event(endpoint("IN_SERVICE") | {"detail-type": spelling})
-    assert parsed.detail_type == "SageMaker Endpoint State Change"
+def test_detail_type_spelt_otherwise_than_aws_sends_it_is_unsupported(spelling: str) -> None:
+    with pytest.raises(UnsupportedEventError, match=f"detail-type '{spelling}' from 'aws.sagemaker' is not consumed"):
+        parse_event(endpoint("IN_SERVICE") | {"detail-type": spelling})
 
 
-def test_source_as_a_one_element_list_is_read_as_its_element() -> None:
-    parsed = parse_event(package() | {"source": ["aws.sagemaker"]})
-    assert parsed.source == "aws.sagemaker"
+def test_a_model_validated_directly_checks_the_detail_type_exactly() -> None:
+    with pytest.raises(ValidationError, match="expected detail-type 'SageMaker Endpoint State Change'"):
+        EndpointStateChangeEvent.model_validate(
+            endpoint("IN_SERVICE") | {"detail-type": "SageMakerEndpointStateChange"}
+        )
+
+
+def test_source_as_a_one_element_list_is_invalid() -> None:
+    with pytest.raises(InvalidEventError, match="'source' must be a string"):
+        parse_event(package() | {"source": ["aws.sagemaker"]})
 
 
 def test_source_as_a_longer_list_is_invalid() -> None:
@@ -248,7 +267,7 @@ def test_pending_deployment_progress_wins_over_current_variants() -> None:
 
 
 def test_last_variant_status_is_the_deployments_state() -> None:
-    raw = deployment(ProductionVariants=[variant(("Creating", "first"), ("ACTIVATING_TRAFFIC", "then"))])
+    raw = deployment(ProductionVariants=[variant(("Creating", "first"), ("ActivatingTraffic", "then"))])
     parsed = parse_event(raw)
     assert isinstance(parsed, EndpointDeploymentStateChangeEvent)
     assert (parsed.state, parsed.reason) == ("ActivatingTraffic", "then")
@@ -300,11 +319,12 @@ def test_reason_data_that_is_not_json_is_kept_as_text() -> None:
     assert (parsed.reason_data, parsed.threshold) == ("not {json", None)
 
 
-def test_alarm_arn_in_detail_wins_over_resources() -> None:
+def test_alarm_arn_is_read_from_resources_only() -> None:
+    """CloudWatch's EventBridge events carry the ARN in ``resources[0]``; a ``detail.alarmArn`` is not theirs."""
     arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mlops-dev-endpoint-5xx"
     parsed = parse_event(alarm(alarmArn=arn))
     assert isinstance(parsed, AlarmStateChangeEvent)
-    assert parsed.alarm_arn == arn
+    assert parsed.alarm_arn == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mlops-dev-endpoint-5xx"
 
 
 def test_alarm_without_an_alarm_arn_is_invalid() -> None:

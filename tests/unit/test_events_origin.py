@@ -7,7 +7,6 @@ raises :class:`ForeignEventError` naming what is not ours. Each function's handl
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime
 from types import ModuleType
@@ -18,10 +17,10 @@ import pytest
 
 from mlops_core.config import OriginSettings
 from mlops_core.errors import ConfigurationError
-from mlops_core.events import ForeignEventError, Origin, arns, parse_event
+from mlops_core.events import ForeignEventError, InvalidEventError, Origin, arns, parse_event
 from mlops_core.events.origin import partition_of
 from tests.deploy_support.handlers import context, load_handler
-from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.events import project_event as sample
 
 OURS = Origin.of("123456789012", "us-east-1")
 OTHER = "210987654321"
@@ -35,10 +34,6 @@ SAMPLES = [
     "pipeline_execution_succeeded.json",
     "execution_failed.json",
 ]
-
-
-def sample(name: str) -> dict[str, Any]:
-    return copy.deepcopy(load_json(PROJECT_EVENTS / name))
 
 
 def s3_event() -> dict[str, Any]:
@@ -102,11 +97,12 @@ def test_an_s3_event_names_no_bucket_owner_so_its_envelope_account_decides() -> 
 
 
 def test_a_redacted_capture_is_never_ours() -> None:
+    """A placeholder is no AWS account: the event is refused before the origin is even compared."""
     raw = {**sample("labeling_job_completed.json"), "account": "<account>"}
     raw["resources"] = ["arn:aws:sagemaker:us-east-1:<account>:labeling-job/<project-name>"]
-    parse_event(raw)  # readable as a sample
-    with pytest.raises(ForeignEventError, match="event from account '<account>'"):
-        parse_event(raw, origin=OURS)
+    for origin in (None, OURS):
+        with pytest.raises(InvalidEventError, match="account: '<account>' is not an AWS account"):
+            parse_event(raw, origin=origin)
 
 
 def test_the_origin_comes_from_account_id_and_aws_region_and_a_missing_one_is_named() -> None:

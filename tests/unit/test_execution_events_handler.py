@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +12,7 @@ from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.unfinished import UnfinishedDeployments
 from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
 from tests.deploy_support.handlers import context, load_handler
-from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.events import project_event
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"
 ENDPOINT = "mlops-dev-endpoint"
@@ -64,7 +63,7 @@ def our_account(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def sample() -> dict[str, Any]:
-    return copy.deepcopy(load_json(PROJECT_EVENTS / "execution_failed.json"))
+    return project_event("execution_failed.json")
 
 
 def test_a_failed_execution_holding_the_lock_is_unlocked_recorded_and_notified_once() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mlopsctl.local.iam.requests import CallContext, NoFacts, authorization_requests
+from mlopsctl.local.iam.call_context import CallContext, NoFacts
+from mlopsctl.local.iam.requests import authorization_requests
 
 CTX = CallContext("aws", "us-east-1", "123456789012", NoFacts())
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from mlopsctl.local.iam.requests import CallContext, NoFacts, authorization_requests
+from mlopsctl.local.iam.call_context import CallContext, NoFacts
+from mlopsctl.local.iam.requests import authorization_requests
 
 ACCOUNT = "123456789012"
 SM = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"

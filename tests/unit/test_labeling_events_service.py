@@ -11,6 +11,7 @@ from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.pipelines import LabelingJobFacts
 from mlops_core.errors import TransientError
 from mlops_core.events import LabelingJobStateChangeEvent, parse_event
+from mlops_core.handler import EventResult
 from mlops_core.services.labeling_events import (
     LabelingEventsConfig,
     LabelingEventsPorts,
@@ -18,7 +19,7 @@ from mlops_core.services.labeling_events import (
     LabelingOutputMissingError,
     handle_labeling_event,
 )
-from mlops_core.services.training import EventResult, TrainingLauncher
+from mlops_core.services.training import TrainingLauncher
 from tests.support.fakes.training import (
     BATCH,
     JOB,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from mlopsctl.local.moto_ext.limits.constraints import validation_message, violations
-from mlopsctl.local.moto_ext.limits.patterns import full_match, java_to_python
+from mlopsctl.local.moto_patches.limits.constraints import validation_message, violations
+from mlopsctl.local.moto_patches.limits.patterns import full_match, java_to_python
 
 SAGEMAKER = botocore.session.get_session().get_service_model("sagemaker")
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlopsctl.local.clock import VirtualClock
 from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.runtime.clock import VirtualClock
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from mlops_core.events import ExecutionStatusChangeEvent, parse_event
-from mlopsctl.local.executions import status_change_event
-from tests.support.aws_corpus import corpus_dir
-from tests.support.files import load_json
+from mlopsctl.local.runtime.executions import status_change_event
+from tests.support.events import load_sample
 
 FOLDER = "stepfunctions-execution-status-change"
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-local-deploystatemachine"
@@ -34,7 +33,7 @@ def described(status: str) -> dict[str, object]:
     ("status", "sample"), [("FAILED", "failed"), ("SUCCEEDED", "succeeded"), ("ABORTED", "aborted")]
 )
 def test_the_announced_event_has_the_keys_and_types_of_the_real_one(status: str, sample: str) -> None:
-    real = load_json(corpus_dir() / FOLDER / f"awsdocs-sfn-devguide-2023-{sample}.json")
+    real = load_sample(f"{FOLDER}/awsdocs-sfn-devguide-2023-{sample}.json")
     ours = status_change_event(described(status))
     assert {"source", "detail-type", "resources", "detail"} <= ours.keys()
     assert (ours["source"], ours["detail-type"]) == (real["source"], real["detail-type"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlopsctl.local.errors import TemplateError
-from mlopsctl.local.template import EMULATED_WORKTEAM, load_template
+from mlopsctl.local.template.loader import EMULATED_WORKTEAM, load_template
 
 ROOT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 RULED = """

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from mlopsctl.cli import main
+from mlopsctl.local.commands.replay import check_names, parse_items, substitute
+from mlopsctl.local.commands.replay_items import After
 from mlopsctl.local.errors import ReplayError
-from mlopsctl.local.replay import check_names, parse_items, substitute
-from mlopsctl.local.replay_items import After
-from mlopsctl.local.template import load_template
-from tests.support.files import PROJECT_EVENTS, load_json
+from mlopsctl.local.template.loader import load_template
+from tests.support.events import project_event, project_event_paths
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local_stack" / "template.yaml"
 ACTION = {"aws": "s3.put_object", "params": {"Bucket": "${DataBucket}", "Key": "incoming/a.txt", "Body": "x"}}
@@ -29,14 +29,14 @@ def test_json_array_and_json_lines_are_the_same_items() -> None:
     assert (from_lines[0].service, from_lines[0].operation) == ("s3", "put_object")
 
 
-EVENTBRIDGE_SAMPLES = [p for p in sorted(PROJECT_EVENTS.glob("*.json")) if "Records" not in load_json(p)]
+EVENTBRIDGE_SAMPLES = [p for p in project_event_paths() if "Records" not in project_event(p.name)]
 
 
 @pytest.mark.parametrize("path", EVENTBRIDGE_SAMPLES, ids=lambda path: path.name)
 def test_a_pretty_printed_event_file_is_one_item(path: Path) -> None:
     """The files in events/ are pretty-printed objects: one item each (they were read as JSON lines and refused)."""
     items = parse_items(path.read_text(encoding="utf-8"))
-    assert [item.body for item in items] == [load_json(path)]
+    assert [item.body for item in items] == [project_event(path.name)]
 
 
 def test_a_pretty_printed_object_is_the_same_item_as_its_one_line_form() -> None:

@@ -8,16 +8,12 @@ from typing import Any
 
 import pytest
 
-from mlops_core.domain.deployment import Conclusion, Fleet, PreflightFailedError, Timing
+from mlops_core.domain.deployment import Conclusion, Fleet, PreflightFailedError
 from mlops_core.domain.rollback import Action, Decision, Deployment
 from mlops_core.domain.rollback_plan import (
     RESTORE_POLICY,
-    is_rollback,
     notification,
-    restore_plan,
     rollback_conclusion,
-    rollback_input,
-    rollback_record,
     rolled_back_fields,
 )
 from mlops_core.domain.rollback_triggers import (
@@ -28,6 +24,8 @@ from mlops_core.domain.rollback_triggers import (
     rollback_id,
 )
 from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent, parse_event
+from mlops_core.rollback.contract import RestorePlan, RollbackInput
+from mlops_core.rollback.plan import plan_rollback, restore_names, restore_record
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import package_arn
 
@@ -159,39 +157,47 @@ RESTORE = Decision(Action.RESTORE, "alarm 5xx went to ALARM; restoring v1 in pla
 RECORD = Decision(Action.RECORD, "locked", deployment(2))
 
 
+def plan_of(decision: Decision, rollback_id: str = "rb-1", *, recreate: bool = False) -> RestorePlan:
+    """The plan the trigger's function makes of ``decision`` (an alarm's)."""
+    trigger = alarm_trigger(parsed_alarm())
+    return plan_rollback(decision, trigger, rollback_id=rollback_id, endpoint_name=ENDPOINT, recreate=recreate)
+
+
 def test_the_restore_plan_reuses_the_known_good_config_and_switches_all_traffic_at_once() -> None:
-    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
-    assert (plan["endpoint_config_name"], plan["model_name"], plan["model_package_arn"]) == ("c1", "m1", package_arn(1))
-    routing = plan["deployment_config"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    plan = plan_of(RESTORE)
+    assert restore_names(STACK, plan, FLEET) == ("m1", "c1")
+    assert plan.target is not None
+    assert plan.target.model_package_arn == package_arn(1)
+    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution")
+    routing = record["deployment_config"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
-    assert "AutoRollbackConfiguration" not in plan["deployment_config"]
-    assert (plan["from"]["model_package_version"], plan["to"]["model_package_version"]) == (2, 1)
+    assert "AutoRollbackConfiguration" not in record["deployment_config"]
+    summary = plan.summary()
+    assert (summary["from"]["model_package_version"], summary["to"]["model_package_version"]) == (2, 1)
 
 
 def test_a_deleted_config_is_recreated_from_the_package_under_deterministic_names() -> None:
-    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=False)
-    assert plan["endpoint_config_name"].startswith(f"{STACK}-c1-")
-    assert plan["model_name"].startswith(f"{STACK}-m1-")
-    assert plan["variant"]["ModelName"] == plan["model_name"]
-    assert plan == restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=False)
+    plan = plan_of(RESTORE, recreate=True)
+    model, config = restore_names(STACK, plan, FLEET)
+    assert config.startswith(f"{STACK}-c1-")
+    assert model.startswith(f"{STACK}-m1-")
+    assert (model, config) == restore_names(STACK, plan_of(RESTORE, recreate=True), FLEET)
 
 
 def test_a_config_that_is_gone_without_a_package_to_rebuild_it_fails_preflight() -> None:
     unknown = Decision(Action.RESTORE, "x", deployment(2), deployment(1, model_package_arn=None))
     with pytest.raises(PreflightFailedError, match="names no package"):
-        restore_plan(STACK, unknown, FLEET, "rb-1", reuse_config=False)
+        restore_names(STACK, plan_of(unknown, recreate=True), FLEET)
 
 
 def test_the_rollback_record_links_the_bad_deployment_and_the_restored_one() -> None:
-    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
+    plan = plan_of(RESTORE)
     trigger = alarm_trigger(parsed_alarm())
-    record = rollback_record(plan, trigger, "arn:execution")
+    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution")
     assert (record["rollback_of"], record["restores"], record["outcome"]) == ("deploy-v2", "deploy-v1", "IN_PROGRESS")
     assert record["trigger_chain"]["rollback_trigger"]["alarm_name"] == "mlops-test-EndpointAlarm5xx-1A2B3C"
-    recorded_only = restore_plan(
-        STACK, Decision(Action.RECORD, "locked", deployment(2)), FLEET, "rb", reuse_config=True
-    )
-    assert "rollback_of" not in rollback_record(recorded_only, trigger, "arn:execution")
+    recorded_only = plan_of(Decision(Action.RECORD, "locked", deployment(2)), "rb")
+    assert "rollback_of" not in restore_record(recorded_only, None, "arn:execution")
     fields = rolled_back_fields(trigger, "rb-1", datetime(2024, 5, 1, 12, 40, tzinfo=UTC))
     assert (fields["outcome"], fields["alarm"], fields["rolled_back_by"]) == (
         "ROLLED_BACK",
@@ -201,7 +207,7 @@ def test_the_rollback_record_links_the_bad_deployment_and_the_restored_one() -> 
 
 
 def test_the_notification_names_alarm_metric_threshold_and_both_versions() -> None:
-    plan = restore_plan(STACK, RESTORE, FLEET, "rb-1", reuse_config=True)
+    plan = plan_of(RESTORE).summary()
     note = notification(ENDPOINT, plan, alarm_trigger(parsed_alarm()), Conclusion("SUCCEEDED", "endpoint serves c1"))
     assert note is not None
     subject, message = note
@@ -218,18 +224,15 @@ def test_the_notification_names_alarm_metric_threshold_and_both_versions() -> No
 
 def test_no_target_and_a_failed_restore_are_loud_and_a_recorded_trigger_is_silent() -> None:
     trigger = alarm_trigger(parsed_alarm())
-    nothing = restore_plan(
-        STACK, Decision(Action.NO_TARGET, "no known-good", deployment(1)), FLEET, "rb", reuse_config=True
-    )
+    nothing = plan_of(Decision(Action.NO_TARGET, "no known-good", deployment(1)), "rb").summary()
     subject, message = notification(ENDPOINT, nothing, trigger, Conclusion("SKIPPED", "no known-good")) or ("", {})
     assert subject == "[ROLLBACK IMPOSSIBLE] churn-endpoint v1: no known-good version"
     assert (message["outcome"], message["to"]) == ("NO_TARGET", None)
     assert "still serves v1" in message["action_needed"]
-    failed = notification(ENDPOINT, restore_plan(STACK, RESTORE, FLEET, "rb", reuse_config=True), trigger,
-                          Conclusion("FAILED", "timeout"))  # fmt: skip
+    failed = notification(ENDPOINT, plan_of(RESTORE, "rb").summary(), trigger, Conclusion("FAILED", "timeout"))
     assert failed is not None
     assert failed[0] == "[ROLLBACK FAILED] churn-endpoint v2 -> v1"
-    recorded = restore_plan(STACK, RECORD, FLEET, "rb", reuse_config=True)
+    recorded = plan_of(RECORD, "rb").summary()
     assert notification(ENDPOINT, recorded, trigger, Conclusion("SKIPPED", "locked")) is None
 
 
@@ -241,11 +244,14 @@ def test_a_restore_the_endpoint_did_not_take_is_a_failed_rollback() -> None:
     assert rollback_conclusion({"wait": {"outcome": "SUCCEEDED", "reason": "serves c1"}}).outcome == "SUCCEEDED"
 
 
-def test_a_rollback_execution_is_recognised_by_every_step_including_finish() -> None:
-    timing = Timing(0, 5)
-    execution_input = rollback_input(ENDPOINT, alarm_trigger(parsed_alarm()), timing, "UpdateEndpoint requested")
-    assert execution_input["request"]["fast_path"] == "UpdateEndpoint requested"
-    assert is_rollback(execution_input)
-    assert is_rollback({"step": "finish", "state": execution_input})
-    assert not is_rollback({"request": {"endpoint_name": ENDPOINT}})
+def test_the_rollback_execution_input_is_the_typed_plan_and_reads_back_whole() -> None:
+    plan = plan_rollback(
+        RESTORE, alarm_trigger(parsed_alarm()), rollback_id="rb-1", endpoint_name=ENDPOINT,
+        fast_path="UpdateEndpoint requested",
+    )  # fmt: skip
+    execution_input = RollbackInput(plan=plan).as_input()
+    assert execution_input["plan"]["fast_path"] == "UpdateEndpoint requested"
+    assert execution_input["plan"]["from"]["deployment_id"] == "deploy-v2"
+    assert RollbackInput.model_validate(execution_input) == RollbackInput(plan=plan)
+    assert plan.trigger.trigger() == alarm_trigger(parsed_alarm())
     assert RESTORE_POLICY.alarm_names == ()

@@ -17,8 +17,10 @@ from mlops_core.adapters.deployments import DeploymentKey, LockInfo
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.workflows import StartedExecution
 from mlops_core.config import RollbackSettings
-from mlops_core.domain.deployment import Timing, iso
+from mlops_core.domain.deployment import iso
+from mlops_core.domain.rollback_triggers import alarm_trigger, rollback_id
 from mlops_core.errors import TransientError
+from mlops_core.rollback.contract import RollbackInput
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, package_arn
@@ -28,7 +30,8 @@ from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"
 STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-deploy"
-CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", STATE_MACHINE, Timing(0, 5), 1800)
+ROLLBACK_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-rollback"
+CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", ROLLBACK_STATE_MACHINE, STATE_MACHINE, 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ALARM_AT = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)  # alarm_event's default transition time
 
@@ -76,6 +79,19 @@ class LoggedWorkflows(FakeWorkflows):
         return super().start(state_machine_arn, name, payload)
 
 
+def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
+    """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
+    return {
+        "model_package_arn": package_arn(version),
+        "model_package_version": version,
+        "model_name": f"m{version}",
+        "endpoint_config_name": f"c{version}",
+        "outcome": outcome,
+        "rollout_started_at": iso(started + timedelta(minutes=1)),
+        "finished_at": iso(started + timedelta(minutes=10)),
+    }
+
+
 class World:
     """v1 then v2 deployed by this system (v2 live); an alarm handler on in-memory AWS."""
 
@@ -97,16 +113,9 @@ class World:
 
     def deployed(self, version: int, started: datetime, outcome: str = "SUCCEEDED") -> None:
         """A deployment record as the Deploy machine writes it."""
-        fields = {
-            "model_package_arn": package_arn(version),
-            "model_package_version": version,
-            "model_name": f"m{version}",
-            "endpoint_config_name": f"c{version}",
-            "outcome": outcome,
-            "rollout_started_at": iso(started + timedelta(minutes=1)),
-            "finished_at": iso(started + timedelta(minutes=10)),
-        }
-        self.store.save_deployment(DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), fields)
+        self.store.save_deployment(
+            DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), deployment_fields(version, started, outcome)
+        )
 
     def alarm(self, **event: Any) -> dict[str, Any]:
         return handle_alarm(parsed_alarm(**event), CONFIG, self.ports, ALARM_AT + timedelta(seconds=5)).as_dict()
@@ -136,9 +145,10 @@ def test_an_alarm_after_the_rollout_asks_for_the_known_good_config_in_three_aws_
     assert lock.deployment_id == result["rollback_id"]
     ((name, execution_input),) = world.workflows.executions.items()
     assert name == result["rollback_id"]
-    assert execution_input["request"]["mode"] == "rollback"
-    assert execution_input["request"]["trigger"]["metric_name"] == "Invocation5XXErrors"
-    assert execution_input["request"]["fast_path"] == "UpdateEndpoint to c1 requested"
+    plan = RollbackInput.model_validate(execution_input).plan
+    assert (plan.decision, plan.recreate, plan.target and plan.target.endpoint_config_name) == ("RESTORE", False, "c1")
+    assert execution_input["plan"]["trigger"]["metric_name"] == "Invocation5XXErrors"
+    assert execution_input["plan"]["fast_path"] == "UpdateEndpoint to c1 requested"
     assert world.notifier.sent == []
 
 
@@ -205,7 +215,14 @@ def test_a_deleted_config_leaves_the_restore_to_the_rollback_execution() -> None
     assert result["action"] == "RESTORE"
     assert result["fast_path"].startswith("UpdateEndpoint refused (ValidationException")
     ((_, execution_input),) = world.workflows.executions.items()
-    assert execution_input["request"]["fast_path"] == result["fast_path"]
+    assert execution_input["plan"]["fast_path"] == result["fast_path"]
+    assert execution_input["plan"]["recreate"] is False  # c1 exists: SageMaker refused for another reason
+    del world.sagemaker.configs["c1"]
+    world.workflows.executions.clear()
+    world.store.release_lock(ENDPOINT, result["rollback_id"])
+    world.alarm()
+    ((_, execution_input),) = world.workflows.executions.items()
+    assert execution_input["plan"]["recreate"] is True  # the machine recreates the model and config
 
 
 def test_a_transient_failure_propagates_and_the_retry_converges_on_one_rollback() -> None:
@@ -256,12 +273,13 @@ def test_settings_name_every_missing_variable() -> None:
             "ENDPOINT_NAME": ENDPOINT,
             "ENDPOINT_ALARM_PREFIX": "mlops-test-Endpoint",
             "DEPLOY_STATE_MACHINE_ARN": STATE_MACHINE,
-            "DEPLOY_LOCK_RETRY_SECONDS": "5",
+            "ROLLBACK_STATE_MACHINE_ARN": ROLLBACK_STATE_MACHINE,
         }
     )
     config = RollbackConfig.from_settings(settings)
-    timing = config.timing
-    assert (timing.lock_retry_seconds, timing.lock_max_attempts, config.lock_ttl_seconds) == (5, 120, 1800)
+    assert (config.rollback_state_machine_arn, config.lock_ttl_seconds) == (ROLLBACK_STATE_MACHINE, 1800)
+    assert config.machine_of(rollback_id(STACK, alarm_trigger(parsed_alarm()))) == ROLLBACK_STATE_MACHINE
+    assert config.machine_of("mlops-test-v3-0123456789abcdef") == STATE_MACHINE
 
 
 @pytest.fixture

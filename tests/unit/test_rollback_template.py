@@ -101,6 +101,7 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
         "dynamodb:UpdateItem",
         "sagemaker:UpdateEndpoint",
         "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
         "states:StartExecution",
         "states:DescribeExecution",
         "kms:Decrypt",
@@ -111,7 +112,12 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
     resources = [r["Fn::Sub"].split(":${AWS::AccountId}:", 1)[1] for r in update["Resource"]]
     assert resources == ["endpoint/${EndpointName}", "endpoint-config/${AWS::StackName}-*"]
     describe = next(s for s in statements if s["Action"] == "states:DescribeExecution")
-    assert describe["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-deploy:*")
+    machines = [r["Fn::Sub"].rsplit(":execution:", 1)[1] for r in describe["Resource"]]
+    assert machines == ["${AWS::StackName}-deploy:*", "${AWS::StackName}-rollback:*"]
+    start = next(s for s in statements if s["Action"] == "states:StartExecution")
+    assert start["Resource"] == {"Ref": "RollbackStateMachine"}
+    config = next(s for s in statements if s["Action"] == "sagemaker:DescribeEndpointConfig")
+    assert config["Resource"]["Fn::Sub"].endswith(":endpoint-config/${AWS::StackName}-*")
 
 
 def dashboard() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from mlops_core.domain.naming import DIGEST_LENGTH, MAX_MODEL_PACKAGE_VERSION, M
 from mlops_core.domain.rollback_triggers import Trigger, TriggerKind, rollback_id
 from mlops_core.errors import ConfigurationError
 from mlops_core.services.training import batch_display_name
-from mlopsctl.local.moto_ext.limits.constraints import violations
+from mlopsctl.local.moto_patches.limits.constraints import violations
 from tests.support.files import ROOT
 
 GOOD = {

@@ -27,8 +27,8 @@ PENDING = {
     ("tests.flows.test_rollback_flow", "tests.unit.test_rollback_plan"),
     ("tests.flows.test_rollback_lock_holder_flow", "tests.flows.test_rollback_flow_local"),
     ("tests.unit.test_rollback_service", "tests.unit.test_rollback_plan"),
-    ("tests.unit.test_rollback_steps", "tests.unit.test_rollback_plan"),
-    ("tests.unit.test_rollback_steps", "tests.unit.test_rollback_service"),
+    ("tests.unit.test_rollback_tasks", "tests.unit.test_rollback_plan"),
+    ("tests.unit.test_rollback_tasks", "tests.unit.test_rollback_service"),
     ("tests.unit.test_rollback_template", "tests.unit.test_rollback_plan"),
 }
 

@@ -17,6 +17,7 @@ from mlops_core.settings.deploy import (
     EndpointEventsSettings,
     ExecutionEventsSettings,
     RollbackSettings,
+    RollbackTasksSettings,
 )
 from mlops_core.settings.training import TrainingSettings
 
@@ -29,6 +30,7 @@ __all__ = [
     "ExecutionEventsSettings",
     "OriginSettings",
     "RollbackSettings",
+    "RollbackTasksSettings",
     "Settings",
     "TrainingSettings",
 ]

@@ -1,9 +1,9 @@
 """IAM enforcement on the local stack: every AWS call the system makes is authorized as AWS would authorize it.
 
-Who calls: a handler calls as its function's execution role (set by the :class:`~mlopsctl.local.functions.
+Who calls: a handler calls as its function's execution role (set by the :class:`~mlopsctl.local.runtime.functions.
 FunctionRunner` around each invocation, session name = the function name, as Lambda does); a state machine's task
 calls as the state machine's role (the interpreter's thread knows its execution). The stack's own clients
-(:data:`~mlopsctl.local.actionlog.STACK_USER_AGENT`) and the user's actions are not checked: they stand for the
+(:data:`~mlopsctl.local.runtime.actionlog.STACK_USER_AGENT`) and the user's actions are not checked: they stand for the
 account's administrator and for AWS services.
 
 How: a botocore ``provide-client-params`` hook keeps the call's parameters in its request context, and a
@@ -31,10 +31,11 @@ from typing import Any
 import botocore.handlers  # type: ignore[import-untyped, unused-ignore]
 from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped, unused-ignore]
 
-from mlopsctl.local.actionlog import STACK_USER_AGENT
+from mlopsctl.local.iam.call_context import CallContext, ResourceFacts
 from mlopsctl.local.iam.evaluate import EXPLICIT_DENY, Decision, Principal, Request, evaluate
 from mlopsctl.local.iam.principals import AccountPolicies
-from mlopsctl.local.iam.requests import CallContext, ResourceFacts, authorization_requests, iam_prefix
+from mlopsctl.local.iam.requests import authorization_requests, iam_prefix
+from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT
 
 logger = logging.getLogger(__name__)
 _PARAMS_KEY = "mlops_local_api_params"

@@ -14,12 +14,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from mlopsctl.local.intrinsics import Resolver
-from mlopsctl.local.template import Template
+from mlopsctl.local.template.intrinsics import Resolver
+from mlopsctl.local.template.loader import Template
 
 
 class StackFacts:
-    """:class:`~.requests.ResourceFacts` of a running local stack.
+    """:class:`~.call_context.ResourceFacts` of a running local stack.
 
     Parameters
     ----------

@@ -29,8 +29,8 @@ from unittest import mock
 
 from mlopsctl.local.errors import TemplateError
 from mlopsctl.local.iam.evaluate import Policy, StatementRef
-from mlopsctl.local.intrinsics import Resolver
-from mlopsctl.local.template import Template, read_yaml
+from mlopsctl.local.template.intrinsics import Resolver
+from mlopsctl.local.template.loader import Template, read_yaml
 
 _MANAGED = Path(__file__).with_name("managed_policies.json")
 _LOCAL_URIS = {

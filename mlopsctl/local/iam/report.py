@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlopsctl.local.iam.principals import managed_policy_documents, transformed_resources
-from mlopsctl.local.stack import DEFAULT_TEMPLATE, LocalStack
+from mlopsctl.local.runtime.stack import DEFAULT_TEMPLATE, LocalStack
 
 MANAGED_NAMES = {arn.rsplit("/", 1)[-1] for arn in managed_policy_documents()}
 

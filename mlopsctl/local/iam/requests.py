@@ -33,6 +33,7 @@ Not evaluated (the template uses none of them): resource tags (``aws:ResourceTag
 
 Examples
 --------
+>>> from mlopsctl.local.iam.call_context import CallContext, NoFacts
 >>> ctx = CallContext("aws", "us-east-1", "123456789012", NoFacts())
 >>> [(r.action, r.resource) for r in authorization_requests("sagemaker", "UpdateEndpoint",
 ...     {"EndpointName": "My-Endpoint", "EndpointConfigName": "c1"}, ctx)]  # doctest: +NORMALIZE_WHITESPACE
@@ -43,11 +44,12 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from mlopsctl.local.iam.binders import BINDERS, CREATE_PACKAGE, NEW_VERSION, callback_requests, role_arns
+from mlopsctl.local.iam.call_context import CallContext
 from mlopsctl.local.iam.database import arn_format, has_action, resource_types
 from mlopsctl.local.iam.evaluate import Request
 
@@ -95,73 +97,6 @@ _TAGGING = {"AddTags", "DeleteTags", "ListTags"}
 _SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
 
-class ResourceFacts(Protocol):
-    """What the local stack knows about resources that decides dependent checks (read without authorization)."""
-
-    def s3_object_kms_key(self, bucket: str, key: str) -> str | None:
-        """The KMS key ARN an object is encrypted with (None: SSE-S3, none, or no such object)."""
-
-    def s3_bucket_kms_key(self, bucket: str) -> str | None:
-        """The KMS key ARN of a bucket's default encryption (None: SSE-S3 or none)."""
-
-    def sqs_queue_kms_key(self, queue_url: str) -> str | None:
-        """The KMS key ARN of an encrypted queue."""
-
-    def sns_topic_kms_key(self, topic_arn: str) -> str | None:
-        """The KMS key ARN of an encrypted topic."""
-
-    def state_machine_of_token(self, token: str) -> str | None:
-        """The ARN of the state machine whose execution issued a task token."""
-
-    def dynamodb_table_kms_key(self, table: str) -> str | None:
-        """The customer managed KMS key ARN a table is encrypted with (None: AWS owned or managed key)."""
-
-    def s3_object_exists(self, bucket: str, key: str) -> bool:
-        """Whether the object exists."""
-
-
-class NoFacts:
-    """Knows nothing: no encryption, no tokens (for examples and unit tests)."""
-
-    def s3_object_kms_key(self, bucket: str, key: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def s3_bucket_kms_key(self, bucket: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def sqs_queue_kms_key(self, queue_url: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def sns_topic_kms_key(self, topic_arn: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def state_machine_of_token(self, token: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def dynamodb_table_kms_key(self, table: str) -> str | None:  # noqa: ARG002 - ResourceFacts
-        """None."""
-        return None
-
-    def s3_object_exists(self, bucket: str, key: str) -> bool:  # noqa: ARG002 - ResourceFacts
-        """Every object exists."""
-        return True
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """Where the call is made, and what is known about the resources it touches."""
-
-    partition: str
-    region: str
-    account: str
-    facts: ResourceFacts
-
-
 def iam_prefix(service: str, signing_name: str | None = None) -> str:
     """The IAM service prefix of a boto3 service."""
     return _PREFIX.get(service, signing_name or service)
@@ -192,7 +127,7 @@ def authorization_requests(
     if not has_action(prefix, action):
         raise ValueError(f"the IAM database has no action {prefix}:{action} for {service}.{operation}")
     if prefix == "states" and action in _CALLBACK:
-        return _callback_requests(params, action, ctx)
+        return callback_requests(params, action, ctx)
     context = _context(prefix, params)
     requests = [Request(f"{prefix}:{action}", arn, context) for arn in _resources(prefix, action, params, ctx)]
     requests.extend(_dependent(prefix, action, params, ctx, context))
@@ -264,7 +199,7 @@ def _tagged_resource(prefix: str, action: str, params: Mapping[str, Any]) -> lis
 def _resources(prefix: str, action: str, params: Mapping[str, Any], ctx: CallContext) -> list[str]:
     arns: list[str] = _tagged_resource(prefix, action, params)
     for name in resource_types(prefix, action):
-        binder = _NEW_VERSION if (prefix, action, name) == _CREATE_PACKAGE else _BINDERS.get((prefix, name))
+        binder = NEW_VERSION if (prefix, action, name) == CREATE_PACKAGE else BINDERS.get((prefix, name))
         if binder is None:
             continue
         for variables in binder(params, ctx):
@@ -297,13 +232,13 @@ def _dependent(
 ) -> Iterator[Request]:
     types = resource_types(prefix, action)
     if prefix == "sagemaker":
-        for role_arn in _role_arns(params):
+        for role_arn in role_arns(params):
             yield Request(
                 "iam:PassRole", role_arn, {**context, "iam:PassedToService": _SAGEMAKER_SERVICE}, "passes a role"
             )
         if params.get("Tags"):
             for name, row in types.items():
-                if "sagemaker:AddTags" in row.dependent_actions and (binder := _BINDERS.get((prefix, name))):
+                if "sagemaker:AddTags" in row.dependent_actions and (binder := BINDERS.get((prefix, name))):
                     for variables in binder(params, ctx):
                         arn = variables if isinstance(variables, str) else _build(prefix, name, variables, ctx)
                         yield Request("sagemaker:AddTags", _lower_resource(arn), context, "tags on create")
@@ -355,143 +290,3 @@ def _key_arn(key: str, ctx: CallContext) -> str:
     if key.startswith("arn:"):
         return key
     return _build("kms", "key", {"KeyId": key.removeprefix("key/")}, ctx)
-
-
-def _role_arns(value: Any, key: str = "") -> Iterator[str]:
-    if isinstance(value, Mapping):
-        for name, item in value.items():
-            yield from _role_arns(item, str(name))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _role_arns(item, key)
-    elif key.endswith("RoleArn") and isinstance(value, str) and value.startswith("arn:"):
-        yield value
-
-
-# -- binders: a resource type's ARN variables from the request (or the ARN itself, when the request names it) ------
-
-Binder = Callable[[Mapping[str, Any], CallContext], list[dict[str, str] | str]]
-
-
-def _named(param: str, variable: str, arn_marker: str | None = None) -> Binder:
-    def bind(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-        value = params.get(param)
-        if not isinstance(value, str) or not value:
-            return []
-        if value.startswith("arn:"):
-            return [value] if arn_marker is None or arn_marker in value else []
-        return [{variable: value}]
-
-    return bind
-
-
-def _s3_object(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    if "Bucket" in params and "Key" in params:
-        return [{"BucketName": str(params["Bucket"]), "ObjectName": str(params["Key"])}]
-    return []
-
-
-def _s3_bucket(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    return [{"BucketName": str(params["Bucket"])}] if "Bucket" in params and "Key" not in params else []
-
-
-def _sqs_queue(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
-    url = params.get("QueueUrl")
-    if not isinstance(url, str):
-        return []
-    parts = url.rstrip("/").split("/")
-    return [f"arn:{ctx.partition}:sqs:{ctx.region}:{parts[-2]}:{parts[-1]}"]
-
-
-def _dynamodb_table(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    if "TableName" in params:
-        return [{"TableName": str(params["TableName"])}]
-    return [{"TableName": str(name)} for name in params.get("RequestItems") or {}]
-
-
-def _dynamodb_index(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    if "TableName" in params and "IndexName" in params:
-        return [{"TableName": str(params["TableName"]), "IndexName": str(params["IndexName"])}]
-    return []
-
-
-def _alarms(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    names = params.get("AlarmNames") or ([params["AlarmName"]] if "AlarmName" in params else [])
-    return [{"AlarmName": str(n)} for n in names]
-
-
-def _callback(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
-    arn = ctx.facts.state_machine_of_token(str(params.get("taskToken", "")))
-    return [arn] if arn else []
-
-
-def _function(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    name = params.get("FunctionName")
-    if not isinstance(name, str):
-        return []
-    if name.startswith("arn:"):
-        return [":".join(name.split(":")[:7])]  # qualifier dropped: InvokeFunction is authorized on the function
-    return [{"FunctionName": name}]
-
-
-def _model_package_group(params: Mapping[str, Any], _ctx: CallContext) -> list[dict[str, str] | str]:
-    group = params.get("ModelPackageGroupName")
-    if not isinstance(group, str):
-        return []
-    return [group] if group.startswith("arn:") else [{"ModelPackageGroupName": group}]
-
-
-def _model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
-    for param in ("ModelPackageArn", "ModelPackageName"):
-        if isinstance(params.get(param), str):
-            return _named(param, "ModelPackageName")(params, ctx)
-    return []
-
-
-def _new_model_package(params: Mapping[str, Any], ctx: CallContext) -> list[dict[str, str] | str]:
-    """CreateModelPackage into a group: the version's ARN is not known before it exists; AWS authorizes the group's
-    versions, which a ``model-package/<group>/*`` statement covers (checked on ``<group>/*`` literally)."""
-    named = _model_package(params, ctx)
-    if named:
-        return named
-    group = params.get("ModelPackageGroupName")
-    if not isinstance(group, str):
-        return []
-    name = group.rsplit("/", 1)[-1]
-    return [{"ModelPackageName": f"{name}/*"}]
-
-
-_BINDERS: dict[tuple[str, str], Binder] = {
-    ("sagemaker", "endpoint"): _named("EndpointName", "EndpointName"),
-    ("sagemaker", "endpoint-config"): _named("EndpointConfigName", "EndpointConfigName"),
-    ("sagemaker", "model"): _named("ModelName", "ModelName"),
-    ("sagemaker", "labeling-job"): _named("LabelingJobName", "LabelingJobName"),
-    ("sagemaker", "pipeline"): _named("PipelineName", "PipelineName"),
-    ("sagemaker", "pipeline-execution"): _named("PipelineExecutionArn", "PipelineExecutionId", ":pipeline/"),
-    ("sagemaker", "model-package"): _model_package,
-    ("sagemaker", "model-package-group"): _model_package_group,
-    ("sagemaker", "processing-job"): _named("ProcessingJobName", "ProcessingJobName"),
-    ("sagemaker", "training-job"): _named("TrainingJobName", "TrainingJobName"),
-    ("states", "statemachine"): _named("stateMachineArn", "StateMachineName", ":stateMachine:"),
-    ("states", "execution"): _named("executionArn", "ExecutionId", ":execution:"),
-    ("s3", "object"): _s3_object,
-    ("s3", "bucket"): _s3_bucket,
-    ("sqs", "queue"): _sqs_queue,
-    ("sns", "topic"): _named("TopicArn", "TopicName", ":sns:"),
-    ("dynamodb", "table"): _dynamodb_table,
-    ("dynamodb", "index"): _dynamodb_index,
-    ("lambda", "function"): _function,
-    ("cloudwatch", "alarm"): _alarms,
-    ("kms", "key"): _named("KeyId", "KeyId"),
-    ("iam", "role"): _named("RoleArn", "RoleNameWithPath", ":role/"),
-}
-
-
-def _callback_requests(params: Mapping[str, Any], action: str, ctx: CallContext) -> list[Request]:
-    """``states:SendTask*`` on the state machine of the token's execution (``*`` when the token is unknown)."""
-    arns = _callback(params, ctx)
-    return [Request(f"states:{action}", str(arns[0]) if arns else "*", {"aws:SecureTransport": "true"})]
-
-
-_CREATE_PACKAGE = ("sagemaker", "CreateModelPackage", "model-package")
-_NEW_VERSION: Binder = _new_model_package

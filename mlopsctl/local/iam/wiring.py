@@ -8,18 +8,18 @@ from unittest import mock
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
 
-from mlopsctl.local import sfn_time
-from mlopsctl.local.bus import queue_url_of
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.facts import StackFacts
 from mlopsctl.local.iam.principals import account_policies, transformed_resources
-from mlopsctl.local.intrinsics import Resolver
+from mlopsctl.local.runtime import sfn_time
+from mlopsctl.local.runtime.bus import queue_url_of
+from mlopsctl.local.template.intrinsics import Resolver
 
 if TYPE_CHECKING:
-    from mlopsctl.local.bus import EventBus
-    from mlopsctl.local.sqs_source import SqsPoller
-    from mlopsctl.local.stack import LocalStack
+    from mlopsctl.local.runtime.bus import EventBus
+    from mlopsctl.local.runtime.sqs_source import SqsPoller
+    from mlopsctl.local.runtime.stack import LocalStack
 
 
 def enforce_iam(stack: LocalStack) -> IamEnforcer:

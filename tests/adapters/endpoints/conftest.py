@@ -1,4 +1,4 @@
-"""The emulator on moto, a manual clock, and the SageMaker and CloudWatch clients of the endpoint tests."""
+"""The emulator on moto, a virtual clock, and the SageMaker and CloudWatch clients of the endpoint tests."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlopsctl.local.emulator import SageMakerEmulator
-from mlopsctl.local.emulator.harness import ManualClock
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import START
+from mlopsctl.local.runtime.clock import VirtualClock
 from tests.support.moto_endpoints import ALARM, TIMINGS
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> VirtualClock:
+    return VirtualClock(START)
 
 
 @pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[SageMakerEmulator]:
+def emulator(clock: VirtualClock) -> Iterator[SageMakerEmulator]:
     with mock_aws():
         emulator = SageMakerEmulator(clock, timings=TIMINGS)
         emulator.install()

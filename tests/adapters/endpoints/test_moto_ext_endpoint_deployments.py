@@ -4,8 +4,8 @@ once), their bakes and auto-rollback alarms, driven in virtual time by the emula
 
 from __future__ import annotations
 
-from mlopsctl.local.emulator import EmulatorTimings, SageMakerEmulator
-from mlopsctl.local.emulator.harness import settle
+from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
+from mlopsctl.local.emulators.sagemaker.harness import settle
 from tests.support.moto_endpoints import ALARM, canary, error_of, in_service_endpoint, make_config, statuses
 
 

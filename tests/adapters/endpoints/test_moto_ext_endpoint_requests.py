@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlopsctl.local.emulator.harness import settle
+from mlopsctl.local.emulators.sagemaker.harness import settle
 from tests.support.moto_endpoints import ALARM, canary, error_of, in_service_endpoint, make_config, statuses
 
 

@@ -41,7 +41,7 @@ from mlops_core.adapters.training_records import (
 )
 from mlops_core.domain.objects import ObjectRef
 from mlops_core.errors import TransientError
-from tests.support.files import PROJECT_EVENTS, load_json
+from tests.support.events import project_event
 
 STACK = "mlops-dev"
 PIPELINE = "mlops-dev-training"
@@ -305,7 +305,7 @@ class InMemoryTrainingRecords(TrainingRecords):
 
 def labeling_event(status: str = "Completed", name: str = JOB) -> dict[str, Any]:
     """The project's sample labeling job event, for job ``name`` (written in lower case, as in a real ARN)."""
-    event: dict[str, Any] = load_json(PROJECT_EVENTS / "labeling_job_completed.json")
+    event: dict[str, Any] = project_event("labeling_job_completed.json")
     event["resources"] = [f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name.lower()}"]
     event["detail"] = {"LabelingJobStatus": status}
     return event
@@ -315,7 +315,7 @@ def pipeline_event(
     execution_arn: str, status: str, previous: str | None = "Executing", pipeline: str = PIPELINE
 ) -> dict[str, Any]:
     """The project's sample pipeline event, for one execution and status."""
-    event: dict[str, Any] = load_json(PROJECT_EVENTS / "pipeline_execution_succeeded.json")
+    event: dict[str, Any] = project_event("pipeline_execution_succeeded.json")
     arn = pipeline_arn(pipeline)
     detail = event["detail"]
     detail.update(pipelineArn=arn, pipelineExecutionArn=execution_arn, currentPipelineExecutionStatus=status)

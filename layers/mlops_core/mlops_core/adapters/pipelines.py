@@ -29,6 +29,8 @@ from mlops_core.adapters.calls import aws_call, error_code
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
+NO_VALUE = "none"
+"""What the pipeline's lineage parameters (``LabelingJobName``, ``DataBatchId``) hold when there is nothing."""
 LOOKUP_MARGIN = timedelta(minutes=10)
 """How far before the trigger's first handling the look-up for an existing execution reaches (clock skew)."""
 MAX_LOOKUP_EXECUTIONS = 500

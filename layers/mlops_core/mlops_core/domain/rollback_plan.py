@@ -1,15 +1,13 @@
-"""The restore as the Deploy state machine runs it: execution input, plan, ledger fields, outcome and notification.
+"""The restore's policy, the ledger fields of its outcome and its notification (pure).
 
-Pure. A rollback is a Deploy execution with ``request.mode == "rollback"`` (:data:`ROLLBACK_MODE`): its steps plan
-the restore of a known-good deployment (:func:`restore_plan`, the same plan shape a deployment has, so the Prepare,
-Deploy, WaitForEndpoint and Verify steps run unchanged) with :data:`RESTORE_POLICY`: all traffic at once, no canary.
+The Rollback state machine (``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback`) switches all traffic at
+once to the known-good endpoint config with :data:`RESTORE_POLICY`: no canary, no bake. The plan it carries out is
+made by :func:`mlops_core.rollback.plan.plan_rollback`, once, in the function that received the trigger.
 
 Examples
 --------
 >>> RESTORE_POLICY.strategy.value
 'ALL_AT_ONCE'
->>> is_rollback({"state": {"request": {"mode": "rollback"}}})
-True
 """
 
 from __future__ import annotations
@@ -22,24 +20,15 @@ from mlops_core.domain.deployment import (
     Capacity,
     CapacityUnit,
     Conclusion,
-    Fleet,
     Outcome,
-    PreflightFailedError,
     RolloutPolicy,
     Strategy,
-    Timing,
     conclusion,
-    deployment_config,
-    endpoint_config_name,
     iso,
-    model_name,
-    production_variant,
 )
 from mlops_core.domain.rollback import Action, Decision
 from mlops_core.domain.rollback_triggers import Trigger, TriggerKind
 
-#: ``request.mode`` of a Deploy execution that restores a known-good model instead of deploying an approved one.
-ROLLBACK_MODE = "rollback"
 #: The fast path: one blue/green switch of all traffic, no canary and no bake. No auto-rollback alarms either: the
 #: alarm that triggered the rollback is firing, and in ``AutoRollbackConfiguration`` it would undo the restore.
 RESTORE_POLICY = RolloutPolicy(
@@ -52,22 +41,6 @@ RESTORE_POLICY = RolloutPolicy(
 )
 
 
-def is_rollback(payload: Mapping[str, Any]) -> bool:
-    """Whether a Deploy task's payload belongs to a rollback (``request``, or ``state.request`` for Finish)."""
-    request = payload.get("request") or (payload.get("state") or {}).get("request") or {}
-    return isinstance(request, Mapping) and request.get("mode") == ROLLBACK_MODE
-
-
-def rollback_input(
-    endpoint_name: str, trigger: Trigger, timing: Timing, fast_path: str | None = None
-) -> dict[str, Any]:
-    """The Deploy execution's input for a rollback; ``fast_path`` says what the trigger's handler already did."""
-    request = {"mode": ROLLBACK_MODE, "endpoint_name": endpoint_name, "trigger": trigger.as_dict()}
-    if fast_path is not None:
-        request["fast_path"] = fast_path
-    return {"request": request, "timing": timing.as_dict()}
-
-
 def decision_summary(decision: Decision, rollback_id: str) -> dict[str, Any]:
     """The decision as plans and notifications carry it: action, reason, the live (``from``) and target (``to``)."""
     return {
@@ -76,66 +49,6 @@ def decision_summary(decision: Decision, rollback_id: str) -> dict[str, Any]:
         "rollback_id": rollback_id,
         "from": decision.live.as_dict() if decision.live else None,
         "to": decision.target.as_dict() if decision.target else None,
-    }
-
-
-def restore_plan(
-    stack_name: str, decision: Decision, fleet: Fleet, rollback_id: str, *, reuse_config: bool
-) -> dict[str, Any]:
-    """The plan the rollback execution carries: a deployment plan for the target, plus what it rolls back.
-
-    ``reuse_config``: the target's endpoint config still exists and is restored as is; otherwise the model and the
-    config are recreated from the target's package (deterministic names, for today's fleet).
-    """
-    plan = decision_summary(decision, rollback_id)
-    target = decision.target
-    if decision.action is not Action.RESTORE or target is None:
-        return plan
-    if reuse_config and target.model_name and target.endpoint_config_name:
-        model, config = target.model_name, target.endpoint_config_name
-    elif target.model_package_arn and target.model_package_version is not None:
-        arn, version = target.model_package_arn, target.model_package_version
-        model, config = model_name(stack_name, arn, version), endpoint_config_name(stack_name, arn, version, fleet)
-    else:
-        raise PreflightFailedError(
-            f"the endpoint config of deployment {target.deployment_id} is gone and its record names no package "
-            "to recreate it from"
-        )
-    return plan | {
-        "model_name": model,
-        "endpoint_config_name": config,
-        "variant": production_variant(fleet, model),
-        "strategy": RESTORE_POLICY.strategy.value,
-        "deployment_config": deployment_config(RESTORE_POLICY),
-        "alarm_names": [],
-        "model_package_arn": target.model_package_arn,
-    }
-
-
-def rollback_record(plan: Mapping[str, Any], trigger: Trigger, execution_arn: str) -> dict[str, Any]:
-    """The rollback's own ledger record, written when it is planned (``IN_PROGRESS``).
-
-    ``rollback_of`` (the rolled-back deployment) marks a record as a restore; recorded-only decisions have none.
-    """
-    record: dict[str, Any] = {
-        "execution_arn": execution_arn,
-        "outcome": Outcome.IN_PROGRESS.value,
-        "decision": plan["decision"],
-        "reason": plan["reason"],
-        "trigger_chain": {"rollback_trigger": trigger.as_dict()},
-    }
-    if plan["decision"] != Action.RESTORE.value:
-        return record
-    target, live = plan["to"], plan["from"]
-    return record | {
-        "rollback_of": live["deployment_id"],
-        "restores": target["deployment_id"],
-        "model_package_arn": target["model_package_arn"],
-        "model_package_version": target["model_package_version"],
-        "model_name": plan["model_name"],
-        "endpoint_config_name": plan["endpoint_config_name"],
-        "strategy": plan["strategy"],
-        "deployment_config": plan["deployment_config"],
     }
 
 

@@ -114,6 +114,11 @@ def rollback_id(stack_name: str, trigger: Trigger) -> str:
     return f"{stack_name}-rb-{digest}"
 
 
+def is_rollback_id(stack_name: str, name: str) -> bool:
+    """Whether ``name`` (a lock owner, an execution name) is one of :func:`rollback_id`'s."""
+    return name.startswith(f"{stack_name}-rb-")
+
+
 def alarm_not_ours(event: AlarmStateChangeEvent, alarm_prefix: str, endpoint_name: str) -> str | None:
     """Why an alarm event does not trigger a rollback of ``endpoint_name`` (``None`` when it does)."""
     if not event.alarm_name.lower().startswith(alarm_prefix.lower()):

@@ -24,6 +24,11 @@ datetimes (:mod:`~mlops_core.events.timestamps`); statuses take the API's spelli
 the S3 key is percent-decoded exactly once (:mod:`~mlops_core.events.s3`); the model package version is an ``int``;
 Ground Truth's job name is read from its ARN; unknown fields are ignored everywhere. Models are frozen.
 
+Strict to the wire: each model reads the shape AWS documents for its event (the page is cited in its module), the
+detail-type and source exactly, statuses only in the spellings AWS sends. Quirks of published samples (another
+spelling, a duplicate key, a redaction placeholder) are not tolerated here: the tests' one event loader
+(``tests/support/events.py``) normalises those it can, and the contract tests decide the rest as refused.
+
 This package imports neither boto3 nor Powertools: it is on every function's cold-start path.
 """
 

@@ -1,6 +1,8 @@
 """CloudWatch ``Alarm State Change`` events, as CloudWatch sends them to EventBridge (the Rollback trigger).
 
-Only the EventBridge shape is consumed: data under ``detail``, the alarm ARN in ``resources[0]``. The CloudWatch
+Only the EventBridge shape is consumed: data under ``detail``, the alarm ARN in ``resources[0]`` (CloudWatch User
+Guide, "Alarm events and EventBridge",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html). The CloudWatch
 *Lambda alarm action* payload (top-level ``alarmArn``/``alarmData``) and SNS alarm messages are other formats and are
 unsupported (see :mod:`mlops_core.events.classifier`).
 
@@ -48,6 +50,8 @@ class AlarmMetric(EventModel):
         default_factory=dict, validation_alias=AliasPath("metricStat", "metric", "dimensions")
     )
     stat: str | None = Field(default=None, validation_alias=AliasPath("metricStat", "stat"))
+    # A Metrics Insights alarm's entry has ``expression`` and ``period`` and no ``metricStat`` (CloudWatch User Guide,
+    # "Partial data alarms", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms-partial-data.html).
     period: int | None = Field(default=None, validation_alias=AliasChoices(AliasPath("metricStat", "period"), "period"))
     expression: str | None = None
     label: str | None = None
@@ -94,9 +98,7 @@ class AlarmStateChangeEvent(EventEnvelope):
     SOURCE = "aws.cloudwatch"
 
     alarm_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "alarmName"))
-    alarm_arn: str = Field(
-        min_length=1, validation_alias=AliasChoices(AliasPath("detail", "alarmArn"), AliasPath("resources", 0))
-    )
+    alarm_arn: str = Field(min_length=1, validation_alias=AliasPath("resources", 0))
     state: AlarmState = Field(validation_alias=AliasPath("detail", "state", "value"))
     previous_state: AlarmState | None = Field(
         default=None, validation_alias=AliasPath("detail", "previousState", "value")

@@ -28,12 +28,8 @@ account is 12 digits ("The 12-digit number identifying an AWS account", EventBri
 reference"). Where an API pattern leaves more room (``[a-z0-9\\-]*`` for regions), the stricter shape is used: every
 region botocore knows matches it (a unit test checks).
 
-Redaction placeholders, decided: published captures replace identifiers by placeholders (``<account>``,
-``<<region>>``, ``<project-name>``, ``sagemaker-<<project_name>>-prod``). A part that **is** one placeholder, or a
-name that contains placeholders where the rest is well formed (each placeholder read as one valid character), is
-accepted as redacted. ``<`` and ``>`` occur in no AWS account, region or SageMaker name, so a redacted identifier
-never equals one of ours: handlers ignore such an event by their own-account and own-resource checks
-(:mod:`mlops_core.events.origin`), and nothing is ever done on a placeholder.
+Redaction placeholders (``<account>``, ``<<region>>``) of published captures are not AWS values: they are refused
+like any other malformed part (the test loader, ``tests/support/events.py``, says which samples carry them).
 
 Examples
 --------
@@ -48,9 +44,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-PLACEHOLDER_TOKEN = re.compile(r"<{1,2}[^<>]{1,80}>{1,2}")
-"""A redaction placeholder inside a value: ``<account>``, ``<<project_name>>``, ``<bucket-name:1>``."""
 
 PARTITION = re.compile(r"aws(?:-[a-z]+)*")
 REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}")
@@ -80,21 +73,6 @@ def shown(value: object) -> str:
     return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]}... ({len(str(value))} characters)"
 
 
-def redacted(text: str) -> bool:
-    """Whether ``text`` contains a redaction placeholder (see the module's decision)."""
-    return "<" in text and PLACEHOLDER_TOKEN.search(text) is not None
-
-
-def _matches(pattern: re.Pattern[str], text: str) -> bool:
-    """``text`` matches ``pattern`` whole; a placeholder part, or placeholders inside a name, count as valid."""
-    if pattern.fullmatch(text):
-        return True
-    if not redacted(text):
-        return False
-    whole = PLACEHOLDER_TOKEN.fullmatch(text) is not None
-    return whole or pattern.fullmatch(PLACEHOLDER_TOKEN.sub("x", text)) is not None
-
-
 def check_length(value: str, what: str, *, maximum: int, minimum: int = 1) -> None:
     """Refuse ``value`` outside ``minimum..maximum`` characters, naming ``what`` (never quoting a huge value)."""
     if len(value) > maximum:
@@ -106,7 +84,7 @@ def check_length(value: str, what: str, *, maximum: int, minimum: int = 1) -> No
 def check_name(value: str, what: str, *, pattern: re.Pattern[str] = SAGEMAKER_NAME, maximum: int = 63) -> str:
     """A SageMaker name: its length, then its pattern (``[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`` by default)."""
     check_length(value, what, maximum=maximum)
-    if not _matches(pattern, value):
+    if not pattern.fullmatch(value):
         raise ValueError(f"{what} {shown(value)} does not match SageMaker's name pattern {pattern.pattern}")
     return value
 
@@ -174,9 +152,9 @@ def parse_arn(
     if not SERVICE.fullmatch(named) or (service is not None and named != service):
         expected = f"{service!r}" if service else "a service"
         raise ValueError(f"{what} {shown(value)} names service {shown(named)}, expected {expected}")
-    if (region or regional) and not _matches(REGION, region):
+    if (region or regional) and not REGION.fullmatch(region):
         raise ValueError(f"{what} {shown(value)} names no AWS Region ({shown(region)})")
-    if (account or regional) and account not in accounts and not _matches(ACCOUNT, account):
+    if (account or regional) and account not in accounts and not ACCOUNT.fullmatch(account):
         raise ValueError(f"{what} {shown(value)} names no AWS account ({shown(account)}; 12 digits)")
     if not resource:
         raise ValueError(f"{what} {shown(value)} names no resource")
@@ -192,11 +170,11 @@ def _resource_after(arn: Arn, prefix: str, value: str, what: str) -> str:
 def model_package_arn(value: str, what: str = "model package ARN") -> Arn:
     """``arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`` (a versioned package)."""
     arn = parse_arn(value, what=what, service="sagemaker", maximum=MAX_MODEL_PACKAGE_ARN, regional=True)
-    if not 9 <= len(arn.region) <= 16 and not redacted(arn.region):  # the API's pattern: [a-z0-9\-]{9,16}
+    if not 9 <= len(arn.region) <= 16:  # the API's pattern: [a-z0-9\-]{9,16}
         raise ValueError(f"{what} {shown(value)} names Region {shown(arn.region)}, not 9-16 characters")
     group, version = _split_package(_resource_after(arn, "model-package/", value, what), value, what)
     check_name(group, f"{what}'s group")
-    if not _matches(VERSION_TEXT, version) or (version.isdecimal() and int(version) > MAX_INT32):
+    if not VERSION_TEXT.fullmatch(version) or (version.isdecimal() and int(version) > MAX_INT32):
         raise ValueError(f"{what} {shown(value)} ends in version {shown(version)}, not a version number")
     return arn
 
@@ -237,7 +215,7 @@ def pipeline_execution_arn(value: str, what: str = "pipeline execution ARN") -> 
     """``arn:aws:sagemaker:<region>:<account>:pipeline/<name>/execution/<id>``, the pipeline name and the id."""
     arn = parse_arn(value, what=what, service="sagemaker", regional=True)
     name, marker, execution_id = _resource_after(arn, "pipeline/", value, what).partition("/execution/")
-    if not marker or not _matches(EXECUTION_ID, execution_id):
+    if not marker or not EXECUTION_ID.fullmatch(execution_id):
         raise ValueError(f"{what} {shown(value)} is not ...:pipeline/<name>/execution/<id>")
     check_name(name, f"{what}'s pipeline name", pattern=PIPELINE_NAME, maximum=MAX_PIPELINE_NAME)
     return arn, name, execution_id

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 
 from mlops_core.events.alarm import AlarmStateChangeEvent
 from mlops_core.events.endpoint import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
-from mlops_core.events.envelope import EventEnvelope, read_source
+from mlops_core.events.envelope import EventEnvelope
 from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
 from mlops_core.events.execution import ExecutionStatusChangeEvent
 from mlops_core.events.labeling import LabelingJobStateChangeEvent
@@ -47,7 +47,6 @@ from mlops_core.events.model_package import ModelPackageStateChangeEvent
 from mlops_core.events.origin import Origin, foreign_reason
 from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
 from mlops_core.events.s3 import S3ObjectCreatedEvent
-from mlops_core.events.values import squash
 
 ConsumedEvent: TypeAlias = (  # noqa: UP040 - a runtime union: isinstance(event, ConsumedEvent) works
     S3ObjectCreatedEvent
@@ -73,7 +72,7 @@ EVENT_MODELS: tuple[type[EventEnvelope], ...] = (
 )
 """Every consumed model; each names its ``DETAIL_TYPE`` and ``SOURCE`` (what the template's rules must match)."""
 
-_MODEL_BY_KEY = {squash(model.DETAIL_TYPE): model for model in EVENT_MODELS}
+_MODEL_BY_DETAIL_TYPE = {model.DETAIL_TYPE: model for model in EVENT_MODELS}
 _MAX_REPORTED_ERRORS = 5
 _MAX_SHOWN_INPUT = 80
 
@@ -159,17 +158,15 @@ def _describe(model: type[EventEnvelope], exc: ValidationError) -> str:
 def _parse_envelope(document: Mapping[str, Any]) -> ConsumedEvent:
     detail_type = document.get("detail-type")
     if detail_type is None:
-        if "detailType" in document:
-            raise InvalidEventError("missing 'detail-type' (found 'detailType', a Java SDK spelling, not the wire one)")
         if "source" in document or "detail" in document:
             raise InvalidEventError("missing 'detail-type': not an EventBridge event")
         raise InvalidEventError(f"not an event this system recognises (keys: {sorted(document)[:10]})")
     if not isinstance(detail_type, str):
         raise InvalidEventError(f"'detail-type' must be a string, got {_short(detail_type)}")
-    source = read_source(document.get("source"))
+    source = document.get("source")
     if not isinstance(source, str):
         raise InvalidEventError(f"'source' must be a string, got {_short(source)}", detail_type=detail_type)
-    model = _MODEL_BY_KEY.get(squash(detail_type))
+    model = _MODEL_BY_DETAIL_TYPE.get(detail_type)
     if model is None:
         raise UnsupportedEventError(
             f"detail-type {detail_type!r} from {source!r} is not consumed", source=source, detail_type=detail_type

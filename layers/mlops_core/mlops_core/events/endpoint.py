@@ -11,8 +11,12 @@ the most specific progress it carries, ``reason`` the message that goes with it:
 2. else the last ``VariantStatus`` of the current production variants (e.g. ``Updating``, "Scaling out ...");
 3. else the endpoint status (``InService``, ``Failed``...) with ``FailureReason``.
 
-Placeholder values in nested, informational timestamps (the canary sample's ``PendingDeploymentSummary.StartTime``
-is the literal ``"Timestamp"``) are not read; ``VariantStatus[].StartTime`` is.
+``PendingDeploymentSummary.StartTime`` is not read (nothing decides on it); ``VariantStatus[].StartTime`` is.
+
+Shapes: SageMaker Developer Guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge", sections "SageMaker
+endpoint state change" and "SageMaker endpoint deployment state change"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html): the endpoint ARN in
+``detail.EndpointArn`` and ``resources[0]``, ``EndpointStatus`` in upper snake case, times as epoch milliseconds.
 
 What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribeEndpoint``): an endpoint ARN that
 is not ``arn:<partition>:sagemaker:<region>:<account>:endpoint/<name>`` or outside 20-2,048 characters; endpoint,
@@ -27,7 +31,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AliasChoices, AliasPath, Field, field_validator, model_validator
 
-from mlops_core.events.arns import check_name, endpoint_arn, redacted
+from mlops_core.events.arns import check_name, endpoint_arn
 from mlops_core.events.envelope import EventEnvelope, EventModel, detail_of
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import EndpointStatus, VariantStatusValue, read_endpoint_status, read_variant_status
@@ -85,7 +89,7 @@ class _EndpointEvent(EventEnvelope):
     @model_validator(mode="after")
     def _arn_names_the_endpoint(self) -> _EndpointEvent:
         named = endpoint_arn(self.endpoint_arn).resource.removeprefix("endpoint/")
-        if not redacted(named) and named.lower() != self.endpoint_name.lower():
+        if named.lower() != self.endpoint_name.lower():
             raise ValueError(f"the endpoint ARN names endpoint {named!r}, the detail says {self.endpoint_name!r}")
         return self
 

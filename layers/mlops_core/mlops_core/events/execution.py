@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import AliasPath, Field, field_validator, model_validator
 
-from mlops_core.events.arns import parse_arn, redacted, shown
+from mlops_core.events.arns import parse_arn, shown
 from mlops_core.events.envelope import EventEnvelope
 from mlops_core.events.timestamps import UtcDateTime
 
@@ -97,7 +97,7 @@ class ExecutionStatusChangeEvent(EventEnvelope):
     @model_validator(mode="after")
     def _execution_is_the_named_one(self) -> ExecutionStatusChangeEvent:
         _, name = _machine_and_execution(self.execution_arn, "execution ARN")
-        if not redacted(name) and name != self.name:
+        if name != self.name:
             raise ValueError(f"the execution ARN names execution {name!r}, the detail says {self.name!r}")
         return self
 
@@ -114,8 +114,8 @@ class ExecutionStatusChangeEvent(EventEnvelope):
 def execution_of(event: ExecutionStatusChangeEvent, state_machine_arn: str) -> bool:
     """Whether the event is about an execution of ``state_machine_arn`` (both its ARNs say so).
 
-    The documentation samples name the machine differently in the two ARNs (placeholders), so the model does not
-    compare them; a handler compares both with its own machine.
+    The model does not compare the machine named in the two ARNs (the Step Functions guide's samples name it
+    differently in each); a handler compares both with its own machine.
     """
     machine = state_machine_arn.split(":", 6)[-1]
     prefix = state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":"

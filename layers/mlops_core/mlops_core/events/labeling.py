@@ -1,9 +1,9 @@
 """SageMaker Ground Truth ``Labeling Job State Change`` events (the LabelingEvents trigger).
 
 The detail carries only ``LabelingJobStatus``; the job's ARN is ``resources[0]`` and its name is the ARN's last part
-(``arn:aws:sagemaker:us-east-1:111122223333:labeling-job/test-labeling-job`` -> ``test-labeling-job``). If a future
-event carries ``LabelingJobArn``/``LabelingJobName`` in its detail, those win. Account and region placeholders in
-published samples (``<account>``) are not validated.
+(``arn:aws:sagemaker:us-east-1:111122223333:labeling-job/test-labeling-job`` -> ``test-labeling-job``): SageMaker
+Developer Guide, "Ground Truth labeling job events" (https://docs.aws.amazon.com/sagemaker/latest/dg/sms-monitor-cloud-watch.html)
+and the EventBridge reference for SageMaker (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-sagemaker.html).
 
 SageMaker writes names in lower case inside ARNs, so a name derived from an ARN may differ in case from the name the
 job was created with: create labeling jobs with lower-case names, or compare case-insensitively.
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
+from pydantic import AliasPath, Field, field_validator, model_validator
 
-from mlops_core.events.arns import check_name, labeling_job_arn, redacted, shown
+from mlops_core.events.arns import check_name, labeling_job_arn, shown
 from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
 from mlops_core.events.values import LabelingJobStatus, arn_resource_id
 
@@ -39,9 +39,7 @@ class LabelingJobStateChangeEvent(EventEnvelope):
     DETAIL_TYPE = "SageMaker Ground Truth Labeling Job State Change"
     SOURCE = "aws.sagemaker"
 
-    labeling_job_arn: str = Field(
-        validation_alias=AliasChoices(AliasPath("detail", "LabelingJobArn"), AliasPath("resources", 0)),
-    )
+    labeling_job_arn: str = Field(validation_alias=AliasPath("resources", 0))
     labeling_job_name: str = Field(min_length=1)
     status: LabelingJobStatus = Field(validation_alias=AliasPath("detail", "LabelingJobStatus"))
 
@@ -51,14 +49,12 @@ class LabelingJobStateChangeEvent(EventEnvelope):
         detail = detail_of(data)
         if detail is None:
             return data
-        name = detail.get("LabelingJobName")
+        arn = first_resource(data)
+        if arn is None:
+            raise ValueError("resources.0: the labeling job ARN is missing (Ground Truth puts it in resources)")
+        name = arn_resource_id(arn, "labeling-job")
         if name is None:
-            arn = detail.get("LabelingJobArn", first_resource(data))
-            if not isinstance(arn, str):
-                raise ValueError("resources.0: the labeling job ARN is missing (Ground Truth puts it in resources)")
-            name = arn_resource_id(arn, "labeling-job")
-            if name is None:
-                raise ValueError(f"resources.0: {shown(arn)} is not a labeling job ARN (arn:...:labeling-job/<name>)")
+            raise ValueError(f"resources.0: {shown(arn)} is not a labeling job ARN (arn:...:labeling-job/<name>)")
         return {**data, "labeling_job_name": name}
 
     @field_validator("labeling_job_arn")
@@ -75,7 +71,7 @@ class LabelingJobStateChangeEvent(EventEnvelope):
     @model_validator(mode="after")
     def _arn_names_the_job(self) -> LabelingJobStateChangeEvent:
         _, named = labeling_job_arn(self.labeling_job_arn)
-        if not redacted(named) and named.lower() != self.labeling_job_name.lower():
+        if named.lower() != self.labeling_job_name.lower():
             raise ValueError(f"the job ARN names job {named!r}, the detail says {self.labeling_job_name!r}")
         return self
 

@@ -2,10 +2,14 @@
 
 The event fires on creation (``PendingManualApproval``), on approval or rejection, and on metadata edits
 (``UpdatedModelPackageFields`` says which fields changed, in newer events). ``ModelPackageVersion`` arrives as an
-integer or a string and is read as an ``int``; a redaction placeholder (``"<<version>>"`` in a captured sample) is
-read as ``None`` and listed in ``unreadable`` (consumers then describe the package); any other non-number is invalid.
-If the group name or the version is missing, it is read from the package ARN (``.../model-package/<group>/<version>``).
+integer (or its decimal text) and is read as an ``int``; anything else is invalid. If the group name or the version
+is missing, it is read from the package ARN (``.../model-package/<group>/<version>``), which AWS always sends.
 ``CreationTime`` is ISO or epoch-ms, like every timestamp here.
+
+Shape: SageMaker Developer Guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge", section "SageMaker
+model package state change" (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+the package ARN in ``detail.ModelPackageArn`` and ``resources[0]``; the current page adds ``ModelLifeCycle`` and
+``UpdatedModelPackageFields``.
 
 What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribeModelPackage`` output): a
 package ARN that is not ``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>`` or is longer
@@ -29,10 +33,9 @@ from mlops_core.events.arns import (
     check_name,
     model_package_arn,
     model_package_group_and_version,
-    redacted,
     shown,
 )
-from mlops_core.events.envelope import PLACEHOLDER, EventEnvelope, detail_of, first_resource, mark_unreadable
+from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import ApprovalStatus, ModelPackageStatus, StrictishInt
 
@@ -79,7 +82,7 @@ class ModelPackageStateChangeEvent(EventEnvelope):
         validation_alias=AliasChoices(AliasPath("detail", "ModelPackageArn"), AliasPath("resources", 0)),
     )
     model_package_group_name: str = Field(min_length=1, validation_alias=AliasPath("detail", "ModelPackageGroupName"))
-    model_package_version: StrictishInt | None = Field(
+    model_package_version: StrictishInt = Field(
         ge=1, le=MAX_INT32, validation_alias=AliasPath("detail", "ModelPackageVersion")
     )
     approval_status: ApprovalStatus = Field(validation_alias=AliasPath("detail", "ModelApprovalStatus"))
@@ -131,21 +134,15 @@ class ModelPackageStateChangeEvent(EventEnvelope):
         return value
 
     @model_validator(mode="after")
-    def _version_is_none_only_when_redacted(self) -> ModelPackageStateChangeEvent:
-        if self.model_package_version is None and "detail.ModelPackageVersion" not in self.unreadable:
-            raise ValueError("detail.ModelPackageVersion: expected an integer, got None")
-        return self
-
-    @model_validator(mode="after")
     def _arn_agrees_with_the_detail(self) -> ModelPackageStateChangeEvent:
         group, version = self.arn_group_and_version
         detail_group = self.model_package_group_name
-        if not redacted(group) and not redacted(detail_group) and group.lower() != detail_group.lower():
+        if group.lower() != detail_group.lower():
             raise ValueError(
                 f"detail.ModelPackageArn names group {shown(group)}, the detail says {shown(detail_group)}"
             )
         detail_version = self.model_package_version
-        if not redacted(version) and detail_version is not None and int(version) != detail_version:
+        if int(version) != detail_version:
             raise ValueError(f"detail.ModelPackageArn names version {version}, the detail says {detail_version}")
         return self
 
@@ -157,16 +154,6 @@ class ModelPackageStateChangeEvent(EventEnvelope):
     def carried_arns(self) -> tuple[str, ...]:
         """``resources[]`` and the package ARN."""
         return (*self.resources, self.model_package_arn)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _placeholder_version_is_none(cls, data: Any) -> Any:
-        detail = detail_of(data)
-        version = detail.get("ModelPackageVersion") if detail is not None else None
-        if detail is None or not isinstance(version, str) or not PLACEHOLDER.match(version.strip()):
-            return data
-        redacted = {**data, "detail": {**detail, "ModelPackageVersion": None}}
-        return mark_unreadable(redacted, "detail.ModelPackageVersion")
 
     @model_validator(mode="before")
     @classmethod

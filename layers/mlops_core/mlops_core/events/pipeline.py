@@ -5,6 +5,9 @@ other SageMaker event uses PascalCase. ``resources`` holds the pipeline ARN, the
 ``pipelineArn`` wins when present. The pipeline name and execution id are read from the ARNs (SageMaker may write the
 name in lower case there).
 
+Shape: SageMaker Developer Guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge", section "SageMaker
+pipeline execution status change" (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+
 What is refused (``InvalidEventError``), from the SageMaker API Reference (``DescribePipelineExecution``): a pipeline
 ARN that is not ``arn:<partition>:sagemaker:<region>:<account or aws>:pipeline/<name>``, an execution ARN that is not
 ``...:pipeline/<name>/execution/<id>``, either longer than 2,048 characters; a pipeline name outside SageMaker's
@@ -18,7 +21,7 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, Field, field_validator, model_validator
 
-from mlops_core.events.arns import pipeline_arn, pipeline_execution_arn, redacted
+from mlops_core.events.arns import pipeline_arn, pipeline_execution_arn
 from mlops_core.events.envelope import EventEnvelope, detail_of, first_resource
 from mlops_core.events.timestamps import UtcDateTime
 from mlops_core.events.values import PipelineExecutionStatus, arn_resource_id
@@ -93,7 +96,7 @@ class PipelineExecutionStatusChangeEvent(EventEnvelope):
     @model_validator(mode="after")
     def _execution_of_the_pipeline(self) -> PipelineExecutionStatusChangeEvent:
         _, name, _ = pipeline_execution_arn(self.execution_arn)
-        if not redacted(name) and not redacted(self.pipeline_name) and name.lower() != self.pipeline_name.lower():
+        if name.lower() != self.pipeline_name.lower():
             raise ValueError(f"the execution ARN is of pipeline {name!r}, not of {self.pipeline_name!r}")
         return self
 

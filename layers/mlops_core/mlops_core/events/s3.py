@@ -16,6 +16,8 @@ S3 objects"; an encoded key over three times that is refused before decoding); a
 characters of letters, digits, ``.``, ``_`` and ``-`` (S3 User Guide, "General purpose bucket naming rules": 3-63
 lower-case characters today, up to 255 with upper case and ``_`` for legacy buckets in us-east-1, which the real
 samples include); a size beyond S3's largest object (5 TiB).
+
+Shape: S3 User Guide, "EventBridge event message structure" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from urllib.parse import unquote
 
 from pydantic import AliasPath, Field, field_validator, model_validator
 
-from mlops_core.events.arns import MAX_S3_KEY_BYTES, check_length, check_s3_key, redacted, shown
+from mlops_core.events.arns import MAX_S3_KEY_BYTES, check_length, check_s3_key, shown
 from mlops_core.events.envelope import EventEnvelope, detail_of
 from mlops_core.events.values import StrictishInt
 
@@ -103,6 +105,6 @@ class S3ObjectCreatedEvent(EventEnvelope):
     @classmethod
     def _is_a_bucket_name(cls, value: str) -> str:
         check_length(value, "bucket name", maximum=255, minimum=3)
-        if not _LEGACY_BUCKET.fullmatch(value) and not redacted(value):
+        if not _LEGACY_BUCKET.fullmatch(value):
             raise ValueError(f"{shown(value)} is not an S3 bucket name")
         return value

@@ -3,7 +3,10 @@
 Real samples carry, for the same kind of field: ISO-8601 strings with ``Z``, ``+0000`` or ``+00:00`` offsets and up to
 nanosecond fractions (``2022-12-03T00:09:44.893854735Z``); epoch-millisecond strings (``"1583831889050"``, even in the
 envelope ``time`` of one SageMaker sample); epoch-millisecond integers and floats (``1592411992203.0``). Every one of
-them becomes a timezone-aware UTC :class:`~datetime.datetime`.
+them becomes a timezone-aware UTC :class:`~datetime.datetime`. Every spelling read here is printed by AWS's own pages:
+the SageMaker Developer Guide's EventBridge samples (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html:
+ISO strings, epoch-ms strings, numbers and floats, an epoch-ms envelope ``time`` in the endpoint sample), the CloudWatch
+User Guide's alarm samples (``+0000`` offsets) and the Step Functions guide's (epoch-ms ``startDate``).
 
 Decisions:
 
@@ -11,7 +14,8 @@ Decisions:
   uses, and guessing the unit from the magnitude would misread small values.
 - Fractions beyond microseconds are truncated (Python's datetime resolution).
 - An ISO string without an offset is taken as UTC (AWS always sends UTC).
-- Anything else (``"date"``, ``"Timestamp"``, booleans, NaN, out-of-range values) is an error naming the value.
+- Anything else (a redaction placeholder such as ``"date"``, booleans, NaN, out-of-range values) is an error naming
+  the value.
 
 Examples
 --------

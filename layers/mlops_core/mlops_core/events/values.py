@@ -1,18 +1,22 @@
-"""Value normalisers shared by the event models: status spellings, versions, JSON-in-a-string.
+"""Value readers shared by the event models: status spellings, versions, JSON-in-a-string.
 
-Status spellings differ between an event and the API that describes the same resource (``IN_SERVICE`` in an
-``Endpoint State Change`` event, ``InService`` from ``DescribeEndpoint``). Every status field is brought to **one
-canonical spelling** so that code compares against one constant:
+Every status field is read in **exactly the spellings AWS sends** and stored in one canonical spelling, so that code
+compares against one constant:
 
-- SageMaker statuses use the API's PascalCase (``InService``, ``Updating``, ``PendingManualApproval``, ``Completed``);
+- SageMaker statuses use the API's PascalCase (``InService``, ``PendingManualApproval``, ``Completed``), which is also
+  what SageMaker's events carry, except ``EndpointStatus``: ``Endpoint State Change`` and ``Endpoint Deployment State
+  Change`` events spell it in upper snake case (``IN_SERVICE``, ``UPDATING``: the samples of the SageMaker Developer
+  Guide, "Automating SageMaker AI with Amazon EventBridge",
+  https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html), so that field accepts
+  both the event's and the API's spelling and stores the API's;
 - CloudWatch alarm states use the API's upper case (``ALARM``, ``OK``, ``INSUFFICIENT_DATA``).
 
-A documented value is recognised whatever its case, underscores, hyphens or spaces (``in_service``, ``In Service``).
-A value **outside AWS's documented set** is refused (``ValueError``, so the event is invalid, with the field and
-the allowed values): no handler acts on a status it cannot know the meaning of. The sets are the enumerations of the
-API references (the same enums botocore's service models carry; a unit test compares them): SageMaker
-``ModelApprovalStatus``, ``ModelPackageStatus``, ``EndpointStatus``, ``VariantStatus``, ``PipelineExecutionStatus``
-(with ``CompletedWithFailures``), ``LabelingJobStatus``; CloudWatch ``StateValue``.
+Nothing else is guessed: another case, spaces or hyphens are refused like any value **outside AWS's documented set**
+(``ValueError``, so the event is invalid, with the field and the allowed values): no handler acts on a status it
+cannot know the meaning of. The sets are the enumerations of the API references (the same enums botocore's service
+models carry; a unit test compares them): SageMaker ``ModelApprovalStatus``, ``ModelPackageStatus``,
+``EndpointStatus``, ``VariantStatus``, ``PipelineExecutionStatus`` (with ``CompletedWithFailures``),
+``LabelingJobStatus``; CloudWatch ``StateValue``.
 """
 
 from __future__ import annotations
@@ -26,27 +30,29 @@ from pydantic import BeforeValidator
 
 from mlops_core.events.arns import shown
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
+
+def upper_snake(api_status: str) -> str:
+    """The event spelling of an endpoint status: ``InService`` -> ``IN_SERVICE``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", api_status).upper()
 
 
-def squash(text: str) -> str:
-    """Case-, space-, hyphen- and underscore-insensitive comparison key (``"SageMakerEndpointStateChange"``)."""
-    return _SEPARATORS.sub("", text).casefold()
-
-
-def _status_reader(field: str, known: Iterable[str]) -> Callable[[object], object]:
-    table = {squash(value): value for value in known}
-    allowed = ", ".join(table.values())
+def _status_reader(
+    field: str, known: Iterable[str], spell: Callable[[str], str] | None = None
+) -> Callable[[object], object]:
+    """A reader of ``field``: a value of ``known`` as it is, or (with ``spell``) in its event spelling."""
+    table = {value: value for value in known}
+    allowed = ", ".join(table)
+    if spell is not None:
+        table |= {spell(value): value for value in known}
 
     def read(value: object) -> object:
         if not isinstance(value, str):
             return value  # pydantic reports the wrong type with the field's location
-        text = value.strip()
-        if not text:
+        if not value:
             raise ValueError("status is empty")
-        canonical = table.get(squash(text)) if len(text) <= _LONGEST_STATUS else None
+        canonical = table.get(value)
         if canonical is None:
-            raise ValueError(f"{field} {shown(text)} is not one of AWS's documented values ({allowed})")
+            raise ValueError(f"{field} {shown(value)} is not one of AWS's documented values ({allowed})")
         return canonical
 
     return read
@@ -70,10 +76,11 @@ APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 MODEL_PACKAGE_STATUSES = ("Pending", "InProgress", "Completed", "Failed", "Deleting")
 ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 
-_LONGEST_STATUS = 64
+read_endpoint_status = _status_reader("EndpointStatus", ENDPOINT_STATUSES, upper_snake)
+read_variant_status = _status_reader("VariantStatus", VARIANT_STATUSES)
 
-EndpointStatus = Annotated[str, BeforeValidator(_status_reader("EndpointStatus", ENDPOINT_STATUSES))]
-VariantStatusValue = Annotated[str, BeforeValidator(_status_reader("VariantStatus", VARIANT_STATUSES))]
+EndpointStatus = Annotated[str, BeforeValidator(read_endpoint_status)]
+VariantStatusValue = Annotated[str, BeforeValidator(read_variant_status)]
 LabelingJobStatus = Annotated[str, BeforeValidator(_status_reader("LabelingJobStatus", LABELING_JOB_STATUSES))]
 PipelineExecutionStatus = Annotated[
     str, BeforeValidator(_status_reader("PipelineExecutionStatus", PIPELINE_EXECUTION_STATUSES))
@@ -81,9 +88,6 @@ PipelineExecutionStatus = Annotated[
 ApprovalStatus = Annotated[str, BeforeValidator(_status_reader("ModelApprovalStatus", APPROVAL_STATUSES))]
 ModelPackageStatus = Annotated[str, BeforeValidator(_status_reader("ModelPackageStatus", MODEL_PACKAGE_STATUSES))]
 AlarmState = Annotated[str, BeforeValidator(_status_reader("alarm state", ALARM_STATES))]
-
-read_endpoint_status = _status_reader("EndpointStatus", ENDPOINT_STATUSES)
-read_variant_status = _status_reader("VariantStatus", VARIANT_STATUSES)
 
 
 def read_int(value: object) -> object:
@@ -121,8 +125,7 @@ def read_json_text(value: object) -> object:
 def arn_resource_id(arn: str, resource_type: str) -> str | None:
     """The part of an ARN after ``<resource_type>/`` up to the next ``/`` (``labeling-job/<name>`` -> name).
 
-    Returns ``None`` when the ARN has no such resource. Placeholders (``<account>``) are not checked: names are not
-    validated here, only located.
+    Returns ``None`` when the ARN has no such resource. Names are not validated here, only located.
     """
     marker = f":{resource_type}/"
     _, found, rest = arn.partition(marker)

@@ -10,8 +10,8 @@ not ours (another group in its detail or its ARN) is ignored with the reason bef
   recorded for the package (a repeat, or a metadata edit announced without ``UpdatedModelPackageFields``) never
   deploys.
 - ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it:
-  :class:`ExecutionRollbackRequester` starts the Deploy state machine in rollback mode, which restores the last
-  known-good model from the ledger (:mod:`mlops_core.services.rollback_steps`); one execution per rejection.
+  :class:`ExecutionRollbackRequester` decides from the ledger, once, and starts the Rollback state machine with the
+  plan (``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback`); one execution per rejection.
 - ``RECORD`` / ``IGNORE``: nothing else happens.
 
 The result follows the handlers' convention for the local stack's action log: ``{"outcome": "ok" | "ignored",
@@ -39,50 +39,76 @@ from mlops_core.domain.approval import (
     package_not_ours,
 )
 from mlops_core.domain.deployment import Timing, execution_name, iso, model_name
-from mlops_core.domain.rollback_plan import rollback_input
+from mlops_core.domain.rollback import Action as RollbackAction
+from mlops_core.domain.rollback import Facts, history_of
+from mlops_core.domain.rollback import decide as decide_rollback
 from mlops_core.domain.rollback_triggers import rejection_trigger, rollback_id
 from mlops_core.events import ModelPackageStateChangeEvent
+from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.plan import plan_rollback
 
 
 class RollbackRequester(ABC):
     """Restores the last known-good model of an endpoint whose live package was rejected (Rollback feature)."""
 
     @abstractmethod
-    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
+    def request_rollback(
+        self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str, now: datetime
+    ) -> str:
         """Ask for the rollback; return what was done, for the log and the handler's result."""
 
 
 @dataclass(frozen=True)
 class ApprovalConfig:
-    """Which group and endpoint are ours, the Deploy state machine, and the waits its executions get."""
+    """Which group and endpoint are ours, the Deploy state machine and the waits its executions get, and the Rollback
+    state machine."""
 
     stack_name: str
     model_package_group_name: str
     endpoint_name: str
     state_machine_arn: str
     timing: Timing
+    rollback_state_machine_arn: str
 
 
 class ExecutionRollbackRequester(RollbackRequester):
-    """Starts the Deploy state machine in rollback mode to restore the endpoint's last known-good model.
+    """Decides the rollback of a rejected live package, once, and starts the Rollback state machine with the plan.
 
-    The execution decides from the ledger (a rejected package that is no longer live changes nothing), restores the
-    known-good endpoint config all at once, verifies it, marks the rejected deployment ``ROLLED_BACK`` and notifies.
-    Its name derives from the package and the rejection (:func:`~mlops_core.domain.rollback_triggers.rollback_id`),
-    so duplicated events start one execution. Needs only ``states:StartExecution`` on the Deploy state machine.
+    The decision reads the endpoint's records (``Query``), its lock (``GetItem``: another rollout holding it is only
+    recorded) and, for a restore, whether the known-good endpoint config still exists (``DescribeEndpointConfig``;
+    if not, the machine recreates it from the package). The machine restores the known-good config all at once,
+    verifies it, marks the rejected deployment ``ROLLED_BACK`` and notifies; a decision to record only (a NO_TARGET
+    included) is recorded and notified by the machine too. The execution's name derives from the package and the
+    rejection (:func:`~mlops_core.domain.rollback_triggers.rollback_id`), so duplicated events start one execution.
     """
 
-    def __init__(self, workflows: Workflows, config: ApprovalConfig) -> None:
+    def __init__(
+        self, workflows: Workflows, config: ApprovalConfig, store: DeploymentStore, endpoints: EndpointGateway
+    ) -> None:
         self._workflows = workflows
         self._config = config
+        self._store = store
+        self._endpoints = endpoints
 
-    def request_rollback(self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str) -> str:
+    def request_rollback(
+        self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str, now: datetime
+    ) -> str:
         trigger = rejection_trigger(event, change_marker(event))
         name = rollback_id(self._config.stack_name, trigger)
-        execution_input = rollback_input(endpoint_name, trigger, self._config.timing)
-        started = self._workflows.start(self._config.state_machine_arn, name, execution_input)
+        history = tuple(
+            item for item in history_of(self._store.deployments(endpoint_name)) if item.deployment_id != name
+        )
+        lock = self._store.read_lock(endpoint_name)
+        held = lock is not None and lock.deployment_id != name and lock.expires_at > int(now.timestamp())
+        holder = lock.deployment_id if lock is not None and held else None
+        decision = decide_rollback(Facts(trigger, endpoint_name, history, holder))
+        target = decision.target.endpoint_config_name if decision.target else None
+        gone = decision.action is RollbackAction.RESTORE and not (target and self._endpoints.endpoint_variants(target))
+        plan = plan_rollback(decision, trigger, rollback_id=name, endpoint_name=endpoint_name, recreate=gone)
+        execution_input = RollbackInput(plan=plan).as_input()
+        started = self._workflows.start(self._config.rollback_state_machine_arn, name, execution_input)
         state = "had started" if started.already_started else "started"
-        return f"rollback {name} {state} ({reason}): {started.execution_arn}"
+        return f"rollback {name} {state} ({reason}, {decision.action.value}): {started.execution_arn}"
 
 
 @dataclass(frozen=True)
@@ -166,8 +192,6 @@ def handle_package_event(
     if not_ours is not None:
         return ApprovalResult("ignored", not_ours)
     version = event.model_package_version
-    if version is None:
-        return ApprovalResult("ignored", f"model package version of {event.model_package_arn} is unreadable")
     changed = approval_changed(event.updated_fields)
     relation = None
     if changed and needs_endpoint(event.approval_status):
@@ -184,7 +208,7 @@ def handle_package_event(
         started = ports.workflows.start(config.state_machine_arn, name, deployment_input(event, version, config))
         details.update(execution_arn=started.execution_arn, already_started=started.already_started)
     elif decision.action is Action.ROLLBACK:
-        details["rollback"] = ports.rollback.request_rollback(config.endpoint_name, event, decision.reason)
+        details["rollback"] = ports.rollback.request_rollback(config.endpoint_name, event, decision.reason, now)
     ports.store.record_package_event(
         event.model_package_arn,
         event.time or now,

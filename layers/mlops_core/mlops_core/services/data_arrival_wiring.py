@@ -1,6 +1,7 @@
 """Wiring of the data-arrival use case: settings and boto3 clients in, a ready :class:`DataArrival` out.
 
-The handler builds this once per cold start (lazily, on the first invocation) and tests replace it whole.
+The handler builds this once per cold start (lazily, on the first invocation, :func:`from_env`) and tests replace it
+whole or call :func:`build_dependencies` with their own clients.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from mlops_core.services.training import (
     PipelineTrainingStarter,
     TrainingLauncher,
 )
+from mlops_core.settings.base import OriginSettings
 from mlops_core.settings.data_arrival import DataArrivalSettings
 
 
@@ -185,3 +187,13 @@ def build_dependencies(
         acceptance_policy(settings), coordinator, origin, labeled_data_check(settings, factory, objects)
     )
     return Dependencies(settings=settings, arrival=arrival)
+
+
+def from_env() -> Dependencies:
+    """:func:`build_dependencies` with the settings of the environment: ``DataArrivalSettings``, the function's origin
+    (``ACCOUNT_ID``, ``AWS_REGION``) and the stack's training parameters (``PipelineStartSettings``)."""
+    return build_dependencies(
+        DataArrivalSettings.from_env(),
+        origin=OriginSettings.from_env().origin(),
+        start=PipelineStartSettings.from_env(),
+    )

@@ -10,10 +10,9 @@ Payload: ``{"step", "execution": {"id", "name", "start_time"}, "request", "timin
 the Approval function starts the execution with (``endpoint_name``, ``model_package_arn``,
 ``model_package_group_name``, ``model_package_version``, ``trigger``) and ``timing`` the state machine's waits.
 
-A payload whose ``request.mode`` is ``rollback`` belongs to a rollback: :class:`~mlops_core.services.rollback_steps.
-RollbackSteps` runs its preflight, lock and finish, and these steps run the rest (prepare, deploy, wait, verify).
-The wait and the verdict live in :mod:`mlops_core.services.deploy_rollout`, the resume on endpoint events in
-:mod:`mlops_core.services.endpoint_events`.
+The tasks deploy and nothing else: a rollback runs in a state machine of its own (``statemachines/rollback.asl.json``,
+:mod:`mlops_core.rollback`). The wait and the verdict live in :mod:`mlops_core.services.deploy_rollout`, the resume on
+endpoint events in :mod:`mlops_core.services.endpoint_events`.
 """
 
 from __future__ import annotations
@@ -48,10 +47,8 @@ from mlops_core.domain.deployment import (
     parse_iso,
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
-from mlops_core.domain.rollback_plan import is_rollback
 from mlops_core.errors import MlopsError
 from mlops_core.services.deploy_rollout import RolloutSteps
-from mlops_core.services.rollback_steps import RollbackStepPorts, RollbackSteps
 from mlops_core.settings.deploy import DeploySettings
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
@@ -108,17 +105,12 @@ class DeployTasks:
             "verify": self._rollout.verify,
             "finish": self.finish,
         }
-        rollback_ports = RollbackStepPorts(ports.endpoints, ports.store, ports.notifier)
-        self._rollback = RollbackSteps(settings, rollback_ports, clock, fleet_of(settings), self._steps)
 
     def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Run the step the payload names (a rollback's preflight, lock and finish are its own)."""
-        name = str(payload.get("step"))
-        step = self._steps.get(name)
+        """Run the step the payload names."""
+        step = self._steps.get(str(payload.get("step")))
         if step is None:
             raise UnknownStepError(f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}")
-        if is_rollback(payload):
-            return self._rollback.run(name, payload)
         return step(payload)
 
     # -- helpers --------------------------------------------------------------------------------------------

@@ -10,6 +10,18 @@ from __future__ import annotations
 from mlops_core.adapters.deployments import DeploymentStore
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.domain.deployment import IN_PROGRESS_STATUSES
+from mlops_core.events import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
+from mlops_core.handler import Handled, Ignored
+from mlops_core.settings.deploy import EndpointEventsSettings
+
+type EndpointEvent = EndpointStateChangeEvent | EndpointDeploymentStateChangeEvent
+ENDPOINT_EVENTS: tuple[type[EndpointEvent], ...] = (EndpointStateChangeEvent, EndpointDeploymentStateChangeEvent)
+"""The two events that report an endpoint's status."""
+
+
+def endpoint_status(event: EndpointEvent) -> str | None:
+    """The endpoint's status the event reports (the deployment event's ``EndpointStatus``), in the API's spelling."""
+    return event.status if isinstance(event, EndpointStateChangeEvent) else event.endpoint_status
 
 
 def resume_waiting_deployment(
@@ -30,3 +42,18 @@ def resume_waiting_deployment(
     if not resumed:
         return "ignored", f"the wait of deployment {lock.deployment_id} had already resumed"
     return "ok", f"resumed deployment {lock.deployment_id} (endpoint {status})"
+
+
+def on_endpoint_event(
+    event: EndpointEvent, settings: EndpointEventsSettings, store: DeploymentStore, workflows: Workflows
+) -> Handled | Ignored:
+    """The handler's act: an event of another endpoint is ignored; one of ours resumes the waiting deployment when
+    the status is final (logged as ``endpoint event handled`` with the status; returns ``{"outcome", "reason"}``)."""
+    if event.endpoint_name != settings.endpoint_name:
+        return Ignored(f"endpoint {event.endpoint_name} is not ours")
+    status = endpoint_status(event)
+    outcome, reason = resume_waiting_deployment(
+        settings.endpoint_name, status, store=store, workflows=workflows, source=event.detail_type
+    )
+    result = {"outcome": outcome, "reason": reason}
+    return Handled(result, "endpoint event handled", extra={**result, "status": status})

@@ -30,6 +30,7 @@ from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.unfinished import UnfinishedDeployments
 from mlops_core.domain.deployment import Outcome, iso, seconds_between
 from mlops_core.events.execution import ExecutionStatusChangeEvent, execution_of
+from mlops_core.handler import Handled, Ignored
 
 __all__ = ["ExecutionOutcomeConfig", "ExecutionOutcomePorts", "handle_execution_event", "reason_of"]
 
@@ -86,6 +87,18 @@ def handle_execution_event(
         return {"outcome": "ignored", "reason": "the execution had recorded its outcome and released its lock"}
     ports.notifier.publish(*_notification(event, config, record or {}, reason))
     return {"outcome": "ok", "lock_released": released, "record_closed": record is not None, "reason": reason}
+
+
+def on_execution_event(
+    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, ports: ExecutionOutcomePorts
+) -> Handled | Ignored:
+    """The handler's act: :func:`handle_execution_event`, its ``ignored`` outcomes as :class:`Ignored`; a closed
+    deployment is logged as a warning (``unfinished deployment closed``), counted (``UnfinishedDeploymentsClosed``)."""
+    result = handle_execution_event(event, config, ports)
+    if result["outcome"] == "ignored":
+        return Ignored(str(result["reason"]))
+    extra = {**result, "execution_arn": event.execution_arn}
+    return Handled(result, "unfinished deployment closed", "UnfinishedDeploymentsClosed", "warning", extra)
 
 
 def _notification(

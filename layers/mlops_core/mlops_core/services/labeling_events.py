@@ -28,14 +28,9 @@ from mlops_core.adapters.pipelines import LabelingJobFacts, LabelingJobReader
 from mlops_core.adapters.training_records import TrainingRecords, Trigger, TriggerKind
 from mlops_core.errors import MlopsError, TransientError
 from mlops_core.events import LabelingJobStateChangeEvent
+from mlops_core.handler import EventResult
 from mlops_core.services.reports import publish_once
-from mlops_core.services.training import (
-    BATCH_TAG,
-    STACK_TAG,
-    EventResult,
-    TrainingLauncher,
-    labeling_request,
-)
+from mlops_core.services.training import BATCH_TAG, STACK_TAG, TrainingLauncher, labeling_request
 
 COMPLETED = "Completed"
 FINAL_STATUSES = frozenset({COMPLETED, "Failed", "Stopped"})

@@ -33,11 +33,11 @@ from datetime import datetime
 from typing import Any
 
 from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.pipelines import ExecutionStep, PipelineExecutions
+from mlops_core.adapters.pipelines import NO_VALUE, ExecutionStep, PipelineExecutions
 from mlops_core.adapters.training_records import FINAL_PIPELINE_STATUSES, ExecutionRecord, TrainingRecords
 from mlops_core.events import PipelineExecutionStatusChangeEvent
+from mlops_core.handler import EventResult
 from mlops_core.services.reports import publish_once
-from mlops_core.services.training import NO_VALUE, EventResult
 
 OUTCOMES = {"Succeeded": "SUCCEEDED", "Failed": "FAILED", "CompletedWithFailures": "FAILED", "Stopped": "STOPPED"}
 """Final status → the ``outcome`` of the notification (the spelling deployment notifications use)."""

@@ -8,16 +8,19 @@ The hot path asks the endpoint for the known-good model in three AWS calls:
    its guardrails own that window);
 3. ``UpdateEndpoint`` to the known-good deployment's endpoint config, all traffic at once (no canary, no bake).
 
-Then it starts the Deploy state machine in rollback mode under the same id (``StartExecution``; see
-:mod:`mlops_core.services.rollback_steps`), which finds the update in flight, waits for the endpoint, verifies it
-serves the restored config, marks the bad deployment ``ROLLED_BACK``, rejects its package with the alarm as the
-reason, records, unlocks and notifies. If SageMaker refuses the update (the config was deleted, the endpoint is
-busy), the execution does the rest: recreates the model and config from the package, waits its turn, updates.
+The decision is made here, once: the plan (:class:`~mlops_core.rollback.contract.RestorePlan`) says what to restore
+and whether its endpoint config must be recreated (only when SageMaker refused the update does the function ask
+DescribeEndpointConfig whether the config still exists). It then starts the Rollback state machine with that plan
+under the same id (``StartExecution``; ``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback.tasks`), which
+finds the update in flight, waits for the endpoint, verifies it serves the restored config, marks the bad deployment
+``ROLLED_BACK``, rejects its package with the alarm as the reason, records, unlocks and notifies. If SageMaker refused
+the update (the config was deleted, the endpoint is busy), the execution does the rest: recreates the model and config
+from the package, waits its turn, updates.
 
 Duplicated or repeated events: one alarm transition is one rollback id (lock owner, execution name, record), so
 duplicates converge on one execution; a later transition finds the rollback in the ledger and is only recorded.
-A rejection of the live package takes the same path from the Approval function
-(:class:`mlops_core.services.approval.ExecutionRollbackRequester`), without the hot path.
+A rejection of the live package is decided by the Approval function
+(:class:`mlops_core.services.approval.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
 """
 
 from __future__ import annotations
@@ -32,19 +35,15 @@ from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import Workflows, execution_arn
-from mlops_core.domain.deployment import Conclusion, Outcome, Timing, deployment_config
+from mlops_core.domain.deployment import Conclusion, Outcome, deployment_config
 from mlops_core.domain.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.domain.rollback import Action, Decision, Facts, decide, history_of
-from mlops_core.domain.rollback_plan import (
-    RESTORE_POLICY,
-    decision_summary,
-    notification,
-    recorded_decision,
-    rollback_input,
-)
-from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, rollback_id
+from mlops_core.domain.rollback_plan import RESTORE_POLICY, decision_summary, notification, recorded_decision
+from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
+from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.plan import plan_rollback
 from mlops_core.settings.deploy import RollbackSettings
 
 
@@ -55,32 +54,35 @@ class RollbackDeferredError(MlopsError):
 
 @dataclass(frozen=True)
 class RollbackConfig:
-    """Which endpoint and alarms are ours, the Deploy state machine, its waits and the lock's lifetime."""
+    """Which endpoint and alarms are ours, the Rollback state machine (started here) and the Deploy one (a lock
+    holder is an execution of either), and the lock's lifetime."""
 
     stack_name: str
     endpoint_name: str
     alarm_prefix: str
-    state_machine_arn: str
-    timing: Timing
+    rollback_state_machine_arn: str
+    deploy_state_machine_arn: str
     lock_ttl_seconds: int
     alarm_attempts: int = 3
 
     @classmethod
     def from_settings(cls, settings: RollbackSettings) -> RollbackConfig:
         """The configuration the function's settings describe."""
-        timing = Timing(
-            lock_retry_seconds=settings.deploy_lock_retry_seconds,
-            lock_max_attempts=settings.deploy_lock_max_attempts,
-        )
         return cls(
             settings.stack_name,
             settings.endpoint_name,
             settings.endpoint_alarm_prefix,
+            settings.rollback_state_machine_arn,
             settings.deploy_state_machine_arn,
-            timing,
             settings.deploy_lock_ttl_seconds,
             settings.rollback_alarm_attempts,
         )
+
+    def machine_of(self, execution_name: str) -> str:
+        """The state machine whose execution ``execution_name`` is (rollback ids name Rollback executions)."""
+        if is_rollback_id(self.stack_name, execution_name):
+            return self.rollback_state_machine_arn
+        return self.deploy_state_machine_arn
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def handle_alarm(
 
 def _judge_holder(holder: str, config: RollbackConfig, ports: RollbackPorts) -> HolderJudgement:
     """How the lock's holder is: its execution's status (DescribeExecution) and the endpoint's (DescribeEndpoint)."""
-    status = ports.workflows.execution_status(execution_arn(config.state_machine_arn, holder))
+    status = ports.workflows.execution_status(execution_arn(config.machine_of(holder), holder))
     endpoint = ports.endpoints.describe_endpoint(config.endpoint_name) if status == "RUNNING" else None
     return judge_holder(status, endpoint.status if endpoint else None, holder)
 
@@ -190,13 +192,17 @@ def _restore(
     note: HolderJudgement | None = None,
 ) -> RollbackResult:
     target, live = decision.target, decision.live
+    recreate = False
     try:
         ports.endpoints.update_endpoint(config.endpoint_name, target_config, _RESTORE_CONFIG)
         fast_path = f"UpdateEndpoint to {target_config} requested"
     except RequestRejectedError as exc:
         fast_path = f"UpdateEndpoint refused ({exc.code}: {exc.message}); the rollback execution takes over"
-    execution_input = rollback_input(config.endpoint_name, trigger, config.timing, fast_path)
-    started = ports.workflows.start(config.state_machine_arn, me, execution_input)
+        recreate = not ports.endpoints.endpoint_variants(target_config)  # refused because the config is gone?
+    plan = plan_rollback(
+        decision, trigger, rollback_id=me, endpoint_name=config.endpoint_name, recreate=recreate, fast_path=fast_path
+    )
+    started = ports.workflows.start(config.rollback_state_machine_arn, me, RollbackInput(plan=plan).as_input())
     details = {
         "action": decision.action.value,
         "rollback_id": me,

@@ -31,7 +31,7 @@ from aws_lambda_powertools import Logger
 
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.pipelines import ExecutionRequest, LabelingJobFacts, PipelineExecutions
+from mlops_core.adapters.pipelines import NO_VALUE, ExecutionRequest, LabelingJobFacts, PipelineExecutions
 from mlops_core.adapters.training_data import TrainingData
 from mlops_core.adapters.training_records import ExecutionRecord, TrainingRecords, Trigger, TriggerKind
 from mlops_core.domain.batching import BatchStatus, sorted_members
@@ -42,8 +42,6 @@ from mlops_core.services.pipeline_code import PipelineCodeGuard
 
 logger = Logger()
 
-NO_VALUE = "none"
-"""What the pipeline's lineage parameters (``LabelingJobName``, ``DataBatchId``) hold when there is nothing."""
 STACK_TAG = "mlops:stack"
 BATCH_TAG = "mlops:batch-id"
 """Tags data arrival puts on its labeling jobs (:func:`mlops_core.domain.labeling.labeling_job_request`)."""
@@ -141,28 +139,6 @@ def training_input_prefix(manifest_uri: str, bucket: str) -> str:
     if key == manifest_uri or "/" not in key:
         raise ValueError(f"{manifest_uri!r} is not a manifest in s3://{bucket}/<prefix>/")
     return f"{key.rsplit('/', 1)[0]}/{TRAINING_PREFIX}"
-
-
-@dataclass(frozen=True, slots=True)
-class EventResult:
-    """What the training event handlers return: ``outcome`` ``ok`` or ``ignored``, why, and what was done."""
-
-    outcome: str
-    reason: str
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def ignored(cls, reason: str) -> EventResult:
-        """Nothing done: the event is not for this function, or needs no action."""
-        return cls("ignored", reason)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The handler's return value (the local stack's action log reads ``outcome`` and ``reason``)."""
-        return {
-            "outcome": self.outcome,
-            "reason": self.reason,
-            **{k: v for k, v in self.details.items() if v is not None},
-        }
 
 
 # -- starting -------------------------------------------------------------------------------------------------------
