@@ -7,23 +7,21 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools import Metrics
 
-from mlops_core.events import EventError, ModelPackageStateChangeEvent, Origin, parse_event_as
+from mlops_core.events import ModelPackageStateChangeEvent, Origin
+from mlops_core.handler import EventHandler, read_origin
 from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, handle_package_event
 from mlops_core.services.deploy_wiring import approval_dependencies
-from mlops_core.settings.base import OriginSettings
 
-logger, metrics = Logger(), Metrics()
+handler = EventHandler(ModelPackageStateChangeEvent, "a model package state change", metrics=Metrics(),
+                       ignored_metric="EventsIgnored", ignored_level="warning")  # fmt: skip
 
 
 @cache
 def origin() -> Origin:
     """This function's account and Region (``ACCOUNT_ID``, ``AWS_REGION``), read once per cold start."""
-    return OriginSettings.from_env().origin()
+    return read_origin()
 
 
 @cache
@@ -32,21 +30,9 @@ def dependencies() -> tuple[ApprovalConfig, ApprovalPorts]:
     return approval_dependencies()
 
 
-def _ignored(reason: str) -> dict[str, Any]:
-    logger.warning("event ignored", extra={"reason": reason})
-    metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
-    return {"outcome": "ignored", "reason": reason}
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
+@handler.entry
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Parse the event, decide and act; return the outcome and its reason."""
-    try:
-        parsed = parse_event_as(event, ModelPackageStateChangeEvent, "a model package state change", origin=origin())
-    except EventError as exc:
-        return _ignored(exc.reason)
-    result = handle_package_event(parsed, *dependencies(), datetime.now(UTC)).as_dict()
-    metrics.add_metric(name=f"Approval{str(result.get('action', 'Ignored')).title()}", unit=MetricUnit.Count, value=1)
-    logger.info("model package event handled", extra=result)
-    return result
+    return handler.handle(
+        event, origin(), lambda package: handle_package_event(package, *dependencies(), datetime.now(UTC)).reported()
+    )

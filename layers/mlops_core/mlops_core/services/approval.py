@@ -44,6 +44,7 @@ from mlops_core.domain.rollback import Facts, history_of
 from mlops_core.domain.rollback import decide as decide_rollback
 from mlops_core.domain.rollback_triggers import rejection_trigger, rollback_id
 from mlops_core.events import ModelPackageStateChangeEvent
+from mlops_core.handler import Handled
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.plan import plan_rollback
 
@@ -132,6 +133,11 @@ class ApprovalResult:
     def as_dict(self) -> dict[str, Any]:
         """The handler's return value."""
         return {"outcome": self.outcome, "reason": self.reason, **self.details}
+
+    def reported(self) -> Handled:
+        """How the handler reports it: logged as handled, counted as ``Approval<Action>`` (``ApprovalIgnored``)."""
+        result = self.as_dict()
+        return Handled(result, "model package event handled", f"Approval{str(result.get('action', 'Ignored')).title()}")
 
 
 def endpoint_relation(

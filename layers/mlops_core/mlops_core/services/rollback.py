@@ -42,6 +42,7 @@ from mlops_core.domain.rollback_plan import RESTORE_POLICY, decision_summary, no
 from mlops_core.domain.rollback_triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
+from mlops_core.handler import Handled, Ignored
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.settings.deploy import RollbackSettings
@@ -106,6 +107,13 @@ class RollbackResult:
     def as_dict(self) -> dict[str, Any]:
         """The handler's return value."""
         return {"outcome": self.outcome, "reason": self.reason, **self.details}
+
+    def reported(self) -> Handled | Ignored:
+        """How the handler reports it: ignored with the reason, or handled and counted as ``Rollback<Action>``."""
+        if self.outcome == "ignored":
+            return Ignored(self.reason)
+        action = str(self.details.get("action", "")).title().replace("_", "")
+        return Handled(self.as_dict(), "alarm handled", f"Rollback{action}")
 
 
 def handle_alarm(
