@@ -17,7 +17,7 @@ from moto import mock_aws
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import START, settle
 from mlopsctl.local.runtime.clock import VirtualClock
-from tests.unit.test_emulator_service_roles import IMAGE, REPOSITORY, ROLE, allow, roles_with
+from tests.support.service_roles import IMAGE, REPOSITORY, ROLE, allow, roles_with
 
 # These tests take grants away on purpose: the denials they cause are what they assert.
 pytestmark = pytest.mark.iam_denials

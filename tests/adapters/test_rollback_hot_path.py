@@ -25,8 +25,8 @@ from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_a
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import settle
 from mlopsctl.local.runtime.clock import VirtualClock
+from tests.deploy_support.events import alarm_event, parsed_alarm
 from tests.deploy_support.handlers import context, load_handler
-from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 
 REGION = "us-east-1"
 ENDPOINT = "churn-endpoint"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from mlops_core.events import AlarmStateChangeEvent, parse_event
 from tests.deploy_support.fakes import ACCOUNT, GROUP, REGION, package_arn
 
 
@@ -89,4 +91,56 @@ def deployment_event(endpoint: str, status: str = "UPDATING", variant_status: st
                 }
             ],
         }
+    return event
+
+
+def alarm_event(
+    name: str = "mlops-test-EndpointAlarm5xx-1A2B3C",
+    state: str = "ALARM",
+    *,
+    at: str = "2024-05-01T12:30:00.000+0000",
+    endpoint: str = "churn-endpoint",
+    event_id: str = "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+) -> dict[str, Any]:
+    """``CloudWatch Alarm State Change`` as CloudWatch sends it to EventBridge (the shape of events/)."""
+    previous = "OK" if state == "ALARM" else "ALARM"
+    reason_data = json.dumps({"version": "1.0", "statistic": "Sum", "period": 60, "threshold": 1.0})
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": "123456789012",
+        "time": "2024-05-01T12:30:01Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "Threshold Crossed: 12.0 >= 1.0", "reasonData": reason_data,
+                      "timestamp": at},
+            "previousState": {"value": previous, "reason": "Threshold Crossed", "timestamp": "2024-05-01T12:00:00Z"},
+            "configuration": {
+                "metrics": [
+                    {
+                        "id": "m1",
+                        "metricStat": {
+                            "metric": {
+                                "namespace": "AWS/SageMaker",
+                                "name": "Invocation5XXErrors",
+                                "dimensions": {"EndpointName": endpoint, "VariantName": "AllTraffic"},
+                            },
+                            "period": 60,
+                            "stat": "Sum",
+                        },
+                        "returnData": True,
+                    }
+                ]
+            },
+        },
+    }  # fmt: skip
+
+
+def parsed_alarm(**kwargs: Any) -> AlarmStateChangeEvent:
+    event = parse_event(alarm_event(**kwargs))
+    assert isinstance(event, AlarmStateChangeEvent)
     return event

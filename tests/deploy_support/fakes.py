@@ -20,6 +20,7 @@ from mlops_core.adapters.fleet_alarms import FleetAlarms
 from mlops_core.adapters.model_artifacts import ModelArtifacts
 from mlops_core.adapters.notifications import Notifier
 from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
+from mlops_core.domain.deployment import iso
 from mlops_core.domain.fleet_alarms import Firing, fleet_alarm_name
 from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
 
@@ -323,3 +324,23 @@ class FakeNotifier(Notifier):
 
     def publish(self, subject: str, message: Mapping[str, Any]) -> None:
         self.sent.append((subject, dict(message)))
+
+
+class LedgerLikeStore(FakeStore):
+    """The in-memory ledger, keeping ``started_at`` on each record as :class:`LedgerDeploymentStore` does."""
+
+    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+        super().save_deployment(key, {"started_at": key.started_at.isoformat(), **fields})
+
+
+def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
+    """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
+    return {
+        "model_package_arn": package_arn(version),
+        "model_package_version": version,
+        "model_name": f"m{version}",
+        "endpoint_config_name": f"c{version}",
+        "outcome": outcome,
+        "rollout_started_at": iso(started + timedelta(minutes=1)),
+        "finished_at": iso(started + timedelta(minutes=10)),
+    }

@@ -22,11 +22,10 @@ from mlops_core.domain.deployment import Timing
 from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts
 from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request, timing
-from tests.deploy_support.events import endpoint_event, package_event
+from tests.deploy_support.events import alarm_event, endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.handlers import context, load_handler
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
-from tests.unit.test_rollback_plan import alarm_event
 
 pytestmark = pytest.mark.flow
 

@@ -25,8 +25,8 @@ from mlops_core.adapters.ledger import Ledger
 from mlops_core.domain.deployment import Timing
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.runtime.stack import LocalStack
-from tests.flows.test_rollback_flow_local import Registry
 from tests.support.files import ROOT
+from tests.support.rollback_registry import Registry
 
 pytestmark = pytest.mark.flow
 

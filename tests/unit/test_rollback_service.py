@@ -17,15 +17,13 @@ from mlops_core.adapters.deployments import DeploymentKey, LockInfo
 from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.adapters.workflows import StartedExecution
 from mlops_core.config import RollbackSettings
-from mlops_core.domain.deployment import iso
 from mlops_core.domain.rollback_triggers import alarm_trigger, rollback_id
 from mlops_core.errors import TransientError
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
-from tests.deploy_support.events import package_event
-from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, package_arn
+from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
+from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeWorkflows, LedgerLikeStore, deployment_fields
 from tests.deploy_support.handlers import context, load_handler
-from tests.unit.test_rollback_plan import alarm_event, parsed_alarm
 
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"
@@ -34,13 +32,6 @@ ROLLBACK_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlo
 CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", ROLLBACK_STATE_MACHINE, STATE_MACHINE, 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ALARM_AT = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)  # alarm_event's default transition time
-
-
-class LedgerLikeStore(FakeStore):
-    """The in-memory ledger, keeping ``started_at`` on each record as :class:`LedgerDeploymentStore` does."""
-
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        super().save_deployment(key, {"started_at": key.started_at.isoformat(), **fields})
 
 
 class LoggedStore(LedgerLikeStore):
@@ -77,19 +68,6 @@ class LoggedWorkflows(FakeWorkflows):
     def start(self, state_machine_arn: str, name: str, payload: Mapping[str, Any]) -> StartedExecution:
         self.calls.append(("StartExecution", {"name": name}))
         return super().start(state_machine_arn, name, payload)
-
-
-def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
-    """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
-    return {
-        "model_package_arn": package_arn(version),
-        "model_package_version": version,
-        "model_name": f"m{version}",
-        "endpoint_config_name": f"c{version}",
-        "outcome": outcome,
-        "rollout_started_at": iso(started + timedelta(minutes=1)),
-        "finished_at": iso(started + timedelta(minutes=10)),
-    }
 
 
 class World:

@@ -18,10 +18,15 @@ from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks, UnknownRollbackStepError
 from mlops_core.settings.deploy import RollbackTasksSettings
 from tests.deploy_support.builders import ENDPOINT, ROLE, STACK, TOPIC
-from tests.deploy_support.events import package_event
-from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeWorkflows, package_arn
-from tests.unit.test_rollback_plan import parsed_alarm
-from tests.unit.test_rollback_service import LedgerLikeStore, deployment_fields
+from tests.deploy_support.events import package_event, parsed_alarm
+from tests.deploy_support.fakes import (
+    FakeNotifier,
+    FakeSageMaker,
+    FakeWorkflows,
+    LedgerLikeStore,
+    deployment_fields,
+    package_arn,
+)
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 1, 12, 31, tzinfo=UTC)

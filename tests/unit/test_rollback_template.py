@@ -11,8 +11,8 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlops_core.config import RollbackSettings
+from tests.deploy_support.events import alarm_event
 from tests.support.cfn_yaml import TEMPLATE_PATH, as_list, load_template
-from tests.unit.test_rollback_plan import alarm_event
 
 STACK = "mlops-dev"
 GLOBAL_VARIABLES = {"STACK_NAME", "LEDGER_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "POWERTOOLS_METRICS_NAMESPACE",
