@@ -1,5 +1,5 @@
 """What must *not* deploy, on the local stack from the project's template: duplicated events, other groups, versions
-awaiting review, and deployments preflight refuses. Helpers and setting: :mod:`tests.flows.test_deploy_flow`."""
+awaiting review, and deployments preflight refuses. Helpers and setting: :mod:`tests.support.deploy_flow`."""
 
 from __future__ import annotations
 
