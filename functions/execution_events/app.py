@@ -1,4 +1,4 @@
-"""ExecutionEventsFunction: a Deploy execution ended ``FAILED``, ``TIMED_OUT`` or ``ABORTED`` → close it.
+"""ExecutionEventsFunction: a Deploy or Rollback execution ended ``FAILED``, ``TIMED_OUT`` or ``ABORTED`` → close it.
 
 Its ``Step Functions Execution Status Change``: release the lock if the execution still holds it, record ``FAILED``
 with the reason, notify (:mod:`~mlops_core.services.execution_outcomes`); ignore anything else, with the reason.
@@ -36,5 +36,5 @@ def dependencies() -> tuple[ExecutionOutcomeConfig, ExecutionOutcomePorts]:
 
 @handler.entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
-    """Close a Deploy execution that ended without its Finish step having closed it."""
+    """Close a Deploy or Rollback execution that ended without its closing step having closed it."""
     return handler.handle(event, origin(), lambda parsed: on_execution_event(parsed, *dependencies()))

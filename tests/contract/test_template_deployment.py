@@ -25,7 +25,12 @@ ENDPOINT_DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
 def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
     """Whether the rule SAM generates from ``function``'s only EventBridge event delivers ``event``."""
     (source,) = [e for e in function_props(function)["Events"].values() if e["Type"] == "EventBridgeRule"]
-    refs = {"ModelPackageGroupName": OUR_GROUP, "EndpointName": OUR_ENDPOINT, "DeployStateMachine": OUR_MACHINE}
+    refs = {
+        "ModelPackageGroupName": OUR_GROUP,
+        "EndpointName": OUR_ENDPOINT,
+        "DeployStateMachine": OUR_MACHINE,
+        "RollbackStateMachine": OUR_ROLLBACK_MACHINE,
+    }
     pattern = resolve_refs(source["Properties"]["Pattern"], refs)
     return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
 
@@ -92,6 +97,7 @@ def test_failed_deployment_events_are_kept_14_days_and_raise_an_alarm() -> None:
 
 
 OUR_MACHINE = "arn:aws:states:us-east-1:012345678912:stateMachine:mlops-dev-deploy"
+OUR_ROLLBACK_MACHINE = "arn:aws:states:us-east-1:012345678912:stateMachine:mlops-dev-rollback"
 
 
 def _execution_events(status: str, machine: str = OUR_MACHINE) -> list[dict[str, Any]]:
@@ -104,16 +110,22 @@ def _execution_events(status: str, machine: str = OUR_MACHINE) -> list[dict[str,
     return events
 
 
+@pytest.mark.parametrize("machine", [OUR_MACHINE, OUR_ROLLBACK_MACHINE])
 @pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
-def test_our_deploy_executions_that_fail_time_out_or_are_aborted_reach_the_execution_events_function(
-    status: str,
+def test_our_deploy_and_rollback_executions_that_fail_time_out_or_are_aborted_reach_the_execution_events_function(
+    status: str, machine: str
 ) -> None:
-    assert all(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status))
+    assert all(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status, machine))
 
 
 @pytest.mark.parametrize(
     ("status", "machine"),
-    [("SUCCEEDED", OUR_MACHINE), ("RUNNING", OUR_MACHINE), ("FAILED", OUR_MACHINE.replace("deploy", "theirs"))],
+    [
+        ("SUCCEEDED", OUR_MACHINE),
+        ("RUNNING", OUR_MACHINE),
+        ("SUCCEEDED", OUR_ROLLBACK_MACHINE),
+        ("FAILED", OUR_MACHINE.replace("deploy", "theirs")),
+    ],
 )
 def test_running_succeeded_and_other_machines_executions_do_not_reach_it(status: str, machine: str) -> None:
     assert not any(_event_rule_matches("ExecutionEventsFunction", e) for e in _execution_events(status, machine))

@@ -1,4 +1,4 @@
-"""Wiring of the ExecutionEvents function: which endpoint and machine are ours, the ledger and the topic.
+"""Wiring of the ExecutionEvents function: which endpoint and machines are ours, the ledger and the topic.
 
 The handler builds this once per cold start (lazily, on the first invocation) and tests replace it whole.
 """
@@ -16,9 +16,12 @@ from mlops_core.settings.deploy import ExecutionEventsSettings
 def build(
     settings: ExecutionEventsSettings, clients: ClientFactory | None = None
 ) -> tuple[ExecutionOutcomeConfig, ExecutionOutcomePorts]:
-    """The endpoint and Deploy state machine that are ours, the ledger's unfinished deployments and the notifier."""
+    """The endpoint and the Deploy and Rollback state machines that are ours, the ledger's unfinished deployments and
+    the notifier."""
     clients = clients or ClientFactory()
-    config = ExecutionOutcomeConfig(settings.endpoint_name, settings.deploy_state_machine_arn)
+    config = ExecutionOutcomeConfig(
+        settings.endpoint_name, settings.deploy_state_machine_arn, settings.rollback_state_machine_arn
+    )
     ports = ExecutionOutcomePorts(
         deployments=LedgerUnfinishedDeployments(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
         notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),

@@ -63,10 +63,12 @@ class EndpointEventsSettings(CoreSettings):
 
 
 class ExecutionEventsSettings(CoreSettings):
-    """``ExecutionEventsFunction``: the endpoint and the Deploy state machine whose failed executions it closes."""
+    """``ExecutionEventsFunction``: the endpoint and the two state machines (Deploy, Rollback) whose failed
+    executions it closes."""
 
     endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
     deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
 
 
 class RollbackSettings(CoreSettings):
