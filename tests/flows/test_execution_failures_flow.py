@@ -11,58 +11,34 @@ releases the lock, records ``FAILED`` with the reason and notifies; the next app
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
-from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
-from mlopsctl.local.runtime.clock import VirtualClock
-from mlopsctl.local.runtime.executions import status_change_event
-from mlopsctl.local.runtime.faults import FaultRule
 from mlopsctl.local.runtime.stack import LocalStack
-from tests.support.deploy_flow import DeployFlow, Steering
+from tests.support.execution_faults import (
+    dynamodb_fails_during,
+    faulted_stack,
+    no_more_faults,
+    operator_stops,
+    redeliver_status_change,
+)
+from tests.support.deploy_flow import DeployFlow
 
 pytestmark = pytest.mark.flow
-
-THROTTLED = FaultRule.parse("dynamodb:1")
 
 
 def faulted_flow() -> tuple[LocalStack, DeployFlow]:
     """The deploy flow on a stack whose fault injector is installed (with no fault until a test adds one)."""
-    clock = VirtualClock()
-    steering = Steering(clock.now)
-
-    def sagemaker(stack: LocalStack) -> SageMakerEmulator:
-        return SageMakerEmulator(clock.now, account_id=stack.template.account_id, region=stack.template.region)
-
-    stack = LocalStack(clock=clock, emulators=[sagemaker, steering], faults=("dynamodb:0",))
+    stack, steering = faulted_stack()
     return stack, DeployFlow(stack, steering)
 
 
 def dynamodb_fails_during_finish(stack: LocalStack) -> list[int]:
     """Every attempt of the Deploy machine's ``Finish`` step finds DynamoDB throttled; the count of such runs."""
-    runs: list[int] = []
-    original: Callable[..., Any] = stack.runner.invoke
-    counter = itertools.count(1)
-
-    def invoke(logical_id: str, event: Any, *, batch_size: int | None = None) -> Any:
-        finishing = logical_id == "DeployTasksFunction" and isinstance(event, dict) and event.get("step") == "finish"
-        if not finishing:
-            return original(logical_id, event, batch_size=batch_size)
-        runs.append(next(counter))
-        stack.faults.rules = [THROTTLED]
-        try:
-            return original(logical_id, event, batch_size=batch_size)
-        finally:
-            stack.faults.rules = []
-
-    stack.runner.invoke = invoke  # type: ignore[method-assign]
-    return runs
+    return dynamodb_fails_during(stack, "DeployTasksFunction", "finish")
 
 
 def test_a_finish_that_cannot_reach_dynamodb_still_releases_the_lock_records_and_notifies() -> None:
@@ -89,7 +65,7 @@ def test_a_finish_that_cannot_reach_dynamodb_still_releases_the_lock_records_and
         assert [r["outcome"] for r in flow.runs("ExecutionEventsFunction")] == ["ok"]
         assert flow.serves() == record["endpoint_config_name"] != live, "the update itself had succeeded"
 
-        stack.runner.invoke = type(stack.runner).invoke.__get__(stack.runner)  # type: ignore[method-assign]
+        no_more_faults(stack)
         flow.release()
 
         assert flow.outcomes()[3] == "SUCCEEDED", "the next approval is not blocked by a leftover lock"
@@ -104,12 +80,8 @@ def test_a_duplicate_of_the_failed_executions_event_changes_nothing_and_notifies
         announced = [m for m in flow.deployment_messages() if m["model_package_version"] == 2]
         record = flow.records()[2]
         failed = next(e for e in flow.executions() if e["status"] == "FAILED")
-        machine = stack.arn("DeployStateMachine")
-        execution_arn = machine.replace(":stateMachine:", ":execution:", 1) + ":" + failed["execution"]
-        described = stack.client("stepfunctions").describe_execution(executionArn=execution_arn)
 
-        stack.bus.inject(status_change_event(described))  # EventBridge delivers at least once
-        stack.settle()
+        redeliver_status_change(stack, "DeployStateMachine", failed["execution"])  # at least once
 
         assert [r["outcome"] for r in flow.runs("ExecutionEventsFunction")] == ["ok", "ignored"]
         assert [m for m in flow.deployment_messages() if m["model_package_version"] == 2] == announced
@@ -121,15 +93,7 @@ def test_an_aborted_deployment_releases_its_lock_is_recorded_and_notified() -> N
     stack, flow = faulted_flow()
     with stack:
         flow.release()
-        sfn = stack.client("stepfunctions")
-
-        def operator_stops_the_deployment() -> None:
-            (running,) = sfn.list_executions(stateMachineArn=stack.arn("DeployStateMachine"), statusFilter="RUNNING")[
-                "executions"
-            ]
-            sfn.stop_execution(executionArn=running["executionArn"], cause="stopped by the operator")
-
-        flow.steering.once(flow.baking, operator_stops_the_deployment)
+        flow.steering.once(flow.baking, lambda: operator_stops(stack, "DeployStateMachine"))
         flow.release()
 
         assert [e["status"] for e in flow.executions()][-1] == "ABORTED"

@@ -6,7 +6,8 @@
 - ``cfn_yaml``, ``template_rules``, ``template_copies``: ``template.yaml`` parsed, queried, and copied with a grant
   taken out;
 - ``deploy_flow``, ``data_arrival_flow``, ``training_flow``, ``stack_queries``, ``pipeline_roles``,
-  ``labeling_roles``, ``demo``, ``untrusted_events``: driving the local stack and reading what happened on it;
+  ``labeling_roles``, ``demo``, ``untrusted_events``, ``execution_faults``: driving the local stack (and failing its
+  executions) and reading what happened on it;
 - ``tables``, ``moto_endpoints``, ``limits``, ``pipeline_runs``, ``aws_corpus``: moto tables, SageMaker endpoints,
   the limits stack, the pipeline's step scripts, the corpus of real AWS events;
 - ``iam_usage``: which test used which IAM statement, for the IAM report.
