@@ -18,6 +18,7 @@ import pytest
 from mlops_core.adapters.deployments import LedgerDeploymentStore
 from mlops_core.adapters.ledger import Ledger
 from mlopsctl.local.runtime.stack import LocalStack
+from tests.support.deploy_flow import DeployFlow
 from tests.support.execution_faults import (
     dynamodb_fails_during,
     faulted_stack,
@@ -25,7 +26,6 @@ from tests.support.execution_faults import (
     operator_stops,
     redeliver_status_change,
 )
-from tests.support.deploy_flow import DeployFlow
 
 pytestmark = pytest.mark.flow
 
