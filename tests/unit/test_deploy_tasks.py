@@ -11,7 +11,7 @@ from mlops_core.adapters.deployments import LockLostError
 from mlops_core.domain.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
 from mlops_core.domain.preflight import EndpointView
 from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepError
-from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, execution, payload, timing
+from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, execution, payload
 from tests.deploy_support.fakes import (
     FakeAlarms,
     FakeArtifacts,
