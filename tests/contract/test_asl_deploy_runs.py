@@ -135,7 +135,8 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
 
     def canary_trips_the_alarm(payload: dict[str, Any], result: dict[str, Any]) -> None:
         # ALARMS[0] on the new fleet only
-        new_fleet = fleet_alarm_name(payload["state"]["plan"]["endpoint_config_name"], 0)  # ALARMS[0] on the new fleet only
+        config = payload["state"]["plan"]["endpoint_config_name"]
+        new_fleet = fleet_alarm_name(config, 0)  # ALARMS[0] on the new fleet only
         machine.fleet_alarms.fire(new_fleet, datetime.now(UTC), "5xx errors 12 > 0")
         sagemaker.roll_back(ENDPOINT)
         endpoint_reports(machine)
