@@ -2,7 +2,9 @@
 
 The Rollback state machine's input is :class:`~mlops_core.rollback.contract.RollbackInput` (what its first state,
 ``Initialise``, reads) and its state between states :class:`~mlops_core.rollback.contract.RollbackState` (what every
-other state reads, and where each ``ResultPath`` writes). A path the models do not have is a wiring error that moto
+other state reads, and where each ``ResultPath`` writes); the Deploy machine's are
+:class:`~mlops_core.services.deploy_contract.DeployInput` and :class:`~mlops_core.services.deploy_contract.DeployState`.
+A path the models do not have is a wiring error that moto
 and statelint accept (the execution would fail at run time with ``States.Runtime``); the mutation test shows that the
 checker catches each one.
 """

@@ -64,6 +64,7 @@ from mlops_core.services.deploy_contract import (
 )
 from mlops_core.services.deploy_rollout import RolloutSteps
 from mlops_core.settings.deploy import DeploySettings
+from mlops_core.task_handler import dispatch
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
 
@@ -122,10 +123,7 @@ class DeployTasks:
 
     def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Run the step the payload names; return its result as the state machine stores it."""
-        step = self._steps.get(str(payload.get("step")))
-        if step is None:
-            raise UnknownStepError(f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}")
-        return step(DeployTask.model_validate(payload)).model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dispatch(self._steps, payload, DeployTask, UnknownStepError)
 
     # -- helpers --------------------------------------------------------------------------------------------
 
