@@ -28,7 +28,7 @@ def dependencies() -> DeployTasks:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
     """Run the step named in the payload and return its result to the state machine."""
-    run_id = (event.get("execution") or {}).get("name")
+    run_id = ((event.get("state") or {}).get("execution") or {}).get("name")
     return run_step(
         dependencies(), event, logger=logger, metrics=metrics, finished="DeploymentsFinished", run_id=run_id
     )

@@ -134,7 +134,9 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     sagemaker.add_package(3)
 
     def canary_trips_the_alarm(payload: dict[str, Any], result: dict[str, Any]) -> None:
-        new_fleet = fleet_alarm_name(payload["plan"]["endpoint_config_name"], 0)  # ALARMS[0] on the new fleet only
+        # ALARMS[0] on the new fleet only
+        config = payload["state"]["plan"]["endpoint_config_name"]
+        new_fleet = fleet_alarm_name(config, 0)  # ALARMS[0] on the new fleet only
         machine.fleet_alarms.fire(new_fleet, datetime.now(UTC), "5xx errors 12 > 0")
         sagemaker.roll_back(ENDPOINT)
         endpoint_reports(machine)
@@ -255,7 +257,7 @@ def test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch(
     sagemaker.create_endpoint_in_service = False
 
     def lock_expires_and_is_taken(payload: dict[str, Any], result: dict[str, Any]) -> None:
-        machine.store.release_lock(ENDPOINT, payload["execution"]["name"])
+        machine.store.release_lock(ENDPOINT, payload["state"]["execution"]["name"])
         machine.store.acquire_lock(ENDPOINT, "thief", datetime.now(UTC), 600)
 
     machine.after("deploy", lock_expires_and_is_taken)

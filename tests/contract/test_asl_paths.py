@@ -2,7 +2,9 @@
 
 The Rollback state machine's input is :class:`~mlops_core.rollback.contract.RollbackInput` (what its first state,
 ``Initialise``, reads) and its state between states :class:`~mlops_core.rollback.contract.RollbackState` (what every
-other state reads, and where each ``ResultPath`` writes). A path the models do not have is a wiring error that moto
+other state reads, and where each ``ResultPath`` writes); the Deploy machine's are
+:class:`~mlops_core.services.deploy_contract.DeployInput` and :class:`~mlops_core.services.deploy_contract.DeployState`.
+A path the models do not have is a wiring error that moto
 and statelint accept (the execution would fail at run time with ``States.Runtime``); the mutation test shows that the
 checker catches each one.
 """
@@ -21,11 +23,13 @@ import pytest
 from pydantic import BaseModel
 
 from mlops_core.rollback.contract import RollbackInput, RollbackState
+from mlops_core.services.deploy_contract import DeployInput, DeployState
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Each ASL file and the models of its input and of its state.
 CONTRACTS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "rollback.asl.json": (RollbackInput, RollbackState),
+    "deploy.asl.json": (DeployInput, DeployState),
 }
 PATH_FIELDS = (
     "InputPath",
@@ -141,23 +145,23 @@ def test_every_path_of_the_asl_exists_in_its_models(name: str) -> None:
     assert problems(definition, *CONTRACTS[name]) == []
 
 
-def test_every_state_machine_has_a_contract_or_is_listed_as_still_untyped() -> None:
-    untyped = {"deploy.asl.json"}  # DeployTasks still reads dicts: the next step of issue 13's typed contract
-    assert {path.name for path in (ROOT / "statemachines").glob("*.asl.json")} == set(CONTRACTS) | untyped
+def test_every_state_machine_has_a_contract() -> None:
+    assert {path.name for path in (ROOT / "statemachines").glob("*.asl.json")} == set(CONTRACTS)
 
 
-def _mutations(name: str) -> Iterator[tuple[str, str]]:
-    for where, path, _ in paths(asl(name)):
-        if path != "$":
-            yield where, path
+def _mutations() -> Iterator[tuple[str, str, str]]:
+    for name in sorted(CONTRACTS):
+        for where, path, _ in paths(asl(name)):
+            if path != "$":
+                yield name, where, path
 
 
-@pytest.mark.parametrize(("where", "path"), list(_mutations("rollback.asl.json")))
-def test_a_wrong_path_in_a_copy_of_the_asl_is_reported_where_it_is(where: str, path: str) -> None:
-    definition = copy.deepcopy(asl("rollback.asl.json"))
+@pytest.mark.parametrize(("name", "where", "path"), list(_mutations()))
+def test_a_wrong_path_in_a_copy_of_the_asl_is_reported_where_it_is(name: str, where: str, path: str) -> None:
+    definition = copy.deepcopy(asl(name))
     wrong = path + "_typo"
     _replace(definition, where.split("/"), path, wrong)
-    reported = problems(definition, *CONTRACTS["rollback.asl.json"])
+    reported = problems(definition, *CONTRACTS[name])
     assert len(reported) == 1
     assert reported[0].startswith(f"{where}: {wrong} is not in ")
 

@@ -76,7 +76,19 @@ def execution(version: int, start: datetime = START) -> dict[str, str]:
     }
 
 
-def payload(step: str, version: int, **extra: Any) -> dict[str, Any]:
-    """A task payload for ``step`` of the deployment of ``version``."""
-    base = {"step": step, "execution": execution(version), "request": request(version), "timing": timing()}
-    return base | extra
+def state(version: int, **parts: Any) -> dict[str, Any]:
+    """The Deploy state of the deployment of ``version`` after ``Initialise``, with the ``parts`` results."""
+    base = {
+        "request": request(version),
+        "timing": timing(),
+        "execution": execution(version),
+        "lock": {"attempt": 0},
+        "wait": {"rounds": 0},
+    }
+    return base | parts
+
+
+def payload(step: str, version: int, task_token: str | None = None, **parts: Any) -> dict[str, Any]:
+    """A task payload for ``step`` of the deployment of ``version``: the whole state (and the task token)."""
+    task = {"step": step, "state": state(version, **parts)}
+    return task | ({"task_token": task_token} if task_token is not None else {})

@@ -50,13 +50,8 @@ def test_a_failed_step_raises_its_own_error_class(app: ModuleType) -> None:
 
 
 def test_finish_reports_the_outcome(app: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
-    state = {
-        "request": payload("x", 2)["request"],
-        "lock": {"decision": "skip", "outcome": "SUPERSEDED", "reason": "v3"},
-    }
-    result = app.lambda_handler(
-        {"step": "finish", "execution": payload("x", 2)["execution"], "state": state}, context()
-    )
+    lock = {"attempt": 1, "decision": "skip", "outcome": "SUPERSEDED", "reason": "v3"}
+    result = app.lambda_handler(payload("finish", 2, lock=lock), context())
     assert result["outcome"] == "SUPERSEDED"
     assert '"DeploymentsFinished"' in capsys.readouterr().out
     assert result["reason"] == "v3"

@@ -11,7 +11,7 @@ from mlops_core.adapters.deployments import LockLostError
 from mlops_core.domain.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
 from mlops_core.domain.preflight import EndpointView
 from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepError
-from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, payload, timing
+from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, execution, payload
 from tests.deploy_support.fakes import (
     FakeAlarms,
     FakeArtifacts,
@@ -64,12 +64,12 @@ class Deployment:
         self.sagemaker.add_package(version)
         state = self.through_deploy(version)
         self.sagemaker.complete_update(ENDPOINT)
-        self.store.release_lock(ENDPOINT, payload("x", version)["execution"]["name"])
+        self.store.release_lock(ENDPOINT, execution(version)["name"])
         self.sagemaker.calls.clear()
         assert self.sagemaker.endpoints[ENDPOINT].config_name == state["plan"]["endpoint_config_name"]
 
     def record(self, version: int) -> dict[str, Any]:
-        name = payload("x", version)["execution"]["name"]
+        name = execution(version)["name"]
         return next(r for r in self.store.deployments(ENDPOINT) if r["deployment_id"] == name)
 
 
@@ -107,7 +107,7 @@ def test_failed_preflight_changes_nothing_on_the_endpoint_and_gives_every_reason
 def test_preflight_refuses_an_endpoint_this_stack_does_not_own(deployment: Deployment) -> None:
     deployment.sagemaker.add_package(3)
     foreign = payload("preflight", 3)
-    foreign["request"]["endpoint_name"] = "someone-elses-endpoint"
+    foreign["state"]["request"]["endpoint_name"] = "someone-elses-endpoint"
     with pytest.raises(PreflightFailedError, match="this stack deploys to churn-endpoint, not someone-elses-endpoint"):
         deployment.tasks.run(foreign)
 
@@ -125,7 +125,7 @@ def test_the_lock_is_taken_and_the_wait_for_it_recorded(deployment: Deployment) 
     deployment.now += timedelta(seconds=2)
     lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
     assert lock == {"decision": "acquired", "attempt": 1, "acquired_at": iso(deployment.now)}
-    assert deployment.store.read_lock(ENDPOINT).deployment_id == payload("x", 3)["execution"]["name"]
+    assert deployment.store.read_lock(ENDPOINT).deployment_id == execution(3)["name"]
 
 
 def test_a_second_deployment_waits_while_the_endpoint_is_locked_and_proceeds_once_released(
@@ -347,7 +347,7 @@ def test_a_rollback_without_a_new_fleet_alarm_is_recorded_with_sagemakers_reason
     deployment.alarms.fire(ALARMS[0], deployment.now + timedelta(minutes=4))  # both fleets: the old fleet errs
     deployment.sagemaker.roll_back(ENDPOINT, "health check failed")
     result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    assert (result["outcome"], result["alarm"]) == ("ROLLED_BACK", None)
+    assert (result["outcome"], result.get("alarm")) == ("ROLLED_BACK", None)
     assert "health check failed" in result["reason"]
     assert "no rollback alarm on the new fleet" in result["reason"]
     assert deployment.sagemaker.packages[package_arn(4)].approval_status == "Approved"
@@ -361,7 +361,7 @@ def test_finish_records_outcome_and_timings_releases_the_lock_and_notifies(deplo
     deployment.now += timedelta(minutes=12)
     deployment.sagemaker.complete_update(ENDPOINT)
     state["wait"] = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    full = payload("finish", 4) | {"state": payload("x", 4) | state}
+    full = payload("finish", 4, **state)
     assert deployment.tasks.run(full)["outcome"] == "SUCCEEDED"
     record = deployment.record(4)
     assert (record["outcome"], record["finished_at"]) == ("SUCCEEDED", iso(deployment.now))
@@ -383,8 +383,7 @@ def test_finish_after_a_caught_error_records_failed_with_the_reason_and_frees_th
     plan = deployment.run("preflight", 3)
     deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
     error = {"Error": "RequestRejectedError", "Cause": '{"errorMessage": "CreateModel was refused: AccessDenied"}'}
-    state = {"request": payload("x", 3)["request"], "timing": timing(), "plan": plan, "error": error}
-    result = deployment.tasks.run({"step": "finish", "execution": payload("x", 3)["execution"], "state": state})
+    result = deployment.tasks.run(payload("finish", 3, plan=plan, error=error))
     assert result["outcome"] == "FAILED"
     assert deployment.record(3)["reason"] == "RequestRejectedError: CreateModel was refused: AccessDenied"
     assert deployment.store.read_lock(ENDPOINT) is None
@@ -426,9 +425,8 @@ def test_a_run_finding_its_package_already_live_is_recorded_skipped_and_not_anno
     plan = deployment.run("preflight", 3)
     lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
     sent = len(deployment.notifier.sent)
-    state = {"request": payload("x", 3)["request"], "timing": timing(), "plan": plan, "lock": lock}
 
-    result = deployment.tasks.run({"step": "finish", "execution": payload("x", 3)["execution"], "state": state})
+    result = deployment.tasks.run(payload("finish", 3, plan=plan, lock=lock))
 
     assert (result["outcome"], result["reason"]) == ("SKIPPED", "already live")
     assert deployment.record(3)["outcome"] == "SKIPPED"
@@ -440,8 +438,7 @@ def test_a_run_skipped_because_its_package_was_rejected_meanwhile_is_announced(d
     plan = deployment.run("preflight", 3)
     deployment.sagemaker.set_status(package_arn(3), "Rejected")
     lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-    state = {"request": payload("x", 3)["request"], "timing": timing(), "plan": plan, "lock": lock}
 
-    deployment.tasks.run({"step": "finish", "execution": payload("x", 3)["execution"], "state": state})
+    deployment.tasks.run(payload("finish", 3, plan=plan, lock=lock))
 
     assert deployment.notifier.sent[-1][1]["reason"] == "model package is now Rejected"

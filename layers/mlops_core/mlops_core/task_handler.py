@@ -1,15 +1,17 @@
 """What the two state machines' task handlers share: run the payload's step, log it, count finished runs.
 
-DeployTasksFunction and RollbackTasksFunction each wire their own tasks; both call :func:`run_step`.
+DeployTasksFunction and RollbackTasksFunction each wire their own tasks; both call :func:`run_step`, and both
+tasks' ``run`` call :func:`dispatch` (the payload as the machine's task model, the result as the machine stores it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
 
 
 class StepRunner(Protocol):
@@ -31,3 +33,19 @@ def run_step(
         metrics.flush_metrics()
     logger.info("step done", extra={"result": result})
     return result
+
+
+def dispatch[Task: BaseModel](
+    steps: Mapping[str, Callable[[Task], BaseModel]],
+    payload: Mapping[str, Any],
+    task: type[Task],
+    unknown: Callable[[str], Exception],
+) -> dict[str, Any]:
+    """Run the step the payload names on the payload read as ``task``; its result as the state machine stores it.
+
+    A step not in ``steps`` raises ``unknown(message)`` (a state machine / function version mismatch).
+    """
+    step = steps.get(str(payload.get("step")))
+    if step is None:
+        raise unknown(f"unknown step {payload.get('step')!r}; expected one of {sorted(steps)}")
+    return step(task.model_validate(payload)).model_dump(mode="json", by_alias=True, exclude_none=True)

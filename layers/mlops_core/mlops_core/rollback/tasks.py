@@ -59,6 +59,7 @@ from mlops_core.rollback.contract import (
 from mlops_core.rollback.plan import restore_names, restore_record
 from mlops_core.services.deploy_rollout import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.settings.deploy import RollbackTasksSettings
+from mlops_core.task_handler import dispatch
 
 __all__ = ["RollbackTaskPorts", "RollbackTasks", "UnknownRollbackStepError"]
 
@@ -100,12 +101,7 @@ class RollbackTasks:
 
     def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Run the step the payload names; return its result as the state machine stores it."""
-        step = self._steps.get(str(payload.get("step")))
-        if step is None:
-            raise UnknownRollbackStepError(
-                f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}"
-            )
-        return step(RollbackTask.model_validate(payload)).model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dispatch(self._steps, payload, RollbackTask, UnknownRollbackStepError)
 
     # -- helpers --------------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from mlops_core.events import ModelPackageStateChangeEvent
 from mlops_core.handler import Handled
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.plan import plan_rollback
+from mlops_core.services.deploy_contract import ApprovalTrigger, DeployInput, DeployRequest, LockTiming
 
 
 class RollbackRequester(ABC):
@@ -173,20 +174,21 @@ def change_marker(event: ModelPackageStateChangeEvent) -> str:
 
 def deployment_input(event: ModelPackageStateChangeEvent, version: int, config: ApprovalConfig) -> dict[str, Any]:
     """The Deploy execution's input: the request and the state machine's waits."""
-    trigger = {
-        "event_id": event.id,
-        "event_time": iso(event.time) if event.time else None,
-        "approval_description": event.approval_description,
-        "last_modified_time": iso(event.last_modified_time) if event.last_modified_time else None,
-    }
-    request = {
-        "endpoint_name": config.endpoint_name,
-        "model_package_arn": event.model_package_arn,
-        "model_package_group_name": event.model_package_group_name,
-        "model_package_version": version,
-        "trigger": trigger,
-    }
-    return {"request": request, "timing": config.timing.as_dict()}
+    trigger = ApprovalTrigger(
+        event_id=event.id,
+        event_time=iso(event.time) if event.time else None,
+        approval_description=event.approval_description,
+        last_modified_time=iso(event.last_modified_time) if event.last_modified_time else None,
+    )
+    request = DeployRequest(
+        endpoint_name=config.endpoint_name,
+        model_package_arn=event.model_package_arn,
+        model_package_group_name=event.model_package_group_name,
+        model_package_version=version,
+        trigger=trigger,
+    )
+    timing = LockTiming.model_validate(config.timing.as_dict())
+    return DeployInput(request=request, timing=timing).as_json()
 
 
 def handle_package_event(

@@ -6,9 +6,11 @@ step converges on the same resources and records. Steps raise errors whose class
 (:class:`~mlops_core.domain.deployment.PreflightFailedError` ...); every failure path ends in :meth:`finish`, which
 records the outcome, releases the endpoint lock and notifies.
 
-Payload: ``{"step", "execution": {"id", "name", "start_time"}, "request", "timing", ...}`` where ``request`` is what
-the Approval function starts the execution with (``endpoint_name``, ``model_package_arn``,
-``model_package_group_name``, ``model_package_version``, ``trigger``) and ``timing`` the state machine's waits.
+Payload: :class:`~mlops_core.services.deploy_contract.DeployTask`, ``{"step", "state"}`` (and ``task_token`` for
+``register_wait``): the whole state (:class:`~mlops_core.services.deploy_contract.DeployState`), that is the
+execution input (``request``, what the Approval function starts the execution with, and ``timing``, the lock's
+waits), the execution (``Initialise`` copies it once) and each earlier task's result. Each step returns its own
+result model.
 
 The tasks deploy and nothing else: a rollback runs in a state machine of its own (``statemachines/rollback.asl.json``,
 :mod:`mlops_core.rollback`). The wait and the verdict live in :mod:`mlops_core.services.deploy_rollout`, the resume on
@@ -21,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
@@ -48,8 +52,19 @@ from mlops_core.domain.deployment import (
 )
 from mlops_core.domain.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.errors import MlopsError
+from mlops_core.services.deploy_contract import (
+    DeployFinish,
+    DeployLock,
+    DeployPlan,
+    DeployRequest,
+    DeployState,
+    DeployTask,
+    Prepared,
+    Rollout,
+)
 from mlops_core.services.deploy_rollout import RolloutSteps
 from mlops_core.settings.deploy import DeploySettings
+from mlops_core.task_handler import dispatch
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
 
@@ -96,7 +111,7 @@ class DeployTasks:
         self._ports = ports
         self._now = clock
         self._rollout = RolloutSteps(settings, ports, clock, key=self._key, tags=self._tags)
-        self._steps: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+        self._steps: dict[str, Callable[[DeployTask], BaseModel]] = {
             "preflight": self.preflight,
             "acquire_lock": self.acquire_lock,
             "prepare": self.prepare,
@@ -107,24 +122,28 @@ class DeployTasks:
         }
 
     def run(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Run the step the payload names."""
-        step = self._steps.get(str(payload.get("step")))
-        if step is None:
-            raise UnknownStepError(f"unknown step {payload.get('step')!r}; expected one of {sorted(self._steps)}")
-        return step(payload)
+        """Run the step the payload names; return its result as the state machine stores it."""
+        return dispatch(self._steps, payload, DeployTask, UnknownStepError)
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _key(self, payload: Mapping[str, Any]) -> DeploymentKey:
-        execution, request = payload["execution"], payload["request"]
-        return DeploymentKey(request["endpoint_name"], parse_iso(execution["start_time"]), execution["name"])
+    @staticmethod
+    def _key(state: DeployState) -> DeploymentKey:
+        execution = state.execution
+        return DeploymentKey(state.request.endpoint_name, parse_iso(execution.start_time), execution.name)
 
-    def _tags(self, payload: Mapping[str, Any]) -> dict[str, str]:
+    def _tags(self, state: DeployState) -> dict[str, str]:
         return {
             "mlops:stack": self._settings.stack_name,
-            "mlops:model-package-arn": payload["request"]["model_package_arn"],
-            "mlops:deployment-id": payload["execution"]["name"],
+            "mlops:model-package-arn": state.request.model_package_arn,
+            "mlops:deployment-id": state.execution.name,
         }
+
+    @staticmethod
+    def _plan(state: DeployState) -> DeployPlan:
+        if state.plan is None:
+            raise DeploymentError("the state has no plan: Preflight did not run")
+        return state.plan
 
     def _serves(self, endpoint_name: str, model_name: str) -> tuple[EndpointView | None, bool]:
         endpoint = self._ports.endpoints.describe_endpoint(endpoint_name)
@@ -135,14 +154,15 @@ class DeployTasks:
 
     # -- steps ----------------------------------------------------------------------------------------------
 
-    def preflight(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def preflight(self, task: DeployTask) -> DeployPlan:
         """Plan the deployment, record it, and refuse (with every reason) if anything would make it unsafe."""
-        request, settings = payload["request"], self._settings
-        arn, version = request["model_package_arn"], int(request["model_package_version"])
-        fleet, policy, timing = fleet_of(settings), policy_of(settings), Timing.from_dict(payload["timing"])
+        state, settings = task.state, self._settings
+        request = state.request
+        arn, version = request.model_package_arn, request.model_package_version
+        fleet, policy, timing = fleet_of(settings), policy_of(settings), Timing.from_dict(state.timing.as_json())
         endpoints = self._ports.endpoints
         package = endpoints.describe_package(arn)
-        endpoint = endpoints.describe_endpoint(request["endpoint_name"])
+        endpoint = endpoints.describe_endpoint(request.endpoint_name)
         live = endpoints.endpoint_variants(endpoint.config_name) if endpoint and endpoint.config_name else ()
         alarms, alarm_error = None, None
         try:
@@ -152,17 +172,17 @@ class DeployTasks:
         model_data = package.model_data() if package and package.approval_status == "Approved" else ()
         problems = tuple(p for uri, prefix in model_data if (p := self._ports.artifacts.problem(uri, prefix=prefix)))
         plan = plan_rules.plan_deployment(settings.stack_name, arn, version, fleet, policy)
-        record = plan_rules.deployment_record(plan, request, payload["execution"]["id"])
+        record = plan_rules.deployment_record(plan, request.as_json(), state.execution.id)
         record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
         record["trigger_chain"]["lineage"] = dict(package.customer_metadata) if package else {}
-        self._ports.store.save_deployment(self._key(payload), record)
+        self._ports.store.save_deployment(self._key(state), record)
         reasons = []
-        if request["endpoint_name"] != settings.endpoint_name:
-            reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request['endpoint_name']}")
+        if request.endpoint_name != settings.endpoint_name:
+            reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request.endpoint_name}")
         reasons += preflight_reasons(
             PreflightFacts(
                 package_arn=arn,
-                package_group=request["model_package_group_name"],
+                package_group=request.model_package_group_name,
                 package_version=version,
                 package=package,
                 endpoint=endpoint,
@@ -177,45 +197,46 @@ class DeployTasks:
         )
         if reasons:
             raise PreflightFailedError("; ".join(reasons))
-        return plan
+        return DeployPlan.model_validate(plan)
 
-    def acquire_lock(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def acquire_lock(self, task: DeployTask) -> DeployLock:
         """Take the endpoint's lock (``acquired``), wait for it (``busy``), or ``skip`` this version.
 
         Skipped: the package is no longer approved, a newer version is approved (the newest wins: SUPERSEDED), or
         the endpoint already serves it (``duplicate``: a copy of the approval deployed it). Busy: another deployment
         holds the lock, or the endpoint is changing.
         """
-        request, plan, timing = payload["request"], payload["plan"], Timing.from_dict(payload["timing"])
-        attempt = int(payload.get("lock", {}).get("attempt", 0)) + 1
-        me, now = payload["execution"]["name"], self._now()
-        decision = self._no_longer_wanted(request) or self._take_lock(request["endpoint_name"], me, plan, now)
+        state = task.state
+        request, plan, timing = state.request, self._plan(state), state.timing
+        attempt = state.lock.attempt + 1
+        me, now = state.execution.name, self._now()
+        decision = self._no_longer_wanted(request) or self._take_lock(request.endpoint_name, me, plan, now)
         if decision is None:
-            self._ports.store.save_deployment(self._key(payload), {"lock_acquired_at": iso(now)})
-            return {"decision": "acquired", "attempt": attempt, "acquired_at": iso(now)}
+            self._ports.store.save_deployment(self._key(state), {"lock_acquired_at": iso(now)})
+            return DeployLock(decision="acquired", attempt=attempt, acquired_at=iso(now))
         if decision["decision"] == "busy" and attempt >= timing.lock_max_attempts:
             raise LockWaitExceededError(f"{decision['reason']}; gave up after {attempt} attempts")
-        return decision | {"attempt": attempt}
+        return DeployLock.model_validate(decision | {"attempt": attempt})
 
-    def _no_longer_wanted(self, request: Mapping[str, Any]) -> dict[str, Any] | None:
-        package = self._ports.endpoints.describe_package(request["model_package_arn"])
+    def _no_longer_wanted(self, request: DeployRequest) -> dict[str, Any] | None:
+        package = self._ports.endpoints.describe_package(request.model_package_arn)
         if package is None or package.approval_status != "Approved":
             status = package.approval_status if package else "deleted"
             return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": f"model package is now {status}"}
-        group, version = request["model_package_group_name"], int(request["model_package_version"])
+        group, version = request.model_package_group_name, request.model_package_version
         latest = self._ports.endpoints.latest_approved_version(group)
         if latest is not None and latest > version:
             reason = f"version {latest} of {group} is approved and newer than {version}"
             return {"decision": "skip", "outcome": Outcome.SUPERSEDED.value, "reason": reason}
         return None
 
-    def _take_lock(self, endpoint_name: str, me: str, plan: Mapping[str, Any], now: datetime) -> dict[str, Any] | None:
+    def _take_lock(self, endpoint_name: str, me: str, plan: DeployPlan, now: datetime) -> dict[str, Any] | None:
         store = self._ports.store
         if not store.acquire_lock(endpoint_name, me, now, self._settings.deploy_lock_ttl_seconds):
             holder = store.read_lock(endpoint_name)
             reason = f"endpoint locked by deployment {holder.deployment_id if holder else '(just released)'}"
             return {"decision": "busy", "reason": reason}
-        endpoint, live = self._serves(endpoint_name, plan["model_name"])
+        endpoint, live = self._serves(endpoint_name, plan.model_name)
         if live:
             store.release_lock(endpoint_name, me)
             return {"decision": "skip", "outcome": Outcome.SKIPPED.value, "reason": "already live", "duplicate": True}
@@ -224,41 +245,40 @@ class DeployTasks:
             return {"decision": "busy", "reason": f"endpoint is {endpoint.status} (not by this system)"}
         return None
 
-    def prepare(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def prepare(self, task: DeployTask) -> Prepared:
         """Create the model from the package and the endpoint config (no-ops when a retry finds them)."""
-        plan, tags = payload["plan"], self._tags(payload)
+        plan, tags = self._plan(task.state), self._tags(task.state)
         model_created = self._ports.endpoints.ensure_model(
-            plan["model_name"],
-            payload["request"]["model_package_arn"],
+            plan.model_name,
+            task.state.request.model_package_arn,
             self._settings.sagemaker_execution_role_arn,
             tags,
         )
-        config_created = self._ports.endpoints.ensure_endpoint_config(
-            plan["endpoint_config_name"], plan["variant"], tags
-        )
-        return {"model_created": model_created, "endpoint_config_created": config_created}
+        config_created = self._ports.endpoints.ensure_endpoint_config(plan.endpoint_config_name, plan.variant, tags)
+        return Prepared(model_created=model_created, endpoint_config_created=config_created)
 
-    def deploy(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def deploy(self, task: DeployTask) -> Rollout:
         """Create the endpoint (first deployment) or start the blue/green update with auto-rollback.
 
         The result carries the wait's fallback timeout (``wait_timeout_seconds``, ``WaitForEndpoint``'s
         ``TimeoutSecondsPath``), derived from the ``DeploymentConfig``'s own timeouts: one wait covers any bake.
         """
-        plan, name, now = payload["plan"], payload["request"]["endpoint_name"], self._now()
-        target = plan["endpoint_config_name"]
+        state, now = task.state, self._now()
+        plan, name = self._plan(state), state.request.endpoint_name
+        target = plan.endpoint_config_name
         endpoint = self._ports.endpoints.describe_endpoint(name)
         copies: tuple[str, ...] = ()
         if endpoint is None:
-            self._ports.endpoints.create_endpoint(name, target, self._tags(payload))
+            self._ports.endpoints.create_endpoint(name, target, self._tags(state))
             mode = "create"
         elif target in (endpoint.config_name, endpoint.pending_config_name):
             mode = "already_requested"
         else:
-            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
-            self._ports.endpoints.update_endpoint(name, target, fleets.watching(plan["deployment_config"], copies))
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan.alarm_names), target)
+            self._ports.endpoints.update_endpoint(name, target, fleets.watching(plan.deployment_config, copies))
             mode = "update"
         if mode == "already_requested":  # a retry: the copies exist (deterministic names); rewriting them is a no-op
-            copies = self._ports.fleet_alarms.put_copies(tuple(plan["alarm_names"]), target)
+            copies = self._ports.fleet_alarms.put_copies(tuple(plan.alarm_names), target)
         previous = endpoint.config_name if endpoint else None
         fields: dict[str, Any] = {
             "rollout_mode": mode,
@@ -266,38 +286,38 @@ class DeployTasks:
             "previous_endpoint_config_name": previous,
             "new_fleet_alarms": list(copies),
         }
-        self._ports.store.save_deployment(self._key(payload), fields)
-        return {
-            "mode": mode,
-            "started_at": iso(now),
-            "previous_endpoint_config_name": previous,
-            "new_fleet_alarms": list(copies),
-            "wait_timeout_seconds": waits.fallback_wait_seconds(plan["deployment_config"]),
-        }
+        self._ports.store.save_deployment(self._key(state), fields)
+        return Rollout(
+            mode=mode,
+            started_at=iso(now),
+            previous_endpoint_config_name=previous,
+            new_fleet_alarms=list(copies),
+            wait_timeout_seconds=waits.fallback_wait_seconds(plan.deployment_config),
+        )
 
-    def finish(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def finish(self, task: DeployTask) -> DeployFinish:
         """Record the outcome and timings, release the lock, notify. Every path of the state machine ends here.
 
         A run skipped because its package was already live when its turn came is a duplicate (another copy of the
         same approval deployed it, and that run notifies): it is recorded, not announced.
         """
-        state, execution, now = payload["state"], payload["execution"], self._now()
-        request = state["request"]
+        typed, now = task.state, self._now()
+        execution, state = typed.execution.as_json(), typed.model_dump(mode="json", exclude_none=True)
         end = plan_rules.conclusion(state)
-        started = execution["start_time"]
-        durations = plan_rules.durations(started, state, now)
+        durations = plan_rules.durations(typed.execution.start_time, state, now)
         fields: dict[str, Any] = {"outcome": end.outcome, "reason": end.reason, "alarm": end.alarm}
         fields.update(finished_at=iso(now), durations=durations)
-        key = DeploymentKey(request["endpoint_name"], parse_iso(started), execution["name"])
-        self._ports.store.save_deployment(key, fields)
-        self._ports.store.release_lock(request["endpoint_name"], execution["name"])
+        self._ports.store.save_deployment(self._key(typed), fields)
+        self._ports.store.release_lock(typed.request.endpoint_name, typed.execution.name)
         if not plan_rules.is_duplicate(state):
             subject, message = plan_rules.notification(state, execution, end, durations)
             self._ports.notifier.publish(subject, message)
-        result = {"outcome": end.outcome, "reason": end.reason, "deployment_id": execution["name"]}
-        copies = tuple((state.get("rollout") or {}).get("new_fleet_alarms") or ())
+        copies = tuple(typed.rollout.new_fleet_alarms) if typed.rollout else ()
+        cleanup = None
         try:  # the copies have no actions: one left behind costs an alarm's price, never a wrong decision
             self._ports.fleet_alarms.delete(copies)
         except MlopsError as exc:
-            result["alarm_cleanup"] = f"the new fleet's alarm copies {list(copies)} were not deleted: {exc}"
-        return result
+            cleanup = f"the new fleet's alarm copies {list(copies)} were not deleted: {exc}"
+        return DeployFinish(
+            outcome=end.outcome, reason=end.reason, deployment_id=typed.execution.name, alarm_cleanup=cleanup
+        )

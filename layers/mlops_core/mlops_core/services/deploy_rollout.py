@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
 from mlops_core.adapters.workflows import Workflows
 from mlops_core.domain import fleet_alarms as fleets
 from mlops_core.domain import preflight as checks
 from mlops_core.domain import waits
-from mlops_core.domain.deployment import DeploymentTimeoutError, Outcome, iso, parse_iso
+from mlops_core.domain.deployment import DeploymentError, DeploymentTimeoutError, Outcome, iso, parse_iso
 from mlops_core.domain.preflight import EndpointView
+from mlops_core.services.deploy_contract import DeployPlan, DeployRequest, DeployState, DeployTask, DeployWait
 from mlops_core.services.rejected_rollout import RejectedRollout, rejection_reason
 from mlops_core.settings.deploy import DeploySettings
 
@@ -33,12 +36,25 @@ if TYPE_CHECKING:
 __all__ = ["EndpointWait", "RolloutSteps", "fallback_wait_of", "park", "still_changing", "wait_rounds"]
 
 
-def fallback_wait_of(payload: Mapping[str, Any]) -> int:
+def fallback_wait_of(state: DeployState) -> int:
     """The fallback wait of this rollout: the one the Deploy step chose, else the plan's ``DeploymentConfig``'s."""
-    rollout = payload.get("rollout") or {}
-    if rollout.get("wait_timeout_seconds"):
-        return int(rollout["wait_timeout_seconds"])
-    return waits.fallback_wait_seconds(payload["plan"].get("deployment_config") or {})
+    if state.rollout is not None and state.rollout.wait_timeout_seconds:
+        return state.rollout.wait_timeout_seconds
+    return waits.fallback_wait_seconds(state.plan.deployment_config if state.plan else {})
+
+
+def _plan(state: DeployState) -> DeployPlan:
+    if state.plan is None:
+        raise DeploymentError("the state has no plan: Preflight did not run")
+    return state.plan
+
+
+class Resumed(BaseModel):
+    """register_wait's result (the Lambda's return; the wait's own result is what resumes it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    resumed: bool
 
 
 class _WaitPorts(Protocol):
@@ -93,8 +109,8 @@ class RolloutSteps:
         ports: DeployPorts,
         clock: Callable[[], datetime],
         *,
-        key: Callable[[Mapping[str, Any]], DeploymentKey],
-        tags: Callable[[Mapping[str, Any]], dict[str, str]],
+        key: Callable[[DeployState], DeploymentKey],
+        tags: Callable[[DeployState], dict[str, str]],
     ) -> None:
         self._settings = settings
         self._ports = ports
@@ -103,68 +119,70 @@ class RolloutSteps:
         self._tags = tags
         self._rejected = RejectedRollout(ports.endpoints, ports.store)
 
-    def register_wait(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def register_wait(self, task: DeployTask) -> Resumed:
         """Store the wait's task token on the lock (kept past the fallback wait); resume at once if already settled."""
-        wait = EndpointWait(payload["request"]["endpoint_name"], payload["execution"]["name"], payload["task_token"])
-        ttl = waits.lock_ttl_for_wait(self._settings.deploy_lock_ttl_seconds, fallback_wait_of(payload))
-        resumed = park(wait, payload["plan"]["endpoint_config_name"], self._ports, self._now(), ttl)
-        return {"resumed": resumed}
+        state = task.state
+        if task.task_token is None:
+            raise DeploymentError("register_wait needs the task token")
+        wait = EndpointWait(state.request.endpoint_name, state.execution.name, task.task_token)
+        ttl = waits.lock_ttl_for_wait(self._settings.deploy_lock_ttl_seconds, fallback_wait_of(state))
+        resumed = park(wait, _plan(state).endpoint_config_name, self._ports, self._now(), ttl)
+        return Resumed(resumed=resumed)
 
-    def verify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def verify(self, task: DeployTask) -> DeployWait:
         """Judge the rollout from DescribeEndpoint: wait again, or finish with SUCCEEDED/ROLLED_BACK/FAILED."""
-        plan = payload["plan"]
-        rounds = wait_rounds(payload.get("signal"), int(payload.get("wait", {}).get("rounds", 0)))
-        endpoint = self._ports.endpoints.describe_endpoint(payload["request"]["endpoint_name"])
-        restoring = (payload.get("wait") or {}).get("restoring")
+        state = task.state
+        plan = _plan(state)
+        signal = state.signal.model_dump() if state.signal is not None else None
+        rounds = wait_rounds(signal, state.wait.rounds)
+        endpoint = self._ports.endpoints.describe_endpoint(state.request.endpoint_name)
+        restoring = state.wait.restoring
         verdict = checks.judge_rollout(
-            endpoint, restoring["endpoint_config_name"] if restoring else plan["endpoint_config_name"]
+            endpoint, restoring.endpoint_config_name if restoring else plan.endpoint_config_name
         )
         if not verdict.settled:
-            again = still_changing(verdict, rounds, fallback_wait_of(payload))
-            return again | ({"restoring": restoring} if restoring else {})
+            again = still_changing(verdict, rounds, fallback_wait_of(state))
+            return DeployWait.model_validate(again | {"restoring": restoring})
         if restoring:
-            return self._rejected.restored(restoring, endpoint, rounds, self._tags(payload))
-        rejected = self._rejected_while_deploying(payload["request"])
+            return self._rejected.restored(restoring, endpoint, rounds, self._tags(state))
+        rejected = self._rejected_while_deploying(state.request)
         if rejected is not None:
-            return self._rejected.settled(payload, self._key(payload), verdict, rejected, rounds)
+            return self._rejected.settled(state, self._key(state), verdict, rejected, rounds)
         if verdict.outcome is Outcome.SUCCEEDED and endpoint is not None:
-            self._tag_serving_package(endpoint, payload)
+            self._tag_serving_package(endpoint, state)
         if verdict.outcome is not Outcome.ROLLED_BACK:
-            return {"next": "finish", "rounds": rounds, "outcome": str(verdict.outcome), "reason": verdict.reason}
-        return self._rolled_back(payload, verdict, rounds)
+            return DeployWait(next="finish", rounds=rounds, outcome=str(verdict.outcome), reason=verdict.reason)
+        return self._rolled_back(state, verdict, rounds)
 
-    def _rolled_back(self, payload: Mapping[str, Any], verdict: checks.Verdict, rounds: int) -> dict[str, Any]:
+    def _rolled_back(self, state: DeployState, verdict: checks.Verdict, rounds: int) -> DeployWait:
         """Name the rollback alarm that fired on the new fleet (then act on the package), or SageMaker's reason."""
-        plan, rollout = payload["plan"], payload.get("rollout") or {}
-        copies, started = tuple(rollout.get("new_fleet_alarms") or ()), rollout.get("started_at")
+        plan, rollout = _plan(state), state.rollout
+        copies = tuple(rollout.new_fleet_alarms) if rollout else ()
+        started = rollout.started_at if rollout else None
         firing = self._ports.fleet_alarms.first_firing(copies, parse_iso(started), self._now()) if started else None
-        alarm_name = fleets.source_alarm(firing.alarm_name, plan["alarm_names"]) if firing else None
+        alarm_name = fleets.source_alarm(firing.alarm_name, plan.alarm_names) if firing else None
         if firing is not None:
             why = f" ({firing.reason})" if firing.reason else ""
             reason = (
                 f"rolled back by SageMaker: alarm {alarm_name} went to ALARM on the new fleet's traffic "
                 f"({firing.alarm_name}) at {iso(firing.at)}{why}; {verdict.reason}"
             )
-            self._act_on_rolled_back_package(payload, reason)
+            self._act_on_rolled_back_package(state, reason)
         else:
             reason = (
                 f"rolled back by SageMaker with no rollback alarm on the new fleet's traffic: {verdict.reason}; "
                 "the package's approval is left as is"
             )
-        return {
-            "next": "finish",
-            "rounds": rounds,
-            "outcome": Outcome.ROLLED_BACK.value,
-            "reason": reason,
-            "alarm": alarm_name,
-        }
+        return DeployWait(
+            next="finish", rounds=rounds, outcome=Outcome.ROLLED_BACK.value, reason=reason, alarm=alarm_name
+        )
 
-    def _rejected_while_deploying(self, request: Mapping[str, Any]) -> str | None:
+    def _rejected_while_deploying(self, request: DeployRequest) -> str | None:
         """The reviewer's rejection of the package being deployed, if it was rejected meanwhile (one Describe)."""
-        package = self._ports.endpoints.describe_package(request["model_package_arn"])
-        return rejection_reason(package, int(request["model_package_version"]))
+        package = self._ports.endpoints.describe_package(request.model_package_arn)
+        return rejection_reason(package, request.model_package_version)
 
-    def _tag_serving_package(self, endpoint: EndpointView, payload: Mapping[str, Any]) -> None:
+    def _tag_serving_package(self, endpoint: EndpointView, state: DeployState) -> None:
         """Tag the endpoint with the package it now serves (``mlops:model-package-arn``).
 
         UpdateEndpoint takes no tags, so CreateEndpoint's would stay. Tagged once the update is verified, so an update
@@ -173,16 +191,16 @@ class RolloutSteps:
         DescribeEndpoint's output (SageMaker API Reference), so every real endpoint view has it.
         """
         if endpoint.arn:
-            self._ports.endpoints.tag_endpoint(endpoint.arn, self._tags(payload))
+            self._ports.endpoints.tag_endpoint(endpoint.arn, self._tags(state))
 
-    def _act_on_rolled_back_package(self, payload: Mapping[str, Any], reason: str) -> None:
-        arn = payload["request"]["model_package_arn"]
+    def _act_on_rolled_back_package(self, state: DeployState, reason: str) -> None:
+        arn = state.request.model_package_arn
         if self._settings.rolled_back_package_action == "reject":
             self._ports.endpoints.reject_package(arn, reason)
             return
         properties = {
             "mlops-last-deployment-outcome": Outcome.ROLLED_BACK.value,
             "mlops-last-deployment-reason": reason,
-            "mlops-last-deployment-id": payload["execution"]["name"],
+            "mlops-last-deployment-id": state.execution.name,
         }
         self._ports.endpoints.annotate_package(arn, properties)

@@ -19,15 +19,15 @@ no known-good config to return to        ends ``FAILED``: the endpoint serves th
 
 The last known-good config is the ledger's newest ``SUCCEEDED`` record of the endpoint (this deployment is still
 ``IN_PROGRESS``), else the config the endpoint served before the update, provided the config still exists.
-The Deploy state machine is unchanged: Verify's ``{"next": "wait", "restoring": ...}`` sends the execution back to
-``WaitForEndpoint``, and the next Verify finds ``restoring`` in ``$.wait``.
+The Deploy state machine has no state for it: Verify's ``{"next": "wait", "restoring": ...}``
+(:class:`~mlops_core.services.deploy_contract.DeployWait`) sends the execution back to ``WaitForEndpoint``, and the
+next Verify finds ``restoring`` in ``$.wait``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
 from mlops_core.adapters.endpoints import EndpointGateway
@@ -35,6 +35,7 @@ from mlops_core.adapters.errors import RequestRejectedError
 from mlops_core.domain.deployment import Outcome, deployment_config
 from mlops_core.domain.preflight import EndpointView, PackageView, Verdict
 from mlops_core.domain.rollback_plan import RESTORE_POLICY
+from mlops_core.services.deploy_contract import DeployState, DeployWait, Restoring
 
 _RESTORE_CONFIG = deployment_config(RESTORE_POLICY)
 
@@ -68,21 +69,21 @@ class RejectedRollout:
 
     def settled(
         self,
-        payload: Mapping[str, Any],
+        state: DeployState,
         key: DeploymentKey,
         verdict: Verdict,
         reason: str,
         rounds: int,
-    ) -> dict[str, Any]:
+    ) -> DeployWait:
         """Verify's result once the endpoint settled and the package turned out rejected."""
-        endpoint_name = payload["request"]["endpoint_name"]
+        endpoint_name = state.request.endpoint_name
         if verdict.outcome is Outcome.ROLLED_BACK:
             return _finish(
                 rounds, Outcome.ROLLED_BACK, f"{reason}; SageMaker had rolled the update back ({verdict.reason})"
             )
         if verdict.outcome is not Outcome.SUCCEEDED:
             return _finish(rounds, Outcome.FAILED, f"{reason}; {verdict.reason}")
-        previous = (payload.get("rollout") or {}).get("previous_endpoint_config_name")
+        previous = state.rollout.previous_endpoint_config_name if state.rollout else None
         target = self._known_good(endpoint_name, previous)
         if target is None:
             return _finish(
@@ -98,25 +99,25 @@ class RejectedRollout:
                 rounds, Outcome.FAILED, f"{reason}; restoring {config} was refused ({exc.code}: {exc.message})"
             )
         self.store.save_deployment(key, {"rejected_during_rollout": reason, "restoring_endpoint_config_name": config})
-        restoring = {"reason": reason, "endpoint_config_name": config, "model_package_arn": package}
-        return {"next": "wait", "rounds": rounds, "reason": f"{reason}; restoring {config}", "restoring": restoring}
+        restoring = Restoring(reason=reason, endpoint_config_name=config, model_package_arn=package)
+        return DeployWait(next="wait", rounds=rounds, reason=f"{reason}; restoring {config}", restoring=restoring)
 
     def restored(
-        self, restoring: Mapping[str, Any], endpoint: EndpointView | None, rounds: int, tags: Mapping[str, str]
-    ) -> dict[str, Any]:
+        self, restoring: Restoring, endpoint: EndpointView | None, rounds: int, tags: Mapping[str, str]
+    ) -> DeployWait:
         """Verify's result once the restore requested by :meth:`settled` has settled."""
-        config, reason = restoring["endpoint_config_name"], restoring["reason"]
+        config, reason = restoring.endpoint_config_name, restoring.reason
         if endpoint is None or endpoint.status != "InService" or endpoint.config_name != config:
             status = endpoint.status if endpoint else "gone"
             serves = endpoint.config_name if endpoint else None
             return _finish(
                 rounds, Outcome.FAILED, f"{reason}; the restore of {config} did not take (endpoint {status}, {serves})"
             )
-        package = restoring.get("model_package_arn")
+        package = restoring.model_package_arn
         if endpoint.arn and package:
             self.endpoints.tag_endpoint(endpoint.arn, {**tags, "mlops:model-package-arn": str(package)})
         return _finish(rounds, Outcome.ROLLED_BACK, f"{reason}; restored {config}")
 
 
-def _finish(rounds: int, outcome: Outcome, reason: str) -> dict[str, Any]:
-    return {"next": "finish", "rounds": rounds, "outcome": outcome.value, "reason": reason, "alarm": None}
+def _finish(rounds: int, outcome: Outcome, reason: str) -> DeployWait:
+    return DeployWait(next="finish", rounds=rounds, outcome=outcome.value, reason=reason)
