@@ -12,8 +12,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_core.services.deploy import DeployTasks
-from mlops_core.services.deploy_wiring import deploy_tasks
+from mlops_core.deploy.tasks import DeployTasks
+from mlops_core.deploy.wiring import deploy_tasks
 from mlops_core.task_handler import run_step
 
 logger, metrics = Logger(), Metrics()

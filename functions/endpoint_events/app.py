@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from mlops_core.deploy.endpoint_events import ENDPOINT_EVENTS, on_endpoint_event
+from mlops_core.deploy.endpoint_events_wiring import EndpointEventsDependencies, from_env
 from mlops_core.events import Origin
 from mlops_core.handler import EventHandler, read_origin
-from mlops_core.services.endpoint_events import ENDPOINT_EVENTS, on_endpoint_event
-from mlops_core.services.endpoint_events_wiring import EndpointEventsDependencies, from_env
 
 handler = EventHandler(ENDPOINT_EVENTS, "an endpoint state change")
 

@@ -1,7 +1,7 @@
 """ExecutionEventsFunction: a Deploy or Rollback execution ended ``FAILED``, ``TIMED_OUT`` or ``ABORTED`` → close it.
 
 Its ``Step Functions Execution Status Change``: release the lock if the execution still holds it, record ``FAILED``
-with the reason, notify (:mod:`~mlops_core.services.execution_outcomes`); ignore anything else, with the reason.
+with the reason, notify (:mod:`~mlops_core.deploy.execution_outcomes`); ignore anything else, with the reason.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 
+from mlops_core.deploy.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts, on_execution_event
+from mlops_core.deploy.execution_outcomes_wiring import from_env
 from mlops_core.events import ExecutionStatusChangeEvent, Origin
 from mlops_core.handler import EventHandler, read_origin
-from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts, on_execution_event
-from mlops_core.services.execution_outcomes_wiring import from_env
 
 IGNORED = "ExecutionEventsIgnored"
 handler = EventHandler(

@@ -14,8 +14,8 @@ from aws_lambda_powertools import Metrics
 
 from mlops_core.events import LabelingJobStateChangeEvent, Origin
 from mlops_core.handler import EventHandler, Ignored, counted, read_origin
-from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
-from mlops_core.services.labeling_events_wiring import from_env
+from mlops_core.labeling.service import LabelingEventsConfig, LabelingEventsPorts, handle_labeling_event
+from mlops_core.labeling.wiring import from_env
 
 handler = EventHandler(LabelingJobStateChangeEvent, "a labeling job state change", metrics=Metrics())
 

@@ -14,8 +14,8 @@ from aws_lambda_powertools import Metrics
 
 from mlops_core.events import Origin, PipelineExecutionStatusChangeEvent
 from mlops_core.handler import EventHandler, Ignored, counted, read_origin
-from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts, handle_pipeline_event
-from mlops_core.services.pipeline_events_wiring import from_env
+from mlops_core.training.service import PipelineEventsConfig, PipelineEventsPorts, handle_pipeline_event
+from mlops_core.training.wiring import from_env
 
 handler = EventHandler(PipelineExecutionStatusChangeEvent, "a pipeline execution status change", metrics=Metrics())
 

@@ -1,5 +1,5 @@
 """RollbackFunction: an alarm of ours went to ALARM → decide once, restore in three AWS calls, start the Rollback
-state machine with the plan (:mod:`mlops_core.services.rollback`). Transient failures propagate (retries, then DLQ)."""
+state machine with the plan (:mod:`mlops_core.rollback.hot_path`). Transient failures propagate (retries, then DLQ)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from aws_lambda_powertools import Metrics
 
 from mlops_core.events import AlarmStateChangeEvent, Origin
 from mlops_core.handler import EventHandler, read_origin
+from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.rollback.wiring import alarm_dependencies
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
 
 handler = EventHandler(AlarmStateChangeEvent, "a CloudWatch alarm state change", metrics=Metrics(),
                        ignored_metric="RollbackEventsIgnored")  # fmt: skip

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from mlops_core.domain.labeled_data import Columns
+from mlops_core.ingest.labeled_data import Columns
 from mlopsctl.demo.artifacts import template_model, upload_step_code
 from mlopsctl.demo.observe import Package
 from mlopsctl.demo.session import DemoStack, Installed, emulator_factories

@@ -10,7 +10,7 @@ In this order, because the step code goes to the artifacts bucket, which is a st
 4. the stack's outputs, one ``Key = value`` line each.
 
 Between 2 and 3 a pipeline start would find its code missing: the functions refuse such a start with the reason and
-retry it (:mod:`mlops_core.services.pipeline_code`). The ``sam`` commands run through a :data:`Runner` (tests pass
+retry it (:mod:`mlops_core.training.code_check`). The ``sam`` commands run through a :data:`Runner` (tests pass
 one that records them).
 """
 

@@ -1,7 +1,7 @@
 """What the system created at run time for a stack, found by the names and tags it gives them.
 
 CloudFormation deletes only what the template declares. At run time the functions create, for stack ``S``
-(:mod:`mlops_core.domain.naming`, :mod:`mlops_core.domain.deployment`, :mod:`mlops_core.domain.fleet_alarms`):
+(:mod:`mlops_core.naming`, :mod:`mlops_core.deploy.deployment`, :mod:`mlops_core.deploy.fleet_alarm_rules`):
 
 ==========================  =========================================  ====================================
 resource                    how it is found                            what destroy does

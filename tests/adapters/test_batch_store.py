@@ -9,12 +9,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.batch_store import OBJECTS_PER_TRANSACTION, DynamoBatchStore, claim_id
-from mlops_core.adapters.dynamodb import DynamoTable
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.domain.batching import BatchStatus
-from mlops_core.domain.objects import ObjectKind, ObjectRef
-from mlops_core.domain.ports import BatchStore
+from mlops_core.aws.dynamodb import DynamoTable
+from mlops_core.aws.ledger import Ledger
+from mlops_core.ingest.batch_store import OBJECTS_PER_TRANSACTION, DynamoBatchStore, claim_id
+from mlops_core.ingest.batching import BatchStatus
+from mlops_core.ingest.objects import ObjectKind, ObjectRef
+from mlops_core.ingest.ports import BatchStore
 from tests.support.fakes.data_arrival import InMemoryBatchStore
 from tests.support.tables import CLAIMS, LEDGER, create_tables
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.clients import ClientFactory
+from mlops_core.aws.clients import ClientFactory
 from mlops_core.config import DataArrivalSettings
 from mlops_core.errors import TransientError
-from mlops_core.services.data_arrival_wiring import Dependencies, build_dependencies
+from mlops_core.ingest.wiring import Dependencies, build_dependencies
 from tests.support.events import project_event
 from tests.support.fakes.data_arrival import (
     ORIGIN,

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.deployments import DeploymentKey, LedgerDeploymentStore, LockLostError
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore, LockLostError
 
 TABLE = "mlops-test-ledger"
 ENDPOINT = "churn-endpoint"

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.notifications import SnsNotifier, subject_line
-from mlops_core.adapters.workflows import StepFunctionsWorkflows, execution_arn
+from mlops_core.aws.notifications import SnsNotifier, subject_line
+from mlops_core.aws.workflows import StepFunctionsWorkflows, execution_arn
 
 WAITING_DEFINITION = {
     "StartAt": "Wait",

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.endpoints import SageMakerEndpoints
+from mlops_core.deploy.endpoints import SageMakerEndpoints
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import START
 from mlopsctl.local.runtime.clock import VirtualClock

@@ -12,9 +12,9 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from mlops_core.adapters.endpoints import AlarmsUnreadableError, CloudWatchAlarms, SageMakerEndpoints, metadata_value
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.domain.deployment import Capacity, CapacityUnit, RolloutPolicy, Strategy, deployment_config
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, RolloutPolicy, Strategy, deployment_config
+from mlops_core.deploy.endpoints import AlarmsUnreadableError, CloudWatchAlarms, SageMakerEndpoints, metadata_value
 from mlops_core.errors import TransientError
 from mlopsctl.local.moto_patches import install_extensions
 from mlopsctl.local.moto_patches.limits.patterns import full_match

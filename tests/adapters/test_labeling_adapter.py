@@ -17,11 +17,11 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
-from mlops_core.adapters.clients import ClientFactory
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.labeling import SageMakerLabelingJobs
-from mlops_core.domain.labeling import TaskType, labeling_job_request
+from mlops_core.aws.clients import ClientFactory
+from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.errors import TransientError
+from mlops_core.labeling.jobs import TaskType, labeling_job_request
+from mlops_core.labeling.sagemaker import SageMakerLabelingJobs
 from tests.support.fakes.data_arrival import ground_truth_config
 
 JOB = "mlops-dev-0123456789abcdef0123"

@@ -12,9 +12,9 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from mlops_core.adapters.dynamodb import DynamoTable, Expression, TransactionCancelledError, transact_write
-from mlops_core.adapters.errors import ConditionFailedError
-from mlops_core.adapters.ledger import Ledger, batch_key, deployment_key, lock_key
+from mlops_core.aws.dynamodb import DynamoTable, Expression, TransactionCancelledError, transact_write
+from mlops_core.aws.errors import ConditionFailedError
+from mlops_core.aws.ledger import Ledger, batch_key, deployment_key, lock_key
 from mlops_core.errors import TransientError
 from tests.support.tables import CLAIMS, LEDGER, create_tables
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.model_artifacts import S3ModelArtifacts
+from mlops_core.deploy.model_artifacts import S3ModelArtifacts
 
 BUCKET = "artifacts"
 KEY = "pipelines/runs/r1/model/model.tar.gz"

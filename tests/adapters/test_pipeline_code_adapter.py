@@ -1,4 +1,4 @@
-""":class:`~mlops_core.adapters.pipeline_code.S3PipelineCode` on moto: the definition ``DescribePipeline`` returns
+""":class:`~mlops_core.training.code_store.S3PipelineCode` on moto: the definition ``DescribePipeline`` returns
 (``PipelineDefinition``, a JSON string, as the SageMaker API Reference documents), and every key under a prefix."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.pipeline_code import S3PipelineCode, code_uris
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.training.code_store import S3PipelineCode, code_uris
 
 REGION = "us-east-1"
 DEFINITION = Path(__file__).resolve().parents[2] / "pipelines" / "generated" / "text.json"

@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.dynamodb import Expression
-from mlops_core.adapters.ledger import Ledger, batch_key
-from mlops_core.adapters.training_records import (
+from mlops_core.aws.dynamodb import Expression
+from mlops_core.aws.ledger import Ledger, batch_key
+from mlops_core.training.records import (
     ExecutionRecord,
     LedgerTrainingRecords,
     TrainingRecords,

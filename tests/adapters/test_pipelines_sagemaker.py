@@ -13,9 +13,9 @@ import pytest
 from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
-from mlops_core.adapters.clients import ClientFactory
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.pipelines import (
+from mlops_core.aws.clients import ClientFactory
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.training.pipelines import (
     ExecutionRequest,
     ExecutionState,
     SageMakerLabelingJobReader,

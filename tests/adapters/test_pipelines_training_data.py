@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.training_data import S3TrainingData, snapshot_key
-from mlops_core.domain.objects import ObjectRef
+from mlops_core.ingest.objects import ObjectRef
+from mlops_core.ingest.training_data import S3TrainingData, snapshot_key
 
 BUCKET = "mlops-dev-data"
 PREFIX = "manifests/abc/training/"

@@ -15,13 +15,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlops_core.adapters.deployments import DeploymentKey, LedgerDeploymentStore
-from mlops_core.adapters.endpoints import SageMakerEndpoints
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.notifications import SnsNotifier
-from mlops_core.adapters.workflows import StepFunctionsWorkflows
-from mlops_core.domain.deployment import iso
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.aws.ledger import Ledger
+from mlops_core.aws.notifications import SnsNotifier
+from mlops_core.aws.workflows import StepFunctionsWorkflows
+from mlops_core.deploy.deployment import iso
+from mlops_core.deploy.endpoints import SageMakerEndpoints
+from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore
+from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import settle
 from mlopsctl.local.runtime.clock import VirtualClock

@@ -132,7 +132,7 @@ def test_every_lambda_task_retries_lambda_timeouts_like_the_other_lambda_service
 
 def test_waits_come_from_the_execution_input(asl: dict[str, Any]) -> None:
     assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.timing.lock_retry_seconds"
-    # the fallback wait is the update's own maximum duration, chosen by the Deploy step (mlops_core.domain.waits)
+    # the fallback wait is the update's own maximum duration, chosen by the Deploy step (mlops_core.deploy.waits)
     assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.rollout.wait_timeout_seconds"
 
 

@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 import pytest
 
-from mlops_core.adapters.endpoints import CloudWatchAlarms, SageMakerEndpoints
-from mlops_core.adapters.errors import RequestRejectedError
+from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.config import EndpointEventsSettings
-from mlops_core.domain.fleet_alarms import fleet_alarm_name
+from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
+from mlops_core.deploy.fleet_alarm_rules import fleet_alarm_name
 from mlops_core.errors import TransientError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings, request, timing
 from tests.deploy_support.events import endpoint_event

@@ -3,7 +3,7 @@
 The Rollback state machine's input is :class:`~mlops_core.rollback.contract.RollbackInput` (what its first state,
 ``Initialise``, reads) and its state between states :class:`~mlops_core.rollback.contract.RollbackState` (what every
 other state reads, and where each ``ResultPath`` writes); the Deploy machine's are
-:class:`~mlops_core.services.deploy_contract.DeployInput` and :class:`~mlops_core.services.deploy_contract.DeployState`.
+:class:`~mlops_core.deploy.contract.DeployInput` and :class:`~mlops_core.deploy.contract.DeployState`.
 A path the models do not have is a wiring error that moto
 and statelint accept (the execution would fail at run time with ``States.Runtime``); the mutation test shows that the
 checker catches each one.
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from mlops_core.deploy.contract import DeployInput, DeployState
 from mlops_core.rollback.contract import RollbackInput, RollbackState
-from mlops_core.services.deploy_contract import DeployInput, DeployState
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Each ASL file and the models of its input and of its state.

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlops_core.config import ApprovalSettings, DeploySettings
-from mlops_core.domain.deployment import iso
+from mlops_core.deploy.deployment import iso
 from tests.deploy_support.fakes import GROUP, package_arn
 
 STACK = "mlops-test"

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore, LockInfo, LockLostError
-from mlops_core.adapters.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.fleet_alarms import FleetAlarms
-from mlops_core.adapters.model_artifacts import ModelArtifacts
-from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.workflows import StartedExecution, Workflows, execution_arn
-from mlops_core.domain.deployment import iso
-from mlops_core.domain.fleet_alarms import Firing, fleet_alarm_name
-from mlops_core.domain.preflight import AlarmView, EndpointView, PackageView, VariantView
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.aws.notifications import Notifier
+from mlops_core.aws.workflows import StartedExecution, Workflows, execution_arn
+from mlops_core.deploy.deployment import iso
+from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
+from mlops_core.deploy.fleet_alarm_rules import Firing, fleet_alarm_name
+from mlops_core.deploy.fleet_alarms import FleetAlarms
+from mlops_core.deploy.model_artifacts import ModelArtifacts
+from mlops_core.deploy.preflight import AlarmView, EndpointView, PackageView, VariantView
+from mlops_core.deploy.store import DeploymentKey, DeploymentStore, LockInfo, LockLostError
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

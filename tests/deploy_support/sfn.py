@@ -32,14 +32,14 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.endpoints import AlarmReader, EndpointGateway
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.notifications import SnsNotifier
-from mlops_core.adapters.workflows import StepFunctionsWorkflows
+from mlops_core.aws.ledger import Ledger
+from mlops_core.aws.notifications import SnsNotifier
+from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.config import DeploySettings, RollbackTasksSettings
+from mlops_core.deploy.endpoints import AlarmReader, EndpointGateway
+from mlops_core.deploy.store import LedgerDeploymentStore
+from mlops_core.deploy.tasks import DeployPorts, DeployTasks
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
-from mlops_core.services.deploy import DeployPorts, DeployTasks
 from tests.deploy_support.fakes import FakeArtifacts, FakeFleetAlarms
 from tests.deploy_support.handlers import context, load_handler
 

@@ -26,7 +26,7 @@ from tests.support.stack_queries import calls, dead_letters, handler_runs, label
 # An invocation that fails before its metrics are added flushes none: Powertools warns, Lambda retries.
 pytestmark = [pytest.mark.flow, pytest.mark.filterwarnings("ignore:No application metrics to publish")]
 
-MAX_ATTEMPTS = 5  # mlops_core.adapters.clients.MAX_ATTEMPTS: botocore's standard mode, first try plus four retries
+MAX_ATTEMPTS = 5  # mlops_core.aws.clients.MAX_ATTEMPTS: botocore's standard mode, first try plus four retries
 
 
 @pytest.fixture

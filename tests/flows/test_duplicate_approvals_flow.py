@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from tests.support.deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
 from tests.support.untrusted_events import package_event, runs
 

@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.deploy_flow import DeployFlow
 from tests.support.execution_faults import (

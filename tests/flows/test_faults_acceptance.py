@@ -22,8 +22,8 @@ import pytest
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.commands.replay import parse_items, play
 from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.pipeline_runner import PipelineOutcome, PipelineRun, StepOutcome

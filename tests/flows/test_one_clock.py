@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from tests.support.deploy_flow import DeployFlow, start_flow
 
 pytestmark = pytest.mark.flow

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.dynamodb import Expression
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.dynamodb import Expression
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.commands.replay import parse_items, play
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.runtime.stack import LocalStack

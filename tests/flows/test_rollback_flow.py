@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.notifications import SnsNotifier
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.config import EndpointEventsSettings
-from mlops_core.domain.deployment import Timing
-from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts
+from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
+from mlops_core.deploy.deployment import Timing
+from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request, timing
 from tests.deploy_support.events import alarm_event, endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeAlarms, FakeSageMaker, package_arn

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.domain.deployment import Timing
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.deployment import Timing
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT

@@ -66,7 +66,7 @@ def test_a_completed_labeling_job_starts_one_execution_on_its_output_manifest(st
         "LabelingJobName": job["LabelingJobName"],
         "DataBatchId": {t["Key"]: t["Value"] for t in job["Tags"]}["mlops:batch-id"],
         "LabelAttributeName": "label",
-        "LabelColumn": "label",  # the stack's LabelColumn and FeatureColumns (mlops_core.pipeline_start)
+        "LabelColumn": "label",  # the stack's LabelColumn and FeatureColumns (mlops_core.training.pipeline_start)
         "FeatureColumns": "text",
     }
     assert [r["outcome"] for r in handler_runs(stack, "LabelingEventsFunction")] == ["ok"]

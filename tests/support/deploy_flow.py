@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
 from mlopsctl.local.runtime.clock import VirtualClock

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.ledger import Ledger
+from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.runtime.stack import LocalStack
 
 

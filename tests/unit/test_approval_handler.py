@@ -6,8 +6,8 @@ from types import ModuleType
 
 import pytest
 
-from mlops_core.domain.deployment import Timing
-from mlops_core.services.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
+from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
+from mlops_core.deploy.deployment import Timing
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.domain.approval import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
-from mlops_core.domain.deployment import Timing, model_name
-from mlops_core.events import ModelPackageStateChangeEvent, parse_event
-from mlops_core.services.approval import (
+from mlops_core.deploy.approval import (
     ApprovalConfig,
     ApprovalPorts,
     ExecutionRollbackRequester,
     handle_package_event,
 )
+from mlops_core.deploy.approval_rules import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
+from mlops_core.deploy.deployment import Timing, model_name
+from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows

@@ -28,7 +28,7 @@ from mlops_core.config import (
     Settings,
     TrainingSettings,
 )
-from mlops_core.pipeline_start import PipelineStartSettings
+from mlops_core.training.pipeline_start import PipelineStartSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_core.domain.batching import BatchStatus, DebouncePolicy
 from mlops_core.errors import TransientError
-from mlops_core.services.data_arrival import ArrivalReport, SqsMessage, handle_messages
+from mlops_core.ingest.batching import BatchStatus, DebouncePolicy
+from mlops_core.ingest.service import ArrivalReport, SqsMessage, handle_messages
 from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError, UnexpectedBatchTypeError
 
-from mlops_core.services.data_arrival import ArrivalReport, partial_response
+from mlops_core.ingest.service import ArrivalReport, partial_response
 
 
 def records(*ids: str) -> list[dict[str, str]]:

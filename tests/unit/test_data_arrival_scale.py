@@ -8,8 +8,8 @@ from math import ceil
 
 import pytest
 
-from mlops_core.domain.batching import DebouncePolicy
-from mlops_core.services.data_arrival import SqsMessage, handle_messages
+from mlops_core.ingest.batching import DebouncePolicy
+from mlops_core.ingest.service import SqsMessage, handle_messages
 from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-from mlops_core.domain.batching import BatchStatus
-from mlops_core.domain.manifest import ManifestMode
-from mlops_core.domain.objects import ObjectKind
 from mlops_core.errors import TransientError
-from mlops_core.services.data_arrival import ArrivalReport, DataArrival, SqsMessage, handle_messages
+from mlops_core.ingest.batching import BatchStatus
+from mlops_core.ingest.objects import ObjectKind
+from mlops_core.ingest.service import ArrivalReport, DataArrival, SqsMessage, handle_messages
+from mlops_core.labeling.manifest import ManifestMode
 from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,

@@ -6,8 +6,8 @@ from types import ModuleType
 
 import pytest
 
-from mlops_core.domain.deployment import PreflightFailedError
-from mlops_core.services.deploy import DeployPorts, DeployTasks
+from mlops_core.deploy.deployment import PreflightFailedError
+from mlops_core.deploy.tasks import DeployPorts, DeployTasks
 from tests.deploy_support.builders import ALARMS, START, deploy_settings, payload
 from tests.deploy_support.fakes import (
     FakeAlarms,

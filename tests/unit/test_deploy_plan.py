@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.domain.deployment import (
+from mlops_core.deploy.deployment import (
     Capacity,
     CapacityUnit,
     Fleet,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_core.domain.deployment import Capacity, CapacityUnit, Fleet, Outcome, RolloutPolicy, Strategy, Timing
-from mlops_core.domain.preflight import (
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Outcome, RolloutPolicy, Strategy, Timing
+from mlops_core.deploy.preflight import (
     AlarmView,
     EndpointView,
     PackageView,

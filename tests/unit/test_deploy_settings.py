@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mlops_core.config import ApprovalSettings, DeploySettings, EndpointEventsSettings
-from mlops_core.domain.deployment import Capacity, CapacityUnit, Fleet, Strategy
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Strategy
+from mlops_core.deploy.tasks import fleet_of, policy_of
 from mlops_core.errors import ConfigurationError
-from mlops_core.services.deploy import fleet_of, policy_of
 
 CORE = {
     "STACK_NAME": "mlops-dev",

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import LockLostError
-from mlops_core.domain.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
-from mlops_core.domain.preflight import EndpointView
-from mlops_core.services.deploy import DeployPorts, DeployTasks, UnknownStepError
+from mlops_core.deploy.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
+from mlops_core.deploy.preflight import EndpointView
+from mlops_core.deploy.store import LockLostError
+from mlops_core.deploy.tasks import DeployPorts, DeployTasks, UnknownStepError
 from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, execution, payload
 from tests.deploy_support.fakes import (
     FakeAlarms,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_core.domain.batching import (
+from mlops_core.ingest.batching import (
     INLINE_OBJECTS_MAX,
     BatchRecord,
     BatchStatus,
@@ -16,7 +16,7 @@ from mlops_core.domain.batching import (
     inline_objects,
     sorted_members,
 )
-from mlops_core.domain.objects import ObjectKind, ObjectRef
+from mlops_core.ingest.objects import ObjectKind, ObjectRef
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlops_core.domain.labeled_data import HEAD_BYTES, Columns, Refusal, check_head
+from mlops_core.ingest.labeled_data import HEAD_BYTES, Columns, Refusal, check_head
 from pipelines.models.text import preprocess
 
 DEFAULT = Columns()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_core.domain.labeling import (
+from mlops_core.errors import ConfigurationError
+from mlops_core.labeling.jobs import (
     AUTOMATED_LABELING_MIN_OBJECTS,
     GROUND_TRUTH_ACCOUNTS,
     TaskType,
@@ -13,7 +14,6 @@ from mlops_core.domain.labeling import (
     labeling_job_request,
     pre_annotation_lambda_arn,
 )
-from mlops_core.errors import ConfigurationError
 from tests.support.fakes.data_arrival import ground_truth_config
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mlops_core.domain.labeling import TaskType
-from mlops_core.domain.manifest import ManifestMode, label_categories, manifest_lines
-from mlops_core.domain.objects import ObjectRef
-from mlops_core.domain.ui_templates import default_ui_template
+from mlops_core.ingest.objects import ObjectRef
+from mlops_core.labeling.jobs import TaskType
+from mlops_core.labeling.manifest import ManifestMode, label_categories, manifest_lines
+from mlops_core.labeling.ui_templates import default_ui_template
 
 A = ObjectRef("data", "incoming/b é+c.txt", 1, "e1")
 B = ObjectRef("data", "incoming/a.txt", 1, "e2", version_id="v")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.domain.naming import (
+from mlops_core.naming import (
     DIGEST_LENGTH,
     LABELING_JOB_NAME_PATTERN,
     batch_id_for,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.domain.objects import (
+from mlops_core.ingest.objects import (
     MAX_KEY_BYTES,
     AcceptancePolicy,
     ObjectKind,

@@ -159,7 +159,7 @@ def test_each_handler_reads_its_own_account_from_the_environment(
 
 
 def test_data_arrival_checks_each_sqs_record_and_ignores_the_foreign_ones_only() -> None:
-    from mlops_core.services.data_arrival import SqsMessage, handle_messages
+    from mlops_core.ingest.service import SqsMessage, handle_messages
     from tests.support.fakes.data_arrival import (
         BUCKET,
         FakeLabelingJobs,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import DeploymentKey
-from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.unfinished import UnfinishedDeployments
-from mlops_core.services.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
+from mlops_core.aws.notifications import Notifier
+from mlops_core.deploy.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
+from mlops_core.deploy.store import DeploymentKey
+from mlops_core.deploy.unfinished import UnfinishedDeployments
 from tests.deploy_support.handlers import context, load_handler
 from tests.support.events import project_event
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mlops_core.domain.fleet_alarms import fired, fleet_alarm_name, fleet_alarm_request, source_alarm, watching
+from mlops_core.deploy.fleet_alarm_rules import fired, fleet_alarm_name, fleet_alarm_request, source_alarm, watching
 
 T0 = datetime(2025, 1, 1, 12, tzinfo=UTC)
 ERRORS = {

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.domain.labeled_data import Columns
-from mlops_core.domain.objects import ObjectKind
 from mlops_core.errors import TransientError
-from mlops_core.services import labeled_data
-from mlops_core.services.data_arrival import DataArrival, handle_messages
-from mlops_core.services.labeled_data import LabeledDataCheck
+from mlops_core.ingest import labeled_check as labeled_data
+from mlops_core.ingest.labeled_check import LabeledDataCheck
+from mlops_core.ingest.labeled_data import Columns
+from mlops_core.ingest.objects import ObjectKind
+from mlops_core.ingest.service import DataArrival, handle_messages
 from tests.support.fakes.data_arrival import InMemoryBatchStore, InMemoryObjectStore, make_arrival, sqs_message
 from tests.support.fakes.training import FakeNotifier
 

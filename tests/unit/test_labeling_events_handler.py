@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mlops_core.services.labeling_events import LabelingEventsConfig, LabelingEventsPorts
-from mlops_core.services.training import TrainingLauncher
+from mlops_core.labeling.service import LabelingEventsConfig, LabelingEventsPorts
+from mlops_core.training.starts import TrainingLauncher
 from tests.support.aws_corpus import corpus_params
 from tests.support.events import REDACTED, all_samples, project_event
 from tests.support.fakes.training import (

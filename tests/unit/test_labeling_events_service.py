@@ -7,19 +7,19 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.pipelines import LabelingJobFacts
+from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.errors import TransientError
 from mlops_core.events import LabelingJobStateChangeEvent, parse_event
 from mlops_core.handler import EventResult
-from mlops_core.services.labeling_events import (
+from mlops_core.labeling.service import (
     LabelingEventsConfig,
     LabelingEventsPorts,
     LabelingJobNotSettledError,
     LabelingOutputMissingError,
     handle_labeling_event,
 )
-from mlops_core.services.training import TrainingLauncher
+from mlops_core.training.pipelines import LabelingJobFacts
+from mlops_core.training.starts import TrainingLauncher
 from tests.support.fakes.training import (
     BATCH,
     JOB,

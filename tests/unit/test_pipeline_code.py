@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.pipeline_code import PipelineCode, code_uris
-from mlops_core.services.pipeline_code import MAX_LISTED_URIS, PipelineCodeCheck, refusal_reason
+from mlops_core.training.code_check import MAX_LISTED_URIS, PipelineCodeCheck, refusal_reason
+from mlops_core.training.code_store import PipelineCode, code_uris
 
 GENERATED = sorted((Path(__file__).resolve().parents[2] / "pipelines" / "generated").glob("*.json"))
 

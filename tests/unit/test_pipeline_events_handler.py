@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.pipelines import ExecutionRequest
-from mlops_core.services.pipeline_events import PipelineEventsConfig, PipelineEventsPorts
+from mlops_core.training.pipelines import ExecutionRequest
+from mlops_core.training.service import PipelineEventsConfig, PipelineEventsPorts
 from tests.support.aws_corpus import corpus_params
 from tests.support.events import REDACTED, all_samples, project_event
 from tests.support.fakes.training import (

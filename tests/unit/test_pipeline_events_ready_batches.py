@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.domain.batching import BatchStatus, DebouncePolicy
-from mlops_core.domain.ports import TrainingStarter
+from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.errors import TransientError
-from mlops_core.services import training
-from mlops_core.services.batch_outcomes import BatchingOptions
-from mlops_core.services.batches import BatchCoordinator
-from mlops_core.services.data_arrival import ArrivalReport, DataArrival, SqsMessage, handle_messages
-from mlops_core.services.labeling_backends import NoLabeling
-from mlops_core.services.training import (
+from mlops_core.ingest.batch_outcomes import BatchingOptions
+from mlops_core.ingest.batches import BatchCoordinator
+from mlops_core.ingest.batching import BatchStatus, DebouncePolicy
+from mlops_core.ingest.ports import TrainingStarter
+from mlops_core.ingest.service import ArrivalReport, DataArrival, SqsMessage, handle_messages
+from mlops_core.labeling.backends import NoLabeling
+from mlops_core.training import starts as training
+from mlops_core.training.starts import (
     BatchTraining,
     PipelineTrainingStarter,
     TrainingLauncher,

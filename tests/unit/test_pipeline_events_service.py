@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mlops_core.adapters.pipelines import ExecutionRequest
-from mlops_core.adapters.training_records import Trigger, TriggerKind
 from mlops_core.errors import TransientError
 from mlops_core.events import PipelineExecutionStatusChangeEvent, parse_event
 from mlops_core.handler import EventResult
-from mlops_core.services.pipeline_events import (
+from mlops_core.training.pipelines import ExecutionRequest
+from mlops_core.training.records import Trigger, TriggerKind
+from mlops_core.training.service import (
     PipelineEventsConfig,
     PipelineEventsPorts,
     handle_pipeline_event,
 )
-from mlops_core.services.training import TrainingLauncher, batch_request
+from mlops_core.training.starts import TrainingLauncher, batch_request
 from tests.support.fakes.training import (
     BATCH,
     NOW,

@@ -1,5 +1,5 @@
-"""The stack's training settings (``mlops_core.pipeline_start``): read once, refused at once when bad, and added to
-every execution the system starts, under what the trigger sets itself."""
+"""The stack's training settings (``mlops_core.training.pipeline_start``): read once, refused at once when bad, and
+added to every execution the system starts, under what the trigger sets itself."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.adapters.pipelines import ExecutionRequest
 from mlops_core.errors import ConfigurationError
-from mlops_core.pipeline_start import PipelineStartSettings, StackParameters
+from mlops_core.training.pipeline_start import PipelineStartSettings, StackParameters
+from mlops_core.training.pipelines import ExecutionRequest
 from tests.support.fakes.training import FakeExecutions
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.domain.deployment import iso
-from mlops_core.domain.rollback import RULES, Action, Facts, decide, history_of
-from mlops_core.domain.rollback_triggers import Trigger, TriggerKind
+from mlops_core.deploy.deployment import iso
+from mlops_core.rollback.decision import RULES, Action, Facts, decide, history_of
+from mlops_core.rollback.triggers import Trigger, TriggerKind
 from tests.deploy_support.fakes import package_arn
 
 ENDPOINT = "churn-endpoint"

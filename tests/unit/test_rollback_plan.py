@@ -8,24 +8,24 @@ from typing import Any
 
 import pytest
 
-from mlops_core.domain.deployment import Conclusion, Fleet, PreflightFailedError
-from mlops_core.domain.rollback import Action, Decision, Deployment
-from mlops_core.domain.rollback_plan import (
+from mlops_core.deploy.deployment import Conclusion, Fleet, PreflightFailedError
+from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent, parse_event
+from mlops_core.rollback.contract import RestorePlan, RollbackInput
+from mlops_core.rollback.decision import Action, Decision, Deployment
+from mlops_core.rollback.plan import plan_rollback, restore_names, restore_record
+from mlops_core.rollback.records import (
     RESTORE_POLICY,
     notification,
     rollback_conclusion,
     rolled_back_fields,
 )
-from mlops_core.domain.rollback_triggers import (
+from mlops_core.rollback.triggers import (
     Trigger,
     alarm_not_ours,
     alarm_trigger,
     rejection_trigger,
     rollback_id,
 )
-from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent, parse_event
-from mlops_core.rollback.contract import RestorePlan, RollbackInput
-from mlops_core.rollback.plan import plan_rollback, restore_names, restore_record
 from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
 from tests.deploy_support.fakes import package_arn
 

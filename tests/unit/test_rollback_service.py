@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import DeploymentKey, LockInfo
-from mlops_core.adapters.errors import RequestRejectedError
-from mlops_core.adapters.workflows import StartedExecution
+from mlops_core.aws.errors import RequestRejectedError
+from mlops_core.aws.workflows import StartedExecution
 from mlops_core.config import RollbackSettings
-from mlops_core.domain.rollback_triggers import alarm_trigger, rollback_id
+from mlops_core.deploy.store import DeploymentKey, LockInfo
 from mlops_core.errors import TransientError
 from mlops_core.rollback.contract import RollbackInput
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.rollback.triggers import alarm_trigger, rollback_id
 from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
 from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeWorkflows, LedgerLikeStore, deployment_fields
 from tests.deploy_support.handlers import context, load_handler

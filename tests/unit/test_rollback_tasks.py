@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from mlops_core.adapters.deployments import DeploymentKey
-from mlops_core.domain.deployment import LockWaitExceededError, iso
-from mlops_core.domain.preflight import EndpointView
-from mlops_core.domain.rollback import Facts, decide, history_of
-from mlops_core.domain.rollback_triggers import Trigger, alarm_trigger, rejection_trigger, rollback_id
+from mlops_core.deploy.deployment import LockWaitExceededError, iso
+from mlops_core.deploy.preflight import EndpointView
+from mlops_core.deploy.settings import RollbackTasksSettings
+from mlops_core.deploy.store import DeploymentKey
 from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from mlops_core.rollback.contract import RollbackState
+from mlops_core.rollback.decision import Facts, decide, history_of
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks, UnknownRollbackStepError
-from mlops_core.settings.deploy import RollbackTasksSettings
+from mlops_core.rollback.triggers import Trigger, alarm_trigger, rejection_trigger, rollback_id
 from tests.deploy_support.builders import ENDPOINT, ROLE, STACK, TOPIC
 from tests.deploy_support.events import package_event, parsed_alarm
 from tests.deploy_support.fakes import (

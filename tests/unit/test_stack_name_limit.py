@@ -13,11 +13,11 @@ import botocore.session
 import pytest
 
 from mlops_core.config import CoreSettings
-from mlops_core.domain.deployment import Fleet, endpoint_config_name, execution_name, model_name
-from mlops_core.domain.naming import DIGEST_LENGTH, MAX_MODEL_PACKAGE_VERSION, MAX_STACK_NAME_LENGTH, labeling_job_name
-from mlops_core.domain.rollback_triggers import Trigger, TriggerKind, rollback_id
+from mlops_core.deploy.deployment import Fleet, endpoint_config_name, execution_name, model_name
 from mlops_core.errors import ConfigurationError
-from mlops_core.services.training import batch_display_name
+from mlops_core.naming import DIGEST_LENGTH, MAX_MODEL_PACKAGE_VERSION, MAX_STACK_NAME_LENGTH, labeling_job_name
+from mlops_core.rollback.triggers import Trigger, TriggerKind, rollback_id
+from mlops_core.training.starts import batch_display_name
 from mlopsctl.local.moto_patches.limits.constraints import violations
 from tests.support.files import ROOT
 

@@ -1,17 +1,15 @@
 """Every settings class in one place, for tests and tools (functions import the module of their own settings).
 
-The classes live in :mod:`mlops_core.settings`: :mod:`~mlops_core.settings.base` (``Settings``, ``CoreSettings``,
-``OriginSettings``), :mod:`~mlops_core.settings.deploy`, :mod:`~mlops_core.settings.data_arrival` and
-:mod:`~mlops_core.settings.training`. Importing this module builds no validator (they are built on first use).
+The classes live in :mod:`mlops_core.settings`: :mod:`~mlops_core.settings` (``Settings``, ``CoreSettings``,
+``OriginSettings``), :mod:`~mlops_core.deploy.settings`, :mod:`~mlops_core.ingest.settings` and
+:mod:`~mlops_core.training.settings`. Importing this module builds no validator (they are built on first use).
 
-The examples of reading settings are in :mod:`mlops_core.settings.base`'s docstring (run by the suite).
+The examples of reading settings are in :mod:`mlops_core.settings`'s docstring (run by the suite).
 """
 
 from __future__ import annotations
 
-from mlops_core.settings.base import CoreSettings, OriginSettings, Settings
-from mlops_core.settings.data_arrival import DataArrivalSettings
-from mlops_core.settings.deploy import (
+from mlops_core.deploy.settings import (
     ApprovalSettings,
     DeploySettings,
     EndpointEventsSettings,
@@ -19,7 +17,9 @@ from mlops_core.settings.deploy import (
     RollbackSettings,
     RollbackTasksSettings,
 )
-from mlops_core.settings.training import TrainingSettings
+from mlops_core.ingest.settings import DataArrivalSettings
+from mlops_core.settings import CoreSettings, OriginSettings, Settings
+from mlops_core.training.settings import TrainingSettings
 
 __all__ = [
     "ApprovalSettings",

@@ -68,7 +68,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from mlops_core.settings.base import OriginSettings
+from mlops_core.settings import OriginSettings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics

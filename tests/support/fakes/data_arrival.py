@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from mlops_core.adapters.errors import ObjectGoneError, RequestRejectedError
-from mlops_core.domain.batching import BatchRecord, BatchStatus, DebouncePolicy
-from mlops_core.domain.labeling import GroundTruthConfig, TaskType
-from mlops_core.domain.manifest import ManifestMode
-from mlops_core.domain.objects import AcceptancePolicy, ObjectKind, ObjectRef
-from mlops_core.domain.ports import (
+from mlops_core.aws.errors import ObjectGoneError, RequestRejectedError
+from mlops_core.errors import TransientError
+from mlops_core.events import Origin
+from mlops_core.ingest.batch_outcomes import BatchingOptions
+from mlops_core.ingest.batches import BatchCoordinator
+from mlops_core.ingest.batching import BatchRecord, BatchStatus, DebouncePolicy
+from mlops_core.ingest.objects import AcceptancePolicy, ObjectKind, ObjectRef
+from mlops_core.ingest.ports import (
     AdmitResult,
     BatchStore,
     LabelingBackend,
@@ -26,13 +28,11 @@ from mlops_core.domain.ports import (
     LabelingJobStart,
     ObjectStore,
 )
-from mlops_core.errors import TransientError
-from mlops_core.events import Origin
-from mlops_core.services.batch_outcomes import BatchingOptions
-from mlops_core.services.batches import BatchCoordinator
-from mlops_core.services.data_arrival import DataArrival, SqsMessage
-from mlops_core.services.labeling_backends import GroundTruthBackend, NoLabeling
-from mlops_core.services.training import LedgerTrainingStarter
+from mlops_core.ingest.service import DataArrival, SqsMessage
+from mlops_core.labeling.backends import GroundTruthBackend, NoLabeling
+from mlops_core.labeling.jobs import GroundTruthConfig, TaskType
+from mlops_core.labeling.manifest import ManifestMode
+from mlops_core.training.starts import LedgerTrainingStarter
 
 
 class InMemoryBatchStore(BatchStore):

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mlops_core.adapters.dynamodb import Item
-from mlops_core.adapters.ledger import batch_key
-from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.pipelines import (
+from mlops_core.aws.dynamodb import Item
+from mlops_core.aws.ledger import batch_key
+from mlops_core.aws.notifications import Notifier
+from mlops_core.errors import TransientError
+from mlops_core.ingest.objects import ObjectRef
+from mlops_core.ingest.training_data import TrainingData, snapshot_key
+from mlops_core.training.pipelines import (
     ExecutionRequest,
     ExecutionState,
     ExecutionStep,
@@ -26,8 +29,7 @@ from mlops_core.adapters.pipelines import (
     PipelineExecutions,
     StartedExecution,
 )
-from mlops_core.adapters.training_data import TrainingData, snapshot_key
-from mlops_core.adapters.training_records import (
+from mlops_core.training.records import (
     FINAL_PIPELINE_STATUSES,
     REPORT_CLAIM,
     ExecutionRecord,
@@ -39,8 +41,6 @@ from mlops_core.adapters.training_records import (
     execution_key,
     labeling_job_key,
 )
-from mlops_core.domain.objects import ObjectRef
-from mlops_core.errors import TransientError
 from tests.support.events import project_event
 
 STACK = "mlops-dev"
@@ -181,7 +181,7 @@ class FakeTrainingData(TrainingData):
 
 
 class InMemoryTrainingRecords(TrainingRecords):
-    """The ledger items of :mod:`mlops_core.adapters.training_records` in a dict keyed by ``(pk, sk)``."""
+    """The ledger items of :mod:`mlops_core.training.records` in a dict keyed by ``(pk, sk)``."""
 
     def __init__(self, batch_exists: Callable[[str], bool] | None = None) -> None:
         self.items: dict[tuple[str, str], Item] = {}

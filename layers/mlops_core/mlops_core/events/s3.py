@@ -57,7 +57,7 @@ class S3ObjectCreatedEvent(EventEnvelope):
         The bucket name and the decoded object key (see the module's note on encoding).
     size, etag, version_id, sequencer
         Object size in bytes, its ETag (no quotes), version id (versioned buckets only) and the event sequencer.
-        Data is identified by bucket + key + ETag (:attr:`mlops_core.domain.objects.ObjectRef.identity`), never by
+        Data is identified by bucket + key + ETag (:attr:`mlops_core.ingest.objects.ObjectRef.identity`), never by
         the version id or the event id. An event without an ETag cannot be identified and is refused.
     reason
         ``PutObject``, ``CopyObject``, ``CompleteMultipartUpload``, ``PostObject``.

@@ -1,7 +1,7 @@
 """Rollback: restore the last known-good model of the endpoint, in a state machine of its own.
 
-The function that received the trigger decides once (:mod:`mlops_core.services.rollback` for an alarm, with its
-three-call hot path; :mod:`mlops_core.services.approval` for the rejection of the live package) and starts
+The function that received the trigger decides once (:mod:`mlops_core.rollback.hot_path` for an alarm, with its
+three-call hot path; :mod:`mlops_core.deploy.approval` for the rejection of the live package) and starts
 ``statemachines/rollback.asl.json`` with the typed plan (:class:`~mlops_core.rollback.contract.RollbackInput`);
 the machine's tasks (:mod:`mlops_core.rollback.tasks`, on RollbackTasksFunction) carry it out and never decide again.
 
@@ -9,6 +9,6 @@ Why the tasks run in a function of their own (RollbackTasksFunction) rather than
 DeployTasksFunction: least privilege both ways. A restore needs no CloudWatch alarm management, no S3 listing, no
 ListModelPackages, and Deploy's preflight reads none of the rollback's history; each function's role and cold start
 carry only its own machine's needs, and the console shows which function acted. The cost is one more function, log
-group and DLQ entry in the template; the shared wait (:func:`mlops_core.services.deploy_rollout.park`) and the
+group and DLQ entry in the template; the shared wait (:func:`mlops_core.deploy.rollout.park`) and the
 domain rules are imported, not copied.
 """

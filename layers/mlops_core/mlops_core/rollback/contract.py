@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlops_core.domain.rollback import Action, Deployment
-from mlops_core.domain.rollback_triggers import Trigger, TriggerKind
+from mlops_core.rollback.decision import Action, Deployment
+from mlops_core.rollback.triggers import Trigger, TriggerKind
 
 __all__ = [
     "DeploymentRef",
@@ -76,7 +76,7 @@ class DeploymentRef(_Model):
 
 
 class TriggerRef(BaseModel):
-    """The trigger (:class:`~mlops_core.domain.rollback_triggers.Trigger` as JSON): its kind, marker, time and
+    """The trigger (:class:`~mlops_core.rollback.triggers.Trigger` as JSON): its kind, marker, time and
     reason, and the event's facts (alarm, metric, threshold; or the package), which differ by kind."""
 
     model_config = ConfigDict(frozen=True, extra="allow")

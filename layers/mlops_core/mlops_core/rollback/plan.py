@@ -1,15 +1,15 @@
 """The restore plan, made once by the function that received the trigger, and what the machine derives from it.
 
-Pure. :func:`plan_rollback` turns a :class:`~mlops_core.domain.rollback.Decision` into the typed plan the Rollback
+Pure. :func:`plan_rollback` turns a :class:`~mlops_core.rollback.decision.Decision` into the typed plan the Rollback
 state machine starts with; :func:`restore_names` gives the model and endpoint config the restore puts in service (the
 known-good deployment's own, or, when its config is gone, the deterministic names of a model and config recreated from
 its package for today's fleet); :func:`restore_record` is the rollback's own ledger record.
 
 Examples
 --------
->>> from mlops_core.domain.deployment import Fleet
->>> from mlops_core.domain.rollback import Action, Decision, Deployment
->>> from mlops_core.domain.rollback_triggers import Trigger, TriggerKind
+>>> from mlops_core.deploy.deployment import Fleet
+>>> from mlops_core.rollback.decision import Action, Decision, Deployment
+>>> from mlops_core.rollback.triggers import Trigger, TriggerKind
 >>> good = Deployment("deploy-v1", "2024-05-01T10:00:00.000Z", "SUCCEEDED", "arn:p/1", 1, "m1", "c1")
 >>> decision = Decision(Action.RESTORE, "restore v1", target=good)
 >>> plan = plan_rollback(decision, Trigger(TriggerKind.ALARM, "a#t", None, "alarm"), rollback_id="s-rb-1",
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlops_core.domain.deployment import (
+from mlops_core.deploy.deployment import (
     Fleet,
     Outcome,
     PreflightFailedError,
@@ -30,10 +30,10 @@ from mlops_core.domain.deployment import (
     endpoint_config_name,
     model_name,
 )
-from mlops_core.domain.rollback import Action, Decision
-from mlops_core.domain.rollback_plan import RESTORE_POLICY
-from mlops_core.domain.rollback_triggers import Trigger
 from mlops_core.rollback.contract import DeploymentRef, RestorePlan, TriggerRef
+from mlops_core.rollback.decision import Action, Decision
+from mlops_core.rollback.records import RESTORE_POLICY
+from mlops_core.rollback.triggers import Trigger
 
 
 def plan_rollback(

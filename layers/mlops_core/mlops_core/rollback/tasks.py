@@ -24,14 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mlops_core.adapters.deployments import DeploymentKey, DeploymentStore
-from mlops_core.adapters.endpoints import EndpointGateway
-from mlops_core.adapters.notifications import Notifier
-from mlops_core.adapters.workflows import Workflows
-from mlops_core.domain import deployment as plan_rules
-from mlops_core.domain import preflight as checks
-from mlops_core.domain import waits
-from mlops_core.domain.deployment import (
+from mlops_core.aws.notifications import Notifier
+from mlops_core.aws.workflows import Workflows
+from mlops_core.deploy import deployment as plan_rules
+from mlops_core.deploy import preflight as checks
+from mlops_core.deploy import waits
+from mlops_core.deploy.deployment import (
     IN_PROGRESS_STATUSES,
     Conclusion,
     DeploymentError,
@@ -43,9 +41,10 @@ from mlops_core.domain.deployment import (
     parse_iso,
     production_variant,
 )
-from mlops_core.domain.rollback import Action
-from mlops_core.domain.rollback_plan import RESTORE_POLICY, notification, rollback_conclusion, rolled_back_fields
-from mlops_core.domain.rollback_triggers import TriggerKind
+from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.rollout import EndpointWait, park, still_changing, wait_rounds
+from mlops_core.deploy.settings import RollbackTasksSettings
+from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.rollback.contract import (
     FinishResult,
     LockResult,
@@ -56,9 +55,10 @@ from mlops_core.rollback.contract import (
     RollbackTask,
     WaitResult,
 )
+from mlops_core.rollback.decision import Action
 from mlops_core.rollback.plan import restore_names, restore_record
-from mlops_core.services.deploy_rollout import EndpointWait, park, still_changing, wait_rounds
-from mlops_core.settings.deploy import RollbackTasksSettings
+from mlops_core.rollback.records import RESTORE_POLICY, notification, rollback_conclusion, rolled_back_fields
+from mlops_core.rollback.triggers import TriggerKind
 from mlops_core.task_handler import dispatch
 
 __all__ = ["RollbackTaskPorts", "RollbackTasks", "UnknownRollbackStepError"]

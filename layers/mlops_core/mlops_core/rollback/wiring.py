@@ -1,6 +1,6 @@
 """The rollback functions' composition roots: settings and adapters, built once per cold start by their handlers.
 
-RollbackFunction (the alarm's hot path, :mod:`mlops_core.services.rollback`) and RollbackTasksFunction (the
+RollbackFunction (the alarm's hot path, :mod:`mlops_core.rollback.hot_path`) and RollbackTasksFunction (the
 Rollback state machine's tasks, :mod:`mlops_core.rollback.tasks`) each build only their own settings and clients.
 """
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from mlops_core.adapters.clients import ClientFactory
-from mlops_core.adapters.deployments import LedgerDeploymentStore
-from mlops_core.adapters.endpoints import SageMakerEndpoints
-from mlops_core.adapters.ledger import Ledger
-from mlops_core.adapters.notifications import SnsNotifier
-from mlops_core.adapters.workflows import StepFunctionsWorkflows
+from mlops_core.aws.clients import ClientFactory
+from mlops_core.aws.ledger import Ledger
+from mlops_core.aws.notifications import SnsNotifier
+from mlops_core.aws.workflows import StepFunctionsWorkflows
+from mlops_core.deploy.endpoints import SageMakerEndpoints
+from mlops_core.deploy.settings import RollbackSettings, RollbackTasksSettings
+from mlops_core.deploy.store import LedgerDeploymentStore
+from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
-from mlops_core.services.rollback import RollbackConfig, RollbackPorts
-from mlops_core.settings.deploy import RollbackSettings, RollbackTasksSettings
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,1 @@
+"""Shared AWS plumbing: clients, call/error translation, DynamoDB and the ledger, notifications, S3, Step Functions."""

@@ -1,0 +1,182 @@
+"""The Deploy state machine's execution contract: its input, its state between states, each task's result.
+
+``statemachines/deploy.asl.json`` starts from :class:`DeployInput` (what ApprovalFunction starts it with:
+the request and the lock's waits) and ``Initialise`` adds the first lock attempt and wait round. Each task puts its
+result under one key (``ResultPath``): ``$.plan`` (Preflight), ``$.lock`` (AcquireLock), ``$.prepared`` (Prepare),
+``$.rollout`` (Deploy), ``$.signal`` (WaitForEndpoint), ``$.wait`` (Verify), ``$.result`` (Finish), ``$.error`` (a
+caught error). A contract test (``tests/contract/test_asl_paths.py``) checks that every ``$.x.y`` path of the ASL
+exists in these models' JSON schemas. The shared pieces (the execution, a signal, a caught error) are the Rollback
+contract's (:mod:`mlops_core.rollback.contract`).
+
+Examples
+--------
+>>> request = DeployRequest(endpoint_name="e", model_package_arn="arn:p/1", model_package_group_name="g",
+...                         model_package_version=1)
+>>> DeployInput(request=request, timing=LockTiming(lock_retry_seconds=30, lock_max_attempts=10)).as_json()["timing"]
+{'lock_retry_seconds': 30, 'lock_max_attempts': 10}
+>>> sorted(DeployState.model_json_schema()["properties"])[:3]
+['error', 'execution', 'lock']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mlops_core.rollback.contract import ExecutionRef, Signal, TaskError, _Model
+
+__all__ = [
+    "ApprovalTrigger",
+    "DeployFinish",
+    "DeployInput",
+    "DeployLock",
+    "DeployPlan",
+    "DeployRequest",
+    "DeployState",
+    "DeployTask",
+    "DeployWait",
+    "ExecutionRef",
+    "LockTiming",
+    "Prepared",
+    "Restoring",
+    "Rollout",
+    "Signal",
+    "TaskError",
+    "WaitRound",
+]
+
+
+class ApprovalTrigger(_Model):
+    """The approval change that started the deployment (the package event's id, times and description)."""
+
+    event_id: str | None = None
+    event_time: str | None = None
+    approval_description: str | None = None
+    last_modified_time: str | None = None
+
+
+class DeployRequest(_Model):
+    """What to deploy where: the endpoint and the approved package version."""
+
+    endpoint_name: str
+    model_package_arn: str
+    model_package_group_name: str
+    model_package_version: int
+    trigger: ApprovalTrigger | None = None
+
+
+class LockTiming(_Model):
+    """The lock's waits (:class:`~mlops_core.deploy.waits.Timing`): ``WaitForLock``'s seconds and the attempts."""
+
+    lock_retry_seconds: int
+    lock_max_attempts: int
+
+
+class DeployInput(_Model):
+    """The Deploy execution's input, as ApprovalFunction starts it."""
+
+    request: DeployRequest
+    timing: LockTiming
+
+
+class DeployPlan(BaseModel):
+    """Preflight: the names and the rollout (:func:`~mlops_core.deploy.deployment.plan_deployment`); the variant
+    and the ``DeploymentConfig`` are SageMaker's API shapes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_name: str
+    endpoint_config_name: str
+    variant: dict[str, Any]
+    strategy: str
+    deployment_config: dict[str, Any]
+    alarm_names: list[str]
+
+
+class DeployLock(_Model):
+    """AcquireLock (``Initialise`` sets ``attempt`` 0): ``acquired``, ``busy`` (``WaitForLock``, then again) or
+    ``skip`` (``outcome`` SKIPPED or SUPERSEDED, with the reason; ``duplicate``: the endpoint already serves it)."""
+
+    attempt: int
+    decision: Literal["acquired", "busy", "skip"] | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    acquired_at: str | None = None
+    duplicate: bool | None = None
+
+
+class Prepared(_Model):
+    """Prepare: whether the model and the endpoint config were created now (``False``: a retry found them)."""
+
+    model_created: bool
+    endpoint_config_created: bool
+
+
+class Rollout(_Model):
+    """Deploy: ``create``, ``update`` or ``already_requested``; the new fleet's alarm copies; the wait's fallback
+    timeout (``WaitForEndpoint``'s ``TimeoutSecondsPath``)."""
+
+    mode: Literal["create", "update", "already_requested"]
+    started_at: str
+    previous_endpoint_config_name: str | None = None
+    new_fleet_alarms: list[str] = []
+    wait_timeout_seconds: int
+
+
+class Restoring(_Model):
+    """The known-good config Verify restores after the package was rejected during the rollout."""
+
+    reason: str
+    endpoint_config_name: str
+    model_package_arn: str | None = None
+
+
+class WaitRound(_Model):
+    """``Initialise``'s first wait round (no verdict yet)."""
+
+    rounds: int
+
+
+class DeployWait(_Model):
+    """Verify: ``wait`` again (still changing, or restoring a known-good config), or ``finish`` with the outcome."""
+
+    rounds: int
+    next: Literal["wait", "finish"] | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    alarm: str | None = None
+    restoring: Restoring | None = None
+
+
+class DeployFinish(_Model):
+    """Finish: the outcome the ``Outcome`` choice routes on, why, and a failed clean-up of the alarm copies."""
+
+    outcome: str
+    reason: str
+    deployment_id: str
+    alarm_cleanup: str | None = None
+
+
+class DeployState(_Model):
+    """The whole state between the Deploy machine's states: the input, the execution, each task's result."""
+
+    request: DeployRequest
+    timing: LockTiming
+    execution: ExecutionRef
+    lock: DeployLock
+    wait: DeployWait
+    plan: DeployPlan | None = None
+    prepared: Prepared | None = None
+    rollout: Rollout | None = None
+    signal: Signal | None = None
+    error: TaskError | None = None
+    result: DeployFinish | None = None
+
+
+class DeployTask(_Model):
+    """One task's payload: the step, the whole state, and (WaitForEndpoint only) the task token."""
+
+    step: str
+    state: DeployState
+    task_token: str | None = None

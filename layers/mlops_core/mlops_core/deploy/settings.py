@@ -1,0 +1,97 @@
+"""Settings of the deployment functions: Approval → Deploy state machine → endpoint and execution events; rollback
+(RollbackFunction, ApprovalFunction on a rejection → Rollback state machine, whose tasks RollbackTasksFunction runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
+
+from mlops_core.settings import SAGEMAKER_NAME, CoreSettings, comma_separated
+
+STATE_MACHINE_ARN = r"^arn:aws[a-z-]*:states:"
+
+
+class ApprovalSettings(CoreSettings):
+    """``ApprovalFunction``: which group and endpoint are ours, the Deploy and Rollback state machines, Deploy's waits.
+
+    The ``deploy_*`` waits go into every Deploy execution's input (``timing``), so a local stack can shorten them.
+    """
+
+    model_package_group_name: str = Field(pattern=SAGEMAKER_NAME)
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+
+
+class FleetSettings(CoreSettings):
+    """The endpoint, the fleet every endpoint config declares, the role its models run as, the lock's lifetime:
+    what both the Deploy tasks and the Rollback tasks create endpoint configs and take the lock with."""
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    sagemaker_execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/")
+    deploy_instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9.-]+$")
+    deploy_instance_count: int = Field(default=2, ge=1, le=100)
+    deploy_variant_name: str = Field(default="AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+
+
+class DeploySettings(FleetSettings):
+    """``DeployTasksFunction``: the endpoint, its fleet, the blue/green rollout policy and the lock's lifetime.
+
+    ``deploy_step_size_*`` sizes the canary (CANARY) or each step (LINEAR); ALL_AT_ONCE ignores it.
+    ``rolled_back_package_action`` is what happens to a package whose update SageMaker rolled back: ``reject``
+    (default: set it ``Rejected`` with the reason) or ``annotate`` (add the reason to its metadata only).
+    """
+
+    endpoint_alarm_names: Annotated[tuple[str, ...], BeforeValidator(comma_separated)]
+    deploy_strategy: Literal["CANARY", "LINEAR", "ALL_AT_ONCE"] = "CANARY"
+    deploy_step_size_type: Literal["INSTANCE_COUNT", "CAPACITY_PERCENT"] = "INSTANCE_COUNT"
+    deploy_step_size_value: int = Field(default=1, ge=1)
+    deploy_wait_interval_seconds: int = Field(default=300, ge=0, le=3600)
+    deploy_termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    deploy_max_execution_timeout_seconds: int = Field(default=1800, ge=600, le=28_800)
+    rolled_back_package_action: Literal["reject", "annotate"] = "reject"
+
+
+class EndpointEventsSettings(CoreSettings):
+    """``EndpointEventsFunction``: the endpoint whose state changes resume a waiting deployment."""
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+
+
+class ExecutionEventsSettings(CoreSettings):
+    """``ExecutionEventsFunction``: the endpoint and the two state machines (Deploy, Rollback) whose failed
+    executions it closes."""
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+
+
+class RollbackSettings(CoreSettings):
+    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the two state machines, the lock's life.
+
+    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The Rollback
+    machine is the one the function starts; a lock holder is an execution of either machine (its name tells which).
+    """
+
+    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
+    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
+    deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
+    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
+    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
+    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)
+
+
+class RollbackTasksSettings(FleetSettings):
+    """``RollbackTasksFunction``: the endpoint and its fleet (a recreated endpoint config is for today's fleet), the
+    lock's lifetime, and the wait for the endpoint's turn: ``deploy_lock_retry_seconds`` between attempts (the
+    TakeLock result carries it to ``WaitForTurn``'s ``SecondsPath``), at most ``deploy_lock_max_attempts`` of them."""
+
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)

@@ -1,0 +1,231 @@
+"""Deployment records, the per-endpoint lock and model package events, in the ledger table.
+
+=======================  ==============================  =================================================
+item                     ``pk``                          ``sk``
+=======================  ==============================  =================================================
+deployment               ``ENDPOINT#<endpoint>``         ``DEPLOYMENT#<started_at ISO>#<deployment_id>``
+endpoint lock            ``ENDPOINT#<endpoint>``         ``LOCK``
+model package event      ``MODEL_PACKAGE#<package arn>`` ``EVENT#<event time ISO>#<event id>``
+package's last status    ``MODEL_PACKAGE#<package arn>`` ``LATEST``
+=======================  ==============================  =================================================
+
+``LATEST`` holds the approval status of the package's newest recorded event: by event time, and among events of
+the same second (a package registered and approved at once) the one recorded last; an older event delivered late
+does not replace it.
+
+The lock is :class:`~mlops_core.aws.ledger.Ledger`'s expiring lock (owner = deployment id; free, expired or
+already ours can be taken). While a deployment waits for its endpoint, the lock also carries the Step Functions task
+token that endpoint events resume (``task_token``), and the wait extends its expiry past the fallback wait.
+``expires_at`` is the table's TTL attribute: deployment records never carry it.
+
+:class:`DeploymentStore` is the port; :class:`LedgerDeploymentStore` implements it on the ledger table.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mlops_core.aws.dynamodb import Expression
+from mlops_core.aws.errors import ConditionFailedError
+from mlops_core.aws.ledger import TTL_ATTRIBUTE, Ledger, deployment_key, epoch_seconds, lock_key
+from mlops_core.errors import MlopsError
+
+
+class LockLostError(MlopsError):
+    """The endpoint lock is no longer held by this deployment (it expired and another deployment took it)."""
+
+
+@dataclass(frozen=True)
+class DeploymentKey:
+    """Identifies one deployment record: the endpoint, when its execution started, and its id."""
+
+    endpoint_name: str
+    started_at: datetime
+    deployment_id: str
+
+    def as_key(self) -> dict[str, str]:
+        """The record's ``pk``/``sk``."""
+        return deployment_key(self.endpoint_name, self.started_at, self.deployment_id)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds an endpoint's lock, until when (epoch seconds), and the task token of its wait (if waiting)."""
+
+    endpoint_name: str
+    deployment_id: str
+    expires_at: int
+    task_token: str | None = None
+
+
+class DeploymentStore(ABC):
+    """Deployment records, the endpoint lock and model package events."""
+
+    @abstractmethod
+    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+        """Create or update a deployment record with ``fields`` (other attributes are kept)."""
+
+    @abstractmethod
+    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+        """Every deployment record of an endpoint, newest first."""
+
+    def last_succeeded(self, endpoint_name: str) -> dict[str, Any] | None:
+        """The newest ``SUCCEEDED`` deployment of the endpoint: its last known-good model."""
+        return next((item for item in self.deployments(endpoint_name) if item.get("outcome") == "SUCCEEDED"), None)
+
+    @abstractmethod
+    def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
+        """Take the endpoint's lock if it is free, expired or already ours."""
+
+    @abstractmethod
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        """Take the lock from ``holder`` (an ended execution) if it still holds it; ``False`` otherwise."""
+
+    @abstractmethod
+    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+        """The lock as stored (it may have expired)."""
+
+    @abstractmethod
+    def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
+        """Release the lock if this deployment holds it; ``False`` when it did not."""
+
+    @abstractmethod
+    def attach_task_token(
+        self, endpoint_name: str, deployment_id: str, token: str, now: datetime, ttl_seconds: int
+    ) -> None:
+        """Store the wait's task token on our lock and extend it; :class:`LockLostError` if it is not ours."""
+
+    @abstractmethod
+    def detach_task_token(self, endpoint_name: str, token: str) -> None:
+        """Remove ``token`` from the lock if it is still there (its wait was resumed)."""
+
+    @abstractmethod
+    def record_package_event(
+        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+    ) -> None:
+        """Record a model package state change (a duplicated event rewrites the same item)."""
+
+    @abstractmethod
+    def last_package_status(self, package_arn: str) -> str | None:
+        """The approval status of the newest recorded event of a package (by event time), ``None`` if none is."""
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every float turned into a ``Decimal`` (DynamoDB numbers are exact)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
+
+
+class LedgerDeploymentStore(DeploymentStore):
+    """:class:`DeploymentStore` on the ledger table."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+        values = {
+            "kind": "deployment",
+            "endpoint_name": key.endpoint_name,
+            "deployment_id": key.deployment_id,
+            "started_at": key.started_at.isoformat(),
+            **fields,
+        }
+        names = {f"#a{index}": name for index, name in enumerate(values)}
+        placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
+        text = "SET " + ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
+        self._ledger.update(key.as_key(), Expression(text, names=names, values=placeholders))
+
+    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+        condition = Expression(
+            "pk = :pk AND begins_with(sk, :prefix)",
+            values={":pk": f"ENDPOINT#{endpoint_name}", ":prefix": "DEPLOYMENT#"},
+        )
+        return list(reversed(list(self._ledger.query(condition))))
+
+    def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
+        return self._ledger.acquire_lock(endpoint_name, deployment_id, now, timedelta(seconds=ttl_seconds))
+
+    def take_over_lock(
+        self, endpoint_name: str, holder: str, deployment_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        return self._ledger.take_over_lock(endpoint_name, holder, deployment_id, now, timedelta(seconds=ttl_seconds))
+
+    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+        item = self._ledger.get(lock_key(endpoint_name))
+        if item is None:
+            return None
+        return LockInfo(
+            endpoint_name=endpoint_name,
+            deployment_id=str(item.get("owner", "")),
+            expires_at=int(item.get(TTL_ATTRIBUTE, 0)),
+            task_token=item.get("task_token"),
+        )
+
+    def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
+        return self._ledger.release_lock(endpoint_name, deployment_id)
+
+    def attach_task_token(
+        self, endpoint_name: str, deployment_id: str, token: str, now: datetime, ttl_seconds: int
+    ) -> None:
+        update = Expression(
+            "SET task_token = :token, waiting_since = :now, #exp = :expires",
+            names={"#exp": TTL_ATTRIBUTE},
+            values={
+                ":token": token,
+                ":now": now.isoformat(),
+                ":expires": epoch_seconds(now + timedelta(seconds=ttl_seconds)),
+            },
+        )
+        condition = Expression("#owner = :me", names={"#owner": "owner"}, values={":me": deployment_id})
+        try:
+            self._ledger.update(lock_key(endpoint_name), update, condition)
+        except ConditionFailedError as exc:
+            raise LockLostError(f"deployment {deployment_id} no longer holds the lock of {endpoint_name}") from exc
+
+    def detach_task_token(self, endpoint_name: str, token: str) -> None:
+        update = Expression("REMOVE task_token, waiting_since")
+        condition = Expression("task_token = :token", values={":token": token})
+        try:
+            self._ledger.update(lock_key(endpoint_name), update, condition)
+        except ConditionFailedError:
+            return
+
+    def record_package_event(
+        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+    ) -> None:
+        item = {
+            "pk": f"MODEL_PACKAGE#{package_arn}",
+            "sk": f"EVENT#{event_time.isoformat()}#{event_id}",
+            "kind": "model_package_event",
+            **storable(fields),
+        }
+        self._ledger.put(item)
+        self._remember_status(package_arn, event_time, event_id, fields.get("approval_status"))
+
+    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: Any) -> None:
+        update = Expression(
+            "SET approval_status = :status, event_time = :time, event_id = :id, kind = :kind",
+            values={":status": status, ":time": event_time.isoformat(), ":id": event_id, ":kind": "model_package"},
+        )
+        newer = Expression("attribute_not_exists(event_time) OR event_time <= :time")
+        try:
+            self._ledger.update({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"}, update, newer)
+        except ConditionFailedError:
+            return  # an older event, delivered late: the newer status stays
+
+    def last_package_status(self, package_arn: str) -> str | None:
+        latest = self._ledger.get({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"})
+        status = latest.get("approval_status") if latest is not None else None
+        return str(status) if status is not None else None

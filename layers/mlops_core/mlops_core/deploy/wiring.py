@@ -1,0 +1,57 @@
+"""The composition roots of ApprovalFunction and DeployTasksFunction: settings and adapters, once per cold start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mlops_core.aws.clients import ClientFactory
+from mlops_core.aws.ledger import Ledger
+from mlops_core.aws.notifications import SnsNotifier
+from mlops_core.aws.workflows import StepFunctionsWorkflows
+from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
+from mlops_core.deploy.deployment import Timing
+from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
+from mlops_core.deploy.fleet_alarms import CloudWatchFleetAlarms
+from mlops_core.deploy.model_artifacts import S3ModelArtifacts
+from mlops_core.deploy.settings import ApprovalSettings, DeploySettings
+from mlops_core.deploy.store import LedgerDeploymentStore
+from mlops_core.deploy.tasks import DeployPorts, DeployTasks
+
+
+def approval_dependencies(clients: ClientFactory | None = None) -> tuple[ApprovalConfig, ApprovalPorts]:
+    """ApprovalFunction's configuration and adapters."""
+    settings = ApprovalSettings.from_env()
+    clients = clients or ClientFactory()
+    timing = Timing(
+        lock_retry_seconds=settings.deploy_lock_retry_seconds,
+        lock_max_attempts=settings.deploy_lock_max_attempts,
+    )
+    config = ApprovalConfig(
+        settings.stack_name,
+        settings.model_package_group_name,
+        settings.endpoint_name,
+        settings.deploy_state_machine_arn,
+        timing,
+        settings.rollback_state_machine_arn,
+    )
+    workflows = StepFunctionsWorkflows(clients.client("stepfunctions"))
+    endpoints = SageMakerEndpoints(clients.sagemaker())
+    store = LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name))
+    rollback = ExecutionRollbackRequester(workflows, config, store, endpoints)
+    return config, ApprovalPorts(endpoints=endpoints, workflows=workflows, store=store, rollback=rollback)
+
+
+def deploy_tasks(clients: ClientFactory | None = None) -> DeployTasks:
+    """DeployTasksFunction's tasks on their adapters."""
+    settings = DeploySettings.from_env()
+    clients = clients or ClientFactory()
+    ports = DeployPorts(
+        endpoints=SageMakerEndpoints(clients.sagemaker()),
+        alarms=CloudWatchAlarms(clients.client("cloudwatch")),
+        store=LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name)),
+        workflows=StepFunctionsWorkflows(clients.client("stepfunctions")),
+        notifier=SnsNotifier(clients.client("sns"), settings.notification_topic_arn),
+        fleet_alarms=CloudWatchFleetAlarms(clients.client("cloudwatch")),
+        artifacts=S3ModelArtifacts(clients.client("s3")),
+    )
+    return DeployTasks(settings, ports, clock=lambda: datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Training: starting the SageMaker pipeline for a batch, its step code, its records and its outcomes."""
