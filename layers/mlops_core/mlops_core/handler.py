@@ -116,6 +116,8 @@ class EventResult:
     outcome: str
     reason: str
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: Whether :meth:`as_dict` returns the details whose value is ``None`` too (the Approval and Rollback results do).
+    keeps_none: ClassVar[bool] = False
 
     @classmethod
     def ignored(cls, reason: str) -> EventResult:
@@ -124,11 +126,8 @@ class EventResult:
 
     def as_dict(self) -> dict[str, Any]:
         """The handler's return value (the local stack's action log reads ``outcome`` and ``reason``)."""
-        return {
-            "outcome": self.outcome,
-            "reason": self.reason,
-            **{k: v for k, v in self.details.items() if v is not None},
-        }
+        details = self.details if self.keeps_none else {k: v for k, v in self.details.items() if v is not None}
+        return {"outcome": self.outcome, "reason": self.reason, **details}
 
 
 class Outcome(Protocol):

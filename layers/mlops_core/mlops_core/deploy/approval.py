@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy.approval_rules import (
@@ -42,7 +42,7 @@ from mlops_core.deploy.deployment import Timing, execution_name, iso, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
-from mlops_core.handler import Handled
+from mlops_core.handler import EventResult, Handled
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.decision import Action as RollbackAction
 from mlops_core.rollback.decision import Facts, history_of
@@ -125,16 +125,10 @@ class ApprovalPorts:
 
 
 @dataclass(frozen=True)
-class ApprovalResult:
-    """What the handler returns: ``outcome`` ``ok`` or ``ignored``, the reason, and what was done."""
+class ApprovalResult(EventResult):
+    """The handler's :class:`~mlops_core.handler.EventResult`, its details returned whole, and how it is reported."""
 
-    outcome: str
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The handler's return value."""
-        return {"outcome": self.outcome, "reason": self.reason, **self.details}
+    keeps_none: ClassVar[bool] = True
 
     def reported(self) -> Handled:
         """How the handler reports it: logged as handled, counted as ``Approval<Action>`` (``ApprovalIgnored``)."""

@@ -128,6 +128,21 @@ def storable(value: Any) -> Any:
     return value
 
 
+def deployment_update(key: DeploymentKey, fields: Mapping[str, Any]) -> Expression:
+    """``SET`` the deployment record's identity and ``fields`` (names as placeholders: many are reserved words)."""
+    values = {
+        "kind": "deployment",
+        "endpoint_name": key.endpoint_name,
+        "deployment_id": key.deployment_id,
+        "started_at": key.started_at.isoformat(),
+        **fields,
+    }
+    names = {f"#a{index}": name for index, name in enumerate(values)}
+    placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
+    text = "SET " + ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
+    return Expression(text, names=names, values=placeholders)
+
+
 class LedgerDeploymentStore(DeploymentStore):
     """:class:`DeploymentStore` on the ledger table."""
 
@@ -135,17 +150,7 @@ class LedgerDeploymentStore(DeploymentStore):
         self._ledger = ledger
 
     def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        values = {
-            "kind": "deployment",
-            "endpoint_name": key.endpoint_name,
-            "deployment_id": key.deployment_id,
-            "started_at": key.started_at.isoformat(),
-            **fields,
-        }
-        names = {f"#a{index}": name for index, name in enumerate(values)}
-        placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
-        text = "SET " + ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
-        self._ledger.update(key.as_key(), Expression(text, names=names, values=placeholders))
+        self._ledger.update(key.as_key(), deployment_update(key, fields))
 
     def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
         condition = Expression(

@@ -14,7 +14,7 @@ from typing import Any
 from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import Ledger
-from mlops_core.deploy.store import DeploymentKey, storable
+from mlops_core.deploy.store import DeploymentKey, deployment_update
 
 IN_PROGRESS = "IN_PROGRESS"
 
@@ -41,23 +41,13 @@ class LedgerUnfinishedDeployments(UnfinishedDeployments):
         self._ledger = ledger
 
     def close(self, key: DeploymentKey, fields: Mapping[str, Any]) -> dict[str, Any] | None:
-        values = {
-            "kind": "deployment",
-            "endpoint_name": key.endpoint_name,
-            "deployment_id": key.deployment_id,
-            "started_at": key.started_at.isoformat(),
-            **fields,
-        }
-        names = {f"#a{index}": name for index, name in enumerate(values)}
-        placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
-        text = "SET " + ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
         unfinished = Expression(
             "attribute_not_exists(#outcome) OR #outcome = :in_progress",
             names={"#outcome": "outcome"},
             values={":in_progress": IN_PROGRESS},
         )
         try:
-            return self._ledger.update(key.as_key(), Expression(text, names=names, values=placeholders), unfinished)
+            return self._ledger.update(key.as_key(), deployment_update(key, fields), unfinished)
         except ConditionFailedError:
             return None
 

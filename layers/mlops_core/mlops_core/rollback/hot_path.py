@@ -26,9 +26,9 @@ A rejection of the live package is decided by the Approval function
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import Notifier
@@ -39,7 +39,7 @@ from mlops_core.deploy.settings import RollbackSettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
-from mlops_core.handler import Handled, Ignored
+from mlops_core.handler import EventResult, Handled, Ignored
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.decision import Action, Decision, Facts, decide, history_of
 from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judge_holder
@@ -97,16 +97,10 @@ class RollbackPorts:
 
 
 @dataclass(frozen=True)
-class RollbackResult:
-    """What the handler returns: ``outcome`` ``ok`` or ``ignored``, the reason, and what was done."""
+class RollbackResult(EventResult):
+    """The handler's :class:`~mlops_core.handler.EventResult`, its details returned whole, and how it is reported."""
 
-    outcome: str
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The handler's return value."""
-        return {"outcome": self.outcome, "reason": self.reason, **self.details}
+    keeps_none: ClassVar[bool] = True
 
     def reported(self) -> Handled | Ignored:
         """How the handler reports it: ignored with the reason, or handled and counted as ``Rollback<Action>``."""
