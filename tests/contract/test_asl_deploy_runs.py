@@ -8,67 +8,16 @@ every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-import pytest
-
 from mlops_core.aws.errors import RequestRejectedError
-from mlops_core.config import EndpointEventsSettings
-from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.deploy.fleet_alarm_rules import fleet_alarm_name
 from mlops_core.errors import TransientError
-from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings, request, timing
-from tests.deploy_support.events import endpoint_event
+from tests.deploy_support.asl_runs import endpoint_reports, execution_input, live_on
+from tests.deploy_support.builders import ALARMS, ENDPOINT
 from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
-from tests.deploy_support.handlers import context, load_handler
-from tests.deploy_support.sfn import DeployMachine, deploy_machine
-
-FAST = timing(lock_retry_seconds=0, lock_max_attempts=5)
-
-
-@pytest.fixture
-def sagemaker() -> FakeSageMaker:
-    return FakeSageMaker()
-
-
-@pytest.fixture
-def alarms() -> FakeAlarms:
-    return FakeAlarms(*ALARMS)
-
-
-@pytest.fixture
-def machine(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker, alarms: FakeAlarms) -> Iterator[DeployMachine]:
-    with deploy_machine(monkeypatch, deploy_settings(), sagemaker, alarms) as running:
-        yield running
-
-
-def execution_input(version: int, **waits: int) -> dict[str, Any]:
-    return {"request": request(version), "timing": FAST | waits}
-
-
-def live_on(machine: DeployMachine, sagemaker: FakeSageMaker, version: int) -> None:
-    """The endpoint already serves ``version``, deployed by an earlier execution."""
-    sagemaker.add_package(version)
-    done = machine.run(execution_input(version), name=f"earlier-v{version}")
-    assert done["status"] == "SUCCEEDED"
-    machine.steps.clear()
-
-
-def endpoint_reports(machine: DeployMachine, status: str = "IN_SERVICE") -> dict[str, Any]:
-    """SageMaker's event for the endpoint, delivered to EndpointEventsFunction wired to the machine's adapters."""
-    app = load_handler("endpoint_events")
-    settings = EndpointEventsSettings(
-        stack_name="mlops-test",
-        ledger_table_name=machine.settings.ledger_table_name,
-        notification_topic_arn=machine.settings.notification_topic_arn,
-        endpoint_name=ENDPOINT,
-    )
-    app.dependencies = lambda: (settings, machine.store, machine.workflows)
-    result: dict[str, Any] = app.lambda_handler(endpoint_event(ENDPOINT, status), context())
-    return result
+from tests.deploy_support.sfn import DeployMachine
 
 
 def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
@@ -351,63 +300,3 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
     assert machine.step_names()[-2:] == ["verify", "finish"]
     assert machine.store.deployments(ENDPOINT)[0]["reason"].startswith("RequestRejectedError: DescribeEndpoint")
     assert machine.store.read_lock(ENDPOINT) is None
-
-
-def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
-    """(states entered, SageMaker calls) of a canary update baking ``bake`` seconds per step."""
-    settings = deploy_settings(deploy_wait_interval_seconds=bake, deploy_max_execution_timeout_seconds=bake + 900)
-    sagemaker = FakeSageMaker()
-    with deploy_machine(monkeypatch, settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
-        sagemaker.add_package(2)
-        assert machine.run(execution_input(2), name="v2")["status"] == "SUCCEEDED"
-        sagemaker.calls.clear()
-        sagemaker.add_package(3)
-
-        def update_finishes(payload: dict[str, Any], result: dict[str, Any]) -> None:
-            sagemaker.complete_update(ENDPOINT)
-            endpoint_reports(machine)
-
-        machine.after("register_wait", update_finishes)
-        done = machine.run(execution_input(3), name="v3")
-        assert done["status"] == "SUCCEEDED"
-        return len(machine.states_entered(done["executionArn"])), len(sagemaker.calls)
-
-
-def test_state_transitions_and_api_calls_do_not_grow_with_bake_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert update_costs(monkeypatch, bake=60) == update_costs(monkeypatch, bake=3600)
-
-
-def test_first_deployment_through_the_real_sagemaker_and_cloudwatch_adapters_on_moto(machine: DeployMachine) -> None:
-    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
-    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
-    for name in ALARMS:
-        cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-        )
-    sagemaker.create_model_package_group(ModelPackageGroupName="churn")
-    for _ in range(2):
-        sagemaker.create_model_package(
-            ModelPackageGroupName="churn",
-            InferenceSpecification={
-                "Containers": [{"Image": "image:1", "ModelDataUrl": "s3://artifacts/model.tar.gz"}],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["text/csv"],
-            },
-            ModelApprovalStatus="Approved",
-        )
-    machine.use(SageMakerEndpoints(sagemaker), CloudWatchAlarms(cloudwatch))
-    done = machine.run(execution_input(2))
-    assert done["status"] == "SUCCEEDED"
-    endpoint = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
-    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
-    assert model["PrimaryContainer"] == {"ModelPackageName": package_arn(2)}
-    assert (endpoint["EndpointStatus"], config["ProductionVariants"][0]["InitialInstanceCount"]) == ("InService", 2)
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"

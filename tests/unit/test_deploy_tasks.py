@@ -1,76 +1,20 @@
-"""The Deploy state machine's Lambda tasks, step by step, against in-memory SageMaker, ledger, SNS and SFN."""
+"""The Deploy state machine's Lambda tasks, step by step, against in-memory SageMaker, ledger, SNS and SFN: preflight,
+the lock, prepare, deploy and the wait (verify and finish: test_deploy_tasks_outcomes.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from mlops_core.deploy.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.store import LockLostError
-from mlops_core.deploy.tasks import DeployPorts, DeployTasks, UnknownStepError
-from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, START, deploy_settings, execution, payload
+from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, execution, payload
+from tests.deploy_support.deployment_tasks import Deployment
 from tests.deploy_support.fakes import (
-    FakeAlarms,
-    FakeArtifacts,
-    FakeFleetAlarms,
-    FakeNotifier,
-    FakeSageMaker,
-    FakeStore,
-    FakeWorkflows,
     package_arn,
 )
-
-
-class Deployment:
-    """One deployment's tasks with their in-memory world, and a clock the test moves."""
-
-    def __init__(self, **settings: Any) -> None:
-        self.now = START
-        self.sagemaker = FakeSageMaker()
-        self.alarms = FakeAlarms(*ALARMS)
-        self.fleet_alarms = FakeFleetAlarms()
-        self.store = FakeStore()
-        self.workflows = FakeWorkflows()
-        self.notifier = FakeNotifier()
-        self.artifacts = FakeArtifacts()
-        ports = DeployPorts(
-            self.sagemaker,
-            self.alarms,
-            self.store,
-            self.workflows,
-            self.notifier,
-            self.fleet_alarms,
-            self.artifacts,
-        )
-        self.tasks = DeployTasks(deploy_settings(**settings), ports, clock=lambda: self.now)
-
-    def run(self, step: str, version: int, **extra: Any) -> dict[str, Any]:
-        return self.tasks.run(payload(step, version, **extra))
-
-    def through_deploy(self, version: int) -> dict[str, Any]:
-        """Preflight, lock, prepare and deploy; the state so far."""
-        plan = self.run("preflight", version)
-        lock = self.run("acquire_lock", version, plan=plan, lock={"attempt": 0})
-        assert lock["decision"] == "acquired"
-        self.run("prepare", version, plan=plan)
-        rollout = self.run("deploy", version, plan=plan)
-        return {"plan": plan, "lock": lock, "rollout": rollout}
-
-    def live_on(self, version: int) -> None:
-        """The endpoint serves ``version`` (deployed earlier by this system)."""
-        self.sagemaker.add_package(version)
-        state = self.through_deploy(version)
-        self.sagemaker.complete_update(ENDPOINT)
-        self.store.release_lock(ENDPOINT, execution(version)["name"])
-        self.sagemaker.calls.clear()
-        assert self.sagemaker.endpoints[ENDPOINT].config_name == state["plan"]["endpoint_config_name"]
-
-    def record(self, version: int) -> dict[str, Any]:
-        name = execution(version)["name"]
-        return next(r for r in self.store.deployments(ENDPOINT) if r["deployment_id"] == name)
 
 
 @pytest.fixture
@@ -296,149 +240,3 @@ def test_the_fallback_wait_is_the_updates_own_maximum_and_the_lock_outlives_it(d
     lock = deployment.store.read_lock(ENDPOINT)
     assert lock is not None
     assert lock.expires_at >= (deployment.now + timedelta(seconds=2400)).timestamp()
-
-
-def test_an_update_that_serves_the_new_config_succeeds(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.sagemaker.complete_update(ENDPOINT)
-    result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    assert (result["next"], result["outcome"]) == ("finish", "SUCCEEDED")
-
-
-def test_a_silent_rollback_is_detected_the_alarm_named_and_the_package_rejected(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    new_fleet_p99 = state["rollout"]["new_fleet_alarms"][1]
-    deployment.fleet_alarms.fire(new_fleet_p99, deployment.now + timedelta(minutes=4), "p99 latency 900 ms > 250 ms")
-    deployment.sagemaker.roll_back(ENDPOINT)
-    deployment.now += timedelta(minutes=5)
-    result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    assert result["outcome"] == "ROLLED_BACK"
-    assert result["alarm"] == ALARMS[1]
-    assert "p99 latency 900 ms > 250 ms" in result["reason"]
-    assert deployment.sagemaker.packages[package_arn(4)].approval_status == "Rejected"
-    rejection = next(args for op, args in deployment.sagemaker.calls if op == "UpdateModelPackage")
-    assert rejection["reason"] == result["reason"]
-
-
-def test_annotate_mode_keeps_the_rolled_back_package_approved_and_notes_why() -> None:
-    deployment = Deployment(rolled_back_package_action="annotate")
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.fleet_alarms.fire(state["rollout"]["new_fleet_alarms"][0], deployment.now + timedelta(minutes=4))
-    deployment.sagemaker.roll_back(ENDPOINT, "errors")
-    deployment.now += timedelta(minutes=5)
-    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    package = deployment.sagemaker.packages[package_arn(4)]
-    assert package.approval_status == "Approved"
-    assert dict(package.customer_metadata)["mlops-last-deployment-outcome"] == "ROLLED_BACK"
-
-
-def test_a_rollback_without_a_new_fleet_alarm_is_recorded_with_sagemakers_reason_and_leaves_the_approval(
-    deployment: Deployment,
-) -> None:
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.alarms.fire(ALARMS[0], deployment.now + timedelta(minutes=4))  # both fleets: the old fleet errs
-    deployment.sagemaker.roll_back(ENDPOINT, "health check failed")
-    result = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    assert (result["outcome"], result.get("alarm")) == ("ROLLED_BACK", None)
-    assert "health check failed" in result["reason"]
-    assert "no rollback alarm on the new fleet" in result["reason"]
-    assert deployment.sagemaker.packages[package_arn(4)].approval_status == "Approved"
-    assert "UpdateModelPackage" not in deployment.sagemaker.operations()
-
-
-def test_finish_records_outcome_and_timings_releases_the_lock_and_notifies(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.now += timedelta(minutes=12)
-    deployment.sagemaker.complete_update(ENDPOINT)
-    state["wait"] = deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-    full = payload("finish", 4, **state)
-    assert deployment.tasks.run(full)["outcome"] == "SUCCEEDED"
-    record = deployment.record(4)
-    assert (record["outcome"], record["finished_at"]) == ("SUCCEEDED", iso(deployment.now))
-    assert record["durations"]["total_seconds"] == 720.0
-    assert deployment.store.read_lock(ENDPOINT) is None
-    subject, message = deployment.notifier.sent[-1]
-    assert subject == f"[SUCCEEDED] {ENDPOINT} v4"
-    assert {k: message[k] for k in ("kind", "endpoint_name", "model_package_version", "strategy", "outcome")} == {
-        "kind": "deployment",
-        "endpoint_name": ENDPOINT,
-        "model_package_version": 4,
-        "strategy": "CANARY",
-        "outcome": "SUCCEEDED",
-    }
-
-
-def test_finish_after_a_caught_error_records_failed_with_the_reason_and_frees_the_lock(deployment: Deployment) -> None:
-    deployment.sagemaker.add_package(3)
-    plan = deployment.run("preflight", 3)
-    deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-    error = {"Error": "RequestRejectedError", "Cause": '{"errorMessage": "CreateModel was refused: AccessDenied"}'}
-    result = deployment.tasks.run(payload("finish", 3, plan=plan, error=error))
-    assert result["outcome"] == "FAILED"
-    assert deployment.record(3)["reason"] == "RequestRejectedError: CreateModel was refused: AccessDenied"
-    assert deployment.store.read_lock(ENDPOINT) is None
-    assert deployment.notifier.sent[-1][1]["outcome"] == "FAILED"
-
-
-def test_an_unknown_step_is_refused_by_name(deployment: Deployment) -> None:
-    with pytest.raises(UnknownStepError, match="unknown step 'launch'"):
-        deployment.tasks.run({"step": "launch"})
-
-
-def test_a_verified_update_tags_the_endpoint_with_the_package_it_serves(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.sagemaker.complete_update(ENDPOINT)
-
-    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-
-    (tagged,) = deployment.sagemaker.tags.values()
-    assert tagged["mlops:model-package-arn"] == package_arn(4)
-
-
-def test_an_update_sagemaker_rolled_back_leaves_the_tag_of_the_package_that_serves(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    tags_before = {arn: dict(tags) for arn, tags in deployment.sagemaker.tags.items()}
-    deployment.sagemaker.add_package(4)
-    state = deployment.through_deploy(4)
-    deployment.sagemaker.roll_back(ENDPOINT)
-
-    deployment.run("verify", 4, **state, wait={"rounds": 0}, signal={})
-
-    assert deployment.sagemaker.tags == tags_before
-    assert "AddTags" not in deployment.sagemaker.operations()
-
-
-def test_a_run_finding_its_package_already_live_is_recorded_skipped_and_not_announced(deployment: Deployment) -> None:
-    deployment.live_on(3)
-    plan = deployment.run("preflight", 3)
-    lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-    sent = len(deployment.notifier.sent)
-
-    result = deployment.tasks.run(payload("finish", 3, plan=plan, lock=lock))
-
-    assert (result["outcome"], result["reason"]) == ("SKIPPED", "already live")
-    assert deployment.record(3)["outcome"] == "SKIPPED"
-    assert len(deployment.notifier.sent) == sent
-
-
-def test_a_run_skipped_because_its_package_was_rejected_meanwhile_is_announced(deployment: Deployment) -> None:
-    deployment.sagemaker.add_package(3)
-    plan = deployment.run("preflight", 3)
-    deployment.sagemaker.set_status(package_arn(3), "Rejected")
-    lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-
-    deployment.tasks.run(payload("finish", 3, plan=plan, lock=lock))
-
-    assert deployment.notifier.sent[-1][1]["reason"] == "model package is now Rejected"

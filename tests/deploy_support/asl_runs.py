@@ -1,0 +1,41 @@
+"""The Deploy machine run by moto's Step Functions interpreter: the execution input, an endpoint already live, and
+SageMaker's endpoint event delivered to EndpointEventsFunction (the ASL run tests' helpers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_core.config import EndpointEventsSettings
+from tests.deploy_support.builders import ENDPOINT, request, timing
+from tests.deploy_support.events import endpoint_event
+from tests.deploy_support.fakes import FakeSageMaker
+from tests.deploy_support.handlers import context, load_handler
+from tests.deploy_support.sfn import DeployMachine
+
+FAST = timing(lock_retry_seconds=0, lock_max_attempts=5)
+
+
+def execution_input(version: int, **waits: int) -> dict[str, Any]:
+    return {"request": request(version), "timing": FAST | waits}
+
+
+def live_on(machine: DeployMachine, sagemaker: FakeSageMaker, version: int) -> None:
+    """The endpoint already serves ``version``, deployed by an earlier execution."""
+    sagemaker.add_package(version)
+    done = machine.run(execution_input(version), name=f"earlier-v{version}")
+    assert done["status"] == "SUCCEEDED"
+    machine.steps.clear()
+
+
+def endpoint_reports(machine: DeployMachine, status: str = "IN_SERVICE") -> dict[str, Any]:
+    """SageMaker's event for the endpoint, delivered to EndpointEventsFunction wired to the machine's adapters."""
+    app = load_handler("endpoint_events")
+    settings = EndpointEventsSettings(
+        stack_name="mlops-test",
+        ledger_table_name=machine.settings.ledger_table_name,
+        notification_topic_arn=machine.settings.notification_topic_arn,
+        endpoint_name=ENDPOINT,
+    )
+    app.dependencies = lambda: (settings, machine.store, machine.workflows)
+    result: dict[str, Any] = app.lambda_handler(endpoint_event(ENDPOINT, status), context())
+    return result
