@@ -136,11 +136,9 @@ class Outcome(Protocol):
     @property
     def outcome(self) -> str:
         """``ok`` or ``ignored``."""
-        ...
 
     def as_dict(self) -> dict[str, Any]:
         """The handler's return value."""
-        ...
 
 
 def counted(result: Outcome, message: str, prefix: str) -> Handled:
