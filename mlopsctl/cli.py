@@ -1,35 +1,83 @@
-"""Command-line entry point: ``mlopsctl <command>``."""
+"""Command-line entry point: ``mlopsctl <command>``.
+
+A Click group. The operator commands (:mod:`mlopsctl.ops`) are Click commands; ``demo`` and ``local`` keep their
+argparse parsers (their options, help and exit codes are unchanged) and are reached through Click, which hands them
+the rest of the command line.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import click
 
 from mlops_core import __version__
 from mlopsctl.demo import command as demo_command
 from mlopsctl.local.commands import cli as local_commands
+from mlopsctl.ops import commands as operator_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; each sub-command registers itself here."""
+    """The argparse parser of the ``demo`` and ``local`` commands."""
     parser = argparse.ArgumentParser(prog="mlopsctl", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"mlopsctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     local_commands.register(subparsers)
     demo_command.register(subparsers)
     return parser
 
 
+def _argparse_command(name: str, help_text: str) -> click.Command:
+    """A Click command that runs ``mlopsctl NAME ...`` through the argparse parser."""
+
+    @click.command(
+        name,
+        help=help_text,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+        add_help_option=False,
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> int:
+        parser = build_parser()
+        parsed = parser.parse_args([name, *args])
+        handler: Callable[[argparse.Namespace], int] | None = getattr(parsed, "handler", None)
+        if handler is None:  # pragma: no cover - both commands set one
+            parser.print_help()
+            return 2
+        return handler(parsed)
+
+    return command
+
+
+def build_cli() -> click.Group:
+    """The ``mlopsctl`` Click group with every command."""
+
+    @click.group(name="mlopsctl", help=__doc__.splitlines()[0], context_settings={"max_content_width": 118})
+    @click.version_option(__version__, prog_name="mlopsctl", message="%(prog)s %(version)s")
+    def cli() -> None:
+        pass
+
+    cli.add_command(_argparse_command("demo", "run the whole lifecycle locally (no AWS account, no Docker)"))
+    cli.add_command(_argparse_command("local", "the local stack: replay, invoke, up (moto, no AWS, no Docker)"))
+    for command in operator_commands.load():
+        cli.add_command(command)
+    return cli
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mlopsctl``; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
-        return 2
-    code: int = args.handler(args)
-    return code
+    cli = build_cli()
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="mlopsctl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    return int(result) if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
