@@ -38,7 +38,7 @@ def test_a_stack_is_read_from_cloudformation_outputs_and_resources(aws: None) ->
 
 
 def test_a_missing_stack_is_one_line_naming_it_and_the_region(aws: None) -> None:
-    with pytest.raises(OpsError, match="^stack nope not found in us-east-1$"):
+    with pytest.raises(OpsError, match=r"^stack nope not found in us-east-1$"):
         Target("nope").stack()
 
 
