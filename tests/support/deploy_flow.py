@@ -196,14 +196,20 @@ class DeployFlow:
 
 
 def start_flow(
-    parameters: dict[str, str] | None = None, emulator: type[SageMakerEmulator] = SageMakerEmulator
+    parameters: dict[str, str] | None = None,
+    emulator: type[SageMakerEmulator] = SageMakerEmulator,
+    *,
+    server: bool = False,
 ) -> tuple[LocalStack, DeployFlow]:
-    """A local stack from the project's template (not started: enter it) and the flow that drives it."""
+    """A local stack from the project's template (not started: enter it) and the flow that drives it.
+
+    ``server``: serve moto on a loopback port (``stack.endpoint_url``), as ``mlopsctl local up`` does.
+    """
     clock = VirtualClock()
     steering = Steering(clock.now)
 
     def sagemaker(stack: LocalStack) -> SageMakerEmulator:
         return emulator(clock.now, account_id=stack.template.account_id, region=stack.template.region)
 
-    stack = LocalStack(parameters=parameters, clock=clock, emulators=[sagemaker, steering])
+    stack = LocalStack(parameters=parameters, clock=clock, emulators=[sagemaker, steering], server=server)
     return stack, DeployFlow(stack, steering)

@@ -3,7 +3,8 @@
 Who calls: a handler calls as its function's execution role (set by the :class:`~mlopsctl.local.runtime.functions.
 FunctionRunner` around each invocation, session name = the function name, as Lambda does); a state machine's task
 calls as the state machine's role (the interpreter's thread knows its execution). The stack's own clients
-(:data:`~mlopsctl.local.runtime.actionlog.STACK_USER_AGENT`) and the user's actions are not checked: they stand for the
+(:data:`~mlopsctl.local.runtime.actionlog.STACK_USER_AGENT`) and the user's actions (a person's, see
+:func:`~mlopsctl.local.runtime.actionlog.a_person_acts`) are not checked: they stand for the
 account's administrator and for AWS services.
 
 How: a botocore ``provide-client-params`` hook keeps the call's parameters in its request context, and a
@@ -35,7 +36,7 @@ from mlopsctl.local.iam.call_context import CallContext, ResourceFacts
 from mlopsctl.local.iam.evaluate import EXPLICIT_DENY, Decision, Principal, Request, evaluate
 from mlopsctl.local.iam.principals import AccountPolicies
 from mlopsctl.local.iam.requests import authorization_requests, iam_prefix
-from mlopsctl.local.runtime.actionlog import STACK_USER_AGENT
+from mlopsctl.local.runtime.actionlog import not_the_systems
 
 logger = logging.getLogger(__name__)
 _PARAMS_KEY = "mlops_local_api_params"
@@ -267,8 +268,7 @@ def _before_call(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResp
     enforcer = IamEnforcer._active
     if enforcer is None:
         return None
-    config = context.get("client_config")
-    if STACK_USER_AGENT in (getattr(config, "user_agent_extra", None) or ""):
+    if not_the_systems(context):
         return None
     service_model = model.service_model
     params = context.get(_PARAMS_KEY) or {}

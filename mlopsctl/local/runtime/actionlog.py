@@ -16,17 +16,20 @@ call, after botocore's retries (a call that succeeded after retried attempts car
 AWS calls are captured with botocore hooks registered for every session created while the stack runs (as moto
 registers its own stub): ``provide-client-params`` logs the call and keeps a :class:`SystemCall` in botocore's
 request context, ``after-call`` / ``after-call-error`` (same context) record how it ended. Clients of the stack itself
-carry :data:`STACK_USER_AGENT` and are left out. :func:`system_call` tells other hooks (:mod:`.faults`) whether a
-request is one of the system's own.
+carry :data:`STACK_USER_AGENT` and are left out, and so are the calls a person makes in this process
+(:func:`a_person_acts`: the tests of ``mlopsctl``'s operator commands). :func:`system_call` tells other hooks
+(:mod:`.faults`) whether a request is one of the system's own.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,6 +40,28 @@ from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
 #: ``user_agent_extra`` of the stack's own clients (setup, dispatch, user actions): their calls are not logged.
 STACK_USER_AGENT = "mlopsctl-local-stack"
 _CONTEXT_KEY = "mlopsctl_local_call"
+_a_person: contextvars.ContextVar[bool] = contextvars.ContextVar("mlops_local_a_person", default=False)
+
+
+@contextlib.contextmanager
+def a_person_acts() -> Iterator[None]:
+    """Calls made in this block (this thread or task) are a person's, not the system's: not logged, not authorized.
+
+    A person's calls from another process (the AWS CLI against ``mlopsctl local up``) never pass this process's hooks;
+    this makes an operator command run in the test process the same: the account's administrator acting, as the
+    user's actions of a replay are.
+    """
+    token = _a_person.set(True)
+    try:
+        yield
+    finally:
+        _a_person.reset(token)
+
+
+def not_the_systems(context: Mapping[str, Any]) -> bool:
+    """Whether a botocore request (its context) is the stack's own or a person's, not a call the system makes."""
+    config = context.get("client_config")
+    return _a_person.get() or STACK_USER_AGENT in (getattr(config, "user_agent_extra", None) or "")
 
 
 def jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
@@ -211,8 +236,7 @@ class AwsCallRecorder:
 
     def record(self, params: dict[str, Any], model: Any, context: dict[str, Any]) -> None:
         """Log one call unless it comes from a client of the stack."""
-        config = context.get("client_config")
-        if STACK_USER_AGENT in (getattr(config, "user_agent_extra", None) or ""):
+        if not_the_systems(context):
             return
         entry = self._log.aws_call(model.service_model.service_name, xform_name(model.name), params)
         context[_CONTEXT_KEY] = SystemCall(entry, model)
