@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.deploy_support.asl_runs import FAST
 from tests.deploy_support.builders import ALARMS, deploy_settings
 from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
@@ -23,5 +24,5 @@ def alarms() -> FakeAlarms:
 
 @pytest.fixture
 def machine(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker, alarms: FakeAlarms) -> Iterator[DeployMachine]:
-    with deploy_machine(monkeypatch, deploy_settings(), sagemaker, alarms) as running:
+    with deploy_machine(monkeypatch, deploy_settings(**FAST), sagemaker, alarms) as running:
         yield running

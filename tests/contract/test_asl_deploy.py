@@ -130,10 +130,13 @@ def test_every_lambda_task_retries_lambda_timeouts_like_the_other_lambda_service
         assert lambda_errors <= retried, (name, lambda_errors - retried)
 
 
-def test_waits_come_from_the_execution_input(asl: dict[str, Any]) -> None:
-    assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.timing.lock_retry_seconds"
+def test_waits_come_from_the_tasks_results_never_from_the_execution_input(asl: dict[str, Any]) -> None:
+    # the seconds between lock attempts are DeployTasksFunction's setting, returned by AcquireLock when busy
+    assert asl["States"]["WaitForLock"]["SecondsPath"] == "$.lock.retry_after_seconds"
     # the fallback wait is the update's own maximum duration, chosen by the Deploy step (mlops_core.deploy.waits)
     assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.rollout.wait_timeout_seconds"
+    assert asl["States"]["Initialise"]["Parameters"]["request.$"] == "$.request"
+    assert "$.timing" not in json.dumps(asl)
 
 
 def test_every_choice_literal_and_catch_is_exercised_by_a_test(asl: dict[str, Any]) -> None:

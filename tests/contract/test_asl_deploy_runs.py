@@ -254,7 +254,8 @@ def test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock(
 ) -> None:
     sagemaker.add_package(2)
     machine.store.acquire_lock(ENDPOINT, "stuck-deployment", datetime.now(UTC), 600)
-    done = machine.run(execution_input(2, lock_max_attempts=2))
+    machine.configure(deploy_lock_max_attempts=2)
+    done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     assert [step for step, _ in machine.steps] == ["preflight", "acquire_lock", "acquire_lock", "finish"]
     assert machine.store.deployments(ENDPOINT)[0]["reason"] == (

@@ -6,17 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_core.config import EndpointEventsSettings
-from tests.deploy_support.builders import ENDPOINT, request, timing
+from tests.deploy_support.builders import ENDPOINT, request
 from tests.deploy_support.events import endpoint_event
 from tests.deploy_support.fakes import FakeSageMaker
 from tests.deploy_support.handlers import context, load_handler
 from tests.deploy_support.sfn import DeployMachine
 
-FAST = timing(lock_retry_seconds=0, lock_max_attempts=5)
+#: The lock's waits of the machines run on moto, whose interpreter really sleeps in a Wait state.
+FAST = {"deploy_lock_retry_seconds": 0, "deploy_lock_max_attempts": 5}
 
 
-def execution_input(version: int, **waits: int) -> dict[str, Any]:
-    return {"request": request(version), "timing": FAST | waits}
+def execution_input(version: int) -> dict[str, Any]:
+    """The input ApprovalFunction starts the deployment of ``version`` with."""
+    return {"request": request(version)}
 
 
 def live_on(machine: DeployMachine, sagemaker: FakeSageMaker, version: int) -> None:

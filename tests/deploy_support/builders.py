@@ -47,8 +47,9 @@ def approval_settings(**overrides: Any) -> ApprovalSettings:
     return ApprovalSettings(**(values | overrides))
 
 
-def timing(**overrides: int) -> dict[str, int]:
-    """The execution input's ``timing`` (production-like defaults)."""
+def legacy_timing(**overrides: int) -> dict[str, int]:
+    """The ``timing`` an ApprovalFunction of the previous version put in every execution input (the lock's waits,
+    production defaults): an execution started with it must still run."""
     return {
         "lock_retry_seconds": 60,
         "lock_max_attempts": 120,
@@ -80,7 +81,6 @@ def state(version: int, **parts: Any) -> dict[str, Any]:
     """The Deploy state of the deployment of ``version`` after ``Initialise``, with the ``parts`` results."""
     base = {
         "request": request(version),
-        "timing": timing(),
         "execution": execution(version),
         "lock": {"attempt": 0},
         "wait": {"rounds": 0},

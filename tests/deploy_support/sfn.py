@@ -130,6 +130,11 @@ class DeployMachine:
         self.tasks = DeployTasks(self.settings, self.ports, clock=_utcnow)
         self._rollback_tasks()
 
+    def configure(self, **overrides: Any) -> None:
+        """Run the Deploy tasks with these settings (as DeployTasksFunction of a stack with other parameters)."""
+        self.settings = DeploySettings.model_validate(self.settings.model_dump() | overrides)
+        self.tasks = DeployTasks(self.settings, self.ports, clock=_utcnow)
+
     def _rollback_tasks(self) -> None:
         ports = self.ports
         rollback_ports = RollbackTaskPorts(ports.endpoints, ports.store, ports.workflows, ports.notifier)

@@ -23,7 +23,6 @@ def test_a_deployment_requested_for_a_package_of_another_version_fails_preflight
         old = flow.release()
         flow.release()
         live = flow.serves()
-        timing = {"lock_retry_seconds": 1, "lock_max_attempts": 3}
         # version 1's package, requested as if it were a new version 7 of our group
         request = {
             "endpoint_name": flow.endpoint,
@@ -39,7 +38,7 @@ def test_a_deployment_requested_for_a_package_of_another_version_fails_preflight
             "start_execution",
             stateMachineArn=stack.arn("DeployStateMachine"),
             name="forged-request",
-            input=json.dumps({"request": request, "timing": timing}),
+            input=json.dumps({"request": request}),
         )
 
         entries = after(stack, mark)

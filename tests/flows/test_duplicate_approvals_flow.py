@@ -25,7 +25,6 @@ pytestmark = pytest.mark.flow
 
 
 def _deployment_input(flow: DeployFlow, arn: str, version: int, marker: str) -> str:
-    timing = {"lock_retry_seconds": 60, "lock_max_attempts": 120}
     request = {
         "endpoint_name": flow.endpoint,
         "model_package_arn": arn,
@@ -33,7 +32,7 @@ def _deployment_input(flow: DeployFlow, arn: str, version: int, marker: str) -> 
         "model_package_version": version,
         "trigger": {"event_id": marker, "last_modified_time": marker},
     }
-    return json.dumps({"request": request, "timing": timing})
+    return json.dumps({"request": request})
 
 
 def _messages_for(flow: DeployFlow, version: int) -> list[dict[str, Any]]:

@@ -118,7 +118,7 @@ def test_a_state_over_256_kib_fails_the_execution_past_every_catch_and_it_is_sti
             "model_package_version": 1,
             "trigger": {"event_id": "by-hand", "note": ""},
         }
-        execution_input = {"request": request, "timing": {"lock_retry_seconds": 1, "lock_max_attempts": 3}}
+        execution_input = {"request": request}
         # StartExecution takes the input (at most 256 KiB); Preflight's plan on top of it is over the quota
         request["trigger"]["note"] = "x" * (256 * 1024 - len(json.dumps(execution_input)) - 400)
 

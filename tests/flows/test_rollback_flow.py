@@ -19,9 +19,9 @@ from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.config import EndpointEventsSettings
 from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
-from mlops_core.deploy.deployment import Timing
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
-from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request, timing
+from tests.deploy_support.asl_runs import FAST
+from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request
 from tests.deploy_support.events import alarm_event, endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.handlers import context, load_handler
@@ -29,7 +29,6 @@ from tests.deploy_support.sfn import DeployMachine, deploy_machine
 
 pytestmark = pytest.mark.flow
 
-TIMING = Timing(lock_retry_seconds=0, lock_max_attempts=5)
 ALARM = ALARMS[0]
 
 
@@ -45,7 +44,7 @@ class Stack:
         ports = RollbackPorts(machine.store, sagemaker, machine.workflows, notifier)
         self.rollback_app.dependencies = lambda: (config, ports)
         self.approval_app = load_handler("approval")
-        approval = ApprovalConfig(STACK, GROUP, ENDPOINT, machine.arn, TIMING, machine.rollback_arn)
+        approval = ApprovalConfig(STACK, GROUP, ENDPOINT, machine.arn, machine.rollback_arn)
         requester = ExecutionRollbackRequester(machine.workflows, approval, machine.store, sagemaker)
         approval_ports = ApprovalPorts(sagemaker, machine.workflows, machine.store, requester)
         self.approval_app.dependencies = lambda: (approval, approval_ports)
@@ -71,7 +70,7 @@ class Stack:
         self.sagemaker.add_package(version)
         if ENDPOINT in self.sagemaker.endpoints:
             self.machine.after("register_wait", self.endpoint_settles)
-        execution_input = {"request": request(version), "timing": timing(**TIMING.as_dict())}
+        execution_input = {"request": request(version)}
         done = self.machine.run(execution_input, name=f"deploy-v{version}")
         assert done["status"] == "SUCCEEDED"
         self.executions_seen = len(self.executions())
@@ -126,7 +125,7 @@ class Stack:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     sagemaker = FakeSageMaker()
-    with deploy_machine(monkeypatch, deploy_settings(), sagemaker, FakeAlarms(*ALARMS)) as machine:
+    with deploy_machine(monkeypatch, deploy_settings(**FAST), sagemaker, FakeAlarms(*ALARMS)) as machine:
         yield Stack(machine, sagemaker)
 
 

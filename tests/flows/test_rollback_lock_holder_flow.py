@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from mlops_core.aws.ledger import Ledger
-from mlops_core.deploy.deployment import Timing
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
@@ -70,15 +69,15 @@ class Holders(Registry):
         assert self.status(name) == "FAILED"
         return name
 
-    def waiting_deployment(self, name: str, version: int, lock_retry_seconds: int) -> str:
-        """A deployment of the approved ``version`` that runs, waiting for the lock (another owner holds it)."""
+    def waiting_deployment(self, name: str, version: int) -> str:
+        """A deployment of the approved ``version`` that runs, waiting for the lock (another owner holds it) as long
+        as the stack's ``DeployLockRetrySeconds`` says."""
         self.hold("someone-else")
-        timing = Timing(lock_retry_seconds=lock_retry_seconds, lock_max_attempts=3)
         group = self.stack.physical_name("ModelPackageGroup")
         arn = self.v2.rsplit("/", 1)[0] + f"/{version}"
         request = {"endpoint_name": self.endpoint, "model_package_arn": arn, "model_package_group_name": group,
                    "model_package_version": version, "trigger": {}}  # fmt: skip
-        payload = json.dumps({"request": request, "timing": timing.as_dict()})
+        payload = json.dumps({"request": request})
         self.sfn.start_execution(stateMachineArn=self.machine, name=name, input=payload)
         self.stack.run_until(self.stack.clock.now() + timedelta(seconds=5))
         assert self.status(name) == "RUNNING"
@@ -113,10 +112,21 @@ class Holders(Registry):
         assert self.store.read_lock(self.endpoint) is None
 
 
+def holders_waiting(lock_retry_seconds: int) -> Iterator[Holders]:
+    """The registry on a stack whose deployments wait ``lock_retry_seconds`` between attempts at the lock."""
+    parameters = {"DeployLockRetrySeconds": str(lock_retry_seconds)}
+    with LocalStack(ROOT / "template.yaml", parameters=parameters, emulators=[emulator]) as stack:
+        yield Holders(stack)
+
+
 @pytest.fixture
 def holders() -> Iterator[Holders]:
-    with LocalStack(ROOT / "template.yaml", emulators=[emulator]) as stack:
-        yield Holders(stack)
+    yield from holders_waiting(60)
+
+
+@pytest.fixture
+def slow_holders() -> Iterator[Holders]:
+    yield from holders_waiting(1200)
 
 
 def test_a_crashed_deployments_leftover_lock_is_taken_over_and_v1_restored(holders: Holders) -> None:
@@ -130,7 +140,7 @@ def test_a_crashed_deployments_leftover_lock_is_taken_over_and_v1_restored(holde
 
 def test_an_aborted_deployments_leftover_lock_is_taken_over_and_v1_restored(holders: Holders) -> None:
     v3 = holders.approve_quietly()
-    name = holders.waiting_deployment("mlops-local-v3-aborted0123456789", 3, lock_retry_seconds=60)
+    name = holders.waiting_deployment("mlops-local-v3-aborted0123456789", 3)
     holders.sfn.stop_execution(executionArn=holders.machine.replace(":stateMachine:", ":execution:") + f":{name}")
     # were its worker still to wake (moto stops a waiting execution's thread only when it wakes), v3 is no longer
     # wanted: it could not deploy v3 with the lock the test gives it
@@ -156,7 +166,7 @@ def test_a_failed_rollbacks_own_lock_is_taken_over_and_v1_restored(holders: Hold
 
 def test_an_alarm_while_a_deployment_prepares_is_retried_and_restores_once_the_lock_is_free(holders: Holders) -> None:
     v3 = holders.approve_quietly()
-    name = holders.waiting_deployment("mlops-local-v3-preparing01234567", 3, lock_retry_seconds=60)
+    name = holders.waiting_deployment("mlops-local-v3-preparing01234567", 3)
     holders.hold(name)  # v3's deployment holds the lock and prepares; the endpoint is InService
     # v3 is rejected meanwhile: at its next turn the deployment skips and releases the lock
     holders.sagemaker.update_model_package(ModelPackageArn=v3, ModelApprovalStatus="Rejected")
@@ -170,10 +180,11 @@ def test_an_alarm_while_a_deployment_prepares_is_retried_and_restores_once_the_l
 
 
 def test_an_alarm_while_a_deployment_holds_the_lock_too_long_ends_in_the_dead_letter_queue_and_is_notified(
-    holders: Holders,
+    slow_holders: Holders,
 ) -> None:
+    holders = slow_holders
     holders.approve_quietly()
-    name = holders.waiting_deployment("mlops-local-v3-stuck01234567890", 3, lock_retry_seconds=1200)
+    name = holders.waiting_deployment("mlops-local-v3-stuck01234567890", 3)
     holders.hold(name)
     mark = len(holders.stack.log.entries())
 

@@ -7,7 +7,6 @@ from types import ModuleType
 import pytest
 
 from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
-from mlops_core.deploy.deployment import Timing
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows
@@ -22,7 +21,7 @@ def workflows() -> FakeWorkflows:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, workflows: FakeWorkflows) -> ModuleType:
     module = load_handler("approval")
-    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120), ROLLBACK_STATE_MACHINE)
+    config = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, ROLLBACK_STATE_MACHINE)
     sagemaker, store = FakeSageMaker(), FakeStore()
     ports = ApprovalPorts(sagemaker, workflows, store, ExecutionRollbackRequester(workflows, config, store, sagemaker))
     monkeypatch.setattr(module, "dependencies", lambda: (config, ports))

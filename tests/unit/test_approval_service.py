@@ -14,14 +14,14 @@ from mlops_core.deploy.approval import (
     handle_package_event,
 )
 from mlops_core.deploy.approval_rules import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
-from mlops_core.deploy.deployment import Timing, model_name
+from mlops_core.deploy.deployment import model_name
 from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import package_event
 from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
 
 NOW = datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC)
-CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, Timing(60, 120), ROLLBACK_STATE_MACHINE)
+CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, ROLLBACK_STATE_MACHINE)
 
 
 class World:
@@ -85,7 +85,7 @@ def test_an_unknown_status_is_ignored_with_its_name() -> None:
     assert "'Archived'" in decision.reason
 
 
-def test_approving_a_package_starts_one_deployment_with_request_and_timing(world: World) -> None:
+def test_approving_a_package_starts_one_deployment_with_the_request_only(world: World) -> None:
     world.sagemaker.add_package(3)
     result = world.handle(package_event(3, "Approved"))
     assert result["outcome"] == "ok"
@@ -95,10 +95,7 @@ def test_approving_a_package_starts_one_deployment_with_request_and_timing(world
     assert name.startswith(f"{STACK}-v3-")
     assert execution_input["request"]["model_package_version"] == 3
     assert execution_input["request"]["endpoint_name"] == ENDPOINT
-    assert execution_input["timing"] == {
-        "lock_retry_seconds": 60,
-        "lock_max_attempts": 120,
-    }
+    assert set(execution_input) == {"request"}  # the waits are the Deploy tasks' own settings, not relayed
 
 
 def test_duplicate_approval_starts_one_deployment(world: World) -> None:

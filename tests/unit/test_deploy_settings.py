@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mlops_core.config import ApprovalSettings, DeploySettings, EndpointEventsSettings
-from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Strategy
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Strategy, timeout_shortfall
 from mlops_core.deploy.tasks import fleet_of, policy_of
 from mlops_core.errors import ConfigurationError
 
@@ -45,6 +47,8 @@ def test_a_linear_policy_in_percent_is_selectable() -> None:
     ("variable", "value"),
     [
         ("DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS", "300"),
+        ("DEPLOY_LOCK_MAX_ATTEMPTS", "0"),
+        ("DEPLOY_LOCK_RETRY_SECONDS", "-1"),
         ("DEPLOY_WAIT_INTERVAL_SECONDS", "7200"),
         ("DEPLOY_STRATEGY", "BIG_BANG"),
         ("ROLLED_BACK_PACKAGE_ACTION", "delete"),
@@ -57,7 +61,35 @@ def test_an_invalid_deploy_setting_is_named(variable: str, value: str) -> None:
         DeploySettings.from_env(DEPLOY | {variable: value})
 
 
-def test_approval_settings_need_the_state_machine_and_default_the_waits() -> None:
+def test_the_deploy_tasks_own_the_lock_waits_with_production_defaults() -> None:
+    settings = DeploySettings.from_env(DEPLOY)
+    assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (60, 120)
+    waits = {"DEPLOY_LOCK_RETRY_SECONDS": "5", "DEPLOY_LOCK_MAX_ATTEMPTS": "3"}
+    settings = DeploySettings.from_env(DEPLOY | waits)
+    assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (5, 3)
+
+
+def test_a_sagemaker_timeout_that_does_not_cover_the_bakes_fails_at_cold_start_naming_the_variable() -> None:
+    # CANARY of 1 on 2 instances: one 300 s bake, a 300 s termination wait and 300 s to provision need 900 s
+    with pytest.raises(ConfigurationError) as raised:
+        DeploySettings.from_env(DEPLOY | {"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS": "600"})
+    assert str(raised.value) == (
+        "DeploySettings: DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS: MaximumExecutionTimeoutInSeconds 600 does not cover "
+        "600 s of bakes and termination wait plus 300 s to provision (needs 900)"
+    )
+    assert DeploySettings.from_env(DEPLOY | {"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS": "900"})
+
+
+def test_the_timeout_rule_is_pure_and_met_by_the_default_policy() -> None:
+    policy = policy_of(DeploySettings.from_env(DEPLOY))
+    fleet = Fleet("AllTraffic", "ml.m5.large", 2)
+    assert timeout_shortfall(fleet, policy) is None
+    short = timeout_shortfall(fleet, replace(policy, max_execution_timeout_seconds=600))
+    assert short is not None
+    assert "does not cover 600 s of bakes" in short
+
+
+def test_approval_settings_need_the_state_machine_and_relay_no_waits() -> None:
     env = CORE | {"MODEL_PACKAGE_GROUP_NAME": "churn", "ENDPOINT_NAME": "churn-endpoint"}
     with pytest.raises(ConfigurationError, match="DEPLOY_STATE_MACHINE_ARN is required"):
         ApprovalSettings.from_env(env)
@@ -68,7 +100,7 @@ def test_approval_settings_need_the_state_machine_and_default_the_waits() -> Non
     settings = ApprovalSettings.from_env(
         env | {"DEPLOY_STATE_MACHINE_ARN": arn, "ROLLBACK_STATE_MACHINE_ARN": rollback}
     )
-    assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (60, 120)
+    assert not {"deploy_lock_retry_seconds", "deploy_lock_max_attempts"} & set(type(settings).model_fields)
 
 
 def test_endpoint_events_settings_need_the_endpoint() -> None:

@@ -79,7 +79,12 @@ def test_a_second_deployment_waits_while_the_endpoint_is_locked_and_proceeds_onc
     deployment.store.acquire_lock(ENDPOINT, "other-deployment", deployment.now, 1800)
     plan = deployment.run("preflight", 3)
     busy = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-    assert busy == {"decision": "busy", "attempt": 1, "reason": "endpoint locked by deployment other-deployment"}
+    assert busy == {
+        "decision": "busy",
+        "attempt": 1,
+        "reason": "endpoint locked by deployment other-deployment",
+        "retry_after_seconds": 60,
+    }
     deployment.store.release_lock(ENDPOINT, "other-deployment")
     assert deployment.run("acquire_lock", 3, plan=plan, lock=busy)["decision"] == "acquired"
 

@@ -37,8 +37,8 @@ from mlops_core.deploy.approval_rules import (
     needs_endpoint,
     package_not_ours,
 )
-from mlops_core.deploy.contract import ApprovalTrigger, DeployInput, DeployRequest, LockTiming
-from mlops_core.deploy.deployment import Timing, execution_name, iso, model_name
+from mlops_core.deploy.contract import ApprovalTrigger, DeployInput, DeployRequest
+from mlops_core.deploy.deployment import execution_name, iso, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
@@ -63,14 +63,12 @@ class RollbackRequester(ABC):
 
 @dataclass(frozen=True)
 class ApprovalConfig:
-    """Which group and endpoint are ours, the Deploy state machine and the waits its executions get, and the Rollback
-    state machine."""
+    """Which group and endpoint are ours, the Deploy state machine, and the Rollback state machine."""
 
     stack_name: str
     model_package_group_name: str
     endpoint_name: str
     state_machine_arn: str
-    timing: Timing
     rollback_state_machine_arn: str
 
 
@@ -168,7 +166,7 @@ def change_marker(event: ModelPackageStateChangeEvent) -> str:
 
 
 def deployment_input(event: ModelPackageStateChangeEvent, version: int, config: ApprovalConfig) -> dict[str, Any]:
-    """The Deploy execution's input: the request and the state machine's waits."""
+    """The Deploy execution's input: the request (the waits are the Deploy tasks' own settings)."""
     trigger = ApprovalTrigger(
         event_id=event.id,
         event_time=iso(event.time) if event.time else None,
@@ -182,8 +180,7 @@ def deployment_input(event: ModelPackageStateChangeEvent, version: int, config: 
         model_package_version=version,
         trigger=trigger,
     )
-    timing = LockTiming.model_validate(config.timing.as_dict())
-    return DeployInput(request=request, timing=timing).as_json()
+    return DeployInput(request=request).as_json()
 
 
 def handle_package_event(

@@ -1,7 +1,9 @@
 """The Deploy state machine's execution contract: its input, its state between states, each task's result.
 
-``statemachines/deploy.asl.json`` starts from :class:`DeployInput` (what ApprovalFunction starts it with:
-the request and the lock's waits) and ``Initialise`` adds the first lock attempt and wait round. Each task puts its
+``statemachines/deploy.asl.json`` starts from :class:`DeployInput` (what ApprovalFunction starts it with: the
+request) and ``Initialise`` adds the execution, the first lock attempt and wait round. No wait travels in the input:
+the tasks read theirs from their own settings (:class:`~mlops_core.deploy.settings.FleetSettings`) and return what
+a Wait state needs (``$.lock.retry_after_seconds``, ``$.rollout.wait_timeout_seconds``). Each task puts its
 result under one key (``ResultPath``): ``$.plan`` (Preflight), ``$.lock`` (AcquireLock), ``$.prepared`` (Prepare),
 ``$.rollout`` (Deploy), ``$.signal`` (WaitForEndpoint), ``$.wait`` (Verify), ``$.result`` (Finish), ``$.error`` (a
 caught error). A contract test (``tests/contract/test_asl_paths.py``) checks that every ``$.x.y`` path of the ASL
@@ -12,8 +14,10 @@ Examples
 --------
 >>> request = DeployRequest(endpoint_name="e", model_package_arn="arn:p/1", model_package_group_name="g",
 ...                         model_package_version=1)
->>> DeployInput(request=request, timing=LockTiming(lock_retry_seconds=30, lock_max_attempts=10)).as_json()["timing"]
-{'lock_retry_seconds': 30, 'lock_max_attempts': 10}
+>>> sorted(DeployInput(request=request).as_json())
+['request']
+>>> DeployLock(attempt=1, decision="busy", reason="locked", retry_after_seconds=60).retry_after_seconds
+60
 >>> sorted(DeployState.model_json_schema()["properties"])[:3]
 ['error', 'execution', 'lock']
 """
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from mlops_core.rollback.contract import ExecutionRef, Signal, TaskError, _Model
 
@@ -37,7 +41,6 @@ __all__ = [
     "DeployTask",
     "DeployWait",
     "ExecutionRef",
-    "LockTiming",
     "Prepared",
     "Restoring",
     "Rollout",
@@ -66,18 +69,14 @@ class DeployRequest(_Model):
     trigger: ApprovalTrigger | None = None
 
 
-class LockTiming(_Model):
-    """The lock's waits (:class:`~mlops_core.deploy.waits.Timing`): ``WaitForLock``'s seconds and the attempts."""
-
-    lock_retry_seconds: int
-    lock_max_attempts: int
-
-
 class DeployInput(_Model):
-    """The Deploy execution's input, as ApprovalFunction starts it."""
+    """The Deploy execution's input, as ApprovalFunction starts it.
+
+    An ApprovalFunction of an earlier version also sent ``timing`` (the lock's waits); ``Initialise`` keeps only
+    ``request``, so such an input, started while a new version of the stack is being deployed, still runs.
+    """
 
     request: DeployRequest
-    timing: LockTiming
 
 
 class DeployPlan(BaseModel):
@@ -95,8 +94,9 @@ class DeployPlan(BaseModel):
 
 
 class DeployLock(_Model):
-    """AcquireLock (``Initialise`` sets ``attempt`` 0): ``acquired``, ``busy`` (``WaitForLock``, then again) or
-    ``skip`` (``outcome`` SKIPPED or SUPERSEDED, with the reason; ``duplicate``: the endpoint already serves it)."""
+    """AcquireLock (``Initialise`` sets ``attempt`` 0): ``acquired``, ``busy`` (``WaitForLock`` waits
+    ``retry_after_seconds``, then tries again) or ``skip`` (``outcome`` SKIPPED or SUPERSEDED, with the reason;
+    ``duplicate``: the endpoint already serves it)."""
 
     attempt: int
     decision: Literal["acquired", "busy", "skip"] | None = None
@@ -104,6 +104,7 @@ class DeployLock(_Model):
     outcome: str | None = None
     acquired_at: str | None = None
     duplicate: bool | None = None
+    retry_after_seconds: int | None = None
 
 
 class Prepared(_Model):
@@ -159,10 +160,14 @@ class DeployFinish(_Model):
 
 
 class DeployState(_Model):
-    """The whole state between the Deploy machine's states: the input, the execution, each task's result."""
+    """The whole state between the Deploy machine's states: the input, the execution, each task's result.
+
+    An execution of the previous definition, still running when the stack is updated, carries the ``timing`` its
+    input had (and reads it in its own ``WaitForLock``); the tasks of this version drop it unread
+    (:meth:`_without_relayed_waits`): the attempts are counted against their own settings.
+    """
 
     request: DeployRequest
-    timing: LockTiming
     execution: ExecutionRef
     lock: DeployLock
     wait: DeployWait
@@ -172,6 +177,13 @@ class DeployState(_Model):
     signal: Signal | None = None
     error: TaskError | None = None
     result: DeployFinish | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_relayed_waits(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "timing" in data:
+            return {key: value for key, value in data.items() if key != "timing"}
+        return data
 
 
 class DeployTask(_Model):

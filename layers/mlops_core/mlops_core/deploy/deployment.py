@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from mlops_core.deploy.waits import Timing as Timing  # noqa: PLC0414 - re-exported: execution inputs use it
 from mlops_core.errors import MlopsError
 from mlops_core.naming import MAX_SAGEMAKER_NAME
 
@@ -133,6 +132,19 @@ class RolloutPolicy:
     def baking_seconds(self, instance_count: int) -> int:
         """The time the update spends waiting on purpose: every bake plus the termination wait."""
         return self.bakes(instance_count) * self.wait_interval_seconds + self.termination_wait_seconds
+
+
+def timeout_shortfall(fleet: Fleet, policy: RolloutPolicy) -> str | None:
+    """Why SageMaker's ``MaximumExecutionTimeoutInSeconds`` does not cover the bakes and the termination wait, with
+    room to provision the new fleet; ``None`` when it does. The deploy settings check it at cold start."""
+    baking = policy.baking_seconds(fleet.instance_count)
+    needed = baking + PROVISIONING_ALLOWANCE_SECONDS
+    if policy.max_execution_timeout_seconds >= needed:
+        return None
+    return (
+        f"MaximumExecutionTimeoutInSeconds {policy.max_execution_timeout_seconds} does not cover {baking} s of "
+        f"bakes and termination wait plus {PROVISIONING_ALLOWANCE_SECONDS} s to provision (needs {needed})"
+    )
 
 
 def _digest(*parts: str, length: int) -> str:

@@ -8,13 +8,13 @@ request's: an ARN of another group or version never deploys under our name), ``A
 container image and model data, and the model data exists (read by the caller: an object, or at least one object
 under a prefix); the variant name is the
 live one's (blue/green guardrails require it); the canary (or linear step) is a valid share of the fleet (canary at
-most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint;
-SageMaker's own timeout covers the bakes and the time to provision (the state machine's wait and the lock's
-lifetime are derived from that timeout: :mod:`mlops_core.deploy.waits`).
+most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint.
+That the timeouts cover the waits depends on the settings alone, so the deploy settings check it once, at cold start
+(:class:`~mlops_core.deploy.settings.DeploySettings`), not every preflight.
 
 Examples
 --------
->>> from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, RolloutPolicy, Strategy, Timing
+>>> from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, RolloutPolicy, Strategy
 >>> policy = RolloutPolicy(Strategy.CANARY, Capacity(CapacityUnit.INSTANCE_COUNT, 1), 300, 300, 1800, ("a",))
 >>> capacity_reasons(Fleet("AllTraffic", "ml.m5.large", 1), policy)
 ['canary of 1 instance(s) is more than 50% of a fleet of 1 instance(s); use at least 2 instances or ALL_AT_ONCE']
@@ -28,13 +28,11 @@ from datetime import UTC, datetime
 
 from mlops_core.deploy.deployment import (
     IN_PROGRESS_STATUSES,
-    PROVISIONING_ALLOWANCE_SECONDS,
     CapacityUnit,
     Fleet,
     Outcome,
     RolloutPolicy,
     Strategy,
-    Timing,
     iso,
 )
 
@@ -110,7 +108,6 @@ class PreflightFacts:
     fleet: Fleet
     policy: RolloutPolicy
     alarms: tuple[AlarmView, ...] | None
-    timing: Timing
     alarm_error: str | None = None
     model_data_problems: tuple[str, ...] = ()
     """Why the package's model data cannot be deployed, as checking it in S3 found (missing, empty prefix...)."""
@@ -198,27 +195,6 @@ def alarm_reasons(
     return reasons
 
 
-def timing_reasons(fleet: Fleet, policy: RolloutPolicy, timing: Timing) -> list[str]:
-    """SageMaker's timeout covers the bakes, with room to provision the new fleet; the lock loop is bounded.
-
-    The state machine's own wait and the lock's lifetime are derived from SageMaker's timeout
-    (:mod:`mlops_core.deploy.waits`), so they cover it by construction: nothing to check.
-    """
-    reasons = []
-    baking = policy.baking_seconds(fleet.instance_count)
-    needed = baking + PROVISIONING_ALLOWANCE_SECONDS
-    if policy.max_execution_timeout_seconds < needed:
-        reasons.append(
-            f"MaximumExecutionTimeoutInSeconds {policy.max_execution_timeout_seconds} does not cover {baking} s of "
-            f"bakes and termination wait plus {PROVISIONING_ALLOWANCE_SECONDS} s to provision (needs {needed})"
-        )
-    if timing.lock_max_attempts < 1:
-        reasons.append("lock attempts must be at least 1")
-    if timing.lock_retry_seconds < 0:
-        reasons.append("lock retry seconds must not be negative")
-    return reasons
-
-
 def preflight_reasons(facts: PreflightFacts) -> list[str]:
     """Every reason the deployment must not start; empty when it may."""
     endpoint_is_live = facts.endpoint is not None
@@ -228,7 +204,6 @@ def preflight_reasons(facts: PreflightFacts) -> list[str]:
         *endpoint_reasons(facts.endpoint, facts.live_variants, facts.fleet),
         *capacity_reasons(facts.fleet, facts.policy),
         *alarm_reasons(facts.policy.alarm_names, facts.alarms, facts.alarm_error, endpoint_is_live),
-        *timing_reasons(facts.fleet, facts.policy, facts.timing),
     ]
 
 

@@ -3,32 +3,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, RolloutPolicy, Strategy, timeout_shortfall
 from mlops_core.settings import SAGEMAKER_NAME, CoreSettings, comma_separated
 
 STATE_MACHINE_ARN = r"^arn:aws[a-z-]*:states:"
 
 
 class ApprovalSettings(CoreSettings):
-    """``ApprovalFunction``: which group and endpoint are ours, the Deploy and Rollback state machines, Deploy's waits.
+    """``ApprovalFunction``: which group and endpoint are ours, the Deploy and Rollback state machines.
 
-    The ``deploy_*`` waits go into every Deploy execution's input (``timing``), so a local stack can shorten them.
+    It starts a Deploy execution with the request only: the waits belong to the tasks that wait
+    (:class:`FleetSettings`), not to the execution input.
     """
 
     model_package_group_name: str = Field(pattern=SAGEMAKER_NAME)
     endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
     deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
     rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
-    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
-    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
 
 
 class FleetSettings(CoreSettings):
-    """The endpoint, the fleet every endpoint config declares, the role its models run as, the lock's lifetime:
-    what both the Deploy tasks and the Rollback tasks create endpoint configs and take the lock with."""
+    """The endpoint, the fleet every endpoint config declares, the role its models run as, the lock's lifetime and
+    the wait for the endpoint's turn: what both the Deploy tasks and the Rollback tasks create endpoint configs and
+    take the lock with.
+
+    The wait for the lock: ``deploy_lock_retry_seconds`` between attempts (the lock task's result carries it to its
+    machine's Wait state: ``$.lock.retry_after_seconds``, read by ``WaitForLock`` and ``WaitForTurn``'s
+    ``SecondsPath``), at most ``deploy_lock_max_attempts`` attempts (the lock task counts them). Both are the
+    function's own environment, so no execution input relays them.
+    """
 
     endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
     sagemaker_execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/")
@@ -36,6 +43,8 @@ class FleetSettings(CoreSettings):
     deploy_instance_count: int = Field(default=2, ge=1, le=100)
     deploy_variant_name: str = Field(default="AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
     deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
+    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
+    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
 
 
 class DeploySettings(FleetSettings):
@@ -44,6 +53,13 @@ class DeploySettings(FleetSettings):
     ``deploy_step_size_*`` sizes the canary (CANARY) or each step (LINEAR); ALL_AT_ONCE ignores it.
     ``rolled_back_package_action`` is what happens to a package whose update SageMaker rolled back: ``reject``
     (default: set it ``Rejected`` with the reason) or ``annotate`` (add the reason to its metadata only).
+
+    Consistency is checked here, at cold start, not per deployment: SageMaker's
+    ``deploy_max_execution_timeout_seconds`` must cover the bakes, the termination wait and the time to provision
+    (:func:`~mlops_core.deploy.deployment.timeout_shortfall`); settings that do not fail before any task runs. The
+    other waits are derived from that timeout, so they cover it by construction: the fallback wait for SageMaker
+    (:func:`~mlops_core.deploy.waits.fallback_wait_seconds`) and the lock's lifetime during it
+    (:func:`~mlops_core.deploy.waits.lock_ttl_for_wait`). The Deploy machine has no timeout of its own.
     """
 
     endpoint_alarm_names: Annotated[tuple[str, ...], BeforeValidator(comma_separated)]
@@ -54,6 +70,30 @@ class DeploySettings(FleetSettings):
     deploy_termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
     deploy_max_execution_timeout_seconds: int = Field(default=1800, ge=600, le=28_800)
     rolled_back_package_action: Literal["reject", "annotate"] = "reject"
+
+    @model_validator(mode="after")
+    def _timeout_covers_the_bakes(self) -> Self:
+        shortfall = timeout_shortfall(fleet_of(self), policy_of(self))
+        if shortfall is not None:
+            raise ValueError(f"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS: {shortfall}")
+        return self
+
+
+def fleet_of(settings: FleetSettings) -> Fleet:
+    """The fleet every endpoint config declares."""
+    return Fleet(settings.deploy_variant_name, settings.deploy_instance_type, settings.deploy_instance_count)
+
+
+def policy_of(settings: DeploySettings) -> RolloutPolicy:
+    """The blue/green rollout policy of the endpoint."""
+    return RolloutPolicy(
+        strategy=Strategy(settings.deploy_strategy),
+        step=Capacity(CapacityUnit(settings.deploy_step_size_type), settings.deploy_step_size_value),
+        wait_interval_seconds=settings.deploy_wait_interval_seconds,
+        termination_wait_seconds=settings.deploy_termination_wait_seconds,
+        max_execution_timeout_seconds=settings.deploy_max_execution_timeout_seconds,
+        alarm_names=settings.endpoint_alarm_names,
+    )
 
 
 class EndpointEventsSettings(CoreSettings):
@@ -90,8 +130,5 @@ class RollbackSettings(CoreSettings):
 
 class RollbackTasksSettings(FleetSettings):
     """``RollbackTasksFunction``: the endpoint and its fleet (a recreated endpoint config is for today's fleet), the
-    lock's lifetime, and the wait for the endpoint's turn: ``deploy_lock_retry_seconds`` between attempts (the
-    TakeLock result carries it to ``WaitForTurn``'s ``SecondsPath``), at most ``deploy_lock_max_attempts`` of them."""
-
-    deploy_lock_retry_seconds: int = Field(default=60, ge=0, le=3600)
-    deploy_lock_max_attempts: int = Field(default=120, ge=1, le=10_000)
+    lock's lifetime, and the wait for the endpoint's turn (:class:`FleetSettings`; the TakeLock result carries it to
+    ``WaitForTurn``'s ``SecondsPath``)."""

@@ -8,9 +8,10 @@ records the outcome, releases the endpoint lock and notifies.
 
 Payload: :class:`~mlops_core.deploy.contract.DeployTask`, ``{"step", "state"}`` (and ``task_token`` for
 ``register_wait``): the whole state (:class:`~mlops_core.deploy.contract.DeployState`), that is the
-execution input (``request``, what the Approval function starts the execution with, and ``timing``, the lock's
-waits), the execution (``Initialise`` copies it once) and each earlier task's result. Each step returns its own
-result model.
+execution input (``request``, what the Approval function starts the execution with), the execution
+(``Initialise`` copies it once) and each earlier task's result. Each step returns its own result model. The waits
+are this function's own settings (:class:`~mlops_core.deploy.settings.DeploySettings`), never the input's: a busy
+AcquireLock returns the seconds ``WaitForLock`` waits (``retry_after_seconds``) and counts the attempts itself.
 
 The tasks deploy and nothing else: a rollback runs in a state machine of its own (``statemachines/rollback.asl.json``,
 :mod:`mlops_core.rollback`). The wait and the verdict live in :mod:`mlops_core.deploy.rollout`, the resume on
@@ -43,16 +44,10 @@ from mlops_core.deploy.contract import (
 )
 from mlops_core.deploy.deployment import (
     IN_PROGRESS_STATUSES,
-    Capacity,
-    CapacityUnit,
     DeploymentError,
-    Fleet,
     LockWaitExceededError,
     Outcome,
     PreflightFailedError,
-    RolloutPolicy,
-    Strategy,
-    Timing,
     iso,
     parse_iso,
 )
@@ -61,7 +56,7 @@ from mlops_core.deploy.fleet_alarms import FleetAlarms
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.deploy.rollout import RolloutSteps
-from mlops_core.deploy.settings import DeploySettings
+from mlops_core.deploy.settings import DeploySettings, fleet_of, policy_of
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.task_handler import dispatch
@@ -84,23 +79,6 @@ class DeployPorts:
     notifier: Notifier
     fleet_alarms: FleetAlarms
     artifacts: ModelArtifacts
-
-
-def fleet_of(settings: DeploySettings) -> Fleet:
-    """The fleet every endpoint config declares."""
-    return Fleet(settings.deploy_variant_name, settings.deploy_instance_type, settings.deploy_instance_count)
-
-
-def policy_of(settings: DeploySettings) -> RolloutPolicy:
-    """The blue/green rollout policy of the endpoint."""
-    return RolloutPolicy(
-        strategy=Strategy(settings.deploy_strategy),
-        step=Capacity(CapacityUnit(settings.deploy_step_size_type), settings.deploy_step_size_value),
-        wait_interval_seconds=settings.deploy_wait_interval_seconds,
-        termination_wait_seconds=settings.deploy_termination_wait_seconds,
-        max_execution_timeout_seconds=settings.deploy_max_execution_timeout_seconds,
-        alarm_names=settings.endpoint_alarm_names,
-    )
 
 
 class DeployTasks:
@@ -159,7 +137,7 @@ class DeployTasks:
         state, settings = task.state, self._settings
         request = state.request
         arn, version = request.model_package_arn, request.model_package_version
-        fleet, policy, timing = fleet_of(settings), policy_of(settings), Timing.from_dict(state.timing.as_json())
+        fleet, policy = fleet_of(settings), policy_of(settings)
         endpoints = self._ports.endpoints
         package = endpoints.describe_package(arn)
         endpoint = endpoints.describe_endpoint(request.endpoint_name)
@@ -190,7 +168,6 @@ class DeployTasks:
                 fleet=fleet,
                 policy=policy,
                 alarms=alarms,
-                timing=timing,
                 alarm_error=alarm_error,
                 model_data_problems=problems,
             )
@@ -204,19 +181,24 @@ class DeployTasks:
 
         Skipped: the package is no longer approved, a newer version is approved (the newest wins: SUPERSEDED), or
         the endpoint already serves it (``duplicate``: a copy of the approval deployed it). Busy: another deployment
-        holds the lock, or the endpoint is changing.
+        holds the lock, or the endpoint is changing: ``WaitForLock`` waits ``DEPLOY_LOCK_RETRY_SECONDS``, and the
+        attempt numbered ``DEPLOY_LOCK_MAX_ATTEMPTS`` fails the deployment instead (:class:`LockWaitExceededError`).
         """
-        state = task.state
-        request, plan, timing = state.request, self._plan(state), state.timing
+        state, settings = task.state, self._settings
+        request, plan = state.request, self._plan(state)
         attempt = state.lock.attempt + 1
         me, now = state.execution.name, self._now()
         decision = self._no_longer_wanted(request) or self._take_lock(request.endpoint_name, me, plan, now)
         if decision is None:
             self._ports.store.save_deployment(self._key(state), {"lock_acquired_at": iso(now)})
             return DeployLock(decision="acquired", attempt=attempt, acquired_at=iso(now))
-        if decision["decision"] == "busy" and attempt >= timing.lock_max_attempts:
+        if decision["decision"] != "busy":
+            return DeployLock.model_validate(decision | {"attempt": attempt})
+        if attempt >= settings.deploy_lock_max_attempts:
             raise LockWaitExceededError(f"{decision['reason']}; gave up after {attempt} attempts")
-        return DeployLock.model_validate(decision | {"attempt": attempt})
+        return DeployLock.model_validate(
+            decision | {"attempt": attempt, "retry_after_seconds": settings.deploy_lock_retry_seconds}
+        )
 
     def _no_longer_wanted(self, request: DeployRequest) -> dict[str, Any] | None:
         package = self._ports.endpoints.describe_package(request.model_package_arn)

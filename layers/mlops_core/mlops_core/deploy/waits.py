@@ -19,6 +19,11 @@ A member the config leaves out takes the API's longest value (the timeout's maxi
 If the endpoint is still changing after the fallback wait, ``Verify`` waits once more (:data:`MAX_WAIT_ROUNDS`) and
 then fails the deployment: a fixed bound, the same for any bake.
 
+The wait for the endpoint's lock is not derived: ``DEPLOY_LOCK_RETRY_SECONDS`` and ``DEPLOY_LOCK_MAX_ATTEMPTS`` are
+the lock task's own settings (:class:`~mlops_core.deploy.settings.FleetSettings`); AcquireLock returns the seconds to
+wait with a ``busy`` decision (``$.lock.retry_after_seconds``, ``WaitForLock``'s ``SecondsPath``) and counts the
+attempts itself, so no execution input carries them.
+
 Examples
 --------
 >>> config = {"BlueGreenUpdatePolicy": {"TerminationWaitInSeconds": 300, "MaximumExecutionTimeoutInSeconds": 4200}}
@@ -33,7 +38,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 #: Margin after SageMaker's own maximum, for the rollback it starts when that timeout passes (undocumented length).
@@ -42,27 +46,6 @@ FALLBACK_MARGIN_SECONDS = 300
 MAX_EXECUTION_TIMEOUT_SECONDS = 28_800
 #: Fallback waits before ``Verify`` gives up on an endpoint that is still changing (the second is a last look).
 MAX_WAIT_ROUNDS = 2
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The waits of the endpoint lock, from the execution input (so a local run can make them short).
-
-    ``lock_retry_seconds`` is the Wait between lock attempts (``SecondsPath``); ``lock_max_attempts`` bounds that loop.
-    The wait for SageMaker is not here: :func:`fallback_wait_seconds` derives it from the update.
-    """
-
-    lock_retry_seconds: int
-    lock_max_attempts: int
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Timing:
-        """Read the ``timing`` object of the execution input (other keys, from older inputs, are ignored)."""
-        return cls(lock_retry_seconds=int(data["lock_retry_seconds"]), lock_max_attempts=int(data["lock_max_attempts"]))
-
-    def as_dict(self) -> dict[str, int]:
-        """The ``timing`` object of the execution input."""
-        return {"lock_retry_seconds": self.lock_retry_seconds, "lock_max_attempts": self.lock_max_attempts}
 
 
 def fallback_wait_seconds(deployment_config: Mapping[str, Any]) -> int:

@@ -9,7 +9,6 @@ from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
-from mlops_core.deploy.deployment import Timing
 from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.deploy.fleet_alarms import CloudWatchFleetAlarms
 from mlops_core.deploy.model_artifacts import S3ModelArtifacts
@@ -22,16 +21,11 @@ def approval_dependencies(clients: ClientFactory | None = None) -> tuple[Approva
     """ApprovalFunction's configuration and adapters."""
     settings = ApprovalSettings.from_env()
     clients = clients or ClientFactory()
-    timing = Timing(
-        lock_retry_seconds=settings.deploy_lock_retry_seconds,
-        lock_max_attempts=settings.deploy_lock_max_attempts,
-    )
     config = ApprovalConfig(
         settings.stack_name,
         settings.model_package_group_name,
         settings.endpoint_name,
         settings.deploy_state_machine_arn,
-        timing,
         settings.rollback_state_machine_arn,
     )
     workflows = StepFunctionsWorkflows(clients.client("stepfunctions"))
