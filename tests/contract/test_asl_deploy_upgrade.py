@@ -27,6 +27,8 @@ from tests.deploy_support.sfn import ASL, FUNCTION_ARN, DeployMachine, definitio
 
 #: The relayed waits as the previous ApprovalFunction sent them (0 s: moto's interpreter really sleeps in a Wait).
 RELAYED = legacy_timing(lock_retry_seconds=0, lock_max_attempts=120)
+#: The tasks of a first deployment once it holds the lock.
+AFTER_THE_LOCK = ("prepare", "deploy", "register_wait", "verify", "finish")
 
 
 def previous_definition() -> str:
@@ -73,15 +75,6 @@ def test_an_execution_of_the_previous_definition_runs_with_the_new_tasks(
     released_after_first_attempt(machine)
     done = machine.run(execution_input(2) | {"timing": RELAYED}, machine=previous)
     assert done["status"] == "SUCCEEDED"
-    assert machine.step_names() == [
-        "preflight",
-        "acquire_lock",
-        "acquire_lock",
-        "prepare",
-        "deploy",
-        "register_wait",
-        "verify",
-        "finish",
-    ]
+    assert machine.step_names() == ["preflight", "acquire_lock", "acquire_lock", *AFTER_THE_LOCK]
     assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"
     assert machine.store.read_lock(ENDPOINT) is None
