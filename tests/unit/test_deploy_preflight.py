@@ -69,6 +69,7 @@ def test_a_first_deployment_needs_no_live_variant() -> None:
         ({"alarms": (AlarmView("p99", "ALARM", NOW), ALARMS[1])}, "p99 in ALARM now; an update would roll back"),
         ({"policy": replace(CANARY, alarm_names=())}, "no rollback alarms configured"),
         ({"policy": replace(CANARY, alarm_names=tuple(f"a{i}" for i in range(11)))}, "at most 10"),
+        ({"policy": replace(CANARY, max_execution_timeout_seconds=600)}, "does not cover 600 s of bakes"),
     ],
 )
 def test_each_unsafe_condition_is_refused_with_its_reason(change: dict, reason: str) -> None:

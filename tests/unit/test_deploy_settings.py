@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from mlops_core.config import ApprovalSettings, DeploySettings, EndpointEventsSettings
-from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Strategy, timeout_shortfall
+from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, Strategy
 from mlops_core.deploy.tasks import fleet_of, policy_of
 from mlops_core.errors import ConfigurationError
 
@@ -67,26 +65,6 @@ def test_the_deploy_tasks_own_the_lock_waits_with_production_defaults() -> None:
     waits = {"DEPLOY_LOCK_RETRY_SECONDS": "5", "DEPLOY_LOCK_MAX_ATTEMPTS": "3"}
     settings = DeploySettings.from_env(DEPLOY | waits)
     assert (settings.deploy_lock_retry_seconds, settings.deploy_lock_max_attempts) == (5, 3)
-
-
-def test_a_sagemaker_timeout_that_does_not_cover_the_bakes_fails_at_cold_start_naming_the_variable() -> None:
-    # CANARY of 1 on 2 instances: one 300 s bake, a 300 s termination wait and 300 s to provision need 900 s
-    with pytest.raises(ConfigurationError) as raised:
-        DeploySettings.from_env(DEPLOY | {"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS": "600"})
-    assert str(raised.value) == (
-        "DeploySettings: DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS: MaximumExecutionTimeoutInSeconds 600 does not cover "
-        "600 s of bakes and termination wait plus 300 s to provision (needs 900)"
-    )
-    assert DeploySettings.from_env(DEPLOY | {"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS": "900"})
-
-
-def test_the_timeout_rule_is_pure_and_met_by_the_default_policy() -> None:
-    policy = policy_of(DeploySettings.from_env(DEPLOY))
-    fleet = Fleet("AllTraffic", "ml.m5.large", 2)
-    assert timeout_shortfall(fleet, policy) is None
-    short = timeout_shortfall(fleet, replace(policy, max_execution_timeout_seconds=600))
-    assert short is not None
-    assert "does not cover 600 s of bakes" in short
 
 
 def test_approval_settings_need_the_state_machine_and_relay_no_waits() -> None:

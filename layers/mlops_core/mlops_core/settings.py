@@ -53,11 +53,9 @@ class Settings(BaseModel):
         except ValidationError as exc:
             problems = []
             for err in exc.errors():
-                if not err["loc"]:  # a rule across fields: its message names them
-                    problems.append(err["msg"].removeprefix("Value error, "))
-                    continue
+                field = str(err["loc"][0]) if err["loc"] else "?"
                 reason = "is required but not set" if err["type"] == "missing" else err["msg"]
-                problems.append(f"{cls.env_name(str(err['loc'][0]))} {reason}")
+                problems.append(f"{cls.env_name(field)} {reason}")
             raise ConfigurationError(f"{cls.__name__}: " + "; ".join(problems)) from None
 
 

@@ -134,19 +134,6 @@ class RolloutPolicy:
         return self.bakes(instance_count) * self.wait_interval_seconds + self.termination_wait_seconds
 
 
-def timeout_shortfall(fleet: Fleet, policy: RolloutPolicy) -> str | None:
-    """Why SageMaker's ``MaximumExecutionTimeoutInSeconds`` does not cover the bakes and the termination wait, with
-    room to provision the new fleet; ``None`` when it does. The deploy settings check it at cold start."""
-    baking = policy.baking_seconds(fleet.instance_count)
-    needed = baking + PROVISIONING_ALLOWANCE_SECONDS
-    if policy.max_execution_timeout_seconds >= needed:
-        return None
-    return (
-        f"MaximumExecutionTimeoutInSeconds {policy.max_execution_timeout_seconds} does not cover {baking} s of "
-        f"bakes and termination wait plus {PROVISIONING_ALLOWANCE_SECONDS} s to provision (needs {needed})"
-    )
-
-
 def _digest(*parts: str, length: int) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:length]
 

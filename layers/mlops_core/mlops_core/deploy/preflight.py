@@ -8,9 +8,9 @@ request's: an ARN of another group or version never deploys under our name), ``A
 container image and model data, and the model data exists (read by the caller: an object, or at least one object
 under a prefix); the variant name is the
 live one's (blue/green guardrails require it); the canary (or linear step) is a valid share of the fleet (canary at
-most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint.
-That the timeouts cover the waits depends on the settings alone, so the deploy settings check it once, at cold start
-(:class:`~mlops_core.deploy.settings.DeploySettings`), not every preflight.
+most 50%, linear step 10-50%); the rollback alarms exist and are readable, and none is firing on a live endpoint;
+SageMaker's own timeout covers the bakes and the time to provision (the state machine's wait and the lock's
+lifetime are derived from that timeout: :mod:`mlops_core.deploy.waits`).
 
 Examples
 --------
@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 from mlops_core.deploy.deployment import (
     IN_PROGRESS_STATUSES,
+    PROVISIONING_ALLOWANCE_SECONDS,
     CapacityUnit,
     Fleet,
     Outcome,
@@ -195,6 +196,24 @@ def alarm_reasons(
     return reasons
 
 
+def timing_reasons(fleet: Fleet, policy: RolloutPolicy) -> list[str]:
+    """SageMaker's timeout covers the bakes, with room to provision the new fleet.
+
+    The state machine's own wait and the lock's lifetime are derived from SageMaker's timeout
+    (:mod:`mlops_core.deploy.waits`), so they cover it by construction: nothing to check. The lock loop's bounds are
+    the settings' own (``DEPLOY_LOCK_*``, validated at cold start), no longer an execution input to check here.
+    """
+    reasons = []
+    baking = policy.baking_seconds(fleet.instance_count)
+    needed = baking + PROVISIONING_ALLOWANCE_SECONDS
+    if policy.max_execution_timeout_seconds < needed:
+        reasons.append(
+            f"MaximumExecutionTimeoutInSeconds {policy.max_execution_timeout_seconds} does not cover {baking} s of "
+            f"bakes and termination wait plus {PROVISIONING_ALLOWANCE_SECONDS} s to provision (needs {needed})"
+        )
+    return reasons
+
+
 def preflight_reasons(facts: PreflightFacts) -> list[str]:
     """Every reason the deployment must not start; empty when it may."""
     endpoint_is_live = facts.endpoint is not None
@@ -204,6 +223,7 @@ def preflight_reasons(facts: PreflightFacts) -> list[str]:
         *endpoint_reasons(facts.endpoint, facts.live_variants, facts.fleet),
         *capacity_reasons(facts.fleet, facts.policy),
         *alarm_reasons(facts.policy.alarm_names, facts.alarms, facts.alarm_error, endpoint_is_live),
+        *timing_reasons(facts.fleet, facts.policy),
     ]
 
 

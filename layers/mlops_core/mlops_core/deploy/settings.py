@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field
 
-from mlops_core.deploy.deployment import Capacity, CapacityUnit, Fleet, RolloutPolicy, Strategy, timeout_shortfall
 from mlops_core.settings import SAGEMAKER_NAME, CoreSettings, comma_separated
 
 STATE_MACHINE_ARN = r"^arn:aws[a-z-]*:states:"
@@ -54,12 +53,13 @@ class DeploySettings(FleetSettings):
     ``rolled_back_package_action`` is what happens to a package whose update SageMaker rolled back: ``reject``
     (default: set it ``Rejected`` with the reason) or ``annotate`` (add the reason to its metadata only).
 
-    Consistency is checked here, at cold start, not per deployment: SageMaker's
-    ``deploy_max_execution_timeout_seconds`` must cover the bakes, the termination wait and the time to provision
-    (:func:`~mlops_core.deploy.deployment.timeout_shortfall`); settings that do not fail before any task runs. The
-    other waits are derived from that timeout, so they cover it by construction: the fallback wait for SageMaker
+    Every wait of a deployment is here or derived from here: the lock's (:class:`FleetSettings`), and SageMaker's
+    ``deploy_max_execution_timeout_seconds``, from which the fallback wait for the endpoint
     (:func:`~mlops_core.deploy.waits.fallback_wait_seconds`) and the lock's lifetime during it
-    (:func:`~mlops_core.deploy.waits.lock_ttl_for_wait`). The Deploy machine has no timeout of its own.
+    (:func:`~mlops_core.deploy.waits.lock_ttl_for_wait`) are derived, so they cover it by construction. That the
+    timeout covers the bakes stays a preflight reason (:func:`~mlops_core.deploy.preflight.timing_reasons`): the
+    deployment is then refused with the reason in its own record and notification. The Deploy machine has no
+    timeout of its own.
     """
 
     endpoint_alarm_names: Annotated[tuple[str, ...], BeforeValidator(comma_separated)]
@@ -70,30 +70,6 @@ class DeploySettings(FleetSettings):
     deploy_termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
     deploy_max_execution_timeout_seconds: int = Field(default=1800, ge=600, le=28_800)
     rolled_back_package_action: Literal["reject", "annotate"] = "reject"
-
-    @model_validator(mode="after")
-    def _timeout_covers_the_bakes(self) -> Self:
-        shortfall = timeout_shortfall(fleet_of(self), policy_of(self))
-        if shortfall is not None:
-            raise ValueError(f"DEPLOY_MAX_EXECUTION_TIMEOUT_SECONDS: {shortfall}")
-        return self
-
-
-def fleet_of(settings: FleetSettings) -> Fleet:
-    """The fleet every endpoint config declares."""
-    return Fleet(settings.deploy_variant_name, settings.deploy_instance_type, settings.deploy_instance_count)
-
-
-def policy_of(settings: DeploySettings) -> RolloutPolicy:
-    """The blue/green rollout policy of the endpoint."""
-    return RolloutPolicy(
-        strategy=Strategy(settings.deploy_strategy),
-        step=Capacity(CapacityUnit(settings.deploy_step_size_type), settings.deploy_step_size_value),
-        wait_interval_seconds=settings.deploy_wait_interval_seconds,
-        termination_wait_seconds=settings.deploy_termination_wait_seconds,
-        max_execution_timeout_seconds=settings.deploy_max_execution_timeout_seconds,
-        alarm_names=settings.endpoint_alarm_names,
-    )
 
 
 class EndpointEventsSettings(CoreSettings):

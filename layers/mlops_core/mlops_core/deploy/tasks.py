@@ -44,10 +44,15 @@ from mlops_core.deploy.contract import (
 )
 from mlops_core.deploy.deployment import (
     IN_PROGRESS_STATUSES,
+    Capacity,
+    CapacityUnit,
     DeploymentError,
+    Fleet,
     LockWaitExceededError,
     Outcome,
     PreflightFailedError,
+    RolloutPolicy,
+    Strategy,
     iso,
     parse_iso,
 )
@@ -56,7 +61,7 @@ from mlops_core.deploy.fleet_alarms import FleetAlarms
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.deploy.rollout import RolloutSteps
-from mlops_core.deploy.settings import DeploySettings, fleet_of, policy_of
+from mlops_core.deploy.settings import DeploySettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.task_handler import dispatch
@@ -79,6 +84,23 @@ class DeployPorts:
     notifier: Notifier
     fleet_alarms: FleetAlarms
     artifacts: ModelArtifacts
+
+
+def fleet_of(settings: DeploySettings) -> Fleet:
+    """The fleet every endpoint config declares."""
+    return Fleet(settings.deploy_variant_name, settings.deploy_instance_type, settings.deploy_instance_count)
+
+
+def policy_of(settings: DeploySettings) -> RolloutPolicy:
+    """The blue/green rollout policy of the endpoint."""
+    return RolloutPolicy(
+        strategy=Strategy(settings.deploy_strategy),
+        step=Capacity(CapacityUnit(settings.deploy_step_size_type), settings.deploy_step_size_value),
+        wait_interval_seconds=settings.deploy_wait_interval_seconds,
+        termination_wait_seconds=settings.deploy_termination_wait_seconds,
+        max_execution_timeout_seconds=settings.deploy_max_execution_timeout_seconds,
+        alarm_names=settings.endpoint_alarm_names,
+    )
 
 
 class DeployTasks:
