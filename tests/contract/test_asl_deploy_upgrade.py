@@ -5,10 +5,12 @@ then ApprovalFunction (its environment names the machine). Two kinds of executio
 
 - one started by the previous ApprovalFunction on the new definition: its input still has ``timing``, which
   ``Initialise`` drops (it keeps ``request`` only);
-- one started before the update on the previous definition (Step Functions runs an execution on the definition it
-  started with): its state carries ``timing`` to every task and its ``WaitForLock`` reads
-  ``$.timing.lock_retry_seconds``; the new tasks drop ``timing`` unread and count the attempts against their own
-  settings.
+- one started before the update on the previous definition (Step Functions API Reference, UpdateStateMachine:
+  "Running executions will continue to use the previous definition and roleArn",
+  https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html; its Lambda tasks
+  invoke the function's unqualified ARN, so the new code): its state carries ``timing`` to every task and its
+  ``WaitForLock`` reads ``$.timing.lock_retry_seconds``; the new tasks drop ``timing`` unread and count the attempts
+  against their own settings.
 
 Both run to their end on moto's interpreter with the real handlers, through a busy lock.
 """
