@@ -22,7 +22,12 @@ then fails the deployment: a fixed bound, the same for any bake.
 The wait for the endpoint's lock is not derived: ``DEPLOY_LOCK_RETRY_SECONDS`` and ``DEPLOY_LOCK_MAX_ATTEMPTS`` are
 the lock task's own settings (:class:`~mlops_core.deploy.settings.FleetSettings`); AcquireLock returns the seconds to
 wait with a ``busy`` decision (``$.lock.retry_after_seconds``, ``WaitForLock``'s ``SecondsPath``) and counts the
-attempts itself, so no execution input carries them.
+attempts itself, so no execution input carries them. Not a ``DefinitionSubstitutions`` value: those are "a map
+(string to string)" substituted into the definition's text (CloudFormation, AWS::StepFunctions::StateMachine,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html),
+so a number for ``Seconds`` would be an unquoted ``${...}`` that leaves ``deploy.asl.json`` invalid JSON for
+statelint, the contract tests and the local stack; and the attempts, which only the task can count, would then be
+read from one parameter by two components. The Rollback machine's ``WaitForTurn`` works the same way.
 
 Examples
 --------
