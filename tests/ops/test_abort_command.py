@@ -97,3 +97,21 @@ def test_abort_with_nothing_in_progress_exits_1_with_one_line(ops: OpsStack, mon
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: nothing in progress on ")
     assert result.stdout == ""
+
+
+def test_abort_waits_for_the_deployment_to_end_rolled_back(ops: OpsStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    ops.flow.release()
+    v1_config = ops.flow.serves()
+    ops.flow.approve(ops.flow.register(), settle=False)
+    for _ in range(10):  # SageMaker's events, one at a time, until the canary bakes
+        if ops.flow.baking():
+            break
+        assert ops.stack.run_until_event({"source": ["aws.sagemaker"]}) is not None
+    assert ops.flow.baking()
+    monkeypatch.setattr(execution_wait, "pause", lambda seconds: contextvars.Context().run(ops.flow.wait, seconds))
+    document = ops.json("abort", "--reason", "stop it now")
+    assert (document["mechanism"], document["stopped"]) == ("guardrail_alarm", True)
+    assert document["result"]["outcome"] == "ROLLED_BACK"
+    assert "stop it now" in document["result"]["reason"]
+    ops.stack.settle()
+    assert ops.flow.serves() == v1_config
