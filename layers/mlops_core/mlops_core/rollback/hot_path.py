@@ -19,6 +19,8 @@ from the package, waits its turn, updates.
 
 Duplicated or repeated events: one alarm transition is one rollback id (lock owner, execution name, record), so
 duplicates converge on one execution; a later transition finds the rollback in the ledger and is only recorded.
+An operator's request (:mod:`mlops_core.rollback.operator_requests`) is carried out by the same :func:`act`; a lock
+held by a running execution outside a rollout is then recorded and answered rather than retried.
 A rejection of the live package is decided by the Approval function
 (:class:`mlops_core.deploy.approval.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
 """

@@ -40,9 +40,9 @@ class Trigger:
     """An alarm that went to ALARM, the rejection of a package, or an operator's request, with what notifications
     should say about it.
 
-    ``marker`` tells one trigger from another (duplicated events share it); ``at`` is when the alarm went to ALARM
-    or the package was rejected (``None`` when unknown); ``details`` are the event's facts (alarm, metric, threshold,
-    or package and approval description).
+    ``marker`` tells one trigger from another (duplicated events share it); ``at`` is when the alarm went to ALARM,
+    the package was rejected or RollbackFunction received the operator's request (``None`` when unknown);
+    ``details`` are the event's facts (alarm, metric, threshold; package and approval description; or who asked).
     """
 
     kind: TriggerKind
