@@ -74,7 +74,7 @@ from mlopsctl.ops import execution_wait
 from mlopsctl.ops.cli import ops_options
 from mlopsctl.ops.errors import EXIT_FAILED, OpsError, UsageError
 from mlopsctl.ops.output import emit
-from mlopsctl.ops.rollback import caller
+from mlopsctl.ops.rollback import acting_options, caller
 from mlopsctl.ops.target import Target
 
 #: The Deploy execution's wait covers SageMaker's MaximumExecutionTimeoutInSeconds (≤ 28,800 s) and a margin.
@@ -193,11 +193,7 @@ def _render(console: Console, document: Mapping[str, Any]) -> None:
 
 
 @click.command("abort")
-@click.option("--reason", required=True, help="why (recorded in the ledger and the notification)")
-@click.option("--endpoint", "endpoint_name", metavar="NAME", help="the endpoint (default: the stack's EndpointName)")
-@click.option("--wait/--no-wait", default=True, show_default=True, help="follow the deployment to its end")
-@click.option("--timeout", type=click.IntRange(min=1), default=DEFAULT_TIMEOUT_SECONDS, show_default=True,
-              help="seconds --wait waits")  # fmt: skip
+@acting_options("the deployment", DEFAULT_TIMEOUT_SECONDS)
 @ops_options
 def command(*, target: Target, as_json: bool, reason: str, endpoint_name: str | None, wait: bool, timeout: int) -> None:
     """Stop the deployment in progress: the endpoint stays on, or returns to, its old fleet."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -104,13 +104,29 @@ def _render(console: Console, document: Mapping[str, Any]) -> None:
     console.print(Panel(table, title="rollback", border_style=style, expand=False))
 
 
+def acting_options[F: Callable[..., Any]](what: str, timeout: int) -> Callable[[F], F]:
+    """The options of a command that acts (``rollback``, ``abort``): ``--reason``, ``--endpoint``, ``--wait/--no-wait``
+    (follow ``what`` to its end) and ``--timeout`` (``timeout`` seconds by default)."""
+
+    def decorate(command: F) -> F:
+        options = (
+            click.option("--reason", required=True, help="why (recorded in the ledger and the notification)"),
+            click.option("--endpoint", "endpoint_name", metavar="NAME", help="the endpoint (default: EndpointName)"),
+            click.option("--wait/--no-wait", default=True, show_default=True, help=f"follow {what} to its end"),
+            click.option(
+                "--timeout", type=click.IntRange(min=1), default=timeout, show_default=True, help="seconds --wait waits"
+            ),
+        )
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.command("rollback")
 @click.option("--to", "to_version", type=click.IntRange(min=1), metavar="VERSION", help="an earlier version to restore")
-@click.option("--reason", required=True, help="why (recorded in the ledger, the package and the notification)")
-@click.option("--endpoint", "endpoint_name", metavar="NAME", help="the endpoint (default: the stack's EndpointName)")
-@click.option("--wait/--no-wait", default=True, show_default=True, help="follow the restore to its end")
-@click.option("--timeout", type=click.IntRange(min=1), default=DEFAULT_TIMEOUT_SECONDS, show_default=True,
-              help="seconds --wait waits")  # fmt: skip
+@acting_options("the restore", DEFAULT_TIMEOUT_SECONDS)
 @ops_options
 def command(
     *,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,20 +14,18 @@ from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from mlops_core.rollback.operator import OPERATOR_KEY, OperatorRollbackRequest, Refusal, choose_version
 from mlops_core.rollback.operator_requests import handle_operator
 from mlops_core.rollback.triggers import Trigger, TriggerKind
+from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.fakes import (
     FakeNotifier,
     FakeSageMaker,
     FakeWorkflows,
     LedgerLikeStore,
     deployment_fields,
+    rollout_in_progress,
 )
 from tests.deploy_support.handlers import context, load_handler
 
-STACK = "mlops-test"
-ENDPOINT = "churn-endpoint"
-DEPLOY = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-deploy"
-ROLLBACK = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-test-rollback"
-CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", ROLLBACK, DEPLOY, 1800)
+CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", ROLLBACK_STATE_MACHINE, STATE_MACHINE, 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
 ANA = "arn:aws:iam::123456789012:user/ana"
@@ -155,10 +152,9 @@ def test_a_request_answered_already_is_answered_from_its_record() -> None:
 
 def test_a_deployment_in_progress_keeps_the_endpoint_and_the_request_is_recorded_not_retried() -> None:
     world = World(1, 2)
-    world.store.acquire_lock(ENDPOINT, "deploy-v3", NOW, 1800)
-    world.workflows.statuses["deploy-v3"] = "RUNNING"
-    live = world.sagemaker.endpoints[ENDPOINT]
-    world.sagemaker.endpoints[ENDPOINT] = dataclasses.replace(live, status="Updating")
+    live = rollout_in_progress(
+        world.store, world.workflows, world.sagemaker, endpoint=ENDPOINT, holder="deploy-v3", now=NOW
+    )
     result = world.ask()
     assert result["action"] == "RECORD"
     assert "deploy-v3 holds churn-endpoint" in result["reason"]

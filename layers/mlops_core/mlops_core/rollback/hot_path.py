@@ -103,13 +103,16 @@ class RollbackResult(EventResult):
     """The handler's :class:`~mlops_core.handler.EventResult`, its details returned whole, and how it is reported."""
 
     keeps_none: ClassVar[bool] = True
+    #: The log message of a handled trigger and the prefix of its metric (``<prefix><Action>``).
+    message: ClassVar[str] = "alarm handled"
+    metric_prefix: ClassVar[str] = "Rollback"
 
     def reported(self) -> Handled | Ignored:
         """How the handler reports it: ignored with the reason, or handled and counted as ``Rollback<Action>``."""
         if self.outcome == "ignored":
             return Ignored(self.reason)
         action = str(self.details.get("action", "")).title().replace("_", "")
-        return Handled(self.as_dict(), "alarm handled", f"Rollback{action}")
+        return Handled(self.as_dict(), self.message, f"{self.metric_prefix}{action}")
 
 
 def handle_alarm(

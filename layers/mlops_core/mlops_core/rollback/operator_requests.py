@@ -42,16 +42,11 @@ REFUSED = "REFUSED"
 
 @dataclass(frozen=True)
 class OperatorResult(RollbackResult):
-    """RollbackFunction's answer to an operator (``action``: RESTORE, RECORD, NO_TARGET or REFUSED)."""
+    """RollbackFunction's answer to an operator (``action``: RESTORE, RECORD, NO_TARGET or REFUSED), logged as
+    ``operator rollback request handled`` and counted as ``OperatorRollback<Action>``."""
 
-    keeps_none: ClassVar[bool] = True
-
-    def reported(self) -> Handled | Ignored:
-        """Handled (logged, counted as ``OperatorRollback<Action>``), or ignored (a malformed request)."""
-        if self.outcome == "ignored":
-            return Ignored(self.reason)
-        action = str(self.details.get("action", "")).title().replace("_", "")
-        return Handled(self.as_dict(), "operator rollback request handled", f"OperatorRollback{action}")
+    message: ClassVar[str] = "operator rollback request handled"
+    metric_prefix: ClassVar[str] = "OperatorRollback"
 
 
 def handle_operator(
