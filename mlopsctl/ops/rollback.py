@@ -41,14 +41,13 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from mlops_core.rollback.operator import OPERATOR_KEY
 from mlopsctl.ops import execution_wait
 from mlopsctl.ops.cli import ops_options
 from mlopsctl.ops.errors import EXIT_FAILED, OpsError, UsageError
 from mlopsctl.ops.output import emit
 from mlopsctl.ops.target import Target
 
-#: The key RollbackFunction reads an operator's request under (mlops_core.rollback.operator.OPERATOR_KEY).
-OPERATOR_KEY = "operator_rollback"
 #: The restore switches all traffic at once within SageMaker's 1800 s execution timeout; a margin for the machine.
 DEFAULT_TIMEOUT_SECONDS = 2400
 
