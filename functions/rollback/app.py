@@ -1,5 +1,6 @@
-"""RollbackFunction: an alarm of ours went to ALARM → decide once, restore in three AWS calls, start the Rollback
-state machine with the plan (:mod:`mlops_core.rollback.hot_path`). Transient failures propagate (retries, then DLQ)."""
+"""RollbackFunction: an alarm of ours went to ALARM, or an operator's request (``mlopsctl rollback``'s synchronous
+invoke) → decide once, restore (:mod:`mlops_core.rollback.hot_path`, :mod:`mlops_core.rollback.operator_requests`).
+Transient failures propagate (an alarm is retried, then kept in the DLQ)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aws_lambda_powertools import Metrics
 from mlops_core.events import AlarmStateChangeEvent, Origin
 from mlops_core.handler import EventHandler, read_origin
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.rollback.operator_requests import operator_answer
 from mlops_core.rollback.wiring import alarm_dependencies
 
 handler = EventHandler(AlarmStateChangeEvent, "a CloudWatch alarm state change", metrics=Metrics(),
@@ -32,7 +34,7 @@ def dependencies() -> tuple[RollbackConfig, RollbackPorts]:
 
 @handler.entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 - Lambda signature
-    """Parse the alarm event, decide and act; return ``{"outcome": "ok" | "ignored", "reason": ...}``."""
-    return handler.handle(
-        event, origin(), lambda alarm: handle_alarm(alarm, *dependencies(), datetime.now(UTC)).reported()
-    )
+    """Decide and act on an alarm event or an operator's request; return ``{"outcome": ..., "reason": ...}``."""
+    if (operator := operator_answer(event, dependencies, now := datetime.now(UTC))) is not None:
+        return handler.answer(operator)
+    return handler.handle(event, origin(), lambda alarm: handle_alarm(alarm, *dependencies(), now).reported())

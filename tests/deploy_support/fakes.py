@@ -333,6 +333,24 @@ class LedgerLikeStore(FakeStore):
         super().save_deployment(key, {"started_at": key.started_at.isoformat(), **fields})
 
 
+def rollout_in_progress(
+    store: DeploymentStore,
+    workflows: FakeWorkflows,
+    sagemaker: FakeSageMaker,
+    *,
+    endpoint: str,
+    holder: str,
+    now: datetime,
+) -> EndpointView:
+    """Deployment ``holder`` runs and holds the endpoint's lock while SageMaker updates the endpoint; returns the
+    endpoint as it was before."""
+    store.acquire_lock(endpoint, holder, now, 1800)
+    workflows.statuses[holder] = "RUNNING"
+    live = sagemaker.endpoints[endpoint]
+    sagemaker.endpoints[endpoint] = replace(live, status="Updating")
+    return live
+
+
 def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
     """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
     return {

@@ -6,7 +6,6 @@ so the hot path's AWS calls can be counted.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from mlops_core.errors import TransientError
 from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.rollback.triggers import alarm_trigger, rollback_id
+from tests.deploy_support import fakes
 from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
 from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeWorkflows, LedgerLikeStore, deployment_fields
 from tests.deploy_support.handlers import context, load_handler
@@ -143,10 +143,9 @@ def test_duplicated_events_of_one_transition_start_one_rollback() -> None:
 
 def test_an_alarm_while_another_rollout_holds_the_endpoint_is_only_recorded() -> None:
     world = World(1, 2)
-    world.store.acquire_lock(ENDPOINT, "deploy-v3", ALARM_AT, 1800)
-    world.workflows.statuses["deploy-v3"] = "RUNNING"
-    live = world.sagemaker.endpoints[ENDPOINT]
-    world.sagemaker.endpoints[ENDPOINT] = dataclasses.replace(live, status="Updating")
+    fakes.rollout_in_progress(
+        world.store, world.workflows, world.sagemaker, endpoint=ENDPOINT, holder="deploy-v3", now=ALARM_AT
+    )
     world.calls.clear()
     result = world.alarm()
     assert (result["outcome"], result["action"]) == ("ok", "RECORD")

@@ -102,6 +102,7 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
         "sagemaker:UpdateEndpoint",
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
+        "sagemaker:DescribeModelPackage",
         "states:StartExecution",
         "states:DescribeExecution",
         "kms:Decrypt",
@@ -118,6 +119,9 @@ def test_permissions_are_the_hot_path_scoped_to_our_table_endpoint_configs_and_s
     assert start["Resource"] == {"Ref": "RollbackStateMachine"}
     config = next(s for s in statements if s["Action"] == "sagemaker:DescribeEndpointConfig")
     assert config["Resource"]["Fn::Sub"].endswith(":endpoint-config/${AWS::StackName}-*")
+    # An operator's `rollback --to N` only: is version N of our group Approved?
+    package = next(s for s in statements if s["Action"] == "sagemaker:DescribeModelPackage")
+    assert package["Resource"]["Fn::Sub"].endswith(":model-package/${ModelPackageGroupName}/*")
 
 
 def dashboard() -> dict[str, Any]:

@@ -218,5 +218,8 @@ class EventHandler[E: EventEnvelope]:
     def handle(self, event: Mapping[str, Any], origin: Origin, act: Callable[[E], Handled | Ignored]) -> dict[str, Any]:
         """Parse ``event``; ignore it, or report what ``act(parsed)`` returns (``act`` may also ignore it)."""
         parsed = self.parse(event, origin)
-        done = parsed if isinstance(parsed, Ignored) else act(parsed)
+        return self.answer(parsed if isinstance(parsed, Ignored) else act(parsed))
+
+    def answer(self, done: Handled | Ignored) -> dict[str, Any]:
+        """Log (and count) ``done``, ignored or handled; return it as the handler's result."""
         return self.ignore(done.reason) if isinstance(done, Ignored) else self.report(done)

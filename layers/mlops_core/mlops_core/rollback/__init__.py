@@ -1,7 +1,8 @@
 """Rollback: restore the last known-good model of the endpoint, in a state machine of its own.
 
 The function that received the trigger decides once (:mod:`mlops_core.rollback.hot_path` for an alarm, with its
-three-call hot path; :mod:`mlops_core.deploy.approval` for the rejection of the live package) and starts
+three-call hot path; :mod:`mlops_core.rollback.operator_requests` for an operator's ``mlopsctl rollback``, on the
+same path; :mod:`mlops_core.deploy.approval` for the rejection of the live package) and starts
 ``statemachines/rollback.asl.json`` with the typed plan (:class:`~mlops_core.rollback.contract.RollbackInput`);
 the machine's tasks (:mod:`mlops_core.rollback.tasks`, on RollbackTasksFunction) carry it out and never decide again.
 

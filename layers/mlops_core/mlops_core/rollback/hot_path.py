@@ -19,6 +19,8 @@ from the package, waits its turn, updates.
 
 Duplicated or repeated events: one alarm transition is one rollback id (lock owner, execution name, record), so
 duplicates converge on one execution; a later transition finds the rollback in the ledger and is only recorded.
+An operator's request (:mod:`mlops_core.rollback.operator_requests`) is carried out by the same :func:`act`; a lock
+held by a running execution outside a rollout is then recorded and answered rather than retried.
 A rejection of the live package is decided by the Approval function
 (:class:`mlops_core.deploy.approval.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
 """
@@ -41,7 +43,7 @@ from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
 from mlops_core.handler import EventResult, Handled, Ignored
 from mlops_core.rollback.contract import RollbackInput
-from mlops_core.rollback.decision import Action, Decision, Facts, decide, history_of
+from mlops_core.rollback.decision import Action, Decision, Deployment, Facts, decide, history_of
 from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.records import RESTORE_POLICY, decision_summary, notification, recorded_decision
@@ -101,13 +103,16 @@ class RollbackResult(EventResult):
     """The handler's :class:`~mlops_core.handler.EventResult`, its details returned whole, and how it is reported."""
 
     keeps_none: ClassVar[bool] = True
+    #: The log message of a handled trigger and the prefix of its metric (``<prefix><Action>``).
+    message: ClassVar[str] = "alarm handled"
+    metric_prefix: ClassVar[str] = "Rollback"
 
     def reported(self) -> Handled | Ignored:
         """How the handler reports it: ignored with the reason, or handled and counted as ``Rollback<Action>``."""
         if self.outcome == "ignored":
             return Ignored(self.reason)
         action = str(self.details.get("action", "")).title().replace("_", "")
-        return Handled(self.as_dict(), "alarm handled", f"Rollback{action}")
+        return Handled(self.as_dict(), self.message, f"{self.metric_prefix}{action}")
 
 
 def handle_alarm(
@@ -119,10 +124,31 @@ def handle_alarm(
         return RollbackResult("ignored", not_ours)
     trigger = alarm_trigger(event)
     me = rollback_id(config.stack_name, trigger)
-    endpoint = config.endpoint_name
-    records = ports.store.deployments(endpoint)
+    records = ports.store.deployments(config.endpoint_name)
     history = tuple(item for item in history_of(records) if item.deployment_id != me)
-    decision = decide(Facts(trigger, endpoint, history))
+    decision = decide(Facts(trigger, config.endpoint_name, history))
+    own = next((item for item in records if item.get("deployment_id") == me), None)
+    return act(decision, Attempt(trigger, me, history, own), config, ports, now)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One trigger's try at the endpoint: the trigger, its rollback id, the history it was decided on (its own
+    record left out), its own record when a previous try wrote one, and whether a busy lock defers it (an alarm is
+    retried by Lambda) or is only recorded (an operator's synchronous request is answered at once)."""
+
+    trigger: Trigger
+    me: str
+    history: tuple[Deployment, ...]
+    own: Mapping[str, Any] | None = None
+    defers: bool = True
+
+
+def act(
+    decision: Decision, attempt: Attempt, config: RollbackConfig, ports: RollbackPorts, now: datetime
+) -> RollbackResult:
+    """Carry out a decision: take the lock and restore (the fast path, then the Rollback execution), or record it."""
+    trigger, me, endpoint = attempt.trigger, attempt.me, config.endpoint_name
     target_config = decision.target.endpoint_config_name if decision.target else None
     if decision.action is Action.RESTORE and target_config:
         if ports.store.acquire_lock(endpoint, me, now, config.lock_ttl_seconds):
@@ -137,10 +163,12 @@ def handle_alarm(
                 raise RollbackDeferredError(
                     f"the lock of {endpoint} changed hands while {me} took it over from {holder}"
                 )
+            if judged.verdict is HolderVerdict.WAIT and attempt.defers:
+                _defer(decision, trigger, judged.reason, attempt.own, me=me, config=config, ports=ports, now=now)
             if judged.verdict is HolderVerdict.WAIT:
-                own = next((item for item in records if item.get("deployment_id") == me), None)
-                _defer(decision, trigger, judged.reason, own, me=me, config=config, ports=ports, now=now)
-        decision = decide(Facts(trigger, endpoint, history, holder))
+                decision = Decision(Action.RECORD, judged.reason, decision.live)
+        if decision.action is Action.RESTORE:
+            decision = decide(Facts(trigger, endpoint, attempt.history, holder))
     return _record(decision, trigger, me=me, config=config, ports=ports, now=now)
 
 

@@ -104,7 +104,8 @@ def notification(
     """The subject and message of a restore's end (restored or failed) or of a trigger with nothing to restore.
 
     ``None`` for a trigger only recorded (CloudWatch's own alarm actions already tell operators about the alarm).
-    Says which trigger (alarm, metric, threshold; or the rejection), which versions (from → to) and why;
+    Says which trigger (alarm, metric, threshold; the rejection; or the operator who asked), which versions
+    (from → to) and why;
     ``outcome`` (an SNS filter attribute) is ``ROLLED_BACK``, ``ROLLBACK_FAILED`` or ``NO_TARGET``.
     """
     decision, live, target = plan.get("decision"), plan.get("from"), plan.get("to")
@@ -137,6 +138,8 @@ def notification(
         "execution_arn": (execution or {}).get("id"),
         "durations": dict(durations) if durations else None,
     }
+    if trigger.kind is TriggerKind.OPERATOR:
+        message["requested_by"] = details.get("requested_by")
     if outcome != "ROLLED_BACK":
         message["action_needed"] = (
             f"{endpoint_name} still serves {_version(live)}: fix or replace it by hand (approve a good version)"

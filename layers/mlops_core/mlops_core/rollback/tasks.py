@@ -12,7 +12,7 @@ returns its own result model; each is idempotent (a retried step converges on th
   endpoint is already updating to it (the hot path asked);
 - ``register_wait`` and ``verify`` wait for the endpoint (event-driven, slow fallback) and check it serves the config;
 - ``finish`` records the outcome; once restored, marks the bad deployment ``ROLLED_BACK`` and rejects its package when
-  an alarm triggered the rollback (a rejection already did); releases the lock and notifies.
+  an alarm or an operator triggered the rollback (a rejection already did); releases the lock and notifies.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ from mlops_core.task_handler import dispatch
 __all__ = ["RollbackTaskPorts", "RollbackTasks", "UnknownRollbackStepError"]
 
 _RESTORE_CONFIG = deployment_config(RESTORE_POLICY)
+#: The triggers whose restore rejects the replaced package with their reason (a rejection has rejected it already).
+_REJECTS_THE_PACKAGE = frozenset({TriggerKind.ALARM, TriggerKind.OPERATOR})
 
 
 class UnknownRollbackStepError(DeploymentError):
@@ -267,7 +269,7 @@ class RollbackTasks:
         self._ports.store.save_deployment(
             DeploymentKey(plan.endpoint_name, parse_iso(bad.started_at), bad.deployment_id), fields
         )
-        if trigger.kind is TriggerKind.ALARM and bad.model_package_arn:
+        if trigger.kind in _REJECTS_THE_PACKAGE and bad.model_package_arn:
             self._ports.endpoints.reject_package(bad.model_package_arn, fields["reason"])
 
 

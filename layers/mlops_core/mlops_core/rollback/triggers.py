@@ -1,4 +1,5 @@
-"""What triggers a rollback: an alarm of ours going to ALARM, or the rejection of the live model package.
+"""What triggers a rollback: an alarm of ours going to ALARM, the rejection of the live model package, or an operator's
+request (``mlopsctl rollback``, :mod:`mlops_core.rollback.operator`).
 
 Pure. A :class:`Trigger` carries what the notification and the ledger say about it, and a ``marker`` that tells one
 trigger from another: duplicated events of one alarm transition (or of one rejection) share it, so they map to one
@@ -31,15 +32,17 @@ class TriggerKind(StrEnum):
 
     ALARM = "ALARM"
     REJECTION = "REJECTION"
+    OPERATOR = "OPERATOR"
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """An alarm that went to ALARM, or the rejection of a package, with what notifications should say about it.
+    """An alarm that went to ALARM, the rejection of a package, or an operator's request, with what notifications
+    should say about it.
 
-    ``marker`` tells one trigger from another (duplicated events share it); ``at`` is when the alarm went to ALARM
-    or the package was rejected (``None`` when unknown); ``details`` are the event's facts (alarm, metric, threshold,
-    or package and approval description).
+    ``marker`` tells one trigger from another (duplicated events share it); ``at`` is when the alarm went to ALARM,
+    the package was rejected or RollbackFunction received the operator's request (``None`` when unknown);
+    ``details`` are the event's facts (alarm, metric, threshold; package and approval description; or who asked).
     """
 
     kind: TriggerKind
