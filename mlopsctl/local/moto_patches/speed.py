@@ -15,10 +15,10 @@ making the whole run quadratic (hours):
 And one cost that repeats per stack and per execution: moto's Step Functions parses a definition with ANTLR on
 ``CreateStateMachine`` (to validate it) and again when each execution starts (to build the program it interprets),
 about 0.1 s of CPU for ``deploy.asl.json``. The syntax tree depends on the definition's text only and the
-preprocessor only reads it, so :func:`installed` keeps the tree of each definition that parsed without a syntax error
-and builds a fresh program from it on every call: the same program, the same errors (a definition with a syntax error
-is never kept, so it fails again each time). The sessions made while it is open read botocore's service models once
-per process (:mod:`.service_models`).
+preprocessor only reads it, so :func:`installed` keeps the tree of each definition that parsed and preprocessed
+without an error and builds a fresh program from it on every call: the same program, the same errors (a definition
+with an error is never kept, so it fails again each time); validating a kept definition again is skipped (it passed).
+The sessions made while it is open read botocore's service models once per process (:mod:`.service_models`).
 
 Examples
 --------
@@ -42,6 +42,7 @@ import moto.sqs.models as sqs_models
 from moto.core.utils import unix_time
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from mlopsctl.local.moto_patches import service_models
 
@@ -134,6 +135,19 @@ def _reusing_syntax_trees(parse: Callable[[str], tuple[Any, Any]]) -> Callable[[
     return cached_parse
 
 
+def _validating_once(validate: Callable[[str], None]) -> Callable[[str], None]:
+    """moto's ``_validate_definition`` (parse and preprocess, raise ``InvalidDefinition`` on an error), skipped for a
+    definition whose tree is kept: it was parsed and preprocessed without error."""
+
+    def validate_definition(definition: str) -> None:
+        with _trees_lock:
+            known = definition in _syntax_trees
+        if not known:
+            validate(definition)
+
+    return validate_definition
+
+
 @contextmanager
 def installed() -> Iterator[None]:
     """Apply the four changes (see the module docstring) while the context is open."""
@@ -150,4 +164,6 @@ def installed() -> Iterator[None]:
         stack.enter_context(service_models.installed())
         parse = staticmethod(_reusing_syntax_trees(AmazonStateLanguageParser.parse))
         stack.enter_context(mock.patch.object(AmazonStateLanguageParser, "parse", parse))
+        validate = staticmethod(_validating_once(StepFunctionsParserBackend._validate_definition))
+        stack.enter_context(mock.patch.object(StepFunctionsParserBackend, "_validate_definition", validate))
         yield
