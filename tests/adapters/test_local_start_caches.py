@@ -13,6 +13,8 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -100,3 +102,16 @@ def test_sessions_share_decoded_models_only_with_the_same_search_paths(tmp_path:
         assert loader_of(other).search_paths[0] == str(tmp_path)
         assert loader_of(other).load_service_model("sqs", "service-2") is not model
         assert loader_of(other).load_service_model("sqs", "service-2") == model
+
+
+def test_a_kms_signing_key_made_on_first_use_signs_and_verifies_with_its_public_key(aws: None) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    signed = kms.sign(KeyId=key, Message=b"model v2", SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")["Signature"]
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=key)["PublicKey"])
+
+    assert isinstance(public, rsa.RSAPublicKey)
+    public.verify(signed, b"model v2", padding.PKCS1v15(), hashes.SHA256())  # raises if another key signed
+    assert kms.verify(KeyId=key, Message=b"model v2", Signature=signed, SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")[
+        "SignatureValid"
+    ]
