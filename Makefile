@@ -91,9 +91,11 @@ iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 # The suite (tests/, and the docstring examples of the packages: --doctest-modules, pyproject.toml and conftest.py)
 # records which IAM statement allowed which test's calls; iam-check fails on a statement no test used
 # (unless the template says why it is kept) and writes the report, .iam-usage/iam-report.md.
+# --dist worksteal: xdist's default (load) hands out consecutive chunks, and one worker got all of tests/flows (the
+# slow third) while the other finished early and idled; an idle worker now takes half of the busy one's queue.
 unit: $(BIN)/.stamp
 	rm -rf .iam-usage
-	MLOPS_IAM_USAGE_DIR=.iam-usage $(BIN)/python -m pytest -n 2
+	MLOPS_IAM_USAGE_DIR=.iam-usage $(BIN)/python -m pytest -n 2 --dist worksteal
 
 iam-check: $(BIN)/.stamp
 	$(BIN)/python -m mlopsctl.local.iam.report .iam-usage

@@ -130,7 +130,8 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         "speed",
-        "moto's SQS and DynamoDB transactions slow down as queues and tables grow (same behaviour, faster)",
+        "moto's SQS and DynamoDB transactions slow down as queues and tables grow; each stack and execution parses"
+        " its state machines again and makes an RSA key per KMS key (same behaviour, faster)",
         "5.2.5",
         replaces=(
             f"{_SQS}.unix_time_millis",
@@ -139,7 +140,11 @@ PATCHES: tuple[Patch, ...] = (
             f"{_SQS}.SQSBackend.is_message_valid_based_on_retention_period",
             "moto.dynamodb.models.copy",
             "moto.dynamodb.models.DynamoDBBackend.transact_write_items",
+            "moto.stepfunctions.parser.asl.parse.asl_parser.AmazonStateLanguageParser.parse",
+            "moto.stepfunctions.parser.models.StepFunctionsParserBackend._validate_definition",
+            "moto.kms.models.generate_private_key",
         ),
+        adds=("moto.kms.models.Key.private_key",),
     ),
     Patch(
         "sqs_clock",

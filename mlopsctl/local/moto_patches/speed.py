@@ -12,6 +12,16 @@ making the whole run quadratic (hours):
   (100 copies of the whole table for a 100-item transaction); the backup is taken before any write, so one copy per
   table is the same backup.
 
+And one cost that repeats per stack and per execution: moto's Step Functions parses a definition with ANTLR on
+``CreateStateMachine`` (to validate it) and again when each execution starts (to build the program it interprets),
+about 0.1 s of CPU for ``deploy.asl.json``. The syntax tree depends on the definition's text only and the
+preprocessor only reads it, so :func:`installed` keeps the tree of each definition that parsed and preprocessed
+without an error and builds a fresh program from it on every call: the same program, the same errors (a definition
+with an error is never kept, so it fails again each time); validating a kept definition again is skipped (it passed).
+KMS ``CreateKey`` makes an RSA private key for every key, symmetric ones too (about 0.05 s of CPU per stack), which
+only ``Sign``, ``Verify`` and ``GetPublicKey`` use: it is made on the key's first use instead, the same random key.
+The sessions made while it is open read botocore's service models once per process (:mod:`.service_models`).
+
 Examples
 --------
 >>> with installed():
@@ -26,12 +36,20 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
+import moto.kms.models as kms_models
 import moto.sqs.models as sqs_models
 from moto.core.utils import unix_time
+from moto.kms.utils import generate_private_key
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from mlopsctl.local.moto_patches import service_models
 
 _COUNTS = frozenset(
     {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"}
@@ -97,9 +115,74 @@ class _CopyModule:
         return getattr(getattr(_state, "copy", None) or copy, name)
 
 
+#: syntax trees of definitions that parsed without a syntax error, by definition text (bounded, see _SYNTAX_TREES_MAX)
+_syntax_trees: dict[str, Any] = {}
+_SYNTAX_TREES_MAX = 64
+_trees_lock = threading.Lock()
+
+
+def _reusing_syntax_trees(parse: Callable[[str], tuple[Any, Any]]) -> Callable[[str], tuple[Any, Any]]:
+    """``AmazonStateLanguageParser.parse`` (moto 5.2.5: ANTLR tree, then ``Preprocessor().visit(tree)``), reusing the
+    tree of a definition already parsed."""
+
+    def cached_parse(definition: str) -> tuple[Any, Any]:
+        with _trees_lock:
+            tree = _syntax_trees.get(definition)
+        if tree is None:
+            program, tree = parse(definition)  # raises, keeping nothing, on a syntax or preprocessing error
+            with _trees_lock:
+                if len(_syntax_trees) >= _SYNTAX_TREES_MAX:
+                    _syntax_trees.clear()
+                _syntax_trees[definition] = tree
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    return cached_parse
+
+
+def _validating_once(validate: Callable[[str], None]) -> Callable[[str], None]:
+    """moto's ``_validate_definition`` (parse and preprocess, raise ``InvalidDefinition`` on an error), skipped for a
+    definition whose tree is kept: it was parsed and preprocessed without error."""
+
+    def validate_definition(definition: str) -> None:
+        with _trees_lock:
+            known = definition in _syntax_trees
+        if not known:
+            validate(definition)
+
+    return validate_definition
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A KMS key's private key, not made yet: its key spec."""
+
+    key_spec: str
+
+
+_keys_lock = threading.Lock()
+
+
+def _private_key_on_first_use(generate: Callable[[str], Any]) -> property:
+    """``Key.private_key`` (moto 5.2.5 sets it in ``Key.__init__`` from ``generate_private_key(key_spec)``), made
+    when first read."""
+
+    def get(key: Any) -> Any:
+        with _keys_lock:
+            value = key.__dict__["_private_key"]
+            if isinstance(value, _Deferred):
+                value = key.__dict__["_private_key"] = generate(value.key_spec)
+            return value
+
+    def set_(key: Any, value: Any) -> None:
+        key.__dict__["_private_key"] = value
+
+    return property(get, set_)
+
+
 @contextmanager
 def installed() -> Iterator[None]:
-    """Apply the three changes (see the module docstring) while the context is open."""
+    """Apply the changes (see the module docstring) while the context is open."""
     sqs_backend, queue, dynamodb_backend = sqs_models.SQSBackend, sqs_models.Queue, dynamodb_models.DynamoDBBackend
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(sqs_models, "unix_time_millis", _unix_time_millis))
@@ -110,4 +193,12 @@ def installed() -> Iterator[None]:
         stack.enter_context(mock.patch.object(dynamodb_models, "copy", _CopyModule()))
         transact = _one_backup_per_table(dynamodb_backend.transact_write_items)
         stack.enter_context(mock.patch.object(dynamodb_backend, "transact_write_items", transact))
+        lazy_key = _private_key_on_first_use(generate_private_key)
+        stack.enter_context(mock.patch.object(kms_models.Key, "private_key", lazy_key, create=True))
+        stack.enter_context(mock.patch.object(kms_models, "generate_private_key", _Deferred))
+        stack.enter_context(service_models.installed())
+        parse = staticmethod(_reusing_syntax_trees(AmazonStateLanguageParser.parse))
+        stack.enter_context(mock.patch.object(AmazonStateLanguageParser, "parse", parse))
+        validate = staticmethod(_validating_once(StepFunctionsParserBackend._validate_definition))
+        stack.enter_context(mock.patch.object(StepFunctionsParserBackend, "_validate_definition", validate))
         yield
