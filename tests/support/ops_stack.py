@@ -12,7 +12,7 @@ resources read from the local stack itself. Remove it when ``DescribeStacks``/``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from mlopsctl.cli import build_cli
 from mlopsctl.local.runtime.actionlog import a_person_acts
-from mlopsctl.local.runtime.stack import LocalStack
+from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 from mlopsctl.ops.target import StackView, Target
 from tests.support.cfn_yaml import load_template
 from tests.support.deploy_flow import DeployFlow, start_flow
@@ -86,9 +86,17 @@ def _template_outputs(stack: LocalStack) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def ops_stack(parameters: dict[str, str] | None = None) -> Iterator[OpsStack]:
-    """A started local stack on ``moto_server`` (the project's template, emulated SageMaker, virtual time)."""
-    stack, flow = start_flow(parameters, server=True)
+def ops_stack(
+    parameters: dict[str, str] | None = None,
+    *,
+    sagemaker: EmulatorFactory | None = None,
+    faults: Sequence[str] = (),
+) -> Iterator[OpsStack]:
+    """A started local stack on ``moto_server`` (the project's template, emulated SageMaker, virtual time).
+
+    ``sagemaker`` and ``faults``: as :func:`~tests.support.deploy_flow.start_flow` takes them.
+    """
+    stack, flow = start_flow(parameters, server=True, sagemaker=sagemaker, faults=faults)
     with stack:
         view = _view(stack)
         with mock.patch.object(Target, "stack", return_value=view):
