@@ -11,7 +11,7 @@ import importlib
 import click
 
 #: The command modules, in the order ``mlopsctl --help`` lists them.
-MODULES: tuple[str, ...] = ("mlopsctl.ops.lineage",)
+MODULES: tuple[str, ...] = ("mlopsctl.ops.lineage", "mlopsctl.ops.dlq")
 
 
 def load() -> list[click.Command]:

@@ -12,6 +12,8 @@ resources read from the local stack itself. Remove it when ``DescribeStacks``/``
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +51,7 @@ class OpsStack:
         command, rest = argv[0], list(argv[1:])
         words = command.split()
         with a_person_acts():
-            return CliRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
+            return _CommandRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
 
     def json(self, *argv: str) -> Any:
         """``run(..., "--json")`` parsed; fails the test unless it exited 0."""
@@ -62,6 +64,33 @@ class OpsStack:
         return Target(
             self.stack.template.stack_name, region=self.stack.template.region, endpoint_url=self.stack.endpoint_url
         )
+
+
+class _ThreadStream:
+    """A standard stream that is ``own`` for the thread that made it and ``other`` for every other thread."""
+
+    def __init__(self, own: Any, other: Any) -> None:
+        self._thread, self._own, self._other = threading.get_ident(), own, other
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._own if threading.get_ident() == self._thread else self._other, name)
+
+
+class _CommandRunner(CliRunner):
+    """Click's runner capturing only what the command prints: the stack's handlers, which a command's calls run on
+    moto_server's threads (``Invoke``, events), print their logs and metrics where they would without the command,
+    as Lambda's go to CloudWatch Logs and not to the caller's terminal."""
+
+    @contextmanager
+    def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        outer = sys.stdout, sys.stderr
+        with super().isolation(*args, **kwargs) as streams:
+            captured = sys.stdout, sys.stderr
+            sys.stdout, sys.stderr = _ThreadStream(captured[0], outer[0]), _ThreadStream(captured[1], outer[1])
+            try:
+                yield streams
+            finally:
+                sys.stdout, sys.stderr = captured
 
 
 def _view(stack: LocalStack) -> StackView:
