@@ -41,7 +41,7 @@ stack is not found; 2 no such queue.
 IAM: ``sqs:GetQueueAttributes``, ``sqs:ListDeadLetterSourceQueues``, ``sqs:ReceiveMessage``,
 ``sqs:ChangeMessageVisibility``, ``sqs:DeleteMessage`` on the dead-letter queues, ``sqs:SendMessage`` on the source
 queue, ``kms:Decrypt``/``kms:GenerateDataKey`` on the stack's key, ``lambda:InvokeFunction`` on the functions,
-``events:ListRules`` and ``events:ListTargetsByRule``.
+``cloudformation:DescribeStacks`` and ``cloudformation:ListStackResources``. Documented in docs/operator/dlq.md.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ Exit codes: 0 shown; 1 AWS refused or the stack is not found; 2 no such version 
 
 IAM: ``sagemaker:DescribeModelPackage``, ``sagemaker:ListModelPackages`` (a version), ``dynamodb:GetItem`` and
 ``dynamodb:Query`` on the ledger table, ``cloudformation:DescribeStacks`` and ``cloudformation:ListStackResources``.
+Documented in docs/operator/lineage.md.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ops.dead_letters import LATE_TICKET, approval_fails, fresh, queue
-from tests.support.dead_letter_flow import handlers_fail
+from tests.support.dead_letter_flow import LATE_TICKET, approval_fails, fresh, handlers_fail, queue
 from tests.support.ops_stack import OpsStack
 from tests.support.training_flow import TICKETS, drop
 

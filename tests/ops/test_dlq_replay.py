@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ops.dead_letters import LATE_TICKET, approval_fails, fresh, messages
-from tests.support.dead_letter_flow import handlers_fail
+from tests.support.dead_letter_flow import LATE_TICKET, approval_fails, fresh, handlers_fail, messages
 from tests.support.stack_queries import handler_runs, labeling_jobs
 from tests.support.training_flow import TICKETS, drop
 

@@ -3,17 +3,20 @@
 :func:`handlers_fail` makes every AWS call of some functions' handlers fail as a throttled AWS fails it (the stack's
 fault injector, on only while those handlers run; botocore retries, then the handler fails), so their events take the
 paths AWS gives them: SQS redrive after ``maxReceiveCount`` receives, Lambda's retries of an asynchronous event then
-its dead-letter queue.
+its dead-letter queue. The rest is what ``tests/ops/test_dlq_*`` share: a fresh operator's stack with the whole
+lifecycle, and reading the queues with ``mlopsctl dlq list``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from mlopsctl.local.runtime.faults import FaultRule
 from mlopsctl.local.runtime.stack import LocalStack
+from tests.support.lineage_flow import LABELING, lifecycle_sagemaker
+from tests.support.ops_stack import OpsStack, ops_stack
 
 #: Fault rules a stack starts with so that :func:`handlers_fail` can switch faults on (none is drawn until then).
 INSTALLED = ("dynamodb:0",)
@@ -39,3 +42,29 @@ def handlers_fail(stack: LocalStack, *functions: str) -> Iterator[None]:
         yield
     finally:
         del stack.runner.invoke  # the class's method again
+
+
+LATE_TICKET = {"late.txt": "please refund my second order"}
+
+
+def package_arn(ops: OpsStack, version: int) -> str:
+    template = ops.stack.template
+    return f"arn:aws:sagemaker:{template.region}:{template.account_id}:model-package/{ops.flow.group}/{version}"
+
+
+def queue(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(q for q in document["queues"] if q["name"] == name)
+
+
+def messages(ops: OpsStack, name: str) -> list[dict[str, Any]]:
+    return list(queue(ops.json("dlq list"), name)["messages"])
+
+
+def fresh() -> AbstractContextManager[OpsStack]:
+    return ops_stack(LABELING, sagemaker=lifecycle_sagemaker, faults=INSTALLED)
+
+
+def approval_fails(ops: OpsStack, version: int) -> None:
+    """The Approval function fails on the approval of ``version`` (every attempt), so the event is a dead letter."""
+    with handlers_fail(ops.stack, "ApprovalFunction"):
+        ops.flow.approve(package_arn(ops, version))
