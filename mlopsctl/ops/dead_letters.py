@@ -40,7 +40,15 @@ from mlopsctl.ops.target import StackView, Target
 OUTPUT_SUFFIX = "DeadLetterQueueUrl"
 #: How long listed or replayed messages stay hidden from other readers while this command holds them.
 HOLD_SECONDS = 300
-LAMBDA_ATTRIBUTES = ("RequestID", "ErrorCode", "ErrorMessage")
+#: ``ReceiveMessage`` answers at most 10 messages.
+MAX_PER_RECEIVE = 10
+#: Receive at once, hold for :data:`HOLD_SECONDS`, with every system and message attribute.
+_HOLD_EVERYTHING: dict[str, Any] = {
+    "VisibilityTimeout": HOLD_SECONDS,
+    "WaitTimeSeconds": 0,
+    "AttributeNames": ["All"],
+    "MessageAttributeNames": ["All"],
+}
 EVENTBRIDGE_ATTRIBUTES = ("RULE_ARN", "TARGET_ARN", "ERROR_CODE", "ERROR_MESSAGE")
 
 
@@ -220,18 +228,11 @@ def read(target: Target, queue: Queue, limit: int) -> list[DeadLetter]:
     sqs, stack = target.client("sqs"), target.stack()
     letters: dict[str, DeadLetter] = {}
     while len(letters) < limit:
-        batch = sqs.receive_message(
-            QueueUrl=queue.url,
-            MaxNumberOfMessages=min(10, limit - len(letters)),
-            VisibilityTimeout=HOLD_SECONDS,
-            WaitTimeSeconds=0,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
-        if not batch:
+        wanted = min(MAX_PER_RECEIVE, limit - len(letters))
+        batch = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=wanted, **_HOLD_EVERYTHING)
+        letters.update((str(m["MessageId"]), _letter(stack, queue, m)) for m in batch.get("Messages", []))
+        if not batch.get("Messages"):
             break
-        for message in batch:
-            letters[str(message["MessageId"])] = _letter(stack, queue, message)
     return list(letters.values())
 
 
