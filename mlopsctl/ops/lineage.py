@@ -29,7 +29,7 @@ JSON schema (``--json``)::
       "deployments": [{"deployment_id": str, "endpoint_name": str, "outcome": str, "reason": str | null,
                        "alarm": str | null, "started_at": str, "finished_at": str | null, "strategy": str | null,
                        "endpoint_config_name": str | null, "execution_arn": str | null,
-                       "rolled_back_by": str | null}],
+                       "rolled_back_by": str | null, "rollback_of": str | null}],
       "gaps": [str]
     }
 

@@ -152,6 +152,7 @@ class BatchView:
 
 
 #: The deployment record's fields the lineage shows (the record holds more: ``mlopsctl history`` shows them).
+#: ``rollback_of`` is set on a rollback's record: the package was put back by a rollback of that deployment.
 DEPLOYMENT_FIELDS = (
     "deployment_id",
     "endpoint_name",
@@ -164,6 +165,7 @@ DEPLOYMENT_FIELDS = (
     "endpoint_config_name",
     "execution_arn",
     "rolled_back_by",
+    "rollback_of",
 )
 
 

@@ -90,7 +90,12 @@ def test_replaying_a_failed_alarm_rolls_the_endpoint_back() -> None:
 
         assert replay["failed"] == []
         assert ops.flow.serves() == first
-        assert ops.flow.records()[2]["rolled_back_by"]
+        (rolled_back,) = ops.json("lineage", "2")["deployments"]
+        assert (rolled_back["outcome"], rolled_back["alarm"]) == ("ROLLED_BACK", ops.flow.alarms[0])
+        deployed, restored = ops.json("lineage", "1")["deployments"]
+        assert deployed["outcome"] == "SUCCEEDED"
+        assert restored["rollback_of"] == rolled_back["deployment_id"]
+        assert rolled_back["rolled_back_by"] == restored["deployment_id"]
 
 
 def test_a_replay_that_fails_again_keeps_the_message_and_exits_1() -> None:
