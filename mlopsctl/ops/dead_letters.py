@@ -114,7 +114,6 @@ class Queue:
     name: str
     output_key: str
     url: str
-    arn: str
     sources: list[str] = field(default_factory=list)
     """URLs of the queues whose redrive policy sends here (empty: a functions' queue)."""
 
@@ -130,9 +129,8 @@ def queues(target: Target) -> list[Queue]:
     found = []
     for key in sorted(k for k in stack.outputs if k.endswith(OUTPUT_SUFFIX)):
         url = stack.output(key)
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sources = sqs.list_dead_letter_source_queues(QueueUrl=url).get("queueUrls", [])
-        found.append(Queue(short_name(key), key, url, str(arn), [str(s) for s in sources]))
+        found.append(Queue(short_name(key), key, url, [str(s) for s in sources]))
     return found
 
 

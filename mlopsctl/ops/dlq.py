@@ -38,7 +38,7 @@ Timestamps are ISO 8601 UTC strings.
 Exit codes: 0 done (or nothing to do); 1 a message could not be replayed (it stays in its queue), AWS refused, or the
 stack is not found; 2 no such queue.
 
-IAM: ``sqs:GetQueueAttributes``, ``sqs:ListDeadLetterSourceQueues``, ``sqs:ReceiveMessage``,
+IAM: ``sqs:ListDeadLetterSourceQueues``, ``sqs:ReceiveMessage``,
 ``sqs:ChangeMessageVisibility``, ``sqs:DeleteMessage`` on the dead-letter queues, ``sqs:SendMessage`` on the source
 queue, ``kms:Decrypt``/``kms:GenerateDataKey`` on the stack's key, ``lambda:InvokeFunction`` on the functions,
 ``cloudformation:DescribeStacks`` and ``cloudformation:ListStackResources``. Documented in docs/operator/dlq.md.

@@ -50,7 +50,7 @@ class OpsStack:
         """``mlopsctl ARGV --stack … --region … --endpoint-url …``; the result has ``exit_code`` and ``output``."""
         command, rest = argv[0], list(argv[1:])
         words = command.split()
-        with a_person_acts():
+        with a_person_acts(), _handlers_print_elsewhere(self.stack):
             return _CommandRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
 
     def json(self, *argv: str) -> Any:
@@ -66,27 +66,54 @@ class OpsStack:
         )
 
 
-class _ThreadStream:
-    """A standard stream that is ``own`` for the thread that made it and ``other`` for every other thread."""
+_IN_HANDLER = threading.local()
+
+
+class _CommandStream:
+    """A standard stream that is ``own`` (the command's), but ``other`` in a thread while it runs a handler."""
 
     def __init__(self, own: Any, other: Any) -> None:
-        self._thread, self._own, self._other = threading.get_ident(), own, other
+        self._own, self._other = own, other
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._own if threading.get_ident() == self._thread else self._other, name)
+        return getattr(self._other if getattr(_IN_HANDLER, "active", False) else self._own, name)
+
+
+@contextmanager
+def _handlers_print_elsewhere(stack: LocalStack) -> Iterator[None]:
+    """Mark the threads running the stack's handlers while a command runs (see :class:`_CommandRunner`)."""
+    runner = stack.runner
+    patched = "invoke" in vars(runner)
+    plain = runner.invoke
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        _IN_HANDLER.active = True
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            _IN_HANDLER.active = False
+
+    runner.invoke = invoke  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if patched:
+            runner.invoke = plain  # type: ignore[method-assign]
+        else:
+            del runner.invoke
 
 
 class _CommandRunner(CliRunner):
-    """Click's runner capturing only what the command prints: the stack's handlers, which a command's calls run on
-    moto_server's threads (``Invoke``, events), print their logs and metrics where they would without the command,
-    as Lambda's go to CloudWatch Logs and not to the caller's terminal."""
+    """Click's runner capturing only what the command prints: the stack's handlers, which a command's calls run
+    (``Invoke``, executions), print their logs and metrics where they would without the command, as Lambda's go to
+    CloudWatch Logs and not to the caller's terminal."""
 
     @contextmanager
     def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         outer = sys.stdout, sys.stderr
         with super().isolation(*args, **kwargs) as streams:
             captured = sys.stdout, sys.stderr
-            sys.stdout, sys.stderr = _ThreadStream(captured[0], outer[0]), _ThreadStream(captured[1], outer[1])
+            sys.stdout, sys.stderr = _CommandStream(captured[0], outer[0]), _CommandStream(captured[1], outer[1])
             try:
                 yield streams
             finally:
