@@ -11,7 +11,12 @@ import importlib
 import click
 
 #: The command modules, in the order ``mlopsctl --help`` lists them.
-MODULES: tuple[str, ...] = ("mlopsctl.ops.rollback", "mlopsctl.ops.abort")
+MODULES: tuple[str, ...] = (
+    "mlopsctl.ops.lineage",
+    "mlopsctl.ops.rollback",
+    "mlopsctl.ops.abort",
+    "mlopsctl.ops.dlq",
+)
 
 
 def load() -> list[click.Command]:

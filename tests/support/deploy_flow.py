@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
 from mlopsctl.local.runtime.clock import VirtualClock
-from mlopsctl.local.runtime.stack import LocalStack
+from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 DEPLOY_CALLS = ("create_endpoint", "update_endpoint")
@@ -200,16 +200,21 @@ def start_flow(
     emulator: type[SageMakerEmulator] = SageMakerEmulator,
     *,
     server: bool = False,
+    sagemaker: EmulatorFactory | None = None,
+    faults: Sequence[str] = (),
 ) -> tuple[LocalStack, DeployFlow]:
     """A local stack from the project's template (not started: enter it) and the flow that drives it.
 
     ``server``: serve moto on a loopback port (``stack.endpoint_url``), as ``mlopsctl local up`` does.
+    ``sagemaker``: builds the SageMaker emulator from the started stack (instead of ``emulator``);
+    ``faults``: the stack's fault rules (:mod:`mlopsctl.local.runtime.faults`).
     """
     clock = VirtualClock()
     steering = Steering(clock.now)
 
-    def sagemaker(stack: LocalStack) -> SageMakerEmulator:
+    def default(stack: LocalStack) -> SageMakerEmulator:
         return emulator(clock.now, account_id=stack.template.account_id, region=stack.template.region)
 
-    stack = LocalStack(parameters=parameters, clock=clock, emulators=[sagemaker, steering], server=server)
+    emulators = [sagemaker or default, steering]
+    stack = LocalStack(parameters=parameters, clock=clock, emulators=emulators, server=server, faults=faults)
     return stack, DeployFlow(stack, steering)

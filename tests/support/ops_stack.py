@@ -12,7 +12,9 @@ resources read from the local stack itself. Remove it when ``DescribeStacks``/``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +24,7 @@ from click.testing import CliRunner, Result
 
 from mlopsctl.cli import build_cli
 from mlopsctl.local.runtime.actionlog import a_person_acts
-from mlopsctl.local.runtime.stack import LocalStack
+from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 from mlopsctl.ops.target import StackView, Target
 from tests.support.cfn_yaml import load_template
 from tests.support.deploy_flow import DeployFlow, start_flow
@@ -48,8 +50,8 @@ class OpsStack:
         """``mlopsctl ARGV --stack … --region … --endpoint-url …``; the result has ``exit_code`` and ``output``."""
         command, rest = argv[0], list(argv[1:])
         words = command.split()
-        with a_person_acts():
-            return CliRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
+        with a_person_acts(), _handlers_print_elsewhere(self.stack):
+            return _CommandRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
 
     def json(self, *argv: str) -> Any:
         """``run(..., "--json")`` parsed; fails the test unless it exited 0."""
@@ -62,6 +64,60 @@ class OpsStack:
         return Target(
             self.stack.template.stack_name, region=self.stack.template.region, endpoint_url=self.stack.endpoint_url
         )
+
+
+_IN_HANDLER = threading.local()
+
+
+class _CommandStream:
+    """A standard stream that is ``own`` (the command's), but ``other`` in a thread while it runs a handler."""
+
+    def __init__(self, own: Any, other: Any) -> None:
+        self._own, self._other = own, other
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._other if getattr(_IN_HANDLER, "active", False) else self._own, name)
+
+
+@contextmanager
+def _handlers_print_elsewhere(stack: LocalStack) -> Iterator[None]:
+    """Mark the threads running the stack's handlers while a command runs (see :class:`_CommandRunner`)."""
+    runner = stack.runner
+    patched = "invoke" in vars(runner)
+    plain = runner.invoke
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        _IN_HANDLER.active = True
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            _IN_HANDLER.active = False
+
+    runner.invoke = invoke  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if patched:
+            runner.invoke = plain  # type: ignore[method-assign]
+        else:
+            del runner.invoke
+
+
+class _CommandRunner(CliRunner):
+    """Click's runner capturing only what the command prints: the stack's handlers, which a command's calls run
+    (``Invoke``, executions), print their logs and metrics where they would without the command, as Lambda's go to
+    CloudWatch Logs and not to the caller's terminal."""
+
+    @contextmanager
+    def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        outer = sys.stdout, sys.stderr
+        with super().isolation(*args, **kwargs) as streams:
+            captured = sys.stdout, sys.stderr
+            sys.stdout, sys.stderr = _CommandStream(captured[0], outer[0]), _CommandStream(captured[1], outer[1])
+            try:
+                yield streams
+            finally:
+                sys.stdout, sys.stderr = captured
 
 
 def _view(stack: LocalStack) -> StackView:
@@ -86,9 +142,17 @@ def _template_outputs(stack: LocalStack) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def ops_stack(parameters: dict[str, str] | None = None) -> Iterator[OpsStack]:
-    """A started local stack on ``moto_server`` (the project's template, emulated SageMaker, virtual time)."""
-    stack, flow = start_flow(parameters, server=True)
+def ops_stack(
+    parameters: dict[str, str] | None = None,
+    *,
+    sagemaker: EmulatorFactory | None = None,
+    faults: Sequence[str] = (),
+) -> Iterator[OpsStack]:
+    """A started local stack on ``moto_server`` (the project's template, emulated SageMaker, virtual time).
+
+    ``sagemaker`` and ``faults``: as :func:`~tests.support.deploy_flow.start_flow` takes them.
+    """
+    stack, flow = start_flow(parameters, server=True, sagemaker=sagemaker, faults=faults)
     with stack:
         view = _view(stack)
         with mock.patch.object(Target, "stack", return_value=view):

@@ -248,12 +248,31 @@ class EventBus:
                 due, f"retry {spec.logical_id}", lambda: self._invoke_async(arn, payload, attempt + 1)
             )
         elif spec.dead_letter_arn and self.may_send_to_dead_letter(spec.role_arn, spec.name, spec.dead_letter_arn):
-            body = json.dumps(payload)
+            body, attributes = json.dumps(payload), dead_letter_attributes(invocation.reason)
             if ":sns:" in spec.dead_letter_arn:
-                self._clients.client("sns").publish(TopicArn=spec.dead_letter_arn, Message=body)
+                self._clients.client("sns").publish(
+                    TopicArn=spec.dead_letter_arn, Message=body, MessageAttributes=attributes
+                )
             else:
                 url = queue_url_of(self._clients, spec.dead_letter_arn)
-                self._clients.client("sqs").send_message(QueueUrl=url, MessageBody=body)
+                self._clients.client("sqs").send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
+
+
+def dead_letter_attributes(error: str | None) -> dict[str, dict[str, str]]:
+    """The message attributes Lambda adds to a failed asynchronous event it sends to a dead-letter queue or topic.
+
+    "The payload written to the DLQ target ARN is the original event payload with no modifications to the message
+    body", with the attributes ``RequestID`` (String, a unique request identifier), ``ErrorCode`` (Number, "3-digit
+    HTTP error code") and ``ErrorMessage`` (String, "truncated to 1 KB") (Lambda Developer Guide, "Dead Letter
+    Queues", https://docs.aws.amazon.com/lambda/latest/dg/dlq.html). A function error is answered with HTTP 200 and
+    ``X-Amz-Function-Error`` (Lambda API Reference, Invoke), so its code is 200.
+    """
+    message = (error or "Unhandled").encode()[:1024].decode(errors="ignore")
+    return {
+        "RequestID": {"DataType": "String", "StringValue": str(uuid.uuid4())},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {"DataType": "String", "StringValue": message},
+    }
 
 
 def _transform(target: dict[str, Any], event: dict[str, Any]) -> Any:
