@@ -22,7 +22,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stdout
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -102,9 +102,6 @@ class FunctionRunner:
         self._log = log
         self._base = dict(base_environment)
         self._namespace = namespace
-        #: where handlers print (their logs and EMF metrics): the stack's own output, as Lambda sends a function's
-        #: output to its log group, never to the caller of Invoke (an operator command run in this process)
-        self._output = sys.stdout
         self._modules: dict[str, ModuleType] = {}
         #: the context a handler runs in as its execution role (the stack's IAM enforcer sets it)
         self.acting_as: Callable[[FunctionSpec], AbstractContextManager[None]] = lambda _spec: nullcontext()
@@ -135,7 +132,7 @@ class FunctionRunner:
         self._modules.clear()
 
     def _run(self, spec: FunctionSpec, event: Any, batch_size: int | None) -> Invocation:
-        with self._environment(spec), self.acting_as(spec), redirect_stdout(self._output):
+        with self._environment(spec), self.acting_as(spec):
             try:
                 handler = self._handler(spec)
                 result = handler(event, self._context(spec))
