@@ -55,6 +55,7 @@ from mlops_core.deploy.deployment import Outcome
 from mlopsctl.ops import records as ledger
 from mlopsctl.ops.cli import ops_options
 from mlopsctl.ops.clock import current_clock
+from mlopsctl.ops.errors import UsageError
 from mlopsctl.ops.output import emit
 from mlopsctl.ops.progress import Machines, alarm_states, in_progress
 from mlopsctl.ops.records import DeploymentRecord, LockRecord, timestamp
@@ -69,6 +70,7 @@ ALARM_OUTPUTS = ("EndpointErrorsAlarmName", "EndpointLatencyAlarmName")
 class StackFacts:
     """What the commands read of the stack: the ledger, the machines, the endpoints and their alarms."""
 
+    stack: str
     table: str
     machines: Machines
     endpoints: tuple[str, ...]
@@ -78,6 +80,7 @@ class StackFacts:
     def of(cls, target: Target) -> StackFacts:
         stack = target.stack()
         return cls(
+            stack=stack.name,
             table=stack.output("LedgerTableName"),
             machines=Machines.of(target),
             endpoints=(stack.output("EndpointName"),),
@@ -89,7 +92,7 @@ class StackFacts:
         if name is None:
             return self.endpoints
         if name not in self.endpoints:
-            raise click.BadParameter(f"the stack has no endpoint {name} (it has: {', '.join(self.endpoints)})")
+            raise UsageError(f"stack {self.stack} has no endpoint {name} (it has: {', '.join(self.endpoints)})")
         return (name,)
 
 
