@@ -11,7 +11,7 @@ import importlib
 import click
 
 #: The command modules, in the order ``mlopsctl --help`` lists them.
-MODULES: tuple[str, ...] = ("mlopsctl.ops.status", "mlopsctl.ops.history")
+MODULES: tuple[str, ...] = ("mlopsctl.ops.status", "mlopsctl.ops.history", "mlopsctl.ops.watch")
 
 
 def load() -> list[click.Command]:

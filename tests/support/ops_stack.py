@@ -11,7 +11,9 @@ resources read from the local stack itself. Remove it when ``DescribeStacks``/``
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,11 +66,18 @@ class OpsStack:
 
     def clock(self) -> Clock:
         """A clock on the stack's virtual time, for ``run(..., obj=...)``: its ``sleep`` lets that time pass (what
-        falls due meanwhile happens) instead of sleeping."""
-        stack = self.stack
-        return Clock(
-            now=stack.clock.now, sleep=lambda seconds: stack.run_until(stack.clock.now() + timedelta(seconds=seconds))
-        )
+        falls due meanwhile happens) instead of sleeping.
+
+        The stack's handlers run in this process meanwhile; what they print (logs, metrics) goes where it went when
+        the clock was made, not into the command's output (in AWS it goes to CloudWatch Logs).
+        """
+        stack, outside = self.stack, sys.stdout
+
+        def sleep(seconds: float) -> None:
+            with contextlib.redirect_stdout(outside):
+                stack.run_until(stack.clock.now() + timedelta(seconds=seconds))
+
+        return Clock(now=stack.clock.now, sleep=sleep)
 
     def pass_time_until(self, condition: Callable[[], bool], *, step: float = 10.0, within: float = 3600.0) -> None:
         """Let virtual time pass, ``step`` seconds at a time, until ``condition()`` holds (fails past ``within``)."""
