@@ -84,8 +84,10 @@ def history_document(target: Target, *, limit: int | None = None, endpoint: str 
 def render(console: Console, document: Mapping[str, Any]) -> None:
     """A table, newest first."""
     table = Table(title="deployments and rollbacks, newest first", title_justify="left")
-    for column in ("started", "endpoint", "what", "outcome", "took", "alarm", "reason"):
-        table.add_column(column, overflow="fold")
+    for column in ("started", "endpoint", "what", "outcome", "took"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("alarm", overflow="fold")
+    table.add_column("reason", overflow="fold", ratio=1)
     for item in document["deployments"]:
         what = f"{item['kind']} {version(item['version'])}"
         if item["trigger"]:

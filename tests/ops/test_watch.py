@@ -47,6 +47,11 @@ def seen() -> Iterator[dict[str, Any]]:
         with mock.patch.dict(os.environ, {"COLUMNS": "200"}):
             out["v3"] = ops.run("watch", "--interval", "5", obj=ops.clock())
         out["records"] = flow.records()
+        flow.set_alarm(flow.alarms[0], "OK")
+        ops.stack.settle()
+        flow.approve(flow.register(), settle=False)
+        ops.pass_time_until(flow.baking)
+        out["timed_out"] = ops.run("watch", "--json", "--interval", "30", "--timeout", "60", obj=ops.clock())
         yield out
 
 
@@ -96,3 +101,12 @@ def test_a_canary_rolled_back_ends_the_watch_with_exit_1_naming_the_alarm(seen: 
     assert f"watching {ops.flow.endpoint} at " in text
     ended = f"deployment v3 on {ops.flow.endpoint} ended: ROLLED_BACK"
     assert f"{ended} (rolled back by SageMaker: alarm {ops.flow.alarms[0]} " in text
+
+
+def test_it_gives_up_after_its_timeout_with_exit_1(seen: dict[str, Any]) -> None:
+    result = seen["timed_out"]
+    assert result.exit_code == 1
+    assert all(line["in_progress"]["version"] == 4 for line in lines(result.stdout))
+    (error,) = result.stderr.splitlines()
+    assert error.startswith("error: deployment mlops-local-v4-")
+    assert error.endswith(" still in progress after 60 s")
