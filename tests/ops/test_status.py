@@ -31,8 +31,8 @@ def wide() -> Any:
 
 @pytest.fixture(scope="module")
 def seen() -> Iterator[dict[str, Any]]:
-    """``status`` at each point of a story: nothing deployed; v1 live; v2's canary baking; v2 live; v2 rolled back
-    after its rollout by the errors alarm (v1 restored)."""
+    """``status`` at each point of a story: nothing deployed; v1 live; v2's canary baking; v2 live; v1 being restored
+    after the errors alarm fired; v2 rolled back (v1 restored)."""
     with ops_stack() as ops:
         flow, out = ops.flow, {}
         out["before"] = ops.json("status", obj=ops.clock())
@@ -49,6 +49,8 @@ def seen() -> Iterator[dict[str, Any]]:
         ops.stack.settle()
         out["v2"] = ops.json("status", obj=ops.clock())
         flow.set_alarm(flow.alarms[0])
+        ops.pass_time_until(lambda: (flow.described() or {}).get("EndpointStatus") == "Updating", step=1)
+        out["restoring"] = ops.json("status", obj=ops.clock())
         ops.stack.settle()
         out["rolled_back"] = ops.json("status", obj=ops.clock())
         with wide():
@@ -129,6 +131,17 @@ def test_mid_canary_the_human_view_says_the_same(seen: dict[str, Any]) -> None:
 def test_after_the_canary_the_new_version_serves(seen: dict[str, Any]) -> None:
     endpoint = only(seen["v2"])
     assert (endpoint["serving"]["version"], endpoint["in_progress"], endpoint["lock"]) == (2, None, None)
+
+
+def test_during_a_rollback_it_shows_the_restore_in_progress(seen: dict[str, Any]) -> None:
+    endpoint, ops = only(seen["restoring"]), seen["ops"]
+    progress = endpoint["in_progress"]
+    assert (progress["kind"], progress["version"], progress["strategy"]) == ("rollback", 1, "ALL_AT_ONCE")
+    assert progress["execution_arn"].split(":")[-2] == ops.stack.physical_name("RollbackStateMachine")
+    assert progress["endpoint_config"] == seen["records"][1]["endpoint_config_name"]
+    assert progress["traffic"]["new"]["endpoint_config"] == seen["records"][1]["endpoint_config_name"]
+    assert endpoint["serving"]["version"] == 2, "v2's fleet serves until the restore lands"
+    assert endpoint["lock"]["holder"] == progress["deployment_id"]
 
 
 def test_after_a_rollback_the_restored_version_serves_restored_by_the_rollback(seen: dict[str, Any]) -> None:
