@@ -106,5 +106,5 @@ def render(console: Console, document: Mapping[str, Any]) -> None:
 @click.option("--endpoint", metavar="NAME", help="only this endpoint (default: every endpoint of the stack)")
 @ops_options
 def command(target: Target, as_json: bool, limit: int | None, endpoint: str | None) -> None:
-    """Deployments and rollbacks, newest first: outcome, reason, timings and the alarm that fired."""
+    """deployments and rollbacks, newest first: outcome, reason, timings, alarm (docs/operator/history.md)"""
     emit(history_document(target, limit=limit, endpoint=endpoint), render, as_json=as_json)

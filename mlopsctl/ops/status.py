@@ -205,5 +205,5 @@ def render(console: Console, document: Mapping[str, Any]) -> None:
 @click.option("--endpoint", metavar="NAME", help="only this endpoint (default: every endpoint of the stack)")
 @ops_options
 def command(target: Target, as_json: bool, endpoint: str | None) -> None:
-    """What serves now, what is in progress, the lock and the alarms, per endpoint."""
+    """what serves, what is in progress, the lock and the alarms, per endpoint (docs/operator/status.md)"""
     emit(status_document(target, endpoint), render, as_json=as_json)

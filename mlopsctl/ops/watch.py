@@ -170,7 +170,7 @@ def watch(target: Target, *, endpoint: str | None, interval: float, timeout: flo
               help="give up (exit 1) after S seconds")  # fmt: skip
 @ops_options
 def command(target: Target, as_json: bool, endpoint: str | None, interval: float, timeout: float) -> None:
-    """Follow the rollout in progress until it ends: phase, traffic, alarms, time left (exit 1: it failed)."""
+    """follow the rollout in progress to its end; exit 1 when it fails (docs/operator/watch.md)"""
     code = watch(target, endpoint=endpoint, interval=interval, timeout=timeout, as_json=as_json)
     if code != EXIT_OK:
         raise SystemExit(code)
