@@ -93,8 +93,8 @@ def render(console: Console, document: Mapping[str, Any]) -> None:
         if item["trigger"]:
             what += f" ({item['trigger']})"
         took = f"{item['duration_seconds']:.0f} s" if item["duration_seconds"] is not None else "-"
-        table.add_row(item["started_at"], item["endpoint"], what, outcome(item["outcome"]), took,
-                      item["alarm"] or "-", item["reason"] or "-")  # fmt: skip
+        row = (item["started_at"], item["endpoint"], what, outcome(item["outcome"]), took)
+        table.add_row(*row, item["alarm"] or "-", item["reason"] or "-")
     if not document["deployments"]:
         console.print("no deployments recorded")
         return

@@ -117,8 +117,8 @@ def traffic(described: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     pending = described.get("PendingDeploymentSummary") or {}
     new = _fleet(pending.get("EndpointConfigName"), pending.get("ProductionVariants") or []) if pending else None
-    return {"serving": _fleet(described.get("EndpointConfigName"), described.get("ProductionVariants") or []),
-            "new": new}  # fmt: skip
+    serving = _fleet(described.get("EndpointConfigName"), described.get("ProductionVariants") or [])
+    return {"serving": serving, "new": new}
 
 
 def _bake_seconds(record: DeploymentRecord | None, new: Mapping[str, Any]) -> int | None:

@@ -146,9 +146,7 @@ def endpoint_status(target: Target, facts: StackFacts, name: str, now: datetime)
     dynamodb = target.client("dynamodb")
     records = ledger.deployments(dynamodb, facts.table, name)
     held = ledger.lock(dynamodb, facts.table, name)
-    progress = in_progress(
-        target, facts.machines, name, records=records, held=held, described=described, now=now
-    )  # fmt: skip
+    progress = in_progress(target, facts.machines, name, records=records, held=held, described=described, now=now)
     return {
         "name": name,
         "status": str(described["EndpointStatus"]) if described else "absent",

@@ -3,13 +3,16 @@ reasons, timings and the alarm that fired; its JSON schema and its table."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
 import pytest
+from rich.console import Console
 
+from mlopsctl.ops.history import render
 from tests.support.ops_stack import OpsStack, ops_stack
 
 pytestmark = pytest.mark.flow
@@ -101,3 +104,9 @@ def test_the_table_shows_the_same(ops: OpsStack) -> None:
     assert "deployments and rollbacks, newest first" in text
     for what in ("deployment v4", "deployment v3", "rollback v1 (ALARM)", "FAILED", "ROLLED_BACK", "630 s"):
         assert what in text
+
+
+def test_with_no_records_the_table_says_so() -> None:
+    out = io.StringIO()
+    render(Console(file=out, width=120), {"deployments": []})
+    assert out.getvalue() == "no deployments recorded\n"
