@@ -12,6 +12,9 @@ import click
 
 #: The command modules, in the order ``mlopsctl --help`` lists them.
 MODULES: tuple[str, ...] = (
+    "mlopsctl.ops.status",
+    "mlopsctl.ops.history",
+    "mlopsctl.ops.watch",
     "mlopsctl.ops.lineage",
     "mlopsctl.ops.rollback",
     "mlopsctl.ops.abort",

@@ -11,12 +11,14 @@ resources read from the local stack itself. Remove it when ``DescribeStacks``/``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
@@ -25,6 +27,7 @@ from click.testing import CliRunner, Result
 from mlopsctl.cli import build_cli
 from mlopsctl.local.runtime.actionlog import a_person_acts
 from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
+from mlopsctl.ops.clock import Clock
 from mlopsctl.ops.target import StackView, Target
 from tests.support.cfn_yaml import load_template
 from tests.support.deploy_flow import DeployFlow, start_flow
@@ -46,18 +49,43 @@ class OpsStack:
             "--endpoint-url", str(self.stack.endpoint_url),
         ]  # fmt: skip
 
-    def run(self, *argv: str) -> Result:
-        """``mlopsctl ARGV --stack … --region … --endpoint-url …``; the result has ``exit_code`` and ``output``."""
+    def run(self, *argv: str, obj: Any = None) -> Result:
+        """``mlopsctl ARGV --stack … --region … --endpoint-url …``; the result has ``exit_code`` and ``output``.
+
+        ``obj``: Click's context object (e.g. a :class:`mlopsctl.ops.clock.Clock` on the stack's virtual time).
+        """
         command, rest = argv[0], list(argv[1:])
         words = command.split()
         with a_person_acts(), _handlers_print_elsewhere(self.stack):
-            return _CommandRunner().invoke(build_cli(), [*words, *rest, *self.options], catch_exceptions=False)
+            return _CommandRunner().invoke(build_cli(), [*words, *rest, *self.options], obj=obj, catch_exceptions=False)
 
-    def json(self, *argv: str) -> Any:
+    def json(self, *argv: str, obj: Any = None) -> Any:
         """``run(..., "--json")`` parsed; fails the test unless it exited 0."""
-        result = self.run(*argv, "--json")
+        result = self.run(*argv, "--json", obj=obj)
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
+
+    def clock(self) -> Clock:
+        """A clock on the stack's virtual time, for ``run(..., obj=...)``: its ``sleep`` lets that time pass (what
+        falls due meanwhile happens) instead of sleeping.
+
+        The stack's handlers run in this process meanwhile; what they print (logs, metrics) goes where it went when
+        the clock was made, not into the command's output (in AWS it goes to CloudWatch Logs).
+        """
+        stack, outside = self.stack, sys.stdout
+
+        def sleep(seconds: float) -> None:
+            with contextlib.redirect_stdout(outside):
+                stack.run_until(stack.clock.now() + timedelta(seconds=seconds))
+
+        return Clock(now=stack.clock.now, sleep=sleep)
+
+    def pass_time_until(self, condition: Callable[[], bool], *, step: float = 10.0, within: float = 3600.0) -> None:
+        """Let virtual time pass, ``step`` seconds at a time, until ``condition()`` holds (fails past ``within``)."""
+        deadline = self.stack.clock.now() + timedelta(seconds=within)
+        while not condition():
+            assert self.stack.clock.now() < deadline, f"still not so after {within} virtual seconds"
+            self.stack.run_until(self.stack.clock.now() + timedelta(seconds=step))
 
     def target(self) -> Target:
         """A :class:`Target` on this stack, as the commands build one (call it inside ``a_person_acts()``)."""
