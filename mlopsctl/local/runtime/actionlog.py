@@ -58,6 +58,11 @@ def a_person_acts() -> Iterator[None]:
         _a_person.reset(token)
 
 
+def a_person_is_acting() -> bool:
+    """Whether a call made here and now is a person's (inside :func:`a_person_acts`, in this thread or task)."""
+    return _a_person.get()
+
+
 def not_the_systems(context: Mapping[str, Any]) -> bool:
     """Whether a botocore request (its context) is the stack's own or a person's, not a call the system makes."""
     config = context.get("client_config")
