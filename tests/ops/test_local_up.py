@@ -7,21 +7,26 @@ system does.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mlopsctl.local.runtime.actionlog import a_person_acts
+from mlopsctl.local.up.report import Reporter
 from tests.support.deploy_flow import DeployFlow, Steering
 from tests.support.local_up import LocalUp, eventually, local_up
 
 pytestmark = pytest.mark.flow
 
 
+VERBOSE = io.StringIO()
+
+
 @pytest.fixture(scope="module")
 def up() -> Iterator[LocalUp]:
-    with local_up() as running:
+    with local_up(on_entries=Reporter(VERBOSE, verbose=True).entries) as running:
         yield running
 
 
@@ -66,6 +71,10 @@ def test_approved_versions_deploy_in_turn_and_an_alarm_rolls_back_to_the_first(u
     with a_person_acts():
         package = up.client("sagemaker").describe_model_package(ModelPackageName=v2)
     assert package["ModelApprovalStatus"] == "Rejected"  # the bad version, marked with the reason
+    lines = VERBOSE.getvalue().splitlines()  # --verbose: one line per handler run, execution and event
+    assert any(line.endswith("handler   ApprovalFunction → ok") for line in lines)
+    assert any(line.endswith("execution DeployStateMachine → SUCCEEDED") for line in lines)
+    assert any(line.endswith("execution RollbackStateMachine → SUCCEEDED") for line in lines)
 
 
 def _serving(reader: DeployFlow) -> Any:

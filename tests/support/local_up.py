@@ -20,7 +20,7 @@ import boto3
 
 from mlopsctl.local.runtime.actionlog import a_person_acts
 from mlopsctl.local.runtime.stack import LocalStack
-from mlopsctl.local.up.live import LiveStack, UpOptions
+from mlopsctl.local.up.live import EntryListener, LiveStack, UpOptions
 from mlopsctl.local.up.report import environment
 from tests.support.deploy_flow import IMAGE
 
@@ -92,7 +92,10 @@ class LocalUp:
 
 
 @contextmanager
-def local_up(parameters: dict[str, str] | None = None, speed: float = FAST) -> Iterator[LocalUp]:
-    """The live local stack on a free port (stopped, port freed, when the block ends)."""
-    with LiveStack(UpOptions(parameters=parameters or {}, port=0, speed=speed)) as live:
+def local_up(
+    parameters: dict[str, str] | None = None, speed: float = FAST, on_entries: EntryListener | None = None
+) -> Iterator[LocalUp]:
+    """The live local stack on a free port (stopped, port freed, when the block ends); ``on_entries`` hears the
+    action log's new entries after each step, as ``mlopsctl local up``'s reporter does."""
+    with LiveStack(UpOptions(parameters=parameters or {}, port=0, speed=speed), on_entries=on_entries) as live:
         yield LocalUp(live)

@@ -71,7 +71,7 @@ def run_up(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | 
         local_cli.logging_for(verbose=args.verbose),
     ):
         try:
-            live = LiveStack(options, on_entries=reporter.entries)
+            live = LiveStack(options, on_entries=reporter.entries, on_problem=reporter.problem)
             with live:
                 banner(out, live)
                 started = time.monotonic()
@@ -82,6 +82,8 @@ def run_up(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | 
             return _fail(err, f"{exc}: is another local stack running? (choose one with --port)", EXIT_FAILED)
         except TemplateError as exc:
             return _fail(err, str(exc), EXIT_USAGE)
+        except LocalStackError as exc:  # the stack could not start (as a deployment of the template would fail)
+            return _fail(err, str(exc), EXIT_FAILED)
     if live.failure is not None:
         return _fail(err, f"the local stack's loop failed: {live.failure}", EXIT_FAILED)
     return EXIT_OK

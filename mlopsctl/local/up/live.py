@@ -76,9 +76,17 @@ class LiveStack:
         Template, parameters, port, speed.
     on_entries:
         Called on the loop's thread with the action log's entries each step added (nothing when none).
+    on_problem:
+        Called on the loop's thread with one line when a step hit a bound of its run (the stack did not settle in
+        time); time goes on.
     """
 
-    def __init__(self, options: UpOptions, on_entries: EntryListener | None = None) -> None:
+    def __init__(
+        self,
+        options: UpOptions,
+        on_entries: EntryListener | None = None,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
         mark_system_requests()  # before the stack's first client: the system's requests must pass the gate
         self.options = options
         self.gate = PersonGate()
@@ -91,6 +99,7 @@ class LiveStack:
             emulators=[_emulator],
         )
         self._on_entries = on_entries
+        self._on_problem = on_problem or (lambda line: logger.warning("%s", line))
         self._read = 0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -143,7 +152,7 @@ class LiveStack:
             try:
                 self.stack.run_until(until)
             except LocalStackError as exc:  # a bound of one run (NotQuiescentError): said, and time goes on
-                logger.warning("%s", exc)
+                self._on_problem(str(exc))
         entries = self.stack.log.entries_since(self._read)
         self._read += len(entries)
         if entries and self._on_entries is not None:

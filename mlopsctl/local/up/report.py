@@ -72,6 +72,11 @@ class Reporter:
             self._err.writelines(timeline_line(entry) + "\n" for entry in shown)
             self._err.flush()
 
+    def problem(self, line: str) -> None:
+        """A step hit a bound of its run: said on standard error, whatever ``verbose`` says."""
+        self._err.write(f"mlopsctl local up: warning: {line}\n")
+        self._err.flush()
+
     def summary(self, live: LiveStack, real_seconds: float) -> None:
         """One line: how long it ran and what happened."""
         with self._lock:
