@@ -167,4 +167,4 @@ def test_a_refused_call_is_one_line_naming_the_iam_action(seen: dict[str, Any]) 
     assert denied.stdout == ""
     # the command's one line (the local stack's IAM logs its denial in this process too: not the command's output)
     (line,) = [line for line in denied.stderr.splitlines() if not line.startswith("IAM denied")]
-    assert line.startswith("error: missing permission sagemaker:DescribeEndpoint (AccessDeniedException: ")
+    assert line.startswith("error: missing permission cloudformation:DescribeStacks (AccessDenied")

@@ -2,11 +2,8 @@
 
 The stack runs with ``moto_server`` on a loopback port, and the commands are run as a user runs them
 (``mlopsctl <command> --stack … --endpoint-url …``, Click's runner, a fresh boto3 session per command): every call
-they make goes over HTTP, the same code path as against AWS.
-
-TEMPORARY SEAM (until the local stack registers its CloudFormation stack, issue 15's ``mlops-local``):
-:meth:`~mlopsctl.ops.target.Target.stack` is replaced, for the fixture's lifetime, by the stack's outputs and
-resources read from the local stack itself. Remove it when ``DescribeStacks``/``ListStackResources`` answer.
+they make goes over HTTP, the same code path as against AWS. The commands find the stack as they find a deployed one:
+the local stack is the CloudFormation stack ``mlops-local`` (``DescribeStacks``, ``ListStackResources``).
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from unittest import mock
 
 from click.testing import CliRunner, Result
 
@@ -28,8 +24,7 @@ from mlopsctl.cli import build_cli
 from mlopsctl.local.runtime.actionlog import a_person_acts
 from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
 from mlopsctl.ops.clock import Clock
-from mlopsctl.ops.target import StackView, Target
-from tests.support.cfn_yaml import load_template
+from mlopsctl.ops.target import Target
 from tests.support.deploy_flow import DeployFlow, start_flow
 
 
@@ -148,27 +143,6 @@ class _CommandRunner(CliRunner):
                 sys.stdout, sys.stderr = captured
 
 
-def _view(stack: LocalStack) -> StackView:
-    records = stack.resources.records
-    resources = {lid: str(r.physical_name) for lid, r in records.items()}
-    outputs: dict[str, str] = {}
-    for key, value in _template_outputs(stack).items():
-        if "Ref" in value:
-            name = value["Ref"]
-            outputs[key] = str(stack.template.parameters.get(name) or records[name].ref)
-        elif "Fn::GetAtt" in value:
-            att = value["Fn::GetAtt"]
-            logical_id, attribute = att.split(".", 1) if isinstance(att, str) else att
-            outputs[key] = str(records[logical_id].get_att(attribute))
-    stack_id = str(stack.template.pseudo()["AWS::StackId"])
-    return StackView(stack.template.stack_name, stack_id, "CREATE_COMPLETE", outputs, resources)
-
-
-def _template_outputs(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    outputs = load_template(stack.template.path).get("Outputs", {})
-    return {key: output["Value"] for key, output in outputs.items() if isinstance(output.get("Value"), dict)}
-
-
 @contextmanager
 def ops_stack(
     parameters: dict[str, str] | None = None,
@@ -182,6 +156,4 @@ def ops_stack(
     """
     stack, flow = start_flow(parameters, server=True, sagemaker=sagemaker, faults=faults)
     with stack:
-        view = _view(stack)
-        with mock.patch.object(Target, "stack", return_value=view):
-            yield OpsStack(stack, flow)
+        yield OpsStack(stack, flow)

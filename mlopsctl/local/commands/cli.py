@@ -1,4 +1,4 @@
-"""``mlopsctl local …`` sub-commands: ``replay`` and ``invoke`` (:mod:`.invoke_command`): a parser and a function."""
+"""``mlopsctl local …`` sub-commands: ``replay``, ``invoke`` (:mod:`.invoke_command`), ``up`` (:mod:`.up_command`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from mlopsctl.local.commands.invoke_command import register as register_invoke
 from mlopsctl.local.commands.replay import check_names, parse_items, play
+from mlopsctl.local.commands.up_command import register as register_up
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.errors import LocalStackError, NotQuiescentError, ReplayError, TemplateError
 from mlopsctl.local.runtime.faults import FaultSpecError
@@ -85,6 +86,7 @@ def register(subparsers: Any) -> None:
     replay.add_argument("--verbose", action="store_true", help="show the handlers' logs on standard error")
     replay.set_defaults(handler=run_replay)
     register_invoke(commands)
+    register_up(commands)
     local.set_defaults(handler=lambda _args: _usage(local))
 
 

@@ -171,6 +171,16 @@ PATCHES: tuple[Patch, ...] = (
         replaces=("moto.awslambda_simple.models.LambdaSimpleBackend.invoke",),
     ),
     Patch(
+        "cloudformation",
+        "moto's CloudFormation would create the resources again: the local stack is registered as a stack describing "
+        "the resources it provisioned (its resource map filled with them)",
+        "5.2.5",
+        adds=(
+            "moto.cloudformation.models.CloudFormationBackend.stacks",
+            "moto.cloudformation.parsing.ResourceMap._parsed_resources",
+        ),
+    ),
+    Patch(
         "runtime",
         "Step Functions executions run, and Lambda without Docker (moto's configuration)",
         "5.2.5",

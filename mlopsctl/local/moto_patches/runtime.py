@@ -7,7 +7,6 @@ afresh for the stack's lifetime, so it has the action log's and the faults' hook
 
 from __future__ import annotations
 
-import socket
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
@@ -16,7 +15,8 @@ import boto3  # type: ignore[import-untyped, unused-ignore]
 from moto import mock_aws
 from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
+
+from mlopsctl.local.runtime.http_server import AppWrapper, LoopbackServer
 
 if TYPE_CHECKING:
     from moto.core.config import DefaultConfig
@@ -24,20 +24,21 @@ if TYPE_CHECKING:
 MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
-def start_moto(exit_stack: ExitStack, *, server: bool) -> str | None:
-    """Start moto until ``exit_stack`` closes; return ``moto_server``'s address (``None`` in process)."""
+def start_moto(exit_stack: ExitStack, *, server: bool, port: int = 0, wrap: AppWrapper | None = None) -> str | None:
+    """Start moto until ``exit_stack`` closes; return ``moto_server``'s address (``None`` in process).
+
+    ``port``: the loopback port to serve (0: a free one; :class:`~mlopsctl.local.runtime.http_server.PortInUseError`
+    when it is taken); ``wrap``: a middleware around moto's WSGI application.
+    """
     exit_stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
     if not server:
         exit_stack.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
         return None
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto = LoopbackServer(port, wrap)
     moto_api_backend.reset()
     exit_stack.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
-    exit_stack.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(port)}))
     moto.start()
+    exit_stack.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(moto.port)}))
     exit_stack.callback(moto_api_backend.reset)
     exit_stack.callback(moto.stop)
-    return f"http://127.0.0.1:{port}"
+    return moto.url

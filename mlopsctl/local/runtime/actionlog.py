@@ -58,6 +58,11 @@ def a_person_acts() -> Iterator[None]:
         _a_person.reset(token)
 
 
+def a_person_is_acting() -> bool:
+    """Whether a call made here and now is a person's (inside :func:`a_person_acts`, in this thread or task)."""
+    return _a_person.get()
+
+
 def not_the_systems(context: Mapping[str, Any]) -> bool:
     """Whether a botocore request (its context) is the stack's own or a person's, not a call the system makes."""
     config = context.get("client_config")
@@ -142,6 +147,11 @@ class ActionLog:
         with self._lock:
             return [dict(e) for e in self._entries if kind is None or e["kind"] == kind]
 
+    def entries_since(self, start: int) -> list[dict[str, Any]]:
+        """A copy of the entries from position ``start`` on (a reader that follows the log keeps its position)."""
+        with self._lock:
+            return [dict(e) for e in self._entries[start:]]
+
     def json_lines(self) -> str:
         """The log as JSON lines."""
         return "".join(json.dumps(e, sort_keys=False) + "\n" for e in self.entries())
@@ -154,8 +164,13 @@ class ActionLog:
         for index, entry in enumerate([*entries, None]):
             lines.extend(f"── {text}" for at, text in marks if at == index)
             if entry is not None:
-                lines.append(f"{_offset(entry['t'])}  {_describe(entry)}")
+                lines.append(timeline_line(entry))
         return "\n".join(lines) + "\n"
+
+
+def timeline_line(entry: Mapping[str, Any]) -> str:
+    """One entry as a line of the readable timeline (``+00:05:00  handler   DataArrivalFunction → ok``)."""
+    return f"{_offset(entry['t'])}  {_describe(entry)}"
 
 
 def _offset(seconds: float) -> str:
@@ -163,7 +178,7 @@ def _offset(seconds: float) -> str:
     return f"+{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def _describe(entry: dict[str, Any]) -> str:
+def _describe(entry: Mapping[str, Any]) -> str:
     kind = entry["kind"]
     if kind == "aws_call":
         failed = f"  → {entry['error']}" if entry.get("error") else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,14 +171,7 @@ def provision(template: Template, clients: StackClients, creators: dict[str, Cre
     """Create every resource of ``template``; a type without a creator is skipped with a logged note."""
     context = ProvisionContext(template, clients, StackResources(skipped=dict(template.skipped)))
     records = context.resources.records
-
-    def lookup(logical_id: str, attribute: str | None) -> Any:
-        record = records.get(logical_id)
-        if record is None:
-            raise TemplateError(f"reference to {logical_id}, which is not a parameter or a created resource")
-        return record.ref if attribute is None else record.get_att(attribute)
-
-    resolver = Resolver(template.parameters, template.pseudo(), template.conditions, template.mappings, lookup)
+    resolver = template_resolver(template, records)
     for spec in template.ordered():
         try:
             props = resolver.resolve(spec.properties) or {}
@@ -192,6 +185,18 @@ def provision(template: Template, clients: StackClients, creators: dict[str, Cre
             continue
         records[spec.logical_id] = creator(context, spec, props)
     return context.resources
+
+
+def template_resolver(template: Template, records: Mapping[str, Provisioned]) -> Resolver:
+    """The intrinsics resolver of ``template``: references to resources read ``records`` (created so far)."""
+
+    def lookup(logical_id: str, attribute: str | None) -> Any:
+        record = records.get(logical_id)
+        if record is None:
+            raise TemplateError(f"reference to {logical_id}, which is not a parameter or a created resource")
+        return record.ref if attribute is None else record.get_att(attribute)
+
+    return Resolver(template.parameters, template.pseudo(), template.conditions, template.mappings, lookup)
 
 
 def _placeholder(context: ProvisionContext, spec: ResourceSpec, props: dict[str, Any]) -> Provisioned:

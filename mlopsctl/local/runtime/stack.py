@@ -29,7 +29,7 @@ from mlopsctl.local.emulators.s3_events import S3EventNotifier
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.wiring import enforce_iam, lambda_service_roles
-from mlopsctl.local.moto_patches import limits, sfn_errors, sfn_waits, speed
+from mlopsctl.local.moto_patches import cloudformation, limits, sfn_errors, sfn_waits, speed
 from mlopsctl.local.moto_patches.lambda_invoke import lambda_invokes_run
 from mlopsctl.local.moto_patches.runtime import start_moto
 from mlopsctl.local.protocols import Emulator
@@ -41,12 +41,14 @@ from mlopsctl.local.runtime.clock import VirtualClock
 from mlopsctl.local.runtime.executions import ExecutionMonitor
 from mlopsctl.local.runtime.faults import FaultInjector, FaultRule
 from mlopsctl.local.runtime.functions import FunctionRunner, lambda_response
+from mlopsctl.local.runtime.http_server import AppWrapper
 from mlopsctl.local.runtime.provision import StackResources, provision
 from mlopsctl.local.runtime.resources_compute import CREATORS as COMPUTE_CREATORS
 from mlopsctl.local.runtime.resources_data import CREATORS as DATA_CREATORS
 from mlopsctl.local.runtime.scheduler import Callback, Scheduler
 from mlopsctl.local.runtime.settle import SettleLimits, Settler
 from mlopsctl.local.runtime.sqs_source import SqsPoller
+from mlopsctl.local.runtime.stack_description import StackDescription, describe
 from mlopsctl.local.template.loader import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
@@ -73,6 +75,12 @@ class LocalStack:
         Template parameter values overriding the defaults.
     server:
         Run ``moto_server`` on a loopback port instead of mocking in process (``endpoint_url`` gives its address).
+    port:
+        With ``server``: the port (default 0: a free one); a taken port raises
+        :class:`~mlopsctl.local.runtime.http_server.PortInUseError`.
+    middleware:
+        With ``server``: wraps moto's WSGI application (``mlopsctl local up`` serializes a person's requests with
+        its loop's steps: :mod:`mlopsctl.local.up.gate`).
     clock:
         The virtual clock (default: starts now).
     emulators:
@@ -100,6 +108,10 @@ class LocalStack:
     s3_events:
         The S3 → EventBridge notifier (real-shaped events, emulated); ``s3_events.sent`` lists every S3 event put on
         the bus, so a test can deliver the same events again.
+    description:
+        The stack as CloudFormation describes it (:mod:`.stack_description`): while the stack runs, moto's
+        CloudFormation answers ``DescribeStacks``, ``ListStackResources`` and ``DescribeStackResource(s)`` for it,
+        under its stack name (``mlops-local`` by default), in process and over HTTP.
     """
 
     def __init__(
@@ -111,6 +123,8 @@ class LocalStack:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT_ID,
         server: bool = False,
+        port: int = 0,
+        middleware: AppWrapper | None = None,
         clock: VirtualClock | None = None,
         emulators: Sequence[Emulator | EmulatorFactory] = (),
         limits: SettleLimits | None = None,
@@ -125,6 +139,7 @@ class LocalStack:
         self.clock = clock or VirtualClock()
         self.log = ActionLog(lambda: self.clock.elapsed().total_seconds())
         self.server = server
+        self._serve = (port, middleware)
         self.endpoint_url: str | None = None
         self._emulator_specs = list(emulators)
         self.emulators: list[Emulator] = []
@@ -155,7 +170,7 @@ class LocalStack:
         self._exit.enter_context(wall_clock.following(self.clock))
         self._exit.enter_context(speed.installed())
         self._exit.enter_context(limits.installed())
-        self.endpoint_url = start_moto(self._exit, server=self.server)
+        self.endpoint_url = start_moto(self._exit, server=self.server, port=self._serve[0], wrap=self._serve[1])
         self.s3_events = S3EventNotifier(self.clock.now)
         self.s3_events.install()
         self._exit.callback(self.s3_events.uninstall)
@@ -174,6 +189,10 @@ class LocalStack:
         if self._step_code and artifacts is not None and named_code(self.template.path):
             code = step_code(template=self.template.path)  # the model whose code the template's pipeline names
             upload_step_code(self.clients.client("s3"), str(artifacts.physical_name), code)
+        self.description: StackDescription = describe(self.template, self.resources)
+        self._exit.enter_context(
+            cloudformation.registered(self.description, self.template.account_id, self.template.region)
+        )
         self.runner = FunctionRunner(self.resources, self.log, self._function_environment(), uuid.uuid4().hex[:8])
         self._exit.callback(self.runner.close)
         if self._iam_enabled:
@@ -304,6 +323,11 @@ class LocalStack:
         if arn is None:
             raise LocalStackError(f"{logical_id} has no ARN")
         return str(arn)
+
+    def outputs(self) -> dict[str, str]:
+        """The stack's outputs (key → value), as ``DescribeStacks`` answers for the stack ``mlops-local``."""
+        self._require_started()
+        return self.description.output_values()
 
     def notifications(self, topic: str = "NotificationTopic") -> list[dict[str, Any]]:
         """Messages published to an SNS topic of the template since the last call (SNS envelopes)."""
