@@ -8,18 +8,23 @@ the rest of the command line.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Sequence
 
 import click
 
 from mlops_core import __version__
-from mlopsctl.demo import command as demo_command
-from mlopsctl.local.commands import cli as local_commands
 from mlopsctl.ops import commands as operator_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the ``demo`` and ``local`` commands."""
+    """The argparse parser of the ``demo`` and ``local`` commands.
+
+    Their modules (the local stack: moto, the emulators) are imported only when one of them runs, so an operator
+    command against AWS does not pay for them.
+    """
+    local_commands = importlib.import_module("mlopsctl.local.commands.cli")
+    demo_command = importlib.import_module("mlopsctl.demo.command")
     parser = argparse.ArgumentParser(prog="mlopsctl", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     local_commands.register(subparsers)

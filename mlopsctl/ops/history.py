@@ -18,7 +18,8 @@ newest N (across the endpoints shown); ``--endpoint NAME`` shows one endpoint.
         "outcome": str,                   # IN_PROGRESS, SUCCEEDED, ROLLED_BACK, FAILED, SUPERSEDED, SKIPPED
         "reason": str|null,
         "alarm": str|null,                # the alarm that rolled it back, or that triggered the rollback
-        "trigger": str|null,              # a rollback's trigger: ALARM, REJECTION, ...
+        "trigger": str|null,              # a rollback's trigger: ALARM, REJECTION, OPERATOR, ...
+        "trigger_reason": str|null,       # why it was triggered ("operator: <reason>", the alarm's reason, ...)
         "rolled_back_by": str|null,       # a deployment undone after its rollout: the rollback's id
         "rollback_of": str|null,          # a rollback: the deployment it undid
         "started_at": ISO, "finished_at": ISO|null, "duration_seconds": float|null}]}
@@ -61,6 +62,7 @@ def entry(record: DeploymentRecord) -> dict[str, Any]:
         "reason": record.reason,
         "alarm": record.fired_alarm,
         "trigger": trigger.kind.value if trigger is not None else None,
+        "trigger_reason": trigger.reason if trigger is not None else None,
         "rolled_back_by": record.rolled_back_by,
         "rollback_of": record.rollback_of,
         "started_at": timestamp(record.started_at),
@@ -94,7 +96,8 @@ def render(console: Console, document: Mapping[str, Any]) -> None:
             what += f" ({item['trigger']})"
         took = f"{item['duration_seconds']:.0f} s" if item["duration_seconds"] is not None else "-"
         row = (item["started_at"], item["endpoint"], what, outcome(item["outcome"]), took)
-        table.add_row(*row, item["alarm"] or "-", item["reason"] or "-")
+        reason = "; ".join(r for r in (item["trigger_reason"], item["reason"]) if r)
+        table.add_row(*row, item["alarm"] or "-", reason or "-")
     if not document["deployments"]:
         console.print("no deployments recorded")
         return

@@ -18,8 +18,8 @@ from tests.support.ops_stack import OpsStack, ops_stack
 pytestmark = pytest.mark.flow
 
 ENTRY_KEYS = {"endpoint", "kind", "deployment_id", "execution_arn", "model_package_arn", "version", "endpoint_config",
-              "strategy", "outcome", "reason", "alarm", "trigger", "rolled_back_by", "rollback_of", "started_at",
-              "finished_at", "duration_seconds"}  # fmt: skip
+              "strategy", "outcome", "reason", "alarm", "trigger", "trigger_reason", "rolled_back_by", "rollback_of",
+              "started_at", "finished_at", "duration_seconds"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,7 @@ def test_each_entry_says_why_when_and_which_alarm_fired(ops: OpsStack) -> None:
     assert (v2["alarm"], v2["rolled_back_by"]) == (errors_alarm, restore["deployment_id"])
     assert v2["reason"].startswith("rolled back after the rollout: alarm ")
     assert (restore["trigger"], restore["alarm"]) == ("ALARM", errors_alarm)
+    assert restore["trigger_reason"]  # the alarm's state reason, as the trigger recorded it
     assert restore["rollback_of"] == v2["deployment_id"]
     assert restore["execution_arn"].split(":")[-2] == ops.stack.physical_name("RollbackStateMachine")
     assert v1["model_package_arn"] == records[1]["model_package_arn"]
