@@ -57,7 +57,14 @@ def _argparse_command(name: str, help_text: str) -> click.Command:
 def build_cli() -> click.Group:
     """The ``mlopsctl`` Click group with every command."""
 
-    @click.group(name="mlopsctl", help=__doc__.splitlines()[0], context_settings={"max_content_width": 118})
+    @click.group(
+        name="mlopsctl",
+        help="The SageMaker MLOps stack from the command line: try it locally (demo, local) and operate a deployed "
+        "stack (status, history, watch, lineage, rollback, abort, dlq; see docs/operator/).",
+        epilog="Exit codes of the operator commands: 0 done; 1 could not (stack not found, AWS refused, missing "
+        "permission, the system reported a failure); 2 usage.",
+        context_settings={"max_content_width": 118},
+    )
     @click.version_option(__version__, prog_name="mlopsctl", message="%(prog)s %(version)s")
     def cli() -> None:
         pass

@@ -17,11 +17,19 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 from mlopsctl.ops.errors import OpsError, from_aws
 from mlopsctl.ops.target import Target
 
+#: ``--json``'s help for a command that prints one document; :func:`streaming_ops_options` for JSON lines.
+ONE_DOCUMENT = "print one JSON document (the documented schema)"
 
-def ops_options[F: Callable[..., Any]](command: F) -> F:
+
+def streaming_ops_options[F: Callable[..., Any]](command: F) -> F:
+    """:func:`ops_options` for a command whose ``--json`` prints JSON lines (one document per change)."""
+    return ops_options(command, json_help="print one JSON document per line, one per change (the documented schema)")
+
+
+def ops_options[F: Callable[..., Any]](command: F, *, json_help: str = ONE_DOCUMENT) -> F:
     """Add the shared options; the command receives ``target: Target`` and ``as_json: bool``."""
 
-    @click.option("--json", "as_json", is_flag=True, help="print one JSON document (the documented schema)")
+    @click.option("--json", "as_json", is_flag=True, help=json_help)
     @click.option(
         "--endpoint-url",
         envvar="MLOPS_ENDPOINT_URL",

@@ -38,7 +38,7 @@ from rich.text import Text
 
 from mlops_core.deploy.deployment import Outcome
 from mlopsctl.ops import records as ledger
-from mlopsctl.ops.cli import ops_options
+from mlopsctl.ops.cli import streaming_ops_options
 from mlopsctl.ops.clock import Clock, current_clock
 from mlopsctl.ops.errors import EXIT_FAILED, EXIT_OK, OpsError
 from mlopsctl.ops.output import console as make_console
@@ -168,7 +168,7 @@ def watch(target: Target, *, endpoint: str | None, interval: float, timeout: flo
               help="seconds between polls")  # fmt: skip
 @click.option("--timeout", type=click.FloatRange(min=1), default=7200.0, show_default=True, metavar="S",
               help="give up (exit 1) after S seconds")  # fmt: skip
-@ops_options
+@streaming_ops_options
 def command(target: Target, as_json: bool, endpoint: str | None, interval: float, timeout: float) -> None:
     """follow the rollout in progress to its end; exit 1 when it fails (docs/operator/watch.md)"""
     code = watch(target, endpoint=endpoint, interval=interval, timeout=timeout, as_json=as_json)

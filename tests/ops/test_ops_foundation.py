@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import boto3
 import click
@@ -68,3 +70,13 @@ def test_shared_options_turn_errors_into_one_line_and_an_exit_code(aws: None) ->
     result = click.testing.CliRunner().invoke(probe, ["--stack", "nope", "--region", "us-east-1"])
     assert result.exit_code == EXIT_FAILED
     assert result.output.strip().splitlines() == ["error: stack nope not found in us-east-1"]
+
+
+def test_the_operator_commands_do_not_load_the_local_stack() -> None:
+    """An operator command against AWS does not pay for moto and the emulators (``demo`` and ``local`` load them)."""
+    probe = (
+        "import sys; from mlopsctl.cli import build_cli; build_cli(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'moto' or m.startswith('mlopsctl.local')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)  # noqa: S603
+    assert done.stdout.strip() == "[]"
