@@ -57,6 +57,13 @@ def test_a_user_deploys_three_versions_and_rolls_back_to_the_first_with_mlopsctl
         assert rolled.returncode == 0, rolled.stderr
         restored = eventually(lambda: serving(up, 1), within=60, what="version 1 serving again")
         history = mlopsctl(up, "history", "--json", "--limit", "1")
+        others = {
+            "watch": mlopsctl(up, "watch", "--json"),
+            "lineage": mlopsctl(up, "lineage", "3", "--json"),
+            "abort": mlopsctl(up, "abort", "--reason", "nothing to stop", "--json"),
+            "dlq list": mlopsctl(up, "dlq", "list", "--json"),
+            "dlq replay": mlopsctl(up, "dlq", "replay", "rollback", "--dry-run", "--json"),
+        }
     assert restored["status"] == "InService"
     assert history.returncode == 0, history.stderr
     (last,) = json.loads(history.stdout)["deployments"]
@@ -66,3 +73,17 @@ def test_a_user_deploys_three_versions_and_rolls_back_to_the_first_with_mlopsctl
         "OPERATOR",
         "operator: v3 misbehaves",
     )
+
+    # every other command, against the same live stack: nothing in progress to watch or abort, a version registered
+    # by hand, empty dead-letter queues
+    assert {name: done.returncode for name, done in others.items()} == {
+        "watch": 0, "lineage": 0, "abort": 1, "dlq list": 0, "dlq replay": 0,
+    }  # fmt: skip
+    (watched,) = [json.loads(line) for line in others["watch"].stdout.splitlines()]
+    assert watched["in_progress"] is None
+    lineage = json.loads(others["lineage"].stdout)
+    assert (lineage["model_package"]["version"], lineage["pipeline_execution"]) == (3, None)
+    assert "ROLLED_BACK" in [d["outcome"] for d in lineage["deployments"]]  # v3, rolled back by the operator
+    assert others["abort"].stdout == ""
+    assert len(others["abort"].stderr.strip().splitlines()) == 1
+    assert all(not queue["messages"] for queue in json.loads(others["dlq list"].stdout)["queues"])
