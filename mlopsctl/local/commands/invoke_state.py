@@ -20,11 +20,10 @@ import re
 from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
-from moto.sagemaker.models import sagemaker_backends
-from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
 from mlopsctl.local.commands.deployed_names import NameMap
-from mlopsctl.local.moto_patches.state import to_moto_time
+from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.moto_patches.backends import end_pipeline_execution, pipeline_execution
 from mlopsctl.local.runtime.stack import LocalStack
 
 #: The final statuses an event can say, and the failure reason the execution is given for each.
@@ -59,11 +58,10 @@ def prepare(stack: LocalStack, names: NameMap, event: Any) -> list[str]:
 
 def _end(stack: LocalStack, arn: str, status: str) -> None:
     """Put the execution in ``status`` as SageMaker reports it, with no event (in-process moto only)."""
-    backend = sagemaker_backends[stack.template.account_id][stack.template.region]
-    execution = get_pipeline_execution_from_arn(backend.pipelines, arn)
-    execution.pipeline_execution_status = status
-    execution.last_modified_time = to_moto_time(stack.clock.now())
-    setattr(execution, "pipeline_execution_failure_reason", _ENDED[status])  # noqa: B010 - moto types it None
+    execution = pipeline_execution(stack.template.account_id, stack.template.region, arn)
+    if execution is None:
+        raise LocalStackError(f"the pipeline execution {arn} is not in the local stack")
+    end_pipeline_execution(execution, status, stack.clock.now(), _ENDED[status])
 
 
 def _exists(stack: LocalStack, arn: str) -> bool:

@@ -21,10 +21,10 @@ from typing import Any
 
 import botocore.session  # type: ignore[import-untyped, unused-ignore]
 from botocore import xform_name  # type: ignore[import-untyped, unused-ignore]
-from moto.events.models import EventPattern
 
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.errors import ReplayError
+from mlopsctl.local.moto_patches.backends import event_matcher
 from mlopsctl.local.template.loader import Template
 
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -190,7 +190,7 @@ def _after(label: str, value: Any) -> After:
     if not isinstance(pattern, dict) or not pattern:
         raise ReplayError(f'{label}: "after": {{"event": PATTERN}} needs an EventBridge pattern (a JSON object)')
     try:
-        EventPattern.load(json.dumps(pattern))
+        event_matcher(pattern)
     except Exception as exc:  # moto raises several kinds for a pattern it cannot use
         raise ReplayError(f'{label}: the event pattern of "after" is not valid: {exc}') from None
     return After(pattern=pattern)

@@ -8,7 +8,7 @@ nothing when a versioned bucket gets a delete marker. :class:`S3EventNotifier` r
 local stack runs and builds each event like the real samples in ``shared/aws-events/s3-*-eventbridge/``:
 
 - ``detail.object``: ``key`` percent-encoded (RFC 3986, ``/`` kept, as LocalStack's AWS-validated notifier does),
-  ``size`` and ``etag`` read from moto's S3 backend, ``version-id`` only in versioned buckets, a ``sequencer`` that
+  ``size`` and ``etag`` as moto's S3 backend holds them, ``version-id`` only in versioned buckets, a ``sequencer`` that
   grows with every event;
 - ``reason``: ``PutObject``, ``PostObject``, ``CopyObject``, ``CompleteMultipartUpload``, ``DeleteObject``;
   ``Object Deleted`` also carries ``deletion-type`` (``Permanently Deleted`` or ``Delete Marker Created``);
@@ -35,12 +35,10 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
-from moto.events.models import events_backends
-from moto.s3.models import s3_backends
-
+from mlopsctl.local.moto_patches.backends import S3Change, put_on_bus, s3_object_has_tags
 from mlopsctl.local.moto_patches.s3_notifications import s3_detail_type, s3_events_sent_by
 
 logger = logging.getLogger(__name__)
@@ -83,7 +81,7 @@ class S3EventNotifier:
         self._clock = clock
         self._lock = threading.Lock()
         self._sequence = 0
-        self._just_created: Any = None
+        self._just_created: object = None
         self._patches = ExitStack()
         self.sent: list[dict[str, Any]] = []
 
@@ -100,34 +98,33 @@ class S3EventNotifier:
 
     # -- building and sending ------------------------------------------------------------------------------------
 
-    def send(self, account_id: str, bucket: Any, event_name: Any, key: Any) -> None:
-        """Put the event S3 would send for ``event_name`` on ``key`` on the default bus (errors are logged: S3
-        notifications are asynchronous, the request that caused them has succeeded)."""
-        event_name = str(getattr(event_name, "value", event_name))  # moto passes its S3NotificationEvent enum
+    def send(self, event_name: str, change: S3Change) -> None:
+        """Put the event S3 would send for ``event_name`` on ``change``'s object on the default bus (errors are
+        logged: S3 notifications are asynchronous, the request that caused them has succeeded)."""
         try:
-            event = self.build(account_id, bucket, event_name, key)
+            event = self.build(event_name, change)
             if event is not None:
-                self._put(account_id, bucket.region_name, event)
+                self._put(change.account_id, change.region, event)
         except Exception:  # an S3 request never fails because of its notification
-            logger.exception("could not send the S3 event %s for %s/%s", event_name, bucket.name, key.name)
+            logger.exception("could not send the S3 event %s for %s/%s", event_name, change.bucket, change.key)
 
-    def build(self, account_id: str, bucket: Any, event_name: str, key: Any) -> dict[str, Any] | None:
+    def build(self, event_name: str, change: S3Change) -> dict[str, Any] | None:
         """The event, or ``None`` when S3 would send none (tags set by ``PutObject``, an object without tags)."""
         if event_name == _TAGS_ADDED:
-            set_by_put, self._just_created = key is self._just_created, None
-            if set_by_put or not self._has_tags(account_id, key):
+            set_by_put, self._just_created = change.handle is self._just_created, None
+            if set_by_put or not s3_object_has_tags(change):
                 return None
-        if event_name == _PUT and getattr(key, "multipart", None) is not None:
+        if event_name == _PUT and change.multipart:
             return None  # moto's CompleteMultipartUpload stores the object with PutObject first; S3 sends one event
         if event_name.startswith("s3:ObjectCreated:"):
-            self._just_created = key
+            self._just_created = change.handle
         detail_type = s3_detail_type(event_name)  # moto's table of S3 detail types
         detail: dict[str, Any] = {
             "version": "0",
-            "bucket": {"name": bucket.name},
-            "object": self._object(bucket, event_name, detail_type, key),
+            "bucket": {"name": change.bucket},
+            "object": self._object(change, event_name, detail_type),
             "request-id": uuid.uuid4().hex[:16].upper(),
-            "requester": account_id,
+            "requester": change.account_id,
             "source-ip-address": EMULATED_SOURCE_IP,
         }
         reason = _REASONS.get(event_name)
@@ -141,25 +138,25 @@ class S3EventNotifier:
             "id": str(uuid.uuid4()),
             "detail-type": detail_type,
             "source": "aws.s3",
-            "account": account_id,
+            "account": change.account_id,
             "time": self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": bucket.region_name,
-            "resources": [f"arn:aws:s3:::{bucket.name}"],
+            "region": change.region,
+            "resources": [f"arn:aws:s3:::{change.bucket}"],
             "detail": detail,
         }
 
-    def _object(self, bucket: Any, event_name: str, detail_type: str, key: Any) -> dict[str, Any]:
-        obj: dict[str, Any] = {"key": encode_key(key.name)}
+    def _object(self, change: S3Change, event_name: str, detail_type: str) -> dict[str, Any]:
+        obj: dict[str, Any] = {"key": encode_key(change.key)}
         is_marker = event_name in _DELETE_MARKER_EVENTS
         permanently_deleted = detail_type == "Object Deleted" and not is_marker
         if detail_type != "Object Deleted":
-            obj["size"] = key.size
+            obj["size"] = change.size
         if is_marker:
             obj["etag"] = "d41d8cd98f00b204e9800998ecf8427e"  # what S3 reports for a delete marker
         elif not permanently_deleted:
-            obj["etag"] = str(key.etag).strip('"')
-        if bucket.is_versioned and not permanently_deleted:
-            obj["version-id"] = key.version_id
+            obj["etag"] = str(change.etag).strip('"')
+        if change.versioned and not permanently_deleted:
+            obj["version-id"] = change.version_id
         obj["sequencer"] = self._next_sequencer()
         return obj
 
@@ -170,15 +167,8 @@ class S3EventNotifier:
         millis = int(self._clock().timestamp() * 1000)
         return f"{(millis << 20) + sequence:018X}"
 
-    @staticmethod
-    def _has_tags(account_id: str, key: Any) -> bool:
-        backend = s3_backends[account_id][getattr(key, "partition", "aws")]
-        return bool(backend.tagger.get_tag_dict_for_resource(key.arn))
-
     def _put(self, account_id: str, region: str, event: dict[str, Any]) -> None:
         with self._lock:
             self.sent.append(copy.deepcopy(event))
         epoch = datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-        default_bus = events_backends[account_id][region].describe_event_bus("default")
-        for rule in list(default_bus.rules.values()):
-            rule.send_to_targets(cast(Any, {**event, "time": epoch}), transform_input=False)
+        put_on_bus(account_id, region, "default", event, epoch)

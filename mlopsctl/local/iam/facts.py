@@ -98,19 +98,9 @@ class StackFacts:
 
     def state_machine_of_token(self, token: str) -> str | None:
         """The state machine whose running execution waits for ``token`` (moto's Step Functions backend)."""
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: PLC0415 - moto internal
+        from mlopsctl.local.moto_patches.backends import state_machine_of_token  # noqa: PLC0415 - moto loads late
 
-        for backends in stepfunctions_parser_backends.values():
-            for backend in backends.values():
-                for machine in backend.state_machines:
-                    for execution in machine.executions:
-                        worker = getattr(execution, "exec_worker", None)
-                        pool = getattr(
-                            getattr(getattr(worker, "env", None), "callback_pool_manager", None), "_pool", {}
-                        )
-                        if token in pool:
-                            return str(machine.arn)
-        return None
+        return state_machine_of_token(token)
 
 
 _KINDS = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::DynamoDB::Table")

@@ -10,6 +10,7 @@ moto upgrade, re-read each patched function in the new moto, then update ``check
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -187,3 +188,48 @@ PATCHES: tuple[Patch, ...] = (
         replaces=("moto.core.config.default_user_config",),
     ),
 )
+
+
+@dataclass(frozen=True)
+class Read:
+    """One accessor of :mod:`.backends`: the moto attributes it reads (or writes), and the version it was checked on."""
+
+    accessor: str
+    checked_on: str
+    attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A protocol of :mod:`.backends` typing a moto object: its members must be attributes of ``moto_class``."""
+
+    protocol: type
+    moto_class: str
+    checked_on: str
+
+
+#: Every accessor of :mod:`.backends` by name, filled when it is imported (each is declared with :func:`reads`).
+READS: dict[str, Read] = {}
+#: Every record protocol of :mod:`.backends` by name (each declared with :func:`record_of`).
+RECORDS: dict[str, Record] = {}
+
+
+def reads[T](checked_on: str, *attributes: str) -> Callable[[T], T]:
+    """Register the decorated accessor of :mod:`.backends` with the moto attributes it touches."""
+
+    def register(accessor: T) -> T:
+        name = getattr(accessor, "__name__", repr(accessor))
+        READS[name] = Read(name, checked_on, attributes)
+        return accessor
+
+    return register
+
+
+def record_of[C: type](moto_class: str, checked_on: str) -> Callable[[C], C]:
+    """Register the decorated protocol as the view of ``moto_class`` its readers use."""
+
+    def register(protocol: C) -> C:
+        RECORDS[protocol.__name__] = Record(protocol, moto_class, checked_on)
+        return protocol
+
+    return register

@@ -24,6 +24,7 @@ from typing import Any
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
 
+from mlopsctl.local.moto_patches.backends import SageMakerEndpoint
 from mlopsctl.local.moto_patches.deployment_rules import DeploymentConfigError, validate_deployment_config
 from mlopsctl.local.moto_patches.state import NotificationKind, extension_state, to_moto_time
 
@@ -51,7 +52,7 @@ class EndpointDeployment:
         return [str(alarm["AlarmName"]) for alarm in alarms]
 
 
-def set_endpoint_fields(endpoint: FakeEndpoint, **fields: Any) -> None:
+def set_endpoint_fields(endpoint: SageMakerEndpoint, **fields: Any) -> None:
     """Set DescribeEndpoint fields on moto's endpoint, including ones moto does not model.
 
     moto builds DescribeEndpoint from the object's attributes (``pending_deployment_summary`` becomes

@@ -14,8 +14,8 @@ from unittest import mock
 import boto3  # type: ignore[import-untyped, unused-ignore]
 from moto import mock_aws
 from moto.core.config import default_user_config
-from moto.moto_api._internal.models import moto_api_backend
 
+from mlopsctl.local.moto_patches.backends import reset_moto
 from mlopsctl.local.runtime.http_server import AppWrapper, LoopbackServer
 
 if TYPE_CHECKING:
@@ -35,10 +35,10 @@ def start_moto(exit_stack: ExitStack, *, server: bool, port: int = 0, wrap: AppW
         exit_stack.enter_context(mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)))
         return None
     moto = LoopbackServer(port, wrap)
-    moto_api_backend.reset()
+    reset_moto()
     exit_stack.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
     moto.start()
     exit_stack.enter_context(mock.patch.dict("os.environ", {"MOTO_PORT": str(moto.port)}))
-    exit_stack.callback(moto_api_backend.reset)
+    exit_stack.callback(reset_moto)
     exit_stack.callback(moto.stop)
     return moto.url

@@ -1,7 +1,8 @@
 """moto's S3 → EventBridge sender replaced (patches of moto internals; see :data:`.checked.PATCHES`).
 
 :class:`mlopsctl.local.emulators.s3_events.S3EventNotifier` builds the events as real S3 sends them; this module
-routes moto's to it: ``notifications._send_event_bridge_message`` is replaced by the notifier's ``send``, and
+routes moto's to it: ``notifications._send_event_bridge_message`` is replaced by a relay handing the notifier's
+``send`` the event name and the object as :class:`~.backends.S3Change` (moto's bucket and key, typed), and
 ``S3Backend._set_delete_marker`` also sends ``Object Removed: Delete Marker Created`` (moto sends nothing when a
 versioned bucket gets a delete marker). :func:`s3_detail_type` reads moto's table of S3 detail types.
 """
@@ -16,8 +17,10 @@ from unittest import mock
 from moto.s3 import notifications
 from moto.s3.models import S3Backend
 
-#: ``send(account_id, bucket, event_name, key)``: what moto calls for each S3 event it would send to EventBridge.
-Sender = Callable[[str, Any, Any, Any], None]
+from mlopsctl.local.moto_patches.backends import S3Change, s3_change
+
+#: ``send(event_name, change)``: called for each S3 event moto would send to EventBridge.
+Sender = Callable[[str, S3Change], None]
 
 
 @contextmanager
@@ -32,8 +35,11 @@ def s3_events_sent_by(send: Sender) -> Iterator[None]:
         notifications.send_event(backend.account_id, event, bucket, marker)
         return marker
 
+    def relay(account_id: str, bucket: Any, event_name: Any, key: Any) -> None:
+        send(str(getattr(event_name, "value", event_name)), s3_change(account_id, bucket, key))  # moto passes an enum
+
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.object(notifications, "_send_event_bridge_message", send))
+        stack.enter_context(mock.patch.object(notifications, "_send_event_bridge_message", relay))
         stack.enter_context(mock.patch.object(S3Backend, "_set_delete_marker", set_delete_marker))
         yield
 

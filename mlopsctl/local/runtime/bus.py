@@ -27,14 +27,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
-
-from moto.events.models import events_backends
-from moto.events.utils import EventTemplateParser
+from typing import Any
 
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import Denial, IamEnforcer
 from mlopsctl.local.iam.evaluate import Principal, Request, evaluate
+from mlopsctl.local.moto_patches.backends import put_on_bus, render_input_template
 from mlopsctl.local.runtime.actionlog import ActionLog
 from mlopsctl.local.runtime.clients import StackClients
 from mlopsctl.local.runtime.clock import VirtualClock
@@ -143,9 +141,7 @@ class EventBus:
             **event,
         }
         epoch = _epoch(message["time"])
-        backend = events_backends[self._account_id][region]
-        for rule in list(backend.describe_event_bus(bus).rules.values()):
-            rule.send_to_targets(cast(Any, {**message, "time": epoch}), transform_input=False)
+        put_on_bus(self._account_id, region, bus, message, epoch)
         return message
 
     def pump(self) -> bool:
@@ -283,11 +279,8 @@ def _transform(target: dict[str, Any], event: dict[str, Any]) -> Any:
     transformer = target.get("InputTransformer")
     if transformer:
         with_ingestion = {"ingestion-time": event.get("time"), **event}
-        return EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap") or {},
-            event=with_ingestion,  # type: ignore[arg-type]
-        )
+        paths = transformer.get("InputPathsMap") or {}
+        return render_input_template(transformer.get("InputTemplate"), paths, with_ingestion)
     return event
 
 

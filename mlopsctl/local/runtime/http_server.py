@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from mlopsctl.local.errors import LocalStackError
+from mlopsctl.local.moto_patches.backends import moto_wsgi_application, quiet_moto_request_handler
 
 LOOPBACK = "127.0.0.1"
 
@@ -29,11 +29,6 @@ AppWrapper = Callable[[Any], Any]
 
 class PortInUseError(LocalStackError):
     """The port asked for is taken."""
-
-
-class _QuietHandler(MotoRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No access log line per request (the action log says what the system did)."""
 
 
 @contextmanager
@@ -75,12 +70,12 @@ class LoopbackServer:
 
     def start(self) -> None:
         """Bind the port and serve; :class:`PortInUseError` when it is taken."""
-        app: Any = DomainDispatcherApplication(create_backend_app)
+        app: Any = moto_wsgi_application()
         if self._wrap is not None:
             app = self._wrap(app)
         with _bound(self._port) as sock:  # werkzeug would print and exit on a taken port: bind it here
             self._server = make_server(
-                LOOPBACK, self._port, app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
+                LOOPBACK, self._port, app, threaded=True, request_handler=quiet_moto_request_handler(), fd=sock.fileno()
             )
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
         self._thread.start()

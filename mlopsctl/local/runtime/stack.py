@@ -23,13 +23,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from moto.events.models import EventPattern
-
 from mlopsctl.local.emulators.s3_events import S3EventNotifier
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.iam.enforce import IamEnforcer
 from mlopsctl.local.iam.wiring import enforce_iam, lambda_service_roles
 from mlopsctl.local.moto_patches import cloudformation, limits, sfn_errors, sfn_waits, speed
+from mlopsctl.local.moto_patches.backends import event_matcher
 from mlopsctl.local.moto_patches.lambda_invoke import lambda_invokes_run
 from mlopsctl.local.moto_patches.runtime import start_moto
 from mlopsctl.local.protocols import Emulator
@@ -279,10 +278,10 @@ class LocalStack:
         Returns the event, or ``None`` when the stack settled without one.
         """
         self._require_started()
-        matcher, seen = EventPattern.load(json.dumps(pattern)), list[dict[str, Any]]()
+        matches, seen = event_matcher(pattern), list[dict[str, Any]]()
 
         def watch(event: dict[str, Any]) -> None:
-            if not seen and matcher.matches_event(event):  # type: ignore[arg-type]
+            if not seen and matches(event):
                 seen.append(event)
 
         with self.bus.watching(watch):

@@ -5,7 +5,8 @@ pipeline_access`), the job starts as its own role (image, logs, metrics), its ``
 its working directory as that role (:mod:`.staging`), its script runs as its container would with the role's
 credentials (:mod:`.container`), and its outputs are uploaded as that role (``model.tar.gz`` for training). A
 request IAM refuses on the way fails the job and the step with the AccessDenied, as SageMaker reports it
-(``ClientError: …``); moto's record of the job is corrected to ``Failed`` (:func:`.jobs.record_outcome`).
+(``ClientError: …``); moto's record of the job is corrected to ``Failed``
+(:func:`mlopsctl.local.moto_patches.backends.record_job_outcome`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mlopsctl.local.emulators.sagemaker.pipeline_access import JobSpec, job_name
 from mlopsctl.local.emulators.sagemaker.pipeline_runner import PipelineRun
 from mlopsctl.local.emulators.sagemaker.service_roles import RoleSession, ServiceAccessError
 from mlopsctl.local.errors import StepFailedError
+from mlopsctl.local.moto_patches.backends import record_job_outcome
 
 ClientFactory = Callable[[str], Any]
 _PROCESSING_KEYS = (
@@ -140,7 +142,7 @@ class JobSteps:
                         staging.upload_directory(s3, local, s3_output["S3Uri"], role)
                     _read_property_files(step, outputs, root, state)
             except StepFailedError as exc:
-                jobs.record_outcome(state.run.account_id, state.run.region, kind="processing", name=job,
+                record_job_outcome(state.run.account_id, state.run.region, kind="processing", name=job,
                                     failure_reason=str(exc))  # fmt: skip
                 raise StepFailedError(str(exc), metadata=metadata, logs=exc.logs) from None
         state.scope.steps[name] = sagemaker.describe_processing_job(ProcessingJobName=job)
@@ -181,11 +183,11 @@ class JobSteps:
                     artifact = described["ModelArtifacts"]["S3ModelArtifacts"]
                     staging.upload_bytes(s3, artifact, staging.model_archive(root / "model"), role)
             except StepFailedError as exc:
-                jobs.record_outcome(state.run.account_id, state.run.region, kind="training", name=job,
+                record_job_outcome(state.run.account_id, state.run.region, kind="training", name=job,
                                     failure_reason=str(exc))  # fmt: skip
                 raise StepFailedError(str(exc), metadata=metadata, logs=exc.logs) from None
         definitions = (args.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
-        jobs.record_outcome(
+        record_job_outcome(
             state.run.account_id, state.run.region, kind="training", name=job, failure_reason=None,
             algorithm_specification=args.get("AlgorithmSpecification"),
             metrics=jobs.metrics_from_logs(definitions, result.logs, datetime.now(UTC)),

@@ -3,7 +3,8 @@
 The runner creates each job through the API (``CreateProcessingJob`` / ``CreateTrainingJob`` with the step's
 arguments), as SageMaker Pipelines does. moto marks every job ``Completed`` at once and invents training metrics, so
 once the step's script has really run, the job's record is corrected here: ``Failed`` with the script's failure
-reason, and the metrics the job's ``MetricDefinitions`` find in the script's logs.
+reason, and the metrics the job's ``MetricDefinitions`` find in the script's logs
+(:func:`mlopsctl.local.moto_patches.backends.record_job_outcome` writes them).
 
 Also here: a job's working directory (standing for ``/opt/ml``), where its script is, and the ``SM_*`` environment
 of a script-mode training job.
@@ -19,8 +20,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from moto.sagemaker.models import sagemaker_backends
 
 from mlopsctl.local.emulators.pipelines.container import container_path
 from mlopsctl.local.errors import StepFailedError
@@ -51,38 +50,6 @@ def metrics_from_logs(
             except ValueError:
                 continue
     return found
-
-
-def record_outcome(
-    account_id: str,
-    region: str,
-    *,
-    kind: str,
-    name: str,
-    failure_reason: str | None,
-    algorithm_specification: Mapping[str, Any] | None = None,
-    metrics: list[dict[str, Any]] | None = None,
-) -> None:
-    """Correct moto's record of job ``name`` (``kind`` ``processing`` or ``training``) after the real run."""
-    backend = sagemaker_backends[account_id][region]
-    status = "Failed" if failure_reason else "Completed"
-    if kind == "processing":
-        processing = backend.processing_jobs.get(name)
-        if processing is None:
-            return
-        processing.processing_job_status = status
-        if failure_reason:
-            setattr(processing, "failure_reason", failure_reason)  # noqa: B010 - moto declares no such field
-        return
-    training = backend.training_jobs.get(name)
-    if training is None:
-        return
-    training.training_job_status = training.secondary_status = status
-    if algorithm_specification is not None:
-        training.algorithm_specification = dict(algorithm_specification)
-    training.final_metric_data_list = list(metrics or [])
-    if failure_reason:
-        setattr(training, "failure_reason", failure_reason)  # noqa: B010 - moto declares no such field
 
 
 @contextlib.contextmanager

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
-
 from mlopsctl.local.emulators.sagemaker.service_roles import ServiceRoles
 from mlopsctl.local.emulators.sagemaker.timings import EmulatorTimings
 from mlopsctl.local.moto_patches.state import ExtensionState, extension_state
@@ -36,12 +34,6 @@ class DriverContext:
     def roles(self) -> ServiceRoles | None:
         """SageMaker's role authorizer, when the emulator runs in a local stack with IAM."""
         return self.service_roles()
-
-    @property
-    def backend(self) -> SageMakerModelBackend:
-        """moto's SageMaker backend for this account and region (the current one, after any moto reset)."""
-        backend: SageMakerModelBackend = sagemaker_backends[self.account_id][self.region]
-        return backend
 
     @property
     def state(self) -> ExtensionState:

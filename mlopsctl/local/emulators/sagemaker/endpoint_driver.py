@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from moto.cloudwatch.models import cloudwatch_backends
-from moto.sagemaker.models import FakeEndpoint
-
 from mlopsctl.local.emulators.sagemaker import events, model_access
 from mlopsctl.local.emulators.sagemaker.context import DriverContext, Event
 from mlopsctl.local.emulators.sagemaker.rollout import Phase, plan_rollout, timeout_seconds
+from mlopsctl.local.moto_patches.backends import SageMakerEndpoint, alarms_in_alarm, forget_sagemaker_endpoint
+from mlopsctl.local.moto_patches.backends import sagemaker_endpoint as moto_endpoint
 from mlopsctl.local.moto_patches.endpoints import EndpointDeployment, set_endpoint_fields
 from mlopsctl.local.moto_patches.state import Notification, to_moto_time
 
@@ -45,7 +44,7 @@ class Rollout:
     """A deployment being driven: its phases and where it is."""
 
     deployment: EndpointDeployment
-    endpoint: FakeEndpoint
+    endpoint: SageMakerEndpoint
     phases: list[Phase]
     deadline: datetime | None
     index: int = -1
@@ -61,7 +60,7 @@ class Rollout:
         return 0 <= self.index < len(self.phases) and self.phases[self.index].monitored and not self.finished
 
 
-def endpoint_view(endpoint: FakeEndpoint) -> dict[str, Any]:
+def endpoint_view(endpoint: SageMakerEndpoint) -> dict[str, Any]:
     """The DescribeEndpoint-shaped view the event builders take."""
     return {
         "EndpointName": endpoint.endpoint_name,
@@ -83,24 +82,28 @@ class EndpointDriver:
         self._ctx = ctx
         self._rollouts: dict[str, Rollout] = {}
 
-    def _state_event(self, endpoint: FakeEndpoint, at: datetime) -> Event:
+    def _endpoint(self, name: str) -> SageMakerEndpoint | None:
+        return moto_endpoint(self._ctx.account_id, self._ctx.region, name)
+
+    def _state_event(self, endpoint: SageMakerEndpoint, at: datetime) -> Event:
         return events.endpoint_state_change(
             account=self._ctx.account_id, region=self._ctx.region, time=at, endpoint=endpoint_view(endpoint)
         )
 
     def on_creating(self, note: Notification) -> list[Event]:
         """``CreateEndpoint`` was called: announce ``CREATING``, become ``InService`` after the create time."""
-        endpoint = self._ctx.backend.endpoints.get(note.data["endpoint_name"])
+        endpoint = self._endpoint(note.data["endpoint_name"])
         if endpoint is None or endpoint.endpoint_status != "Creating":
             return []
 
         def finish(at: datetime) -> list[Event]:
-            if self._ctx.backend.endpoints.get(endpoint.endpoint_name) is not endpoint:
+            if self._endpoint(endpoint.endpoint_name) is not endpoint:
                 return []
             if endpoint.endpoint_status != "Creating":
                 return []
             roles, name, config = self._ctx.roles, endpoint.endpoint_name, endpoint.endpoint_config_name
-            failure = model_access.provisioning_failure(roles, self._ctx.backend, name, config) if roles else None
+            where = self._ctx.account_id, self._ctx.region
+            failure = model_access.provisioning_failure(roles, *where, name, config) if roles else None
             set_endpoint_fields(
                 endpoint,
                 endpoint_status="Failed" if failure else "InService",
@@ -115,7 +118,7 @@ class EndpointDriver:
     def on_deleting(self, note: Notification) -> list[Event]:
         """``DeleteEndpoint`` was called: announce ``DELETING``; the endpoint is gone after the delete time."""
         name = note.data["endpoint_name"]
-        endpoint = self._ctx.backend.endpoints.get(name)
+        endpoint = self._endpoint(name)
         rollout = self._rollouts.pop(name, None)
         if rollout is not None:
             rollout.finished = True
@@ -123,8 +126,8 @@ class EndpointDriver:
             return []
 
         def remove(at: datetime) -> list[Event]:  # noqa: ARG001 - a task takes its due time
-            if self._ctx.backend.endpoints.get(name) is endpoint and endpoint.endpoint_status == "Deleting":
-                del self._ctx.backend.endpoints[name]
+            if endpoint.endpoint_status == "Deleting":
+                forget_sagemaker_endpoint(self._ctx.account_id, self._ctx.region, endpoint)
             return []
 
         self._ctx.schedule(note.at + timedelta(seconds=self._ctx.timings.endpoint_delete_seconds), remove, None)
@@ -134,7 +137,7 @@ class EndpointDriver:
         """``UpdateEndpoint`` was accepted: announce ``UPDATING`` and start the first phase."""
         name = note.data["endpoint_name"]
         deployment = self._ctx.state.deployments.get(name)
-        endpoint = self._ctx.backend.endpoints.get(name)
+        endpoint = self._endpoint(name)
         if not isinstance(deployment, EndpointDeployment) or endpoint is None:
             return []
         if deployment.deployment_id != note.data["deployment_id"]:
@@ -170,20 +173,19 @@ class EndpointDriver:
         if not rollout.provisioned:
             rollout.provisioned = True
             failure = model_access.provisioning_failure(
-                roles, self._ctx.backend, deployment.endpoint_name, deployment.new_config_name
+                roles, self._ctx.account_id, self._ctx.region, deployment.endpoint_name, deployment.new_config_name
             )
             if failure:
                 return f"Rolled back: {failure}"
         if phase is not None and phase.monitored and not rollout.alarms_read:
             rollout.alarms_read = True
             return model_access.alarm_failure(
-                roles, self._ctx.backend, deployment.new_config_name, deployment.alarm_names
+                roles, self._ctx.account_id, self._ctx.region, deployment.new_config_name, deployment.alarm_names
             )
         return None
 
     def _alarms_in_alarm(self, rollout: Rollout) -> list[str]:
-        alarms = cloudwatch_backends[self._ctx.account_id][self._ctx.region].alarms
-        return [n for n in rollout.deployment.alarm_names if n in alarms and alarms[n].state_value == "ALARM"]
+        return alarms_in_alarm(self._ctx.account_id, self._ctx.region, rollout.deployment.alarm_names)
 
     def _current(self, rollout: Rollout, token: int) -> bool:
         name = rollout.deployment.endpoint_name
@@ -192,7 +194,7 @@ class EndpointDriver:
             and rollout.token == token
             and self._rollouts.get(name) is rollout
             and self._ctx.state.deployments.get(name) is rollout.deployment
-            and self._ctx.backend.endpoints.get(name) is rollout.endpoint
+            and self._endpoint(name) is rollout.endpoint
         )
 
     def _pending(self, rollout: Rollout, status: str, message: str, active: int, at: datetime) -> dict[str, Any]:

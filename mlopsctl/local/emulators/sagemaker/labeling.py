@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.s3.models import s3_backends
-from moto.utilities.utils import get_partition
-
 from mlopsctl.local.emulators.sagemaker.workforce import Workforce
+from mlopsctl.local.moto_patches.backends import S3ReadError, put_s3_object, s3_object_bytes
 
 CLASSIFICATION_TYPES = {
     "PRE-TextMultiClass": "text-classification",
@@ -65,20 +63,17 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 def read_s3_text(account_id: str, region: str, uri: str) -> str:
     """The text of an object in moto's S3."""
     bucket, key = split_s3_uri(uri)
-    backend = s3_backends[account_id][get_partition(region)]
     try:
-        obj = backend.get_object(bucket, key)
-    except Exception as exc:  # moto raises its own MissingBucket/… types
-        raise LabelingInputError(f"ClientError: Could not read {uri}: {type(exc).__name__}") from None
-    if obj is None:
-        raise LabelingInputError(f"ClientError: Could not read {uri}: NoSuchKey")
-    return bytes(obj.value).decode("utf-8")
+        body = s3_object_bytes(account_id, region, bucket, key)
+    except S3ReadError as exc:
+        raise LabelingInputError(f"ClientError: Could not read {uri}: {exc.code}") from None
+    return body.decode("utf-8")
 
 
 def write_s3_text(account_id: str, region: str, uri: str, body: str) -> None:
     """Write an object to moto's S3 (S3's own notifications follow, as for any writer)."""
     bucket, key = split_s3_uri(uri)
-    s3_backends[account_id][get_partition(region)].put_object(bucket, key, body.encode("utf-8"))
+    put_s3_object(account_id, region, bucket, key, body.encode("utf-8"))
 
 
 def parse_manifest(text: str, uri: str) -> list[dict[str, Any]]:

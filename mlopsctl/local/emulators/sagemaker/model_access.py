@@ -20,63 +20,18 @@ the first request IAM refuses; :mod:`.endpoint_driver` decides what that does to
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
-
-from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.models import SageMakerModelBackend
+from collections.abc import Sequence
 
 from mlopsctl.local.emulators.sagemaker.service_roles import ServiceAccessError, ServiceRoles
+from mlopsctl.local.moto_patches.backends import MotoRecordGoneError, configuration_models
 
 ENDPOINT_LOG_GROUP = "/aws/sagemaker/Endpoints"
 ENDPOINT_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
-@dataclass(frozen=True)
-class DeployedModel:
-    """A model of an endpoint configuration, as SageMaker provisions it."""
-
-    variant_name: str
-    model_name: str
-    model_arn: str
-    role_arn: str
-    containers: tuple[tuple[str, str | None], ...]  # (image, model data URL)
-
-
-def configuration_models(backend: SageMakerModelBackend, config_name: str) -> list[DeployedModel]:
-    """The models of an endpoint configuration's production variants, with their images and model data."""
-    config = backend.endpoint_configs[config_name]
-    out: list[DeployedModel] = []
-    for variant in config.production_variants:
-        model = backend.describe_model(str(variant["ModelName"]))
-        containers = [model.primary_container] if model.primary_container else list(model.containers)
-        out.append(
-            DeployedModel(
-                variant_name=str(variant["VariantName"]),
-                model_name=model.model_name,
-                model_arn=str(model.arn).lower(),
-                role_arn=str(model.execution_role_arn),
-                containers=tuple(_images(backend, containers)),
-            )
-        )
-    return out
-
-
-def _images(backend: SageMakerModelBackend, containers: Sequence[dict[str, Any]]) -> Iterator[tuple[str, str | None]]:
-    for container in containers:
-        package_name = container.get("ModelPackageName")
-        if package_name:
-            package = backend.describe_model_package(str(package_name))
-            for inner in (package.inference_specification or {}).get("Containers") or []:
-                yield str(inner["Image"]), inner.get("ModelDataUrl")
-        else:
-            yield str(container["Image"]), container.get("ModelDataUrl")
-
-
-def provision(roles: ServiceRoles, backend: SageMakerModelBackend, endpoint_name: str, config_name: str) -> None:
+def provision(roles: ServiceRoles, account_id: str, region: str, endpoint_name: str, config_name: str) -> None:
     """Everything SageMaker does as each model's role to start serving ``config_name`` on ``endpoint_name``."""
-    for model in configuration_models(backend, config_name):
+    for model in configuration_models(account_id, region, config_name):
         session = roles.session(model.role_arn, model.model_arn)
         session.assume()
         for image, model_data in model.containers:
@@ -87,38 +42,38 @@ def provision(roles: ServiceRoles, backend: SageMakerModelBackend, endpoint_name
         session.metrics(ENDPOINT_METRICS_NAMESPACE)
 
 
-def read_alarms(roles: ServiceRoles, backend: SageMakerModelBackend, config_name: str, alarms: Sequence[str]) -> None:
+def read_alarms(roles: ServiceRoles, account_id: str, region: str, config_name: str, alarms: Sequence[str]) -> None:
     """The guardrails read the auto-rollback alarms as the role of each model of the new configuration."""
     if not alarms:
         return
-    for model in configuration_models(backend, config_name):
+    for model in configuration_models(account_id, region, config_name):
         roles.session(model.role_arn, model.model_arn).describe_alarms(alarms)
 
 
 def provisioning_failure(
-    roles: ServiceRoles, backend: SageMakerModelBackend, endpoint_name: str, config_name: str
+    roles: ServiceRoles, account_id: str, region: str, endpoint_name: str, config_name: str
 ) -> str | None:
     """The ``FailureReason`` when :func:`provision` is denied (or a model or package is gone), else None."""
     prefix = f"Failed to deploy endpoint configuration {config_name}: "
     try:
-        provision(roles, backend, endpoint_name, config_name)
+        provision(roles, account_id, region, endpoint_name, config_name)
     except ServiceAccessError as exc:
         return exc.reason(prefix=prefix)
-    except ValidationError as exc:  # the model or its package was deleted after CreateEndpointConfig
+    except MotoRecordGoneError as exc:  # the model or its package was deleted after CreateEndpointConfig
         return f"{prefix}{exc.message}"
     return None
 
 
 def alarm_failure(
-    roles: ServiceRoles, backend: SageMakerModelBackend, config_name: str, alarms: Sequence[str]
+    roles: ServiceRoles, account_id: str, region: str, config_name: str, alarms: Sequence[str]
 ) -> str | None:
     """The ``FailureReason`` when :func:`read_alarms` is denied, else None."""
     prefix = "Rolled back: the deployment guardrails could not monitor the update: "
     try:
-        read_alarms(roles, backend, config_name, alarms)
+        read_alarms(roles, account_id, region, config_name, alarms)
     except ServiceAccessError as exc:
         return exc.reason(prefix=prefix)
-    except ValidationError as exc:  # the model was deleted after CreateEndpointConfig
+    except MotoRecordGoneError as exc:  # the model was deleted after CreateEndpointConfig
         return f"{prefix}{exc.message}"
     return None
 

@@ -9,9 +9,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from moto.sagemaker.models import FakePipelineExecution
-from moto.sagemaker.utils import get_pipeline_execution_from_arn
-
 from mlopsctl.local.emulators.sagemaker import events
 from mlopsctl.local.emulators.sagemaker.context import DriverContext, Event
 from mlopsctl.local.emulators.sagemaker.pipeline_access import PipelineAccess
@@ -20,6 +17,12 @@ from mlopsctl.local.emulators.sagemaker.pipeline_runner import (
     PipelineRun,
     PipelineRunner,
     parse_definition,
+)
+from mlopsctl.local.moto_patches.backends import (
+    PipelineExecution,
+    end_pipeline_execution,
+    pipeline_execution,
+    pipeline_role_arn,
 )
 from mlopsctl.local.moto_patches.state import Notification, as_utc, to_moto_time
 
@@ -44,13 +47,10 @@ class PipelineDriver:
         self._runner = runner
         self._steer = steer
 
-    def _execution(self, arn: str) -> FakePipelineExecution | None:
-        try:
-            return get_pipeline_execution_from_arn(self._ctx.backend.pipelines, arn)
-        except Exception:  # moto's ValidationError: the pipeline or execution is gone
-            return None
+    def _execution(self, arn: str) -> PipelineExecution | None:
+        return pipeline_execution(self._ctx.account_id, self._ctx.region, arn)
 
-    def _event(self, execution: FakePipelineExecution, previous: str | None, at: datetime, end: bool) -> Event:
+    def _event(self, execution: PipelineExecution, previous: str | None, at: datetime, end: bool) -> Event:
         pipeline_arn = execution.arn.split("/execution/")[0]
         return events.pipeline_execution_status_change(
             account=self._ctx.account_id,
@@ -91,14 +91,13 @@ class PipelineDriver:
         def stopped(at: datetime) -> list[Event]:
             if self._execution(execution.arn) is not execution or execution.pipeline_execution_status != "Stopping":
                 return []
-            execution.pipeline_execution_status = "Stopped"
-            execution.last_modified_time = to_moto_time(at)
+            end_pipeline_execution(execution, "Stopped", at, None)
             return [self._event(execution, "Stopping", at, end=True)]
 
         self._ctx.schedule(note.at + timedelta(seconds=self._ctx.timings.stop_seconds), stopped, None)
         return [self._event(execution, "Executing", note.at, end=False)]
 
-    def _run(self, pipeline_name: str, execution: FakePipelineExecution, at: datetime) -> list[Event]:
+    def _run(self, pipeline_name: str, execution: PipelineExecution, at: datetime) -> list[Event]:
         """Run the pipeline (side effects happen now); its end is announced after what those effects announce."""
         outcome = self._outcome(pipeline_name, execution)
 
@@ -110,10 +109,10 @@ class PipelineDriver:
         self._ctx.schedule(at, announce, None)
         return []
 
-    def _outcome(self, pipeline_name: str, execution: FakePipelineExecution) -> PipelineOutcome:
+    def _outcome(self, pipeline_name: str, execution: PipelineExecution) -> PipelineOutcome:
         parameters = {str(p["Name"]): str(p["Value"]) for p in execution.pipeline_parameters or []}
         roles = self._ctx.roles
-        pipeline = self._ctx.backend.pipelines.get(pipeline_name)
+        role_arn = pipeline_role_arn(self._ctx.account_id, self._ctx.region, pipeline_name)
         run = PipelineRun(
             pipeline_name=pipeline_name,
             execution_arn=execution.arn,
@@ -121,15 +120,13 @@ class PipelineDriver:
             definition=parse_definition(execution.pipeline_definition_for_execution),
             account_id=self._ctx.account_id,
             region=self._ctx.region,
-            access=PipelineAccess(roles, str(pipeline.role_arn), execution.arn) if roles and pipeline else None,
+            access=PipelineAccess(roles, role_arn, execution.arn) if roles and role_arn is not None else None,
         )
         return self._steer(pipeline_name, self._runner.run(run))
 
-    def _finish(self, execution: FakePipelineExecution, outcome: PipelineOutcome, at: datetime) -> Event:
+    def _finish(self, execution: PipelineExecution, outcome: PipelineOutcome, at: datetime) -> Event:
         self._ctx.state.pipeline_steps[execution.arn] = _step_records(outcome, as_utc(execution.start_time), at)
-        execution.pipeline_execution_status = outcome.status
-        execution.last_modified_time = to_moto_time(at)
-        setattr(execution, "pipeline_execution_failure_reason", outcome.failure_reason)  # noqa: B010 - typed None
+        end_pipeline_execution(execution, outcome.status, at, outcome.failure_reason)
         return self._event(execution, "Executing", at, end=True)
 
 
