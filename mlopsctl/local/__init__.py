@@ -23,9 +23,11 @@ How it is laid out (by role)
   endpoints, labeling, the events AWS would send), :mod:`.emulators.pipelines` (a SageMaker Pipelines interpreter
   that runs the definition's step scripts in process) and :mod:`.emulators.s3_events` (S3 → EventBridge events as
   real S3 sends them).
-- :mod:`.moto_patches` holds every patch of a moto internal, each registered with the moto version it was checked on
-  (:mod:`.moto_patches.checked`): the SageMaker extensions, AWS's names and sizes (:mod:`.moto_patches.limits`), Step
-  Functions' waits and error names, SQS under a frozen clock, and how moto is started (:mod:`.moto_patches.runtime`).
+- :mod:`.moto_patches` holds every use of a moto internal, each registered with the moto version it was checked on
+  (:mod:`.moto_patches.checked`): the patches (the SageMaker extensions, AWS's names and sizes
+  (:mod:`.moto_patches.limits`), Step Functions' waits and error names, SQS under a frozen clock, how moto is started
+  (:mod:`.moto_patches.runtime`)), and :mod:`.moto_patches.backends`, the accessors through which every other module
+  reads (or directly writes) moto's state.
 - :mod:`.iam` authorizes every call as AWS would.
 - :mod:`.commands`: ``mlopsctl local replay`` (:mod:`.commands.replay`, items parsed by
   :mod:`.commands.replay_items`) and ``mlopsctl local invoke`` (:mod:`.commands.invoke`).

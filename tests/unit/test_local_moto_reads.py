@@ -11,8 +11,8 @@ The rule, for every module of ``mlopsctl/`` outside ``mlopsctl/local/moto_patche
 - it names no ``*_backends`` mapping (moto's per-account, per-region state).
 
 Inside the package, the patch modules read what they patch (registered in ``checked.PATCHES``); everything else
-reads moto through the accessors of ``backends.py``, each registered (``checked.READS``) with the moto version it
-was checked on and the moto attributes it touches; the protocols typing moto's objects are registered in
+reads moto through the accessors of ``moto_patches/backends/``, each registered (``checked.READS``) with the moto
+version it was checked on and the moto attributes it touches; the protocols typing moto's objects are registered in
 ``checked.RECORDS``. After a moto upgrade these tests fail until each accessor is re-read against the new moto and
 its ``checked_on`` updated.
 """
@@ -134,7 +134,7 @@ def test_no_module_outside_the_package_uses_a_moto_internal() -> None:
         if PACKAGE in path.parents:
             continue
         offenders += [f"{path.relative_to(ROOT)}:{use}" for use in internal_uses(path.read_text(encoding="utf-8"))]
-    assert not offenders, f"read moto through mlopsctl/local/moto_patches/backends.py: {offenders}"
+    assert not offenders, f"read moto through mlopsctl/local/moto_patches/backends/: {offenders}"
 
 
 @pytest.mark.parametrize(
@@ -205,10 +205,13 @@ def test_an_instance_attribute_assigned_in_init_is_found() -> None:
     assert not hasattr(importlib.import_module("moto.sagemaker.models").FakeEndpoint, "endpoint_status")
 
 
-def test_every_public_accessor_of_the_module_is_registered() -> None:
-    tree = ast.parse(Path(backends.__file__).read_text(encoding="utf-8"))
-    accessors = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
-    assert accessors, "backends.py defines no accessor"
+def test_every_public_accessor_of_the_package_is_registered_and_exported() -> None:
+    accessors = []
+    for path in sorted(Path(backends.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        accessors += [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    assert accessors, "moto_patches/backends/ defines no accessor"
+    assert set(accessors) <= set(backends.__all__)
     assert [name for name in accessors if name not in READS] == []
     assert all(r.attributes for r in READS.values()), "an accessor names no moto attribute it reads"
     assert all(_protocol_members(r.protocol) for r in RECORDS.values())

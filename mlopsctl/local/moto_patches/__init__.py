@@ -1,7 +1,14 @@
-"""Every patch of a moto internal the local stack makes, in one place (registered in :mod:`.checked`).
+"""Every use of a moto internal the local stack makes, in one place (registered in :mod:`.checked`).
 
-Each patch names the moto version it was checked on (:data:`.checked.PATCHES`, tested against the pin in
-``requirements/dev.txt``); no module outside this package replaces or adds an attribute of moto.
+Two kinds, each naming the moto version it was checked on (tested against the pin in ``requirements/dev.txt``):
+
+- patches (:data:`.checked.PATCHES`): the modules below replace or add moto attributes; no module outside this
+  package does;
+- reads (:data:`.checked.READS`, :data:`.checked.RECORDS`): :mod:`.backends` holds every other read (or direct
+  write) of moto's state as a typed accessor naming the moto attributes it touches, and protocols typing the moto
+  objects it hands out. The emulators, the runtime, the IAM check and the commands import from moto only
+  ``mock_aws`` and ``moto.server.ThreadedMotoServer``, and name no ``*_backends`` mapping
+  (``tests/unit/test_local_moto_reads.py`` states the rule and fails on a module that breaks it).
 
 - SageMaker and CloudWatch extensions (emulated behaviour): :mod:`.install` adds the SageMaker actions moto lacks
   (``UpdateEndpoint``, ``CreateLabelingJob``, ``DescribeLabelingJob``, ``ListLabelingJobs``, ``StopLabelingJob``,
