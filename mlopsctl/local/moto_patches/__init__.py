@@ -8,7 +8,7 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
   write) of moto's state as a typed accessor naming the moto attributes it touches, and protocols typing the moto
   objects it hands out. The emulators, the runtime, the IAM check and the commands import from moto only
   ``mock_aws`` and ``moto.server.ThreadedMotoServer``, and name no ``*_backends`` mapping
-  (``tests/unit/test_local_moto_reads.py`` states the rule and fails on a module that breaks it).
+  (``tests/unit/test_local_moto_patches.py`` states the rule and fails on a module that breaks it).
 
 - SageMaker and CloudWatch extensions (emulated behaviour): :mod:`.install` adds the SageMaker actions moto lacks
   (``UpdateEndpoint``, ``CreateLabelingJob``, ``DescribeLabelingJob``, ``ListLabelingJobs``, ``StopLabelingJob``,

@@ -3,13 +3,13 @@
 All of them live in this package (:mod:`mlopsctl.local.moto_patches`); no other module of the local stack replaces
 or adds an attribute of moto. Each :class:`Patch` names the module that applies it, the moto attributes it replaces
 (``replaces``: they must exist in moto) or adds (``adds``: the class they are added to must exist), why, and
-the moto version it was last checked against. ``tests/unit/test_moto_patches.py`` fails when the pinned moto
+the moto version it was last checked against. ``tests/unit/test_local_moto_patches.py`` fails when the pinned moto
 (``requirements/dev.txt``) is not the version every patch names, or when a replaced attribute is gone: after a
 moto upgrade, re-read each patched function in the new moto, then update ``checked_on``.
 
 The reads are registered here too: :data:`READS` (each accessor of :mod:`.backends`, declared with :func:`reads`)
 and :data:`RECORDS` (the protocols typing the moto objects those accessors hand out, declared with
-:func:`record_of`); ``tests/unit/test_local_moto_reads.py`` checks them against the pinned moto the same way.
+:func:`record_of`); ``tests/unit/test_local_moto_patches.py`` checks them against the pinned moto the same way.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every read (and direct write) of moto's internal state outside the patches: typed accessors, by service.
 
 The emulators, the runtime, the IAM check and the commands reach moto's state only through these functions
-(:mod:`.sagemaker`, :mod:`.services`; ``tests/unit/test_local_moto_reads.py`` fails when another module of
+(:mod:`.sagemaker`, :mod:`.services`; ``tests/unit/test_local_moto_patches.py`` fails when another module of
 ``mlopsctl/`` imports a moto internal or names a ``*_backends`` mapping). Each accessor is registered with
 :func:`..checked.reads`: the moto version it was checked on and the moto attributes it touches. Each object moto
 hands out (an endpoint, a pipeline execution) is typed by a protocol naming the attributes its readers use
