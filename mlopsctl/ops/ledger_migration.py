@@ -1,4 +1,4 @@
-"""Rewriting the ledger's deployment records keyed in the previous timestamp spelling (``mlopsctl ledger migrate``).
+"""Rewriting the ledger's items keyed in the previous timestamp spelling (``mlopsctl ledger migrate``).
 
 The previous version keyed a deployment record ``DEPLOYMENT#<started_at.isoformat()>#<id>``
 (``2026-01-01T00:00:00+00:00``); this one keys it ``DEPLOYMENT#<stamp>#<id>`` (:mod:`mlops_core.timefmt`:
@@ -8,7 +8,11 @@ so the rewrite is for the one spelling, not for correctness. For each record in 
 ``TransactWriteItems``: ``Put`` the record under the new key (``started_at`` respelled, every other attribute as it
 is) and ``Delete`` the old one on the condition that it still exists. Should the new key hold a record too (the
 previous version's preflight and this version's later steps of one execution, which the store prevents), the two are
-merged, the newer record's attributes winning. A second run finds nothing to rewrite.
+merged, the newer record's attributes winning. Model package events (``EVENT#<event time>#<event id>``) are moved the
+same way, and a package's ``LATEST`` gets its ``event_time`` respelled in place (its conditional write compares it as
+text: both spellings compare correctly to the second, the rewrite makes it one spelling). A second run finds nothing
+to rewrite. Other times inside items (``updated_at``, ``acquired_at`` ...) stay as they are: no key or condition
+holds them, and :func:`mlops_core.timefmt.parse_stamp` reads both spellings.
 
 Refused while any endpoint lock is held (an unexpired ``ENDPOINT#<name>``/``LOCK``) or a record in the old spelling is
 still ``IN_PROGRESS``: its execution may still write it.
@@ -36,25 +40,41 @@ from mlops_core.timefmt import is_stamp, parse_stamp, stamp
 from mlopsctl.ops.errors import OpsError
 
 _PREFIX = "DEPLOYMENT#"
+#: The items whose sort key holds a time: (partition prefix, sort key prefix).
+_TIMED_KEYS = (("ENDPOINT#", _PREFIX), ("MODEL_PACKAGE#", "EVENT#"))
 
 
-def _parts(item: Mapping[str, Any]) -> tuple[str, str]:
-    """The sort key's start time text and deployment id (the id has no ``#``; the time never has one)."""
-    moment, _, deployment_id = str(item["sk"])[len(_PREFIX) :].partition("#")
-    return moment, deployment_id
+def _timed(item: Mapping[str, Any]) -> str | None:
+    """The sort key prefix of an item keyed by a time (a deployment record, a model package event), else ``None``."""
+    pk, sk = str(item["pk"]), str(item["sk"])
+    return next((prefix for part, prefix in _TIMED_KEYS if pk.startswith(part) and sk.startswith(prefix)), None)
+
+
+def _parts(item: Mapping[str, Any], prefix: str = _PREFIX) -> tuple[str, str]:
+    """The sort key's time text and id (the id has no ``#``; the time never has one)."""
+    moment, _, identifier = str(item["sk"])[len(prefix) :].partition("#")
+    return moment, identifier
 
 
 def needs_rewrite(item: Mapping[str, Any]) -> bool:
-    """Whether a deployment record's key is in a spelling other than the ledger's."""
-    return not is_stamp(_parts(item)[0])
+    """Whether an item keyed by a time (or a package's ``LATEST`` ``event_time``) is in another spelling."""
+    if str(item["sk"]) == "LATEST":
+        return "event_time" in item and not is_stamp(str(item["event_time"]))
+    prefix = _timed(item)
+    return prefix is not None and not is_stamp(_parts(item, prefix)[0])
 
 
 def respelled(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The record under its key in the ledger's spelling, ``started_at`` respelled with it."""
-    moment, deployment_id = _parts(item)
-    started = stamp(parse_stamp(moment))
-    key = deployment_key(str(item["pk"])[len("ENDPOINT#") :], started, deployment_id)
-    return {**item, **key, "started_at": started}
+    """The item in the ledger's spelling: its sort key, and ``started_at`` (a deployment) or ``event_time``."""
+    if str(item["sk"]) == "LATEST":
+        return {**item, "event_time": stamp(parse_stamp(str(item["event_time"])))}
+    prefix = _timed(item) or _PREFIX
+    moment, identifier = _parts(item, prefix)
+    spelled = stamp(parse_stamp(moment))
+    if prefix != _PREFIX:
+        return {**item, "sk": f"{prefix}{spelled}#{identifier}"}
+    key = deployment_key(str(item["pk"])[len("ENDPOINT#") :], spelled, identifier)
+    return {**item, **key, "started_at": spelled}
 
 
 @dataclass(frozen=True)
@@ -72,12 +92,12 @@ class Rewrite:
 
 
 def _scan(client: Any, table: str) -> Iterator[dict[str, Any]]:
-    """Every endpoint item (deployment records and locks), consistently read, page after page."""
+    """Every endpoint and model package item (records, locks, events), consistently read, page after page."""
     params = {
         "TableName": table,
         "ConsistentRead": True,
-        "FilterExpression": "begins_with(pk, :endpoint)",
-        "ExpressionAttributeValues": {":endpoint": {"S": "ENDPOINT#"}},
+        "FilterExpression": "begins_with(pk, :endpoint) OR begins_with(pk, :package)",
+        "ExpressionAttributeValues": {":endpoint": {"S": "ENDPOINT#"}, ":package": {"S": "MODEL_PACKAGE#"}},
     }
     for page in client.get_paginator("scan").paginate(**params):
         for item in page.get("Items", []):
@@ -106,14 +126,17 @@ def migrate(client: Any, table: str, now: datetime, *, dry_run: bool = False) ->
     present = {(item["pk"], item["sk"]): item for item in items}
     rewrites = []
     for item in items:
-        if not str(item["sk"]).startswith(_PREFIX) or not needs_rewrite(item):
+        if not needs_rewrite(item):
             continue
         new = respelled(item)
-        existing = present.get((new["pk"], new["sk"]))
+        existing = present.get((new["pk"], new["sk"])) if new["sk"] != item["sk"] else None
         rewrites.append(Rewrite(str(item["pk"]), str(item["sk"]), str(new["sk"]), merged=existing is not None))
         if dry_run:
             continue
-        merged = {**new, **(existing or {}), "started_at": new["started_at"]}
+        if new["sk"] == item["sk"]:  # a package's LATEST: its event_time respelled in place
+            client.put_item(TableName=table, Item=serialize(new))
+            continue
+        merged = {**new, **(existing or {}), **{k: new[k] for k in ("started_at",) if k in new}}
         put: dict[str, Any] = {"TableName": table, "Item": serialize(merged)}
         if existing is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"

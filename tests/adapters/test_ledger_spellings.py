@@ -140,3 +140,21 @@ def test_migrate_is_refused_while_a_lock_is_held_or_an_old_record_is_in_progress
     old_record(client, "d5", T0 + timedelta(minutes=1), outcome="IN_PROGRESS")
     with pytest.raises(OpsError, match="d5 is IN_PROGRESS"):
         migrate(client, TABLE, T0)
+
+
+def test_migrate_respells_model_package_events_and_their_latest_status(client: Any, store: Any) -> None:
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3"
+    old_time = legacy_stamp(T0)
+    items = [
+        {"pk": f"MODEL_PACKAGE#{arn}", "sk": f"EVENT#{old_time}#e1", "kind": "model_package_event", "x": 1},
+        {"pk": f"MODEL_PACKAGE#{arn}", "sk": "LATEST", "event_time": old_time, "approval_status": "Approved"},
+    ]
+    for item in items:
+        client.put_item(TableName=TABLE, Item=serialize(item))
+    assert len(migrate(client, TABLE, T0)) == 2
+    assert migrate(client, TABLE, T0) == []
+    keys = sorted(item["sk"]["S"] for item in client.scan(TableName=TABLE)["Items"])
+    assert keys == ["EVENT#2024-05-01T12:00:00.000Z#e1", "LATEST"]
+    assert store.last_package_status(arn) == "Approved"
+    store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", {"approval_status": "Rejected"})
+    assert store.last_package_status(arn) == "Approved"  # an older event, delivered late, still loses
