@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "mlopsctl.ops.rollback",
     "mlopsctl.ops.abort",
     "mlopsctl.ops.dlq",
+    "mlopsctl.ops.ledger",
 )
 
 

@@ -35,8 +35,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mlops_core.aws.dynamodb import Expression, deserialize, serialize
 from mlops_core.aws.ledger import TTL_ATTRIBUTE, lock_key
-from mlops_core.deploy.deployment import Outcome, iso
+from mlops_core.deploy.deployment import Outcome
 from mlops_core.rollback.contract import TriggerRef
+from mlops_core.timefmt import stamp
 from mlopsctl.ops.errors import OpsError
 
 #: Outcomes after which a deployment (or rollback) is over.
@@ -161,7 +162,7 @@ class LockRecord(_Read):
 
 def timestamp(moment: datetime | None) -> str | None:
     """A timestamp as the commands print it: ISO 8601 in UTC (``2026-01-01T00:00:00.000Z``)."""
-    return iso(moment) if moment is not None else None
+    return stamp(moment) if moment is not None else None
 
 
 def _refused(item: Mapping[str, Any], what: str, exc: ValidationError) -> RecordError:
@@ -210,8 +211,13 @@ def _deployment_items(client: Any, table: str, endpoint_name: str, limit: int | 
 
 
 def deployments(client: Any, table: str, endpoint_name: str, *, limit: int | None = None) -> list[DeploymentRecord]:
-    """The endpoint's deployment and rollback records, newest first (at most ``limit``)."""
-    return [parse_deployment(item) for item in _deployment_items(client, table, endpoint_name, limit)]
+    """The endpoint's deployment and rollback records, newest first by ``started_at`` (at most ``limit``).
+
+    The query reads newest first by sort key; keys in the previous version's spelling sort correctly against the
+    ledger's to the second (both start ``YYYY-MM-DDTHH:MM:SS``), and the parsed ``started_at`` orders the rest.
+    """
+    records = [parse_deployment(item) for item in _deployment_items(client, table, endpoint_name, limit)]
+    return sorted(records, key=lambda record: record.started_at, reverse=True)
 
 
 def lock(client: Any, table: str, endpoint_name: str) -> LockRecord | None:

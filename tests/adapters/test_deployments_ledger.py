@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from mlops_core.aws.ledger import Ledger
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore, LockLostError
+from mlops_core.timefmt import stamp
 
 TABLE = "mlops-test-ledger"
 ENDPOINT = "churn-endpoint"
@@ -103,7 +104,7 @@ def test_a_record_is_written_in_steps_and_keeps_what_earlier_steps_wrote(store: 
     assert record["model_package_version"] == 3
     assert record["trigger_chain"] == {"a": 1}
     assert record["durations"] == {"total_seconds": 12.5, "rollout": None}
-    assert record["sk"] == f"DEPLOYMENT#{NOW.isoformat()}#d1"
+    assert record["sk"] == f"DEPLOYMENT#{stamp(NOW)}#d1"
     assert "expires_at" not in record
 
 

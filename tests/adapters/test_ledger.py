@@ -134,4 +134,4 @@ def test_an_expired_lock_is_taken_over_and_its_holder_can_extend_it(ledger: Ledg
 def test_keys_follow_the_wiring_contract() -> None:
     assert batch_key("b1") == {"pk": "BATCH#b1", "sk": "BATCH"}
     assert lock_key("ep") == {"pk": "ENDPOINT#ep", "sk": "LOCK"}
-    assert deployment_key("ep", NOW, "d1") == {"pk": "ENDPOINT#ep", "sk": "DEPLOYMENT#2026-01-01T00:00:00+00:00#d1"}
+    assert deployment_key("ep", NOW, "d1") == {"pk": "ENDPOINT#ep", "sk": "DEPLOYMENT#2026-01-01T00:00:00.000Z#d1"}

@@ -18,10 +18,10 @@ from moto import mock_aws
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.aws.workflows import StepFunctionsWorkflows
-from mlops_core.deploy.deployment import iso
 from mlops_core.deploy.endpoints import SageMakerEndpoints
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
+from mlops_core.timefmt import stamp
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import settle
 from mlopsctl.local.runtime.clock import VirtualClock
@@ -92,8 +92,8 @@ class Account:
             "model_name": f"m{version}",
             "endpoint_config_name": f"c{version}",
             "outcome": "SUCCEEDED",
-            "rollout_started_at": iso(started + timedelta(minutes=1)),
-            "finished_at": iso(started + timedelta(minutes=10)),
+            "rollout_started_at": stamp(started + timedelta(minutes=1)),
+            "finished_at": stamp(started + timedelta(minutes=10)),
         }
         self.store.save_deployment(DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), fields)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlops_core.config import ApprovalSettings, DeploySettings
-from mlops_core.deploy.deployment import iso
+from mlops_core.timefmt import stamp
 from tests.deploy_support.fakes import GROUP, package_arn
 
 STACK = "mlops-test"
@@ -63,7 +63,7 @@ def request(version: int, endpoint: str = ENDPOINT) -> dict[str, Any]:
         "model_package_arn": package_arn(version),
         "model_package_group_name": GROUP,
         "model_package_version": version,
-        "trigger": {"event_id": f"event-{version}", "event_time": iso(START)},
+        "trigger": {"event_id": f"event-{version}", "event_time": stamp(START)},
     }
 
 
@@ -73,7 +73,7 @@ def execution(version: int, start: datetime = START) -> dict[str, str]:
     return {
         "id": f"{STATE_MACHINE.replace(':stateMachine:', ':execution:')}:{name}",
         "name": name,
-        "start_time": iso(start),
+        "start_time": stamp(start),
     }
 
 

@@ -16,13 +16,13 @@ from typing import Any
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import Notifier
 from mlops_core.aws.workflows import StartedExecution, Workflows, execution_arn
-from mlops_core.deploy.deployment import iso
 from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.deploy.fleet_alarm_rules import Firing, fleet_alarm_name
 from mlops_core.deploy.fleet_alarms import FleetAlarms
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import AlarmView, EndpointView, PackageView, VariantView
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore, LockInfo, LockLostError
+from mlops_core.timefmt import stamp
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -330,7 +330,7 @@ class LedgerLikeStore(FakeStore):
     """The in-memory ledger, keeping ``started_at`` on each record as :class:`LedgerDeploymentStore` does."""
 
     def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        super().save_deployment(key, {"started_at": key.started_at.isoformat(), **fields})
+        super().save_deployment(key, {"started_at": key.started_text, **fields})
 
 
 def rollout_in_progress(
@@ -359,6 +359,6 @@ def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED
         "model_name": f"m{version}",
         "endpoint_config_name": f"c{version}",
         "outcome": outcome,
-        "rollout_started_at": iso(started + timedelta(minutes=1)),
-        "finished_at": iso(started + timedelta(minutes=10)),
+        "rollout_started_at": stamp(started + timedelta(minutes=1)),
+        "finished_at": stamp(started + timedelta(minutes=10)),
     }

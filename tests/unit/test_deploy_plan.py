@@ -22,10 +22,10 @@ from mlops_core.deploy.deployment import (
     endpoint_config_name,
     error_reason,
     execution_name,
-    iso,
     model_name,
     plan_deployment,
 )
+from mlops_core.timefmt import stamp
 
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -160,12 +160,12 @@ def test_an_executions_end_is_read_from_its_error_skip_or_verdict(state: dict, o
 def test_durations_cover_lock_wait_and_rollout_and_are_none_for_phases_never_reached() -> None:
     start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     state = {
-        "lock": {"acquired_at": iso(start + timedelta(seconds=90))},
-        "rollout": {"started_at": iso(start + timedelta(seconds=100))},
+        "lock": {"acquired_at": stamp(start + timedelta(seconds=90))},
+        "rollout": {"started_at": stamp(start + timedelta(seconds=100))},
     }
-    assert durations(iso(start), state, start + timedelta(seconds=700)) == {
+    assert durations(stamp(start), state, start + timedelta(seconds=700)) == {
         "total_seconds": 700.0,
         "lock_wait_seconds": 90.0,
         "rollout_seconds": 600.0,
     }
-    assert durations(iso(start), {}, start + timedelta(seconds=5))["rollout_seconds"] is None
+    assert durations(stamp(start), {}, start + timedelta(seconds=5))["rollout_seconds"] is None

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from mlops_core.deploy.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError, iso
+from mlops_core.deploy.deployment import DeploymentTimeoutError, LockWaitExceededError, PreflightFailedError
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.store import LockLostError
+from mlops_core.timefmt import stamp
 from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, execution, payload
 from tests.deploy_support.deployment_tasks import Deployment
 from tests.deploy_support.fakes import (
@@ -68,7 +69,7 @@ def test_the_lock_is_taken_and_the_wait_for_it_recorded(deployment: Deployment) 
     plan = deployment.run("preflight", 3)
     deployment.now += timedelta(seconds=2)
     lock = deployment.run("acquire_lock", 3, plan=plan, lock={"attempt": 0})
-    assert lock == {"decision": "acquired", "attempt": 1, "acquired_at": iso(deployment.now)}
+    assert lock == {"decision": "acquired", "attempt": 1, "acquired_at": stamp(deployment.now)}
     assert deployment.store.read_lock(ENDPOINT).deployment_id == execution(3)["name"]
 
 

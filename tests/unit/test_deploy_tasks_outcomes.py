@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from mlops_core.deploy.deployment import iso
 from mlops_core.deploy.tasks import UnknownStepError
+from mlops_core.timefmt import stamp
 from tests.deploy_support.builders import ALARMS, ENDPOINT, payload
 from tests.deploy_support.deployment_tasks import Deployment
 from tests.deploy_support.fakes import (
@@ -87,7 +87,7 @@ def test_finish_records_outcome_and_timings_releases_the_lock_and_notifies(deplo
     full = payload("finish", 4, **state)
     assert deployment.tasks.run(full)["outcome"] == "SUCCEEDED"
     record = deployment.record(4)
-    assert (record["outcome"], record["finished_at"]) == ("SUCCEEDED", iso(deployment.now))
+    assert (record["outcome"], record["finished_at"]) == ("SUCCEEDED", stamp(deployment.now))
     assert record["durations"]["total_seconds"] == 720.0
     assert deployment.store.read_lock(ENDPOINT) is None
     subject, message = deployment.notifier.sent[-1]

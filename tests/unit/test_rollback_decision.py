@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.deploy.deployment import iso
 from mlops_core.rollback.decision import RULES, Action, Facts, decide, history_of
 from mlops_core.rollback.triggers import Trigger, TriggerKind
+from mlops_core.timefmt import stamp
 from tests.deploy_support.fakes import package_arn
 
 ENDPOINT = "churn-endpoint"
@@ -32,8 +32,8 @@ def deployed(version: int, minute: float, outcome: str = "SUCCEEDED", **fields: 
         "model_package_version": version,
         "model_name": f"m{version}",
         "endpoint_config_name": f"c{version}",
-        "rollout_started_at": iso(at(minute + 1)),
-        "finished_at": iso(at(minute + 10)),
+        "rollout_started_at": stamp(at(minute + 1)),
+        "finished_at": stamp(at(minute + 10)),
     }
     return record | fields
 
@@ -47,7 +47,7 @@ def restored(version: int, minute: float, rolled_back: dict[str, Any], outcome: 
 
 def alarm(minute: float = 60) -> Trigger:
     when = at(minute)
-    return Trigger(TriggerKind.ALARM, f"arn:alarm#{iso(when)}", when, "alarm 5xx went to ALARM")
+    return Trigger(TriggerKind.ALARM, f"arn:alarm#{stamp(when)}", when, "alarm 5xx went to ALARM")
 
 
 def rejection(version: int) -> Trigger:

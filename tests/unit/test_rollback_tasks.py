@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mlops_core.deploy.deployment import LockWaitExceededError, iso
+from mlops_core.deploy.deployment import LockWaitExceededError
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.settings import RollbackTasksSettings
 from mlops_core.deploy.store import DeploymentKey
@@ -17,6 +17,7 @@ from mlops_core.rollback.decision import Facts, decide, history_of
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks, UnknownRollbackStepError
 from mlops_core.rollback.triggers import Trigger, alarm_trigger, rejection_trigger, rollback_id
+from mlops_core.timefmt import stamp
 from tests.deploy_support.builders import ENDPOINT, ROLE, STACK, TOPIC
 from tests.deploy_support.events import package_event, parsed_alarm
 from tests.deploy_support.fakes import (
@@ -60,7 +61,7 @@ class Rollback:
         self.id = rollback_id(STACK, self.trigger)
         decision = decide(Facts(self.trigger, ENDPOINT, history_of(self.store.deployments(ENDPOINT))))
         plan = plan_rollback(decision, self.trigger, rollback_id=self.id, endpoint_name=ENDPOINT, recreate=recreate)
-        execution = {"id": f"arn:aws:states:::execution:{self.id}", "name": self.id, "start_time": iso(NOW)}
+        execution = {"id": f"arn:aws:states:::execution:{self.id}", "name": self.id, "start_time": stamp(NOW)}
         self.state: dict[str, Any] = {"plan": plan.as_json(), "execution": execution}
 
     def deployed(self, version: int, started: datetime) -> None:

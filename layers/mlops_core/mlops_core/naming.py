@@ -88,6 +88,8 @@ def batch_id_for(kind: str, identities: Iterable[str], previous: str | None = No
 
 def buffer_id_for(kind: str, opened_at: datetime, previous: str | None) -> str:
     """The id of a debounce buffer opened at ``opened_at`` after ``previous`` (its content is not known yet)."""
+    # isoformat(), not the ledger's spelling (mlops_core.timefmt.stamp): the id is a digest of this text, and another
+    # spelling would give every buffer (and so every batch) a different id than the one already stored.
     return content_digest([f"buffer:{kind}", f"at:{opened_at.isoformat()}", f"after:{previous or '-'}"])
 
 

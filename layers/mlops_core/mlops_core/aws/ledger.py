@@ -8,7 +8,7 @@ Item                    ``pk``                                  ``sk``
 data batch              ``BATCH#<batch_id>``                    ``BATCH``
 batch member (object)   ``BATCH#<batch_id>``                    ``OBJECT#<identity hash>``
 debounce buffer         ``BUFFER#<kind>``                       ``CURRENT``
-deployment              ``ENDPOINT#<endpoint_name>``            ``DEPLOYMENT#<started_at ISO>#<deployment_id>``
+deployment              ``ENDPOINT#<endpoint_name>``            ``DEPLOYMENT#<started_at>#<deployment_id>``
 endpoint lock           ``ENDPOINT#<endpoint_name>``            ``LOCK``
 ======================  ======================================  ===================================================
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from mlops_core.aws.dynamodb import DynamoTable, Expression
 from mlops_core.aws.errors import ConditionFailedError
+from mlops_core.timefmt import stamp
 
 TTL_ATTRIBUTE = "expires_at"
 
@@ -42,9 +43,14 @@ def buffer_key(kind: str) -> dict[str, str]:
     return {"pk": f"BUFFER#{kind}", "sk": "CURRENT"}
 
 
-def deployment_key(endpoint_name: str, started_at: datetime, deployment_id: str) -> dict[str, str]:
-    """Key of one deployment to an endpoint (sorted by start time within the endpoint)."""
-    return {"pk": f"ENDPOINT#{endpoint_name}", "sk": f"DEPLOYMENT#{started_at.isoformat()}#{deployment_id}"}
+def deployment_key(endpoint_name: str, started_at: datetime | str, deployment_id: str) -> dict[str, str]:
+    """Key of one deployment to an endpoint (sorted by start time within the endpoint).
+
+    A datetime is spelled as the ledger spells times (:func:`mlops_core.timefmt.stamp`); text is taken as it is (the
+    ``started_at`` of a stored record, whose key may be in the previous version's spelling).
+    """
+    moment = started_at if isinstance(started_at, str) else stamp(started_at)
+    return {"pk": f"ENDPOINT#{endpoint_name}", "sk": f"DEPLOYMENT#{moment}#{deployment_id}"}
 
 
 def lock_key(endpoint_name: str) -> dict[str, str]:
@@ -69,7 +75,7 @@ class Ledger(DynamoTable):
         item: dict[str, Any] = {
             **lock_key(endpoint_name),
             "owner": owner,
-            "acquired_at": now.isoformat(),
+            "acquired_at": stamp(now),
             TTL_ATTRIBUTE: epoch_seconds(now + ttl),
         }
         condition = Expression(
@@ -92,7 +98,7 @@ class Ledger(DynamoTable):
         item: dict[str, Any] = {
             **lock_key(endpoint_name),
             "owner": owner,
-            "acquired_at": now.isoformat(),
+            "acquired_at": stamp(now),
             "taken_over_from": holder,
             TTL_ATTRIBUTE: epoch_seconds(now + ttl),
         }

@@ -38,7 +38,7 @@ from mlops_core.deploy.approval_rules import (
     package_not_ours,
 )
 from mlops_core.deploy.contract import ApprovalTrigger, DeployInput, DeployRequest
-from mlops_core.deploy.deployment import execution_name, iso, model_name
+from mlops_core.deploy.deployment import execution_name, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
@@ -49,6 +49,7 @@ from mlops_core.rollback.decision import Facts, history_of
 from mlops_core.rollback.decision import decide as decide_rollback
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.triggers import rejection_trigger, rollback_id
+from mlops_core.timefmt import stamp
 
 
 class RollbackRequester(ABC):
@@ -162,16 +163,16 @@ def lock_holder_deploys(store: DeploymentStore, endpoint_name: str, stack_name: 
 def change_marker(event: ModelPackageStateChangeEvent) -> str:
     """What tells one approval change from another: the package's last modification, else the event's time or id."""
     moment = event.last_modified_time or event.time
-    return iso(moment) if moment is not None else event.id
+    return stamp(moment) if moment is not None else event.id
 
 
 def deployment_input(event: ModelPackageStateChangeEvent, version: int, config: ApprovalConfig) -> dict[str, Any]:
     """The Deploy execution's input: the request (the waits are the Deploy tasks' own settings)."""
     trigger = ApprovalTrigger(
         event_id=event.id,
-        event_time=iso(event.time) if event.time else None,
+        event_time=stamp(event.time) if event.time else None,
         approval_description=event.approval_description,
-        last_modified_time=iso(event.last_modified_time) if event.last_modified_time else None,
+        last_modified_time=stamp(event.last_modified_time) if event.last_modified_time else None,
     )
     request = DeployRequest(
         endpoint_name=config.endpoint_name,

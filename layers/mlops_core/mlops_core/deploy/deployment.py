@@ -26,12 +26,13 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from mlops_core.errors import MlopsError
 from mlops_core.naming import MAX_SAGEMAKER_NAME
+from mlops_core.timefmt import parse_stamp
 
 #: Time SageMaker needs to provision a new fleet before any bake starts; budgets must leave room for it.
 PROVISIONING_ALLOWANCE_SECONDS = 300
@@ -203,22 +204,11 @@ def production_variant(fleet: Fleet, model: str) -> dict[str, Any]:
     }
 
 
-def iso(moment: datetime) -> str:
-    """A UTC timestamp as the ledger stores it: ``2024-05-01T12:00:00.000Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_iso(text: str) -> datetime:
-    """Read a timestamp written by :func:`iso` or by Step Functions (``$$.Execution.StartTime``)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def seconds_between(start: str | None, end: datetime) -> float | None:
     """Seconds from an ISO ``start`` to ``end``, rounded to milliseconds; ``None`` when ``start`` is unknown."""
     if not start:
         return None
-    return round((end - parse_iso(start)).total_seconds(), 3)
+    return round((end - parse_stamp(start)).total_seconds(), 3)
 
 
 def error_reason(error: Mapping[str, Any]) -> str:
@@ -304,7 +294,7 @@ def durations(started_at: str, state: Mapping[str, Any], now: datetime) -> dict[
     acquired = lock.get("acquired_at")
     return {
         "total_seconds": seconds_between(started_at, now),
-        "lock_wait_seconds": seconds_between(started_at, parse_iso(acquired)) if acquired else None,
+        "lock_wait_seconds": seconds_between(started_at, parse_stamp(acquired)) if acquired else None,
         "rollout_seconds": seconds_between(rollout.get("started_at"), now),
     }
 

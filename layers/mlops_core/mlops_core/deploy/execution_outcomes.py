@@ -34,11 +34,12 @@ from enum import StrEnum
 from typing import Any
 
 from mlops_core.aws.notifications import Notifier
-from mlops_core.deploy.deployment import Outcome, iso, seconds_between
+from mlops_core.deploy.deployment import Outcome, seconds_between
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.deploy.unfinished import UnfinishedDeployments
 from mlops_core.events.execution import ExecutionStatusChangeEvent, execution_of
 from mlops_core.handler import Handled, Ignored
+from mlops_core.timefmt import stamp
 
 __all__ = ["ExecutionOutcomeConfig", "ExecutionOutcomePorts", "Machine", "handle_execution_event", "reason_of"]
 
@@ -107,10 +108,10 @@ def handle_execution_event(
         "reason": reason,
         "execution_arn": event.execution_arn,
         "execution_status": event.status,
-        "finished_at": iso(stopped),
-        "durations": {"total_seconds": seconds_between(iso(event.start_date), stopped)},
+        "finished_at": stamp(stopped),
+        "durations": {"total_seconds": seconds_between(stamp(event.start_date), stopped)},
     }
-    key = DeploymentKey(config.endpoint_name, event.start_date, event.name)
+    key = DeploymentKey.of_execution(config.endpoint_name, event.start_date, event.name)
     record = ports.deployments.close(key, fields)
     if record is None and not released:
         return {"outcome": "ignored", "reason": "the execution had recorded its outcome and released its lock"}

@@ -34,8 +34,8 @@ from mlops_core.deploy.deployment import (
     Outcome,
     RolloutPolicy,
     Strategy,
-    iso,
 )
+from mlops_core.timefmt import stamp
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def rollback_reason(verdict: Verdict, alarm: AlarmView | None) -> str:
     """The reason recorded for a rolled-back update, naming the alarm when one is identified."""
     if alarm is None:
         return f"rolled back by SageMaker (no alarm identified): {verdict.reason}"
-    when = f" at {iso(alarm.state_updated)}" if alarm.state_updated else ""
+    when = f" at {stamp(alarm.state_updated)}" if alarm.state_updated else ""
     why = f" ({alarm.state_reason})" if alarm.state_reason else ""
     if alarm.state == "ALARM":
         return f"rolled back by SageMaker: alarm {alarm.name} went to ALARM{when}{why}; {verdict.reason}"

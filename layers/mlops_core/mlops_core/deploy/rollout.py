@@ -23,12 +23,13 @@ from mlops_core.deploy import fleet_alarm_rules as fleets
 from mlops_core.deploy import preflight as checks
 from mlops_core.deploy import waits
 from mlops_core.deploy.contract import DeployPlan, DeployRequest, DeployState, DeployTask, DeployWait
-from mlops_core.deploy.deployment import DeploymentError, DeploymentTimeoutError, Outcome, iso, parse_iso
+from mlops_core.deploy.deployment import DeploymentError, DeploymentTimeoutError, Outcome
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.rejected_rollout import RejectedRollout, rejection_reason
 from mlops_core.deploy.settings import DeploySettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
+from mlops_core.timefmt import parse_stamp, stamp
 
 if TYPE_CHECKING:
     from mlops_core.deploy.tasks import DeployPorts
@@ -159,13 +160,13 @@ class RolloutSteps:
         plan, rollout = _plan(state), state.rollout
         copies = tuple(rollout.new_fleet_alarms) if rollout else ()
         started = rollout.started_at if rollout else None
-        firing = self._ports.fleet_alarms.first_firing(copies, parse_iso(started), self._now()) if started else None
+        firing = self._ports.fleet_alarms.first_firing(copies, parse_stamp(started), self._now()) if started else None
         alarm_name = fleets.source_alarm(firing.alarm_name, plan.alarm_names) if firing else None
         if firing is not None:
             why = f" ({firing.reason})" if firing.reason else ""
             reason = (
                 f"rolled back by SageMaker: alarm {alarm_name} went to ALARM on the new fleet's traffic "
-                f"({firing.alarm_name}) at {iso(firing.at)}{why}; {verdict.reason}"
+                f"({firing.alarm_name}) at {stamp(firing.at)}{why}; {verdict.reason}"
             )
             self._act_on_rolled_back_package(state, reason)
         else:

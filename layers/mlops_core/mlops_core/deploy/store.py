@@ -24,8 +24,8 @@ token that endpoint events resume (``task_token``), and the wait extends its exp
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import TTL_ATTRIBUTE, Ledger, deployment_key, epoch_seconds, lock_key
 from mlops_core.errors import MlopsError
+from mlops_core.timefmt import legacy_stamp, parse_stamp, stamp
 
 
 class LockLostError(MlopsError):
@@ -42,15 +43,52 @@ class LockLostError(MlopsError):
 
 @dataclass(frozen=True)
 class DeploymentKey:
-    """Identifies one deployment record: the endpoint, when its execution started, and its id."""
+    """Identifies one deployment record: the endpoint, when its execution started, and its id.
+
+    The start time is in the record's sort key, so its spelling is part of the record's identity. A new record is
+    keyed in the ledger's spelling (:func:`mlops_core.timefmt.stamp`). A key built from an item read back
+    (:meth:`of_record`) keeps the spelling the item has. A key built from an execution's start time
+    (:meth:`of_execution`) may name a record the previous version created in its own spelling
+    (``datetime.isoformat()``, :func:`~mlops_core.timefmt.legacy_stamp`) while the execution was in flight across
+    the upgrade: :class:`LedgerDeploymentStore` then updates the record where it is, so one execution keeps one
+    record. ``mlopsctl ledger migrate`` rewrites such records once no execution can still write them.
+    """
 
     endpoint_name: str
     started_at: datetime
     deployment_id: str
+    #: The start time as the record spells it (``None``: the ledger's spelling).
+    spelled: str | None = None
+    #: Whether the previous version may have created the record under its own spelling (see above).
+    may_be_legacy: bool = False
+
+    @classmethod
+    def of_record(cls, endpoint_name: str, started_at: str, deployment_id: str) -> DeploymentKey:
+        """The key of a record read back, from its ``started_at`` text (spelled as its sort key is)."""
+        return cls(endpoint_name, parse_stamp(started_at), deployment_id, spelled=started_at)
+
+    @classmethod
+    def of_execution(cls, endpoint_name: str, started_at: datetime, deployment_id: str) -> DeploymentKey:
+        """The key of an execution's record, which an earlier step may have created under the previous spelling."""
+        return cls(endpoint_name, started_at, deployment_id, may_be_legacy=True)
+
+    @property
+    def started_text(self) -> str:
+        """The start time as the record's key and ``started_at`` attribute spell it."""
+        return self.spelled if self.spelled is not None else stamp(self.started_at)
 
     def as_key(self) -> dict[str, str]:
         """The record's ``pk``/``sk``."""
-        return deployment_key(self.endpoint_name, self.started_at, self.deployment_id)
+        return deployment_key(self.endpoint_name, self.started_text, self.deployment_id)
+
+    def candidates(self) -> tuple[DeploymentKey, ...]:
+        """Where the record may be: the key itself, then (for :meth:`of_execution`) the previous spelling's."""
+        if not self.may_be_legacy:
+            return (self,)
+        return (
+            replace(self, may_be_legacy=False),
+            replace(self, spelled=legacy_stamp(self.started_at), may_be_legacy=False),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,13 +172,26 @@ def deployment_update(key: DeploymentKey, fields: Mapping[str, Any]) -> Expressi
         "kind": "deployment",
         "endpoint_name": key.endpoint_name,
         "deployment_id": key.deployment_id,
-        "started_at": key.started_at.isoformat(),
+        "started_at": key.started_text,
         **fields,
     }
     names = {f"#a{index}": name for index, name in enumerate(values)}
     placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
     text = "SET " + ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
     return Expression(text, names=names, values=placeholders)
+
+
+_EXISTS = Expression("attribute_exists(pk)")
+
+
+def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Deployment items newest first by their parsed ``started_at`` (key order is time order only within one
+    spelling: a record the previous version wrote sorts among the new ones by its time, not by its text)."""
+    return sorted(
+        (dict(item) for item in items),
+        key=lambda item: (parse_stamp(str(item["started_at"])), str(item["sk"])),
+        reverse=True,
+    )
 
 
 class LedgerDeploymentStore(DeploymentStore):
@@ -150,14 +201,22 @@ class LedgerDeploymentStore(DeploymentStore):
         self._ledger = ledger
 
     def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        self._ledger.update(key.as_key(), deployment_update(key, fields))
+        candidates = key.candidates()
+        if len(candidates) > 1:  # update the record where it is (one call when it has the ledger's spelling) ...
+            for candidate in candidates:
+                try:
+                    self._ledger.update(candidate.as_key(), deployment_update(candidate, fields), _EXISTS)
+                    return
+                except ConditionFailedError:
+                    continue
+        self._ledger.update(candidates[0].as_key(), deployment_update(candidates[0], fields))  # ... or create it
 
     def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
         condition = Expression(
             "pk = :pk AND begins_with(sk, :prefix)",
             values={":pk": f"ENDPOINT#{endpoint_name}", ":prefix": "DEPLOYMENT#"},
         )
-        return list(reversed(list(self._ledger.query(condition))))
+        return newest_first(self._ledger.query(condition))
 
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         return self._ledger.acquire_lock(endpoint_name, deployment_id, now, timedelta(seconds=ttl_seconds))
@@ -189,7 +248,7 @@ class LedgerDeploymentStore(DeploymentStore):
             names={"#exp": TTL_ATTRIBUTE},
             values={
                 ":token": token,
-                ":now": now.isoformat(),
+                ":now": stamp(now),
                 ":expires": epoch_seconds(now + timedelta(seconds=ttl_seconds)),
             },
         )
@@ -212,7 +271,7 @@ class LedgerDeploymentStore(DeploymentStore):
     ) -> None:
         item = {
             "pk": f"MODEL_PACKAGE#{package_arn}",
-            "sk": f"EVENT#{event_time.isoformat()}#{event_id}",
+            "sk": f"EVENT#{stamp(event_time)}#{event_id}",
             "kind": "model_package_event",
             **storable(fields),
         }
@@ -222,7 +281,7 @@ class LedgerDeploymentStore(DeploymentStore):
     def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: Any) -> None:
         update = Expression(
             "SET approval_status = :status, event_time = :time, event_id = :id, kind = :kind",
-            values={":status": status, ":time": event_time.isoformat(), ":id": event_id, ":kind": "model_package"},
+            values={":status": status, ":time": stamp(event_time), ":id": event_id, ":kind": "model_package"},
         )
         newer = Expression("attribute_not_exists(event_time) OR event_time <= :time")
         try:

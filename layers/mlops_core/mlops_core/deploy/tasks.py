@@ -21,7 +21,7 @@ endpoint events in :mod:`mlops_core.deploy.endpoint_events`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,8 +53,6 @@ from mlops_core.deploy.deployment import (
     PreflightFailedError,
     RolloutPolicy,
     Strategy,
-    iso,
-    parse_iso,
 )
 from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.deploy.fleet_alarms import FleetAlarms
@@ -65,6 +63,7 @@ from mlops_core.deploy.settings import DeploySettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.task_handler import dispatch
+from mlops_core.timefmt import parse_stamp, stamp
 
 __all__ = ["DeployPorts", "DeployTasks", "UnknownStepError", "fleet_of", "policy_of"]
 
@@ -129,8 +128,11 @@ class DeployTasks:
 
     @staticmethod
     def _key(state: DeployState) -> DeploymentKey:
+        """The execution's record (Preflight created it, perhaps under the previous version's spelling)."""
         execution = state.execution
-        return DeploymentKey(state.request.endpoint_name, parse_iso(execution.start_time), execution.name)
+        return DeploymentKey.of_execution(
+            state.request.endpoint_name, parse_stamp(execution.start_time), execution.name
+        )
 
     def _tags(self, state: DeployState) -> dict[str, str]:
         return {
@@ -175,7 +177,7 @@ class DeployTasks:
         record = plan_rules.deployment_record(plan, request.as_json(), state.execution.id)
         record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
         record["trigger_chain"]["lineage"] = dict(package.customer_metadata) if package else {}
-        self._ports.store.save_deployment(self._key(state), record)
+        self._ports.store.save_deployment(replace(self._key(state), may_be_legacy=False), record)  # the first step
         reasons = []
         if request.endpoint_name != settings.endpoint_name:
             reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request.endpoint_name}")
@@ -212,8 +214,8 @@ class DeployTasks:
         me, now = state.execution.name, self._now()
         decision = self._no_longer_wanted(request) or self._take_lock(request.endpoint_name, me, plan, now)
         if decision is None:
-            self._ports.store.save_deployment(self._key(state), {"lock_acquired_at": iso(now)})
-            return DeployLock(decision="acquired", attempt=attempt, acquired_at=iso(now))
+            self._ports.store.save_deployment(self._key(state), {"lock_acquired_at": stamp(now)})
+            return DeployLock(decision="acquired", attempt=attempt, acquired_at=stamp(now))
         if decision["decision"] != "busy":
             return DeployLock.model_validate(decision | {"attempt": attempt})
         if attempt >= settings.deploy_lock_max_attempts:
@@ -286,14 +288,14 @@ class DeployTasks:
         previous = endpoint.config_name if endpoint else None
         fields: dict[str, Any] = {
             "rollout_mode": mode,
-            "rollout_started_at": iso(now),
+            "rollout_started_at": stamp(now),
             "previous_endpoint_config_name": previous,
             "new_fleet_alarms": list(copies),
         }
         self._ports.store.save_deployment(self._key(state), fields)
         return Rollout(
             mode=mode,
-            started_at=iso(now),
+            started_at=stamp(now),
             previous_endpoint_config_name=previous,
             new_fleet_alarms=list(copies),
             wait_timeout_seconds=waits.fallback_wait_seconds(plan.deployment_config),
@@ -310,7 +312,7 @@ class DeployTasks:
         end = plan_rules.conclusion(state)
         durations = plan_rules.durations(typed.execution.start_time, state, now)
         fields: dict[str, Any] = {"outcome": end.outcome, "reason": end.reason, "alarm": end.alarm}
-        fields.update(finished_at=iso(now), durations=durations)
+        fields.update(finished_at=stamp(now), durations=durations)
         self._ports.store.save_deployment(self._key(typed), fields)
         self._ports.store.release_lock(typed.request.endpoint_name, typed.execution.name)
         if not plan_rules.is_duplicate(state):

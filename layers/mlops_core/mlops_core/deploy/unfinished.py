@@ -46,6 +46,8 @@ class LedgerUnfinishedDeployments(UnfinishedDeployments):
             names={"#outcome": "outcome"},
             values={":in_progress": IN_PROGRESS},
         )
+        found = [k for k in key.candidates()[1:] if self._ledger.get(k.as_key()) is not None]
+        key = found[0] if found else key.candidates()[0]  # a record the previous version created is closed there
         try:
             return self._ledger.update(key.as_key(), deployment_update(key, fields), unfinished)
         except ConditionFailedError:

@@ -23,6 +23,7 @@ from mlops_core.aws.ledger import Ledger, batch_key, batch_member_key, buffer_ke
 from mlops_core.ingest.batching import CLAIM_TTL, BatchRecord, BatchStatus, chunked
 from mlops_core.ingest.objects import ObjectKind, ObjectRef
 from mlops_core.ingest.ports import AdmitResult, BatchStore
+from mlops_core.timefmt import parse_stamp, stamp
 
 OBJECTS_PER_TRANSACTION = 49
 """One batch update plus a claim and a member per object: 1 + 2 x 49 = 99 <= 100 actions."""
@@ -41,8 +42,8 @@ def _record(item: Item) -> BatchRecord:
         batch_id=item["batch_id"],
         kind=ObjectKind(item["kind"]),
         status=BatchStatus(item["status"]),
-        created_at=datetime.fromisoformat(item["created_at"]),
-        updated_at=datetime.fromisoformat(item["updated_at"]),
+        created_at=parse_stamp(item["created_at"]),
+        updated_at=parse_stamp(item["updated_at"]),
         object_count=int(item.get("object_count", 0)),
         manifest_uri=item.get("manifest_uri"),
         labeling_job_name=item.get("labeling_job_name"),
@@ -98,8 +99,8 @@ class DynamoBatchStore(BatchStore):
             "batch_id": batch_id,
             "kind": kind.value,
             "status": BatchStatus.OPEN.value,
-            "created_at": now.isoformat(),
-            "updated_at": now.isoformat(),
+            "created_at": stamp(now),
+            "updated_at": stamp(now),
             "object_count": 0,
         }
         try:
@@ -137,7 +138,7 @@ class DynamoBatchStore(BatchStore):
                 Expression(
                     "SET #status = :sealed, updated_at = :now",
                     names=_STATUS,
-                    values={":sealed": BatchStatus.SEALED.value, ":now": now.isoformat()},
+                    values={":sealed": BatchStatus.SEALED.value, ":now": stamp(now)},
                 ),
                 Expression("#status = :open", names=_STATUS, values={":open": BatchStatus.OPEN.value}),
             )
@@ -166,7 +167,7 @@ class DynamoBatchStore(BatchStore):
         reason: str | None = None,
     ) -> bool:
         """Record the outcome of a ``SEALED`` (or retried ``FAILED``) batch."""
-        values: dict[str, Any] = {":status": status.value, ":now": now.isoformat()}
+        values: dict[str, Any] = {":status": status.value, ":now": stamp(now)}
         sets = ["#status = :status", "updated_at = :now"]
         optional = {
             "manifest_uri": manifest_uri,
@@ -217,9 +218,7 @@ class DynamoBatchStore(BatchStore):
         actions = [
             self.ledger.update_action(
                 batch_key(batch_id),
-                Expression(
-                    "ADD object_count :n SET updated_at = :now", values={":n": len(todo), ":now": now.isoformat()}
-                ),
+                Expression("ADD object_count :n SET updated_at = :now", values={":n": len(todo), ":now": stamp(now)}),
                 Expression("#status = :open", names=_STATUS, values={":open": BatchStatus.OPEN.value}),
             )
         ]
@@ -230,7 +229,7 @@ class DynamoBatchStore(BatchStore):
                 "batch_id": batch_id,
                 "bucket": obj.bucket,
                 "key": obj.key,
-                "claimed_at": now.isoformat(),
+                "claimed_at": stamp(now),
                 "expiration": expiration,
             }
             member: dict[str, Any] = {

@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mlops_core.deploy.deployment import Outcome, iso, parse_iso
+from mlops_core.deploy.deployment import Outcome
 from mlops_core.rollback.triggers import Trigger, TriggerKind
+from mlops_core.timefmt import parse_stamp, stamp
 
 _ATTEMPTED = frozenset({Outcome.IN_PROGRESS.value, Outcome.SUCCEEDED.value, Outcome.FAILED.value})
 
@@ -224,14 +225,14 @@ def _alarm_belongs_to_a_rollout(facts: Facts) -> str | None:
     latest = next((item for item in facts.history if item.rollout_started_at), None)
     if latest is None or latest.rollout_started_at is None:
         return None
-    if at < parse_iso(latest.rollout_started_at):
+    if at < parse_stamp(latest.rollout_started_at):
         return (
-            f"the alarm went to ALARM at {iso(at)}, before the latest rollout ({latest.deployment_id}) started: "
+            f"the alarm went to ALARM at {stamp(at)}, before the latest rollout ({latest.deployment_id}) started: "
             "it judged an older model"
         )
-    if latest is not live and (latest.finished_at is None or at <= parse_iso(latest.finished_at)):
+    if latest is not live and (latest.finished_at is None or at <= parse_stamp(latest.finished_at)):
         return (
-            f"the alarm went to ALARM at {iso(at)}, during rollout {latest.deployment_id} ({latest.outcome}), "
+            f"the alarm went to ALARM at {stamp(at)}, during rollout {latest.deployment_id} ({latest.outcome}), "
             "whose deployment guardrails owned it"
         )
     return None

@@ -48,6 +48,7 @@ from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judg
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.records import RESTORE_POLICY, decision_summary, notification, recorded_decision
 from mlops_core.rollback.triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
+from mlops_core.timefmt import parse_stamp
 
 
 class RollbackDeferredError(MlopsError):
@@ -169,7 +170,7 @@ def act(
                 decision = Decision(Action.RECORD, judged.reason, decision.live)
         if decision.action is Action.RESTORE:
             decision = decide(Facts(trigger, endpoint, attempt.history, holder))
-    return _record(decision, trigger, me=me, config=config, ports=ports, now=now)
+    return _record(decision, trigger, me=me, config=config, ports=ports, now=now, own=attempt.own)
 
 
 def _judge_holder(holder: str, config: RollbackConfig, ports: RollbackPorts) -> HolderJudgement:
@@ -193,7 +194,7 @@ def _defer(
     """Count this attempt and raise, so that Lambda retries the alarm; after the last one, record it ``FAILED``,
     notify, and raise once more: Lambda then puts the event in the function's dead-letter queue (for replay)."""
     attempts = int((own or {}).get("alarm_attempts", 0)) + 1
-    key = DeploymentKey(config.endpoint_name, trigger.at or now, me)
+    key = _own_key(own, config.endpoint_name, trigger.at or now, me)
     fields = recorded_decision(decision, trigger, now) | {"alarm_attempts": attempts, "waiting_for": why}
     if attempts < config.alarm_attempts:
         ports.store.save_deployment(key, fields | {"outcome": Outcome.IN_PROGRESS.value, "decision": "WAIT"})
@@ -247,10 +248,26 @@ def _restore(
     return RollbackResult("ok", decision.reason, details)
 
 
+def _own_key(own: Mapping[str, Any] | None, endpoint_name: str, at: datetime, me: str) -> DeploymentKey:
+    """The key of the trigger's record at ``at``: where a previous try wrote it (in whichever spelling), else new."""
+    key = DeploymentKey(endpoint_name, at, me)
+    started = str((own or {}).get("started_at") or "")
+    if started and parse_stamp(started) == at:
+        return DeploymentKey.of_record(endpoint_name, started, me)
+    return key
+
+
 def _record(
-    decision: Decision, trigger: Trigger, *, me: str, config: RollbackConfig, ports: RollbackPorts, now: datetime
+    decision: Decision,
+    trigger: Trigger,
+    *,
+    me: str,
+    config: RollbackConfig,
+    ports: RollbackPorts,
+    now: datetime,
+    own: Mapping[str, Any] | None = None,
 ) -> RollbackResult:
-    key = DeploymentKey(config.endpoint_name, trigger.at or now, me)
+    key = _own_key(own, config.endpoint_name, trigger.at or now, me)
     ports.store.save_deployment(key, recorded_decision(decision, trigger, now))
     end = Conclusion(Outcome.SKIPPED.value, decision.reason)
     note = notification(config.endpoint_name, decision_summary(decision, me), trigger, end)

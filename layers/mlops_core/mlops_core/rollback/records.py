@@ -24,10 +24,10 @@ from mlops_core.deploy.deployment import (
     RolloutPolicy,
     Strategy,
     conclusion,
-    iso,
 )
 from mlops_core.rollback.decision import Action, Decision
 from mlops_core.rollback.triggers import Trigger, TriggerKind
+from mlops_core.timefmt import stamp
 
 #: The fast path: one blue/green switch of all traffic, no canary and no bake. No auto-rollback alarms either: the
 #: alarm that triggered the rollback is firing, and in ``AutoRollbackConfiguration`` it would undo the restore.
@@ -58,7 +58,7 @@ def recorded_decision(decision: Decision, trigger: Trigger, now: datetime) -> di
         "outcome": Outcome.SKIPPED.value,
         "decision": decision.action.value,
         "reason": decision.reason,
-        "finished_at": iso(now),
+        "finished_at": stamp(now),
         "trigger_chain": {"rollback_trigger": trigger.as_dict()},
     }
 
@@ -69,7 +69,7 @@ def rolled_back_fields(trigger: Trigger, rollback_id: str, now: datetime) -> dic
         "outcome": Outcome.ROLLED_BACK.value,
         "reason": f"rolled back after the rollout: {trigger.reason}",
         "rolled_back_by": rollback_id,
-        "rolled_back_at": iso(now),
+        "rolled_back_at": stamp(now),
     }
     if trigger.kind is TriggerKind.ALARM:
         fields["alarm"] = trigger.details.get("alarm_name")

@@ -18,7 +18,7 @@ returns its own result model; each is idempotent (a retried step converges on th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,8 +37,6 @@ from mlops_core.deploy.deployment import (
     LockWaitExceededError,
     Outcome,
     deployment_config,
-    iso,
-    parse_iso,
     production_variant,
 )
 from mlops_core.deploy.endpoints import EndpointGateway
@@ -60,6 +58,7 @@ from mlops_core.rollback.plan import restore_names, restore_record
 from mlops_core.rollback.records import RESTORE_POLICY, notification, rollback_conclusion, rolled_back_fields
 from mlops_core.rollback.triggers import TriggerKind
 from mlops_core.task_handler import dispatch
+from mlops_core.timefmt import parse_stamp, stamp
 
 __all__ = ["RollbackTaskPorts", "RollbackTasks", "UnknownRollbackStepError"]
 
@@ -109,8 +108,10 @@ class RollbackTasks:
 
     @staticmethod
     def _key(state: RollbackState) -> DeploymentKey:
+        """The execution's record (created by the first TakeLock, perhaps under the previous version's spelling)."""
         execution = state.execution
-        return DeploymentKey(state.plan.endpoint_name, parse_iso(execution.start_time), execution.name)
+        key = DeploymentKey.of_execution(state.plan.endpoint_name, parse_stamp(execution.start_time), execution.name)
+        return key if state.lock is not None else replace(key, may_be_legacy=False)
 
     def _names(self, plan: RestorePlan) -> tuple[str, str]:
         return restore_names(self._settings.stack_name, plan, self._fleet)
@@ -158,8 +159,8 @@ class RollbackTasks:
                 raise LockWaitExceededError(f"{reason}; gave up after {attempt} attempts")
             retry = settings.deploy_lock_retry_seconds
             return LockResult(decision="busy", reason=reason, attempt=attempt, retry_after_seconds=retry)
-        store.save_deployment(self._key(state), {"lock_acquired_at": iso(now)})
-        return LockResult(decision="acquired", attempt=attempt, acquired_at=iso(now))
+        store.save_deployment(self._key(state), {"lock_acquired_at": stamp(now)})
+        return LockResult(decision="acquired", attempt=attempt, acquired_at=stamp(now))
 
     def recreate(self, task: RollbackTask) -> Recreated:
         """Create the known-good model from its package and its endpoint config, for today's fleet (no-ops on retry)."""
@@ -192,13 +193,13 @@ class RollbackTasks:
             mode = "update"
         fields = {
             "rollout_mode": mode,
-            "rollout_started_at": iso(now),
+            "rollout_started_at": stamp(now),
             "previous_endpoint_config_name": endpoint.config_name,
         }
         self._ports.store.save_deployment(self._key(state), fields)
         return RestoreResult(
             mode=mode,
-            started_at=iso(now),
+            started_at=stamp(now),
             previous_endpoint_config_name=endpoint.config_name,
             wait_timeout_seconds=waits.fallback_wait_seconds(_RESTORE_CONFIG),
         )
@@ -239,7 +240,7 @@ class RollbackTasks:
         fields: dict[str, Any] = {
             "outcome": end.outcome,
             "reason": end.reason,
-            "finished_at": iso(now),
+            "finished_at": stamp(now),
             "durations": durations,
         }
         if state.lock is None:  # nothing to restore: the record is written here
@@ -267,7 +268,7 @@ class RollbackTasks:
             return
         fields = rolled_back_fields(trigger, me, now)
         self._ports.store.save_deployment(
-            DeploymentKey(plan.endpoint_name, parse_iso(bad.started_at), bad.deployment_id), fields
+            DeploymentKey.of_record(plan.endpoint_name, bad.started_at, bad.deployment_id), fields
         )
         if trigger.kind in _REJECTS_THE_PACKAGE and bad.model_package_arn:
             self._ports.endpoints.reject_package(bad.model_package_arn, fields["reason"])

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from mlops_core.deploy.deployment import iso, parse_iso
+from mlops_core.timefmt import parse_stamp, stamp
 
 if TYPE_CHECKING:  # annotations only: DeployTasks, which reads no event, imports no event model
     from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent
@@ -53,7 +53,7 @@ class Trigger:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON for the execution input and the ledger."""
-        at = iso(self.at) if self.at else None
+        at = stamp(self.at) if self.at else None
         return {"kind": self.kind.value, "marker": self.marker, "at": at, "reason": self.reason, **self.details}
 
     @classmethod
@@ -62,7 +62,7 @@ class Trigger:
         own = {"kind", "marker", "at", "reason"}
         at = data.get("at")
         details = {key: value for key, value in data.items() if key not in own}
-        moment = parse_iso(at) if at else None
+        moment = parse_stamp(at) if at else None
         return cls(TriggerKind(data["kind"]), str(data["marker"]), moment, str(data["reason"]), details)
 
     @property
@@ -79,7 +79,7 @@ def _number(value: float | None) -> str:
 def alarm_trigger(event: AlarmStateChangeEvent) -> Trigger:
     """The trigger of an alarm's change to ALARM (the transition's time tells duplicates from a new transition)."""
     at = event.state_timestamp or event.time
-    marker = f"{event.alarm_arn}#{iso(at) if at else event.id}"
+    marker = f"{event.alarm_arn}#{stamp(at) if at else event.id}"
     metric = event.metric_name or "its metric"
     reason = f"alarm {event.alarm_name} went to ALARM ({metric}, threshold {_number(event.threshold)})"
     if event.reason:

@@ -33,6 +33,7 @@ from typing import Any
 from mlops_core.aws.dynamodb import Expression, Item
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import Ledger, batch_key
+from mlops_core.timefmt import parse_stamp, stamp
 
 FINAL_PIPELINE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
 """Pipeline execution statuses after which nothing changes: a late event (``Executing``, or another final status)
@@ -170,19 +171,19 @@ class LedgerTrainingRecords(TrainingRecords):
         update = Expression(
             "SET #req = if_not_exists(#req, :now), updated_at = :now",
             names={"#req": "training_requested_at"},
-            values={":now": now.isoformat()},
+            values={":now": stamp(now)},
         )
         try:
             item = self.ledger.update(key, update, condition)
         except ConditionFailedError:
             raise LookupError(f"batch {trigger.name} has no ledger record") from None
-        return StartClaim(datetime.fromisoformat(item["training_requested_at"]), item.get("pipeline_execution_arn"))
+        return StartClaim(parse_stamp(item["training_requested_at"]), item.get("pipeline_execution_arn"))
 
     def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
         """Update the trigger's record."""
         key, condition = self._trigger_key(trigger)
         try:
-            self.ledger.update(key, set_expression({**fields, "updated_at": now.isoformat()}), condition)
+            self.ledger.update(key, set_expression({**fields, "updated_at": stamp(now)}), condition)
         except ConditionFailedError:
             raise LookupError(f"batch {trigger.name} has no ledger record") from None
 
@@ -191,7 +192,7 @@ class LedgerTrainingRecords(TrainingRecords):
         try:
             self.ledger.update(
                 batch_key(batch_id),
-                set_expression({**fields, "updated_at": now.isoformat()}),
+                set_expression({**fields, "updated_at": stamp(now)}),
                 Expression("attribute_exists(pk)"),
             )
         except ConditionFailedError:
@@ -233,7 +234,7 @@ class LedgerTrainingRecords(TrainingRecords):
             "input_manifest_uri": record.input_manifest_uri,
             "notified_status": record.notified_status,
             **fields,
-            "updated_at": now.isoformat(),
+            "updated_at": stamp(now),
         }
         condition = None
         if record.status is not None:
@@ -256,7 +257,7 @@ class LedgerTrainingRecords(TrainingRecords):
         update = Expression(
             "SET #claim = :status, updated_at = :now" + extra,
             names={"#claim": REPORT_CLAIM, **names},
-            values={":status": status, ":now": now.isoformat(), **values},
+            values={":status": status, ":now": stamp(now), **values},
         )
         condition = Expression("attribute_not_exists(#claim) OR #claim <> :status")
         try:

@@ -35,6 +35,7 @@ from typing import Any
 from mlops_core.aws.notifications import Notifier
 from mlops_core.events import PipelineExecutionStatusChangeEvent
 from mlops_core.handler import EventResult
+from mlops_core.timefmt import stamp
 from mlops_core.training.pipelines import NO_VALUE, ExecutionStep, PipelineExecutions
 from mlops_core.training.records import FINAL_PIPELINE_STATUSES, ExecutionRecord, TrainingRecords
 from mlops_core.training.reports import publish_once
@@ -177,8 +178,8 @@ def handle_pipeline_event(
         "failed_job_arn": summary.failed_job_arn,
         "reason": summary.reason,
         "model_package_arn": summary.model_package_arn,
-        "started_at": event.start_time.isoformat() if event.start_time else None,
-        "ended_at": event.end_time.isoformat() if event.end_time else None,
+        "started_at": stamp(event.start_time) if event.start_time else None,
+        "ended_at": stamp(event.end_time) if event.end_time else None,
         "summary": line,
     }
     title = f"[TRAINING {outcome}] {record.display_name or event.execution_id}"
@@ -215,7 +216,7 @@ def _record_progress(
     details: dict[str, Any],
 ) -> EventResult:
     status = record.status
-    started = event.start_time.isoformat() if event.start_time else None
+    started = stamp(event.start_time) if event.start_time else None
     if not ports.records.save_execution(record, {"started_at": started}, now):
         return EventResult.ignored(f"execution {event.execution_id} has already ended; {status} came late")
     if record.batch_id:

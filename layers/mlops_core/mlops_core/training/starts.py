@@ -36,6 +36,7 @@ from mlops_core.ingest.labeled_data import READABLE_SUFFIXES, Columns
 from mlops_core.ingest.objects import ObjectRef
 from mlops_core.ingest.ports import BatchStore, ReadyBatch, TrainingStarter
 from mlops_core.ingest.training_data import TrainingData
+from mlops_core.timefmt import stamp
 from mlops_core.training.code_check import PipelineCodeGuard
 from mlops_core.training.pipelines import NO_VALUE, ExecutionRequest, LabelingJobFacts, PipelineExecutions
 from mlops_core.training.records import ExecutionRecord, TrainingRecords, Trigger, TriggerKind
@@ -194,7 +195,7 @@ class TrainingLauncher:
             labeling_job_name=lineage.get("labeling_job_name"),
             input_manifest_uri=lineage.get("input_manifest_uri"),
         )
-        self.records.save_execution(record, {"requested_at": claim.requested_at.isoformat()}, now)
+        self.records.save_execution(record, {"requested_at": stamp(claim.requested_at)}, now)
         logger.info(
             "pipeline execution started" if started.created else "pipeline execution found",
             extra={"trigger": trigger.name, "execution_arn": arn, "display_name": request.display_name},
