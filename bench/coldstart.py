@@ -8,9 +8,11 @@ and never called (fake credentials, no network).
 
 The baseline is a process that imports boto3 and creates exactly the clients that function's wiring created: a first,
 untimed run of each function records every ``botocore`` ``create_client`` call (it also warms the ``.pyc`` files).
-Samples are interleaved (baseline, function, next baseline, next function, …) so that a change in the machine's load
-affects both alike; each function's ratio is its median over its own baseline's median. Lambda's own init (runtime
-start) is included in neither.
+Beside them, each function's floor (:mod:`bench.coldstart_floor`): the same clients plus pydantic, the function's
+own models and its Powertools pieces, the cost of the mandated design before any of our code. Samples are
+interleaved (baseline, floor, function, next baseline, …) so that a change in the machine's load affects all three
+alike; each function's ratio is its median over its own baseline's median (and so is the floor's). Lambda's own init
+(runtime start) is included in none.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.coldstart_env import BUDGET, environments, lambda_environment, summarise
+from bench.coldstart_floor import FLOOR_SCRIPT, FLOORS
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "layers" / "mlops_core"
@@ -90,6 +93,12 @@ def functions() -> list[Path]:
     return sorted((ROOT / "functions").glob("*/app.py"))
 
 
+def floor_argument(name: str) -> str:
+    """The floor process's second argument: the function's models and Powertools pieces, as JSON."""
+    floor = FLOORS[name]
+    return json.dumps({"models": list(floor.models), "powertools": list(floor.powertools)})
+
+
 def run(repeat: int = 5) -> dict[str, object]:
     """Record each function's clients, then measure functions and baselines interleaved; return JSON-ready results."""
     template_env = environments(ROOT / "template.yaml")
@@ -101,16 +110,21 @@ def run(repeat: int = 5) -> dict[str, object]:
         recorded = sample(FUNCTION_SCRIPT, env, str(path), "record")
         if not recorded["wiring"]:
             raise RuntimeError(f"{name}: no per-cold-start wiring found (a functools.cache function of the module)")
+        if name not in FLOORS:
+            raise RuntimeError(f"{name}: no floor in bench.coldstart_floor.FLOORS")
         clients = [str(service) for service in recorded["clients"]]
         sample(BASELINE_SCRIPT, env, json.dumps(clients))  # warm boto3's .pyc files too
+        sample(FLOOR_SCRIPT, env, json.dumps(clients), floor_argument(name))  # and checks the floor's names
         subjects.append((name, env, path, clients, list(recorded["wiring"])))
-    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name, *_ in subjects}
+    samples: dict[str, tuple[list[float], list[float], list[float]]] = {name: ([], [], []) for name, *_ in subjects}
     for _ in range(repeat):
         for name, env, path, clients, _wiring in subjects:
             samples[name][1].append(sample(BASELINE_SCRIPT, env, json.dumps(clients))["ms"])
+            samples[name][2].append(sample(FLOOR_SCRIPT, env, json.dumps(clients), floor_argument(name))["ms"])
             samples[name][0].append(sample(FUNCTION_SCRIPT, env, str(path), "time")["ms"])
     rows = []
     for name, _env, _path, clients, wiring in subjects:
-        row = summarise(name, clients, *samples[name])
-        rows.append({**row, "wiring": wiring})
+        function_ms, baseline_ms, floor_ms = samples[name]
+        row = summarise(name, clients, function_ms, baseline_ms, floor_ms=floor_ms)
+        rows.append({**row, "wiring": wiring, "floor": floor_argument(name)})
     return {"repeat": repeat, "budget": BUDGET, "functions": rows}

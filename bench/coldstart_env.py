@@ -101,11 +101,27 @@ def lambda_environment(base: Mapping[str, str], function: Mapping[str, str], reg
 
 
 def summarise(
-    name: str, clients: Sequence[str], function_ms: Sequence[float], baseline_ms: Sequence[float]
+    name: str,
+    clients: Sequence[str],
+    function_ms: Sequence[float],
+    baseline_ms: Sequence[float],
+    *,
+    floor_ms: Sequence[float] = (),
 ) -> dict[str, Any]:
-    """One function's row: medians of its interleaved samples, the ratio, and whether it is within :data:`BUDGET`."""
+    """One function's row: medians of its interleaved samples, the ratio, and whether it is within :data:`BUDGET`;
+    with ``floor_ms`` (:mod:`bench.coldstart_floor`), the floor's median, its ratio to the baseline, and the
+    function's to the floor (what our own code adds over the mandated design)."""
     function_median, baseline_median = median(function_ms), median(baseline_ms)
     value = ratio(function_median, baseline_median)
+    floor: dict[str, Any] = {}
+    if floor_ms:
+        floor_median = median(floor_ms)
+        floor = {
+            "floor_ms": round(floor_median, 1),
+            "floor_samples": [round(s, 1) for s in floor_ms],
+            "floor_ratio": ratio(floor_median, baseline_median),
+            "over_floor": ratio(function_median, floor_median),
+        }
     return {
         "name": name,
         "clients": list(clients),
@@ -115,4 +131,5 @@ def summarise(
         "baseline_samples": [round(s, 1) for s in baseline_ms],
         "ratio": value,
         "within_budget": value <= BUDGET,
+        **floor,
     }

@@ -16,6 +16,7 @@ from bench.coldstart_env import (
     lambda_environment,
     summarise,
 )
+from bench.coldstart_floor import FLOOR_SCRIPT, FLOORS
 from mlops_core.config import (
     ApprovalSettings,
     DataArrivalSettings,
@@ -102,3 +103,28 @@ def test_the_recording_run_finds_the_wiring_and_every_client_it_creates(
     assert sorted(recorded["clients"]) == ["dynamodb", "sagemaker", "sns", "stepfunctions"]
     baseline = coldstart.sample(coldstart.BASELINE_SCRIPT, env, json.dumps(recorded["clients"]))
     assert baseline["ms"] > 0
+
+
+def test_a_row_with_a_floor_gives_the_floors_ratio_and_the_functions_ratio_over_it() -> None:
+    row = summarise("f", ["sns"], [150.0, 160.0, 140.0], [100.0, 90.0, 110.0], floor_ms=[120.0, 125.0, 500.0])
+    assert (row["floor_ms"], row["floor_ratio"], row["over_floor"]) == (125.0, 1.25, 1.2)
+    assert row["floor_samples"] == [120.0, 125.0, 500.0]
+    assert row["ratio"] == 1.5
+    assert "floor_ms" not in summarise("f", [], [1.0], [1.0])
+
+
+def test_every_function_has_a_floor_and_the_floor_process_builds_it(template_env: dict[str, dict[str, str]]) -> None:
+    assert sorted(FLOORS) == sorted(path.parent.name for path in coldstart.functions())
+    env = lambda_environment({**os.environ, "PYTHONPATH": str(coldstart.LAYER)}, template_env["rollback"], "us-east-1")
+    clients = json.dumps(["sns"])
+    for name in FLOORS:  # every name is a pydantic model of the layer and every Powertools piece constructs
+        assert coldstart.sample(FLOOR_SCRIPT, env, clients, coldstart.floor_argument(name))["ms"] > 0
+
+
+def test_the_floor_process_refuses_a_name_that_is_not_a_pydantic_model(
+    template_env: dict[str, dict[str, str]],
+) -> None:
+    env = lambda_environment({**os.environ, "PYTHONPATH": str(coldstart.LAYER)}, template_env["rollback"], "us-east-1")
+    wrong = json.dumps({"models": ["mlops_core.rollback.wiring:alarm_dependencies"], "powertools": []})
+    with pytest.raises(RuntimeError, match="is not a pydantic model"):
+        coldstart.sample(FLOOR_SCRIPT, env, "[]", wrong)

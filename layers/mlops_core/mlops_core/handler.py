@@ -68,6 +68,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from mlops_core.events.classifier import parse_event
+from mlops_core.events.errors import EventError
 from mlops_core.settings import OriginSettings
 
 if TYPE_CHECKING:
@@ -185,8 +187,6 @@ class EventHandler[E: EventEnvelope]:
 
     def parse(self, event: Mapping[str, Any], origin: Origin) -> E | Ignored:
         """The event as the accepted model, or :class:`Ignored` with the reason (malformed, foreign, another type)."""
-        from mlops_core.events import EventError, parse_event  # noqa: PLC0415 - no event models for a task handler
-
         try:
             parsed = parse_event(event, origin=origin)
         except EventError as exc:

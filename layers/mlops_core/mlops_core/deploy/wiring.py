@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mlops_core.aws.clients import ClientFactory
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.aws.workflows import StepFunctionsWorkflows
-from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
 from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.deploy.fleet_alarms import CloudWatchFleetAlarms
 from mlops_core.deploy.model_artifacts import S3ModelArtifacts
 from mlops_core.deploy.settings import ApprovalSettings, DeploySettings
 from mlops_core.deploy.store import LedgerDeploymentStore
-from mlops_core.deploy.tasks import DeployPorts, DeployTasks
+
+if TYPE_CHECKING:  # each function imports only its own module: DeployTasksFunction parses no event
+    from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts
+    from mlops_core.deploy.tasks import DeployTasks
 
 
 def approval_dependencies(clients: ClientFactory | None = None) -> tuple[ApprovalConfig, ApprovalPorts]:
     """ApprovalFunction's configuration and adapters."""
+    from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester  # noqa: PLC0415
+
     settings = ApprovalSettings.from_env()
     clients = clients or ClientFactory()
     config = ApprovalConfig(
@@ -37,6 +42,8 @@ def approval_dependencies(clients: ClientFactory | None = None) -> tuple[Approva
 
 def deploy_tasks(clients: ClientFactory | None = None) -> DeployTasks:
     """DeployTasksFunction's tasks on their adapters."""
+    from mlops_core.deploy.tasks import DeployPorts, DeployTasks  # noqa: PLC0415
+
     settings = DeploySettings.from_env()
     clients = clients or ClientFactory()
     ports = DeployPorts(

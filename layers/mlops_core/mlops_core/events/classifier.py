@@ -32,47 +32,78 @@ Examples
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping
-from typing import Any, TypeAlias, cast
+from functools import reduce
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from pydantic import ValidationError
 
-from mlops_core.events.alarm import AlarmStateChangeEvent
-from mlops_core.events.endpoint import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
 from mlops_core.events.envelope import EventEnvelope
 from mlops_core.events.errors import EventError, ForeignEventError, InvalidEventError, UnsupportedEventError
-from mlops_core.events.execution import ExecutionStatusChangeEvent
-from mlops_core.events.labeling import LabelingJobStateChangeEvent
-from mlops_core.events.model_package import ModelPackageStateChangeEvent
 from mlops_core.events.origin import Origin, foreign_reason
-from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
-from mlops_core.events.s3 import S3ObjectCreatedEvent
 
-ConsumedEvent: TypeAlias = (  # noqa: UP040 - a runtime union: isinstance(event, ConsumedEvent) works
-    S3ObjectCreatedEvent
-    | LabelingJobStateChangeEvent
-    | PipelineExecutionStatusChangeEvent
-    | ModelPackageStateChangeEvent
-    | EndpointStateChangeEvent
-    | EndpointDeploymentStateChangeEvent
-    | AlarmStateChangeEvent
-    | ExecutionStatusChangeEvent
-)
-"""Any event the system consumes (usable with ``isinstance``)."""
+if TYPE_CHECKING:
+    from mlops_core.events.alarm import AlarmStateChangeEvent
+    from mlops_core.events.endpoint import EndpointDeploymentStateChangeEvent, EndpointStateChangeEvent
+    from mlops_core.events.execution import ExecutionStatusChangeEvent
+    from mlops_core.events.labeling import LabelingJobStateChangeEvent
+    from mlops_core.events.model_package import ModelPackageStateChangeEvent
+    from mlops_core.events.pipeline import PipelineExecutionStatusChangeEvent
+    from mlops_core.events.s3 import S3ObjectCreatedEvent
 
-EVENT_MODELS: tuple[type[EventEnvelope], ...] = (
-    S3ObjectCreatedEvent,
-    LabelingJobStateChangeEvent,
-    PipelineExecutionStatusChangeEvent,
-    ModelPackageStateChangeEvent,
-    EndpointStateChangeEvent,
-    EndpointDeploymentStateChangeEvent,
-    AlarmStateChangeEvent,
-    ExecutionStatusChangeEvent,
-)
-"""Every consumed model; each names its ``DETAIL_TYPE`` and ``SOURCE`` (what the template's rules must match)."""
+_MODELS: dict[str, tuple[str, str]] = {
+    "Object Created": ("s3", "S3ObjectCreatedEvent"),
+    "SageMaker Ground Truth Labeling Job State Change": ("labeling", "LabelingJobStateChangeEvent"),
+    "SageMaker Model Building Pipeline Execution Status Change": ("pipeline", "PipelineExecutionStatusChangeEvent"),
+    "SageMaker Model Package State Change": ("model_package", "ModelPackageStateChangeEvent"),
+    "SageMaker Endpoint State Change": ("endpoint", "EndpointStateChangeEvent"),
+    "SageMaker Endpoint Deployment State Change": ("endpoint", "EndpointDeploymentStateChangeEvent"),
+    "CloudWatch Alarm State Change": ("alarm", "AlarmStateChangeEvent"),
+    "Step Functions Execution Status Change": ("execution", "ExecutionStatusChangeEvent"),
+}
+"""Every consumed detail-type → its model's module and name (each model's ``DETAIL_TYPE``): a model is built when
+its module is first imported, so a function builds the one it imports and another only when such an event comes."""
 
-_MODEL_BY_DETAIL_TYPE = {model.DETAIL_TYPE: model for model in EVENT_MODELS}
+if TYPE_CHECKING:
+    ConsumedEvent: TypeAlias = (  # noqa: UP040 - a runtime union: isinstance(event, ConsumedEvent) works
+        S3ObjectCreatedEvent
+        | LabelingJobStateChangeEvent
+        | PipelineExecutionStatusChangeEvent
+        | ModelPackageStateChangeEvent
+        | EndpointStateChangeEvent
+        | EndpointDeploymentStateChangeEvent
+        | AlarmStateChangeEvent
+        | ExecutionStatusChangeEvent
+    )
+    EVENT_MODELS: tuple[type[EventEnvelope], ...]
+
+
+def model_of(detail_type: str) -> type[EventEnvelope] | None:
+    """The model of a consumed ``detail_type`` (its module imported on first use), or ``None``.
+
+    >>> model_of("CloudWatch Alarm State Change").__name__, model_of("Object Deleted")
+    ('AlarmStateChangeEvent', None)
+    """
+    home = _MODELS.get(detail_type)
+    if home is None:
+        return None
+    module, name = home
+    model: type[EventEnvelope] = getattr(import_module(f"mlops_core.events.{module}"), name)
+    return model
+
+
+def __getattr__(name: str) -> Any:
+    """``EVENT_MODELS`` (every consumed model; each names its ``DETAIL_TYPE`` and ``SOURCE``, what the template's
+    rules must match) and ``ConsumedEvent`` (any of them, usable with ``isinstance``), built when first read."""
+    if name == "EVENT_MODELS":
+        return tuple(model_of(detail_type) for detail_type in _MODELS)
+    if name == "ConsumedEvent":
+        return reduce(operator.or_, (model_of(detail_type) for detail_type in _MODELS))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _MAX_REPORTED_ERRORS = 5
 _MAX_SHOWN_INPUT = 80
 
@@ -166,7 +197,7 @@ def _parse_envelope(document: Mapping[str, Any]) -> ConsumedEvent:
     source = document.get("source")
     if not isinstance(source, str):
         raise InvalidEventError(f"'source' must be a string, got {_short(source)}", detail_type=detail_type)
-    model = _MODEL_BY_DETAIL_TYPE.get(detail_type)
+    model = model_of(detail_type)
     if model is None:
         raise UnsupportedEventError(
             f"detail-type {detail_type!r} from {source!r} is not consumed", source=source, detail_type=detail_type

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mlops_core.aws.clients import ClientFactory
 from mlops_core.aws.ledger import Ledger
@@ -16,8 +17,10 @@ from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.endpoints import SageMakerEndpoints
 from mlops_core.deploy.settings import RollbackSettings, RollbackTasksSettings
 from mlops_core.deploy.store import LedgerDeploymentStore
-from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
-from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
+
+if TYPE_CHECKING:  # each function imports only its own module: RollbackTasksFunction parses no event
+    from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
+    from mlops_core.rollback.tasks import RollbackTasks
 
 
 def utcnow() -> datetime:
@@ -27,6 +30,8 @@ def utcnow() -> datetime:
 
 def alarm_dependencies(clients: ClientFactory | None = None) -> tuple[RollbackConfig, RollbackPorts]:
     """RollbackFunction's configuration and adapters (``ROLLBACK_STATE_MACHINE_ARN``, ledger, SageMaker, SNS...)."""
+    from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts  # noqa: PLC0415
+
     settings = RollbackSettings.from_env()
     clients = clients or ClientFactory()
     ports = RollbackPorts(
@@ -40,6 +45,8 @@ def alarm_dependencies(clients: ClientFactory | None = None) -> tuple[RollbackCo
 
 def rollback_tasks(clients: ClientFactory | None = None, clock: Callable[[], datetime] = utcnow) -> RollbackTasks:
     """RollbackTasksFunction's tasks on their adapters."""
+    from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks  # noqa: PLC0415
+
     settings = RollbackTasksSettings.from_env()
     clients = clients or ClientFactory()
     ports = RollbackTaskPorts(
