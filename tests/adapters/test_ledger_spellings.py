@@ -158,3 +158,20 @@ def test_migrate_respells_model_package_events_and_their_latest_status(client: A
     assert store.last_package_status(arn) == "Approved"
     store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", {"approval_status": "Rejected"})
     assert store.last_package_status(arn) == "Approved"  # an older event, delivered late, still loses
+
+
+def test_newest_first_orders_by_the_time_in_the_sort_key_even_when_only_the_keys_are_read() -> None:
+    """A reader on the live local stack can see an item between moto's creating it and its setting the attributes
+    (the ledger's ``UpdateItem`` is atomic in DynamoDB, not in moto across threads): ordering reads the start time
+    from the sort key, which every deployment item has, in either spelling."""
+    from mlops_core.deploy.store import newest_first
+
+    old = datetime(2026, 1, 1, 0, 0, 0, 500400, tzinfo=UTC)
+    new = datetime(2026, 1, 1, 0, 0, 0, 501000, tzinfo=UTC)
+    items = [
+        {"pk": "ENDPOINT#e", "sk": "DEPLOYMENT#2026-01-01T00:00:00.501Z#d2"},
+        {"pk": "ENDPOINT#e", "sk": f"DEPLOYMENT#{legacy_stamp(old)}#d1", "started_at": legacy_stamp(old)},
+        {"pk": "ENDPOINT#e", "sk": "DEPLOYMENT#2025-12-31T23:59:59.000Z#d0"},
+    ]
+    assert new > old
+    assert [item["sk"].rsplit("#", 1)[1] for item in newest_first(items)] == ["d2", "d1", "d0"]

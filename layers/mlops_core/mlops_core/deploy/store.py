@@ -185,11 +185,15 @@ _EXISTS = Expression("attribute_exists(pk)")
 
 
 def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Deployment items newest first by their parsed ``started_at`` (key order is time order only within one
-    spelling: a record the previous version wrote sorts among the new ones by its time, not by its text)."""
+    """Deployment items newest first by their start time (key order is time order only within one spelling: a
+    record the previous version wrote sorts among the new ones by its time, not by its text).
+
+    The time is read from the sort key (``DEPLOYMENT#<started_at>#<deployment_id>``), which every deployment item
+    has: a concurrent reader of the local stack can see an item with only its keys (moto applies an ``UpdateItem``
+    in steps; DynamoDB does not)."""
     return sorted(
         (dict(item) for item in items),
-        key=lambda item: (parse_stamp(str(item["started_at"])), str(item["sk"])),
+        key=lambda item: (parse_stamp(str(item["sk"]).split("#", 2)[1]), str(item["sk"])),
         reverse=True,
     )
 
