@@ -112,7 +112,15 @@ pipeline-check: $(PIPELINES_VENV)/.stamp
 	$(PIPELINES_VENV)/bin/python -m pipelines.build --check
 	MLOPS_SDK_TESTS=1 $(PIPELINES_VENV)/bin/python -m pytest -p no:cacheprovider tests/pipelines/sdk
 
-test: lint typecheck iac unit iam-check pipeline-check
+# The checks other than pytest are independent single-process tools (~28 s of one core): a sub-make runs them two at
+# a time (--output-sync: each target's output in one piece), then the suite (which keeps both cores busy on its own),
+# then the IAM report. Any failure fails `make test`: a sub-make exits non-zero when one of its targets fails (and
+# starts no new one), and the recipe stops at the first failing line. The venvs are built first, one at a time.
+CHECKS := lint typecheck iac pipeline-check
+
+test: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp $(PIPELINES_VENV)/.stamp
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
+	$(MAKE) --no-print-directory unit iam-check
 
 build: $(SAM_VENV)/.stamp
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
