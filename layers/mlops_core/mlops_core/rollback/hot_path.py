@@ -22,7 +22,7 @@ duplicates converge on one execution; a later transition finds the rollback in t
 An operator's request (:mod:`mlops_core.rollback.operator_requests`) is carried out by the same :func:`act`; a lock
 held by a running execution outside a rollout is then recorded and answered rather than retried.
 A rejection of the live package is decided by the Approval function
-(:class:`mlops_core.deploy.approval.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
+(:class:`mlops_core.approval.rejection.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
 """
 
 from __future__ import annotations
