@@ -1,5 +1,5 @@
 """ApprovalFunction: ``SageMaker Model Package State Change`` of our group → deploy, record, or decide a rollback
-(:mod:`mlops_core.deploy.approval`). Foreign events are ignored with the reason; transient failures propagate."""
+(:mod:`mlops_core.approval.service`). Foreign events are ignored with the reason; transient failures propagate."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 
-from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, handle_package_event
-from mlops_core.deploy.wiring import approval_dependencies
+from mlops_core.approval.service import ApprovalConfig, ApprovalPorts, handle_package_event
+from mlops_core.approval.wiring import approval_dependencies
 from mlops_core.events import ModelPackageStateChangeEvent, Origin
 from mlops_core.handler import EventHandler, read_origin
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from mlops_core.data_arrival.wiring import Dependencies, from_env
 from mlops_core.ingest.service import SqsMessage, handle_messages, partial_response, publish_metrics
-from mlops_core.ingest.wiring import Dependencies, from_env
 
 logger = Logger()
 metrics = Metrics()

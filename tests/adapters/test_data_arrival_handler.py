@@ -15,8 +15,8 @@ from moto import mock_aws
 
 from mlops_core.aws.clients import ClientFactory
 from mlops_core.config import DataArrivalSettings
+from mlops_core.data_arrival.wiring import Dependencies, build_dependencies
 from mlops_core.errors import TransientError
-from mlops_core.ingest.wiring import Dependencies, build_dependencies
 from tests.support.events import project_event
 from tests.support.fakes.data_arrival import (
     ORIGIN,

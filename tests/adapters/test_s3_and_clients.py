@@ -11,9 +11,9 @@ from moto import mock_aws
 
 from mlops_core.aws.clients import MAX_ATTEMPTS, ClientFactory
 from mlops_core.aws.errors import RequestRejectedError
-from mlops_core.aws.s3 import S3ObjectStore
 from mlops_core.errors import ConfigurationError
 from mlops_core.ingest.objects import ObjectRef
+from mlops_core.ingest.s3 import S3ObjectStore
 
 BUCKET = "mlops-dev-data"
 

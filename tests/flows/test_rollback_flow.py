@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from mlops_core.approval.rejection import ExecutionRollbackRequester
+from mlops_core.approval.service import ApprovalConfig, ApprovalPorts
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.config import EndpointEventsSettings
-from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from tests.deploy_support.asl_runs import FAST
 from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request

@@ -6,7 +6,8 @@ from types import ModuleType
 
 import pytest
 
-from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester
+from mlops_core.approval.rejection import ExecutionRollbackRequester
+from mlops_core.approval.service import ApprovalConfig, ApprovalPorts
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
 from tests.deploy_support.events import endpoint_event, package_event
 from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows

@@ -7,13 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mlops_core.deploy.approval import (
-    ApprovalConfig,
-    ApprovalPorts,
-    ExecutionRollbackRequester,
-    handle_package_event,
-)
-from mlops_core.deploy.approval_rules import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
+from mlops_core.approval.rejection import ExecutionRollbackRequester
+from mlops_core.approval.rules import APPROVAL_TABLE, Action, EndpointRelation, approval_changed, decide
+from mlops_core.approval.service import ApprovalConfig, ApprovalPorts, handle_package_event
 from mlops_core.deploy.deployment import model_name
 from mlops_core.events import ModelPackageStateChangeEvent, parse_event
 from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE

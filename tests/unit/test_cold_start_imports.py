@@ -84,7 +84,7 @@ def test_an_event_of_another_type_builds_its_model_when_it_comes() -> None:
 @pytest.mark.parametrize(
     ("function", "absent"),
     [
-        ("deploy_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.deploy.approval"}),
+        ("deploy_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.approval"}),
         ("rollback_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.rollback.hot_path"}),
         ("approval", {"mlops_core.deploy.tasks", "mlops_core.task_handler"}),
         ("rollback", {"mlops_core.rollback.tasks", "mlops_core.task_handler"}),

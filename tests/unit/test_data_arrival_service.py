@@ -16,9 +16,9 @@ from aws_lambda_powertools import Logger
 
 from mlops_core.errors import TransientError
 from mlops_core.ingest.batching import BatchStatus
+from mlops_core.ingest.manifest import ManifestMode
 from mlops_core.ingest.objects import ObjectKind
 from mlops_core.ingest.service import ArrivalReport, DataArrival, SqsMessage, handle_messages
-from mlops_core.labeling.manifest import ManifestMode
 from tests.support.fakes.data_arrival import (
     BUCKET,
     FakeLabelingJobs,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from mlops_core.ingest.manifest import ManifestMode, label_categories, manifest_lines
 from mlops_core.ingest.objects import ObjectRef
 from mlops_core.labeling.jobs import TaskType
-from mlops_core.labeling.manifest import ManifestMode, label_categories, manifest_lines
 from mlops_core.labeling.ui_templates import default_ui_template
 
 A = ObjectRef("data", "incoming/b é+c.txt", 1, "e1")

@@ -66,6 +66,11 @@ MAX_MODEL_PACKAGE_VERSION = 99_999_999
 """The highest model package version whose model and endpoint config names fit 63 characters with the longest stack
 name (``<stack>-m<version>-<10 hex>``: 42 + 2 + 8 + 1 + 10)."""
 
+PIPELINE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
+"""A SageMaker pipeline's name (``TRAINING_PIPELINE_NAME`` of the training functions)."""
+PIPELINE_NAME_OR_EMPTY = r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})?$"
+"""The same, or empty (DataArrivalFunction's ``TRAINING_PIPELINE_NAME``: empty, ready batches are only recorded)."""
+
 
 def content_digest(parts: Iterable[str]) -> str:
     """A digest of a set of strings that does not depend on their order (they are sorted first)."""

@@ -19,6 +19,7 @@ from mlops_core.events import Origin
 from mlops_core.ingest.batch_outcomes import BatchingOptions
 from mlops_core.ingest.batches import BatchCoordinator
 from mlops_core.ingest.batching import BatchRecord, BatchStatus, DebouncePolicy
+from mlops_core.ingest.manifest import ManifestMode
 from mlops_core.ingest.objects import AcceptancePolicy, ObjectKind, ObjectRef
 from mlops_core.ingest.ports import (
     AdmitResult,
@@ -31,7 +32,6 @@ from mlops_core.ingest.ports import (
 from mlops_core.ingest.service import DataArrival, SqsMessage
 from mlops_core.labeling.backends import GroundTruthBackend, NoLabeling
 from mlops_core.labeling.jobs import GroundTruthConfig, TaskType
-from mlops_core.labeling.manifest import ManifestMode
 from mlops_core.training.starts import LedgerTrainingStarter
 
 

@@ -7,8 +7,8 @@ a Wait state needs (``$.lock.retry_after_seconds``, ``$.rollout.wait_timeout_sec
 result under one key (``ResultPath``): ``$.plan`` (Preflight), ``$.lock`` (AcquireLock), ``$.prepared`` (Prepare),
 ``$.rollout`` (Deploy), ``$.signal`` (WaitForEndpoint), ``$.wait`` (Verify), ``$.result`` (Finish), ``$.error`` (a
 caught error). A contract test (``tests/contract/test_asl_paths.py``) checks that every ``$.x.y`` path of the ASL
-exists in these models' JSON schemas. The shared pieces (the execution, a signal, a caught error) are the Rollback
-contract's (:mod:`mlops_core.rollback.contract`).
+exists in these models' JSON schemas. The shared pieces (the model base, the execution, a signal, a caught error) are
+both contracts' (:mod:`mlops_core.contract`).
 
 Examples
 --------
@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from mlops_core.rollback.contract import ExecutionRef, Signal, TaskError, _Model
+from mlops_core.contract import ContractModel, ExecutionRef, Signal, TaskError
 
 __all__ = [
     "ApprovalTrigger",
@@ -40,17 +40,14 @@ __all__ = [
     "DeployState",
     "DeployTask",
     "DeployWait",
-    "ExecutionRef",
     "Prepared",
     "Restoring",
     "Rollout",
-    "Signal",
-    "TaskError",
     "WaitRound",
 ]
 
 
-class ApprovalTrigger(_Model):
+class ApprovalTrigger(ContractModel):
     """The approval change that started the deployment (the package event's id, times and description)."""
 
     event_id: str | None = None
@@ -59,7 +56,7 @@ class ApprovalTrigger(_Model):
     last_modified_time: str | None = None
 
 
-class DeployRequest(_Model):
+class DeployRequest(ContractModel):
     """What to deploy where: the endpoint and the approved package version."""
 
     endpoint_name: str
@@ -69,7 +66,7 @@ class DeployRequest(_Model):
     trigger: ApprovalTrigger | None = None
 
 
-class DeployInput(_Model):
+class DeployInput(ContractModel):
     """The Deploy execution's input, as ApprovalFunction starts it.
 
     An ApprovalFunction of an earlier version also sent ``timing`` (the lock's waits); ``Initialise`` keeps only
@@ -93,7 +90,7 @@ class DeployPlan(BaseModel):
     alarm_names: list[str]
 
 
-class DeployLock(_Model):
+class DeployLock(ContractModel):
     """AcquireLock (``Initialise`` sets ``attempt`` 0): ``acquired``, ``busy`` (``WaitForLock`` waits
     ``retry_after_seconds``, then tries again) or ``skip`` (``outcome`` SKIPPED or SUPERSEDED, with the reason;
     ``duplicate``: the endpoint already serves it)."""
@@ -107,14 +104,14 @@ class DeployLock(_Model):
     retry_after_seconds: int | None = None
 
 
-class Prepared(_Model):
+class Prepared(ContractModel):
     """Prepare: whether the model and the endpoint config were created now (``False``: a retry found them)."""
 
     model_created: bool
     endpoint_config_created: bool
 
 
-class Rollout(_Model):
+class Rollout(ContractModel):
     """Deploy: ``create``, ``update`` or ``already_requested``; the new fleet's alarm copies; the wait's fallback
     timeout (``WaitForEndpoint``'s ``TimeoutSecondsPath``)."""
 
@@ -125,7 +122,7 @@ class Rollout(_Model):
     wait_timeout_seconds: int
 
 
-class Restoring(_Model):
+class Restoring(ContractModel):
     """The known-good config Verify restores after the package was rejected during the rollout."""
 
     reason: str
@@ -133,13 +130,13 @@ class Restoring(_Model):
     model_package_arn: str | None = None
 
 
-class WaitRound(_Model):
+class WaitRound(ContractModel):
     """``Initialise``'s first wait round (no verdict yet)."""
 
     rounds: int
 
 
-class DeployWait(_Model):
+class DeployWait(ContractModel):
     """Verify: ``wait`` again (still changing, or restoring a known-good config), or ``finish`` with the outcome."""
 
     rounds: int
@@ -150,7 +147,7 @@ class DeployWait(_Model):
     restoring: Restoring | None = None
 
 
-class DeployFinish(_Model):
+class DeployFinish(ContractModel):
     """Finish: the outcome the ``Outcome`` choice routes on, why, and a failed clean-up of the alarm copies."""
 
     outcome: str
@@ -159,7 +156,7 @@ class DeployFinish(_Model):
     alarm_cleanup: str | None = None
 
 
-class DeployState(_Model):
+class DeployState(ContractModel):
     """The whole state between the Deploy machine's states: the input, the execution, each task's result.
 
     An execution of the previous definition, still running when the stack is updated, carries the ``timing`` its
@@ -186,7 +183,7 @@ class DeployState(_Model):
         return data
 
 
-class DeployTask(_Model):
+class DeployTask(ContractModel):
     """One task's payload: the step, the whole state, and (WaitForEndpoint only) the task token."""
 
     step: str

@@ -34,8 +34,8 @@ from mlops_core.deploy.contract import DeployState, DeployWait, Restoring
 from mlops_core.deploy.deployment import Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.preflight import EndpointView, PackageView, Verdict
+from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
-from mlops_core.rollback.records import RESTORE_POLICY
 
 _RESTORE_CONFIG = deployment_config(RESTORE_POLICY)
 

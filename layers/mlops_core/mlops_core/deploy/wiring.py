@@ -1,4 +1,4 @@
-"""The composition roots of ApprovalFunction and DeployTasksFunction: settings and adapters, once per cold start."""
+"""The composition root of DeployTasksFunction: settings and adapters, once per cold start."""
 
 from __future__ import annotations
 
@@ -12,32 +12,11 @@ from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from mlops_core.deploy.fleet_alarms import CloudWatchFleetAlarms
 from mlops_core.deploy.model_artifacts import S3ModelArtifacts
-from mlops_core.deploy.settings import ApprovalSettings, DeploySettings
+from mlops_core.deploy.settings import DeploySettings
 from mlops_core.deploy.store import LedgerDeploymentStore
 
-if TYPE_CHECKING:  # each function imports only its own module: DeployTasksFunction parses no event
-    from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts
+if TYPE_CHECKING:
     from mlops_core.deploy.tasks import DeployTasks
-
-
-def approval_dependencies(clients: ClientFactory | None = None) -> tuple[ApprovalConfig, ApprovalPorts]:
-    """ApprovalFunction's configuration and adapters."""
-    from mlops_core.deploy.approval import ApprovalConfig, ApprovalPorts, ExecutionRollbackRequester  # noqa: PLC0415
-
-    settings = ApprovalSettings.from_env()
-    clients = clients or ClientFactory()
-    config = ApprovalConfig(
-        settings.stack_name,
-        settings.model_package_group_name,
-        settings.endpoint_name,
-        settings.deploy_state_machine_arn,
-        settings.rollback_state_machine_arn,
-    )
-    workflows = StepFunctionsWorkflows(clients.client("stepfunctions"))
-    endpoints = SageMakerEndpoints(clients.sagemaker())
-    store = LedgerDeploymentStore(Ledger(clients.client("dynamodb"), settings.ledger_table_name))
-    rollback = ExecutionRollbackRequester(workflows, config, store, endpoints)
-    return config, ApprovalPorts(endpoints=endpoints, workflows=workflows, store=store, rollback=rollback)
 
 
 def deploy_tasks(clients: ClientFactory | None = None) -> DeployTasks:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from mlops_core.errors import MlopsError
 from mlops_core.ingest.batching import DebouncePolicy
+from mlops_core.ingest.manifest import ManifestMode
 from mlops_core.ingest.objects import ObjectRef
-from mlops_core.labeling.manifest import ManifestMode
 
 
 class BatchFailedError(MlopsError):

@@ -27,6 +27,7 @@ from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.errors import TransientError
 from mlops_core.ingest.batch_outcomes import BatchFailedError, BatchingOptions, Placement
 from mlops_core.ingest.batching import BatchRecord, BatchStatus, inline_objects, sorted_members
+from mlops_core.ingest.manifest import ManifestMode, manifest_lines
 from mlops_core.ingest.objects import ObjectKind, ObjectRef
 from mlops_core.ingest.ports import (
     BatchStore,
@@ -36,7 +37,6 @@ from mlops_core.ingest.ports import (
     SealedBatch,
     TrainingStarter,
 )
-from mlops_core.labeling.manifest import ManifestMode, manifest_lines
 from mlops_core.naming import batch_id_for, buffer_id_for, content_digest, manifest_key
 
 logger = Logger()

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
+from mlops_core.naming import PIPELINE_NAME_OR_EMPTY
 from mlops_core.settings import CoreSettings, comma_separated
-from mlops_core.training.settings import PIPELINE_NAME_OR_EMPTY
 
 _PREFIX = r"^[A-Za-z0-9][A-Za-z0-9!_.*'()-]*(/[A-Za-z0-9!_.*'()-]+)*/$"
 _DEFAULT_EXTENSIONS = frozenset({".txt", ".csv", ".json", ".jsonl", ".jpg", ".jpeg", ".png"})

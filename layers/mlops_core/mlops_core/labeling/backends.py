@@ -9,9 +9,9 @@ idempotent, so a batch retried after a crash converges on the same files and the
 
 from __future__ import annotations
 
+from mlops_core.ingest.manifest import ManifestMode, label_categories
 from mlops_core.ingest.ports import LabelingBackend, LabelingJobs, LabelingOutcome, ObjectStore, SealedBatch
 from mlops_core.labeling.jobs import GroundTruthConfig, labeling_job_request
-from mlops_core.labeling.manifest import ManifestMode, label_categories
 from mlops_core.labeling.ui_templates import default_ui_template
 from mlops_core.naming import label_categories_key, labeling_job_name, ui_template_key
 

@@ -12,8 +12,8 @@ a short-lived read-only link (``grant_read_access``); with ``source`` manifests 
 
 from __future__ import annotations
 
+from mlops_core.ingest.manifest import ManifestMode
 from mlops_core.labeling.jobs import TaskType
-from mlops_core.labeling.manifest import ManifestMode
 
 _HEAD = '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>\n'
 

@@ -22,12 +22,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlops_core.contract import ContractModel, ExecutionRef, Signal, TaskError
 from mlops_core.rollback.decision import Action, Deployment
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 
 __all__ = [
     "DeploymentRef",
-    "ExecutionRef",
     "FinishResult",
     "LockResult",
     "Recreated",
@@ -36,30 +36,12 @@ __all__ = [
     "RollbackInput",
     "RollbackState",
     "RollbackTask",
-    "Signal",
-    "TaskError",
     "TriggerRef",
     "WaitResult",
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    def as_json(self) -> dict[str, Any]:
-        """The JSON the state machine carries (aliases as the ASL spells them)."""
-        return self.model_dump(mode="json", by_alias=True)
-
-
-class ExecutionRef(_Model):
-    """``$$.Execution`` as ``Initialise`` copies it: the ARN, the name (the rollback id) and the start time."""
-
-    id: str
-    name: str
-    start_time: str
-
-
-class DeploymentRef(_Model):
+class DeploymentRef(ContractModel):
     """A deployment of the ledger as the plan names it: the live one (rolled back) or the known-good one."""
 
     deployment_id: str
@@ -96,7 +78,7 @@ class TriggerRef(BaseModel):
         return Trigger.from_dict(self.model_dump(mode="json"))
 
 
-class RestorePlan(_Model):
+class RestorePlan(ContractModel):
     """What the function that received the trigger decided, once: restore ``to`` in place of ``from``, or only
     record (and, for NO_TARGET, tell operators).
 
@@ -119,7 +101,7 @@ class RestorePlan(_Model):
         return self.as_json()
 
 
-class RollbackInput(_Model):
+class RollbackInput(ContractModel):
     """The Rollback execution's input: the plan, and nothing else (the tasks read their waits from their settings)."""
 
     plan: RestorePlan
@@ -129,7 +111,7 @@ class RollbackInput(_Model):
         return self.as_json()
 
 
-class LockResult(_Model):
+class LockResult(ContractModel):
     """TakeLock: ``acquired``, ``busy`` (``WaitForTurn`` waits ``retry_after_seconds``, then tries again), or
     ``skip`` (``outcome`` SKIPPED, with the reason: another rollout holds the endpoint, or the endpoint is gone)."""
 
@@ -141,7 +123,7 @@ class LockResult(_Model):
     retry_after_seconds: int | None = None
 
 
-class Recreated(_Model):
+class Recreated(ContractModel):
     """RecreateModelAndConfig: the names, and whether each was created now (``False``: a retry found it)."""
 
     model_name: str
@@ -150,7 +132,7 @@ class Recreated(_Model):
     endpoint_config_created: bool
 
 
-class RestoreResult(_Model):
+class RestoreResult(ContractModel):
     """Restore: ``update`` (UpdateEndpoint asked now) or ``already_requested`` (the hot path asked); the wait's
     fallback timeout (``WaitForEndpoint``'s ``TimeoutSecondsPath``)."""
 
@@ -160,18 +142,7 @@ class RestoreResult(_Model):
     wait_timeout_seconds: int
 
 
-class Signal(BaseModel):
-    """WaitForEndpoint's result: what resumed it (``source``, ``status``), or its timeout (``Error``, ``Cause``)."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    source: str | None = None
-    status: str | None = None
-    Error: str | None = None
-    Cause: str | None = None
-
-
-class WaitResult(_Model):
+class WaitResult(ContractModel):
     """Verify: ``wait`` again (the endpoint is still changing), or ``finish`` with the restore's outcome."""
 
     next: Literal["wait", "finish"]
@@ -180,16 +151,7 @@ class WaitResult(_Model):
     outcome: str | None = None
 
 
-class TaskError(BaseModel):
-    """A caught error, as Step Functions gives it (``Error``, ``Cause``)."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    Error: str
-    Cause: str | None = None
-
-
-class FinishResult(_Model):
+class FinishResult(ContractModel):
     """RecordAndNotify: the outcome the ``Outcome`` choice routes on, and why."""
 
     outcome: str
@@ -197,7 +159,7 @@ class FinishResult(_Model):
     deployment_id: str
 
 
-class RollbackState(_Model):
+class RollbackState(ContractModel):
     """The whole state between the Rollback machine's states: the plan, the execution, and each task's result."""
 
     plan: RestorePlan
@@ -211,7 +173,7 @@ class RollbackState(_Model):
     result: FinishResult | None = None
 
 
-class RollbackTask(_Model):
+class RollbackTask(ContractModel):
     """One task's payload: the step, the whole state, and (WaitForEndpoint only) the task token."""
 
     step: str

@@ -22,7 +22,7 @@ duplicates converge on one execution; a later transition finds the rollback in t
 An operator's request (:mod:`mlops_core.rollback.operator_requests`) is carried out by the same :func:`act`; a lock
 held by a running execution outside a rollout is then recorded and answered rather than retried.
 A rejection of the live package is decided by the Approval function
-(:class:`mlops_core.deploy.approval.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
+(:class:`mlops_core.approval.rejection.ExecutionRollbackRequester`), without the hot path, and runs the same machine.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from mlops_core.aws.notifications import Notifier
 from mlops_core.aws.workflows import Workflows, execution_arn
 from mlops_core.deploy.deployment import Conclusion, Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.settings import RollbackSettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
@@ -46,7 +47,7 @@ from mlops_core.rollback.contract import RollbackInput
 from mlops_core.rollback.decision import Action, Decision, Deployment, Facts, decide, history_of
 from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.rollback.plan import plan_rollback
-from mlops_core.rollback.records import RESTORE_POLICY, decision_summary, notification, recorded_decision
+from mlops_core.rollback.records import decision_summary, notification, recorded_decision
 from mlops_core.rollback.triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
 from mlops_core.timefmt import parse_stamp
 

@@ -30,9 +30,9 @@ from mlops_core.deploy.deployment import (
     endpoint_config_name,
     model_name,
 )
+from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.rollback.contract import DeploymentRef, RestorePlan, TriggerRef
 from mlops_core.rollback.decision import Action, Decision
-from mlops_core.rollback.records import RESTORE_POLICY
 from mlops_core.rollback.triggers import Trigger
 
 

@@ -1,13 +1,9 @@
-"""The restore's policy, the ledger fields of its outcome and its notification (pure).
+"""The ledger fields of a restore's outcome and its notification (pure).
 
 The Rollback state machine (``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback`) switches all traffic at
-once to the known-good endpoint config with :data:`RESTORE_POLICY`: no canary, no bake. The plan it carries out is
-made by :func:`mlops_core.rollback.plan.plan_rollback`, once, in the function that received the trigger.
-
-Examples
---------
->>> RESTORE_POLICY.strategy.value
-'ALL_AT_ONCE'
+once to the known-good endpoint config with :data:`~mlops_core.deploy.restore.RESTORE_POLICY`: no canary, no bake.
+The plan it carries out is made by :func:`mlops_core.rollback.plan.plan_rollback`, once, in the function that
+received the trigger.
 """
 
 from __future__ import annotations
@@ -16,29 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mlops_core.deploy.deployment import (
-    Capacity,
-    CapacityUnit,
-    Conclusion,
-    Outcome,
-    RolloutPolicy,
-    Strategy,
-    conclusion,
-)
+from mlops_core.deploy.deployment import Conclusion, Outcome, conclusion
 from mlops_core.rollback.decision import Action, Decision
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 from mlops_core.timefmt import stamp
-
-#: The fast path: one blue/green switch of all traffic, no canary and no bake. No auto-rollback alarms either: the
-#: alarm that triggered the rollback is firing, and in ``AutoRollbackConfiguration`` it would undo the restore.
-RESTORE_POLICY = RolloutPolicy(
-    strategy=Strategy.ALL_AT_ONCE,
-    step=Capacity(CapacityUnit.CAPACITY_PERCENT, 100),
-    wait_interval_seconds=0,
-    termination_wait_seconds=0,
-    max_execution_timeout_seconds=1800,
-    alarm_names=(),
-)
 
 
 def decision_summary(decision: Decision, rollback_id: str) -> dict[str, Any]:

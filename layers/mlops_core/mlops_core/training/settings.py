@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from mlops_core.naming import PIPELINE_NAME
 from mlops_core.settings import CoreSettings
-
-PIPELINE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
-PIPELINE_NAME_OR_EMPTY = r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})?$"
 
 
 class TrainingSettings(CoreSettings):

@@ -13,7 +13,6 @@ from mlops_core.aws.clients import ClientFactory
 from mlops_core.aws.dynamodb import DynamoTable
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
-from mlops_core.aws.s3 import S3ObjectStore
 from mlops_core.events import Origin
 from mlops_core.ingest.batch_outcomes import BatchingOptions
 from mlops_core.ingest.batch_store import DynamoBatchStore
@@ -21,14 +20,15 @@ from mlops_core.ingest.batches import BatchCoordinator
 from mlops_core.ingest.batching import DebouncePolicy
 from mlops_core.ingest.labeled_check import LabeledDataCheck
 from mlops_core.ingest.labeled_data import Columns
+from mlops_core.ingest.manifest import ManifestMode
 from mlops_core.ingest.objects import AcceptancePolicy, ObjectKind
 from mlops_core.ingest.ports import BatchStore, LabelingBackend, LabelingJobs, ObjectStore, TrainingStarter
+from mlops_core.ingest.s3 import S3ObjectStore
 from mlops_core.ingest.service import DataArrival
 from mlops_core.ingest.settings import DataArrivalSettings
 from mlops_core.ingest.training_data import S3TrainingData
 from mlops_core.labeling.backends import GroundTruthBackend, NoLabeling
 from mlops_core.labeling.jobs import GroundTruthConfig, TaskType
-from mlops_core.labeling.manifest import ManifestMode
 from mlops_core.labeling.sagemaker import SageMakerLabelingJobs
 from mlops_core.naming import DIGEST_LENGTH, labeling_job_name
 from mlops_core.settings import OriginSettings

@@ -1,6 +1,6 @@
 """A model package changed state: deploy it, record it, or ask for a rollback (the Approval function's core).
 
-The decision is :mod:`mlops_core.deploy.approval_rules`'s table; this module reads what the table needs (how the
+The decision is :mod:`mlops_core.approval.rules`'s table; this module reads what the table needs (how the
 endpoint relates to the package), records every event of our group in the ledger, and acts. An event naming a package
 that is not ours (another group in its detail or its ARN) is ignored with the reason before anything is read or
 recorded:
@@ -10,9 +10,10 @@ recorded:
   one execution; ``ExecutionAlreadyExists`` counts as started. An event whose status is the one the ledger last
   recorded for the package (a repeat, or a metadata edit announced without ``UpdatedModelPackageFields``) never
   deploys.
-- ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it:
-  :class:`ExecutionRollbackRequester` decides from the ledger, once, and starts the Rollback state machine with the
-  plan (``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback`); one execution per rejection.
+- ``ROLLBACK``: a live package was rejected. The :class:`RollbackRequester` port does it
+  (:class:`~mlops_core.approval.rejection.ExecutionRollbackRequester`): it decides from the ledger, once, and starts
+  the Rollback state machine with the plan (``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback`); one
+  execution per rejection.
 - ``RECORD`` / ``IGNORE``: nothing else happens.
 
 The result follows the handlers' convention for the local stack's action log: ``{"outcome": "ok" | "ignored",
@@ -28,8 +29,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from mlops_core.aws.workflows import Workflows
-from mlops_core.deploy.approval_rules import (
+from mlops_core.approval.rules import (
     Action,
     EndpointRelation,
     approval_changed,
@@ -37,18 +37,13 @@ from mlops_core.deploy.approval_rules import (
     needs_endpoint,
     package_not_ours,
 )
+from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy.contract import ApprovalTrigger, DeployInput, DeployRequest
 from mlops_core.deploy.deployment import execution_name, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
 from mlops_core.handler import EventResult, Handled
-from mlops_core.rollback.contract import RollbackInput
-from mlops_core.rollback.decision import Action as RollbackAction
-from mlops_core.rollback.decision import Facts, history_of
-from mlops_core.rollback.decision import decide as decide_rollback
-from mlops_core.rollback.plan import plan_rollback
-from mlops_core.rollback.triggers import rejection_trigger, rollback_id
 from mlops_core.timefmt import stamp
 
 
@@ -71,46 +66,6 @@ class ApprovalConfig:
     endpoint_name: str
     state_machine_arn: str
     rollback_state_machine_arn: str
-
-
-class ExecutionRollbackRequester(RollbackRequester):
-    """Decides the rollback of a rejected live package, once, and starts the Rollback state machine with the plan.
-
-    The decision reads the endpoint's records (``Query``), its lock (``GetItem``: another rollout holding it is only
-    recorded) and, for a restore, whether the known-good endpoint config still exists (``DescribeEndpointConfig``;
-    if not, the machine recreates it from the package). The machine restores the known-good config all at once,
-    verifies it, marks the rejected deployment ``ROLLED_BACK`` and notifies; a decision to record only (a NO_TARGET
-    included) is recorded and notified by the machine too. The execution's name derives from the package and the
-    rejection (:func:`~mlops_core.rollback.triggers.rollback_id`), so duplicated events start one execution.
-    """
-
-    def __init__(
-        self, workflows: Workflows, config: ApprovalConfig, store: DeploymentStore, endpoints: EndpointGateway
-    ) -> None:
-        self._workflows = workflows
-        self._config = config
-        self._store = store
-        self._endpoints = endpoints
-
-    def request_rollback(
-        self, endpoint_name: str, event: ModelPackageStateChangeEvent, reason: str, now: datetime
-    ) -> str:
-        trigger = rejection_trigger(event, change_marker(event))
-        name = rollback_id(self._config.stack_name, trigger)
-        history = tuple(
-            item for item in history_of(self._store.deployments(endpoint_name)) if item.deployment_id != name
-        )
-        lock = self._store.read_lock(endpoint_name)
-        held = lock is not None and lock.deployment_id != name and lock.expires_at > int(now.timestamp())
-        holder = lock.deployment_id if lock is not None and held else None
-        decision = decide_rollback(Facts(trigger, endpoint_name, history, holder))
-        target = decision.target.endpoint_config_name if decision.target else None
-        gone = decision.action is RollbackAction.RESTORE and not (target and self._endpoints.endpoint_variants(target))
-        plan = plan_rollback(decision, trigger, rollback_id=name, endpoint_name=endpoint_name, recreate=gone)
-        execution_input = RollbackInput(plan=plan).as_input()
-        started = self._workflows.start(self._config.rollback_state_machine_arn, name, execution_input)
-        state = "had started" if started.already_started else "started"
-        return f"rollback {name} {state} ({reason}, {decision.action.value}): {started.execution_arn}"
 
 
 @dataclass(frozen=True)
