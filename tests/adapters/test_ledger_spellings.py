@@ -21,8 +21,9 @@ from mlops_core.timefmt import legacy_stamp
 from mlopsctl.ops import records
 from mlopsctl.ops.errors import OpsError
 from mlopsctl.ops.ledger_migration import migrate
+from tests.support.tables import LEDGER, create_tables
 
-TABLE = "mlops-test-ledger"
+TABLE = LEDGER
 ENDPOINT = "churn-endpoint"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -31,15 +32,7 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 def client() -> Iterator[Any]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_tables(dynamodb)
         yield dynamodb
 
 
