@@ -11,38 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.contract import test_asl_deploy_runs as runs
 from tests.support.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
 SUBSTITUTION = re.compile(r"\$\{([^}]+)\}")
-
-#: Each Choice literal (state, value) and each Catch (state, error) → the test in test_asl_deploy_runs.py driving it.
-EXERCISED_BY = {
-    ("LockDecision", "acquired"): "test_first_deployment_creates_the_endpoint_and_succeeds",
-    ("LockDecision", "busy"): "test_a_deployment_waits_its_turn_while_another_holds_the_endpoint",
-    ("LockDecision", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
-    ("RolloutSettled", "wait"): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
-    ("RolloutSettled", "Default"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
-    ("Outcome", "SUCCEEDED"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
-    (
-        "Outcome",
-        "ROLLED_BACK",
-    ): "test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_rejects_the_package",
-    ("Outcome", "FAILED"): "test_a_failed_preflight_changes_nothing_and_reports_why",
-    ("Outcome", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
-    ("Preflight", "States.ALL"): "test_a_failed_preflight_changes_nothing_and_reports_why",
-    ("AcquireLock", "States.ALL"): "test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock",
-    ("Prepare", "States.ALL"): "test_a_refused_request_fails_the_deployment_with_the_aws_reason",
-    ("Deploy", "States.ALL"): "test_a_refused_update_fails_the_deployment_and_frees_the_endpoint",
-    (
-        "WaitForEndpoint",
-        "States.Timeout",
-    ): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
-    ("WaitForEndpoint", "States.ALL"): "test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch",
-    ("Verify", "States.ALL"): "test_a_verification_error_fails_the_deployment_and_frees_the_endpoint",
-}
 
 
 @pytest.fixture(scope="module")
@@ -137,17 +110,3 @@ def test_waits_come_from_the_tasks_results_never_from_the_execution_input(asl: d
     assert asl["States"]["WaitForEndpoint"]["TimeoutSecondsPath"] == "$.rollout.wait_timeout_seconds"
     assert asl["States"]["Initialise"]["Parameters"]["request.$"] == "$.request"
     assert "$.timing" not in json.dumps(asl)
-
-
-def test_every_choice_literal_and_catch_is_exercised_by_a_test(asl: dict[str, Any]) -> None:
-    branches = set()
-    for name, state in asl["States"].items():
-        for choice in state.get("Choices", []):
-            branches.add((name, choice["StringEquals"]))
-        if "Default" in state:
-            branches.add((name, "Default"))
-        for catch in state.get("Catch", []):
-            branches.update((name, error) for error in catch["ErrorEquals"])
-    assert branches == set(EXERCISED_BY)
-    missing = sorted({test for test in EXERCISED_BY.values() if not hasattr(runs, test)})
-    assert missing == []

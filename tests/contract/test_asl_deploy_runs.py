@@ -2,7 +2,7 @@
 
 SageMaker is the in-memory fake here (moto lacks UpdateEndpoint outside the local stack's emulator); the ledger,
 Step Functions and SNS are moto. Each test names the states and outcomes it drives, so every Choice literal and
-every Catch of the ASL is exercised (see ``test_asl_deploy.py``).
+every Catch of the ASL is exercised (:data:`EXERCISED_BY`, checked by the last test).
 """
 
 from __future__ import annotations
@@ -18,6 +18,35 @@ from tests.deploy_support.asl_runs import endpoint_reports, execution_input, liv
 from tests.deploy_support.builders import ALARMS, ENDPOINT
 from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.sfn import DeployMachine
+from tests.support.files import ROOT
+
+ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
+
+#: Each Choice literal (state, value) and each Catch (state, error) → the test of this module driving it.
+EXERCISED_BY = {
+    ("LockDecision", "acquired"): "test_first_deployment_creates_the_endpoint_and_succeeds",
+    ("LockDecision", "busy"): "test_a_deployment_waits_its_turn_while_another_holds_the_endpoint",
+    ("LockDecision", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
+    ("RolloutSettled", "wait"): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
+    ("RolloutSettled", "Default"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
+    ("Outcome", "SUCCEEDED"): "test_canary_update_waits_for_the_endpoint_event_and_succeeds",
+    (
+        "Outcome",
+        "ROLLED_BACK",
+    ): "test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_rejects_the_package",
+    ("Outcome", "FAILED"): "test_a_failed_preflight_changes_nothing_and_reports_why",
+    ("Outcome", "Default"): "test_an_older_approval_is_superseded_by_a_newer_one",
+    ("Preflight", "States.ALL"): "test_a_failed_preflight_changes_nothing_and_reports_why",
+    ("AcquireLock", "States.ALL"): "test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock",
+    ("Prepare", "States.ALL"): "test_a_refused_request_fails_the_deployment_with_the_aws_reason",
+    ("Deploy", "States.ALL"): "test_a_refused_update_fails_the_deployment_and_frees_the_endpoint",
+    (
+        "WaitForEndpoint",
+        "States.Timeout",
+    ): "test_without_an_event_the_timeout_fallback_checks_the_endpoint_and_waits_again",
+    ("WaitForEndpoint", "States.ALL"): "test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch",
+    ("Verify", "States.ALL"): "test_a_verification_error_fails_the_deployment_and_frees_the_endpoint",
+}
 
 
 def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
@@ -301,3 +330,18 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
     assert machine.step_names()[-2:] == ["verify", "finish"]
     assert machine.store.deployments(ENDPOINT)[0]["reason"].startswith("RequestRejectedError: DescribeEndpoint")
     assert machine.store.read_lock(ENDPOINT) is None
+
+
+def test_every_choice_literal_and_catch_is_exercised_by_a_test() -> None:
+    asl = json.loads(ASL_PATH.read_text(encoding="utf-8"))
+    branches = set()
+    for name, state in asl["States"].items():
+        for choice in state.get("Choices", []):
+            branches.add((name, choice["StringEquals"]))
+        if "Default" in state:
+            branches.add((name, "Default"))
+        for catch in state.get("Catch", []):
+            branches.update((name, error) for error in catch["ErrorEquals"])
+    assert branches == set(EXERCISED_BY)
+    missing = sorted({test for test in EXERCISED_BY.values() if not callable(globals().get(test))})
+    assert missing == []

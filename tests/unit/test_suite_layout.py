@@ -17,13 +17,6 @@ from tests.support.files import ROOT
 
 TESTS = ROOT / "tests"
 
-# Imports between test modules that are still to move. Remove an entry when its import goes: the test below fails on
-# an entry that no longer exists, so the list only shrinks. test_asl_deploy maps each Choice and Catch of the Deploy
-# machine to the test of test_asl_deploy_runs that drives it, so it reads that module's test functions themselves.
-PENDING = {
-    ("tests.contract.test_asl_deploy", "tests.contract.test_asl_deploy_runs"),
-}
-
 
 def is_test_module(module: str) -> bool:
     """Whether ``module`` (dotted) is one pytest collects or loads itself: ``test_*`` or ``conftest``.
@@ -66,13 +59,9 @@ def imports_of_test_modules() -> set[tuple[str, str]]:
 
 
 def test_no_module_of_the_suite_imports_a_test_module_or_a_conftest() -> None:
-    unexpected = sorted(imports_of_test_modules() - PENDING)
+    unexpected = sorted(imports_of_test_modules())
 
     assert unexpected == [], "move what these import into tests/support/ (fixtures: into a conftest.py)"
-
-
-def test_every_pending_import_still_exists() -> None:
-    assert sorted(PENDING - imports_of_test_modules()) == [], "this import is gone: remove it from PENDING"
 
 
 @pytest.mark.parametrize(
