@@ -13,13 +13,14 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlops_core.config import DataArrivalSettings
+from mlopsctl.local.template.loader import read_yaml
 from pipelines.placeholders import PLACEHOLDERS, find_placeholders
 from pipelines.template_block import SUB_VARIABLES, current_model
-from tests.support.cfn_yaml import as_list, function_properties, iam_identity_statements, load_template
 from tests.support.fakes.training import labeling_event, pipeline_event
-from tests.support.files import ROOT
+from tests.support.files import ROOT, ROOT_TEMPLATE
+from tests.support.template_queries import as_list, function_properties, iam_identity_statements
 
-TEMPLATE = load_template()
+TEMPLATE = read_yaml(ROOT_TEMPLATE)
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 STACK = "mlops-dev"
 NAMES = {

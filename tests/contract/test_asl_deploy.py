@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from mlopsctl.local.template.loader import read_yaml
 from tests.contract import test_asl_deploy_runs as runs
-from tests.support.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
+from tests.support.files import ROOT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
@@ -53,7 +54,7 @@ def asl() -> dict[str, Any]:
 
 def template_state_machine() -> dict[str, Any]:
     """The ``DeployStateMachine`` resource's properties in template.yaml."""
-    template = load_cfn_yaml(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    template = read_yaml(ROOT_TEMPLATE)
     properties: dict[str, Any] = template["Resources"]["DeployStateMachine"]["Properties"]
     return properties
 

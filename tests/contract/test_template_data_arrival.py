@@ -12,8 +12,8 @@ import pytest
 from moto.events.models import EventPattern
 
 from tests.support.aws_corpus import corpus_dir
-from tests.support.cfn_yaml import resolve_refs
 from tests.support.events import folder_samples
+from tests.support.template_queries import resolve_refs
 from tests.support.template_rules import RESOURCES, of_type
 
 

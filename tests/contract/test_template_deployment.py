@@ -12,8 +12,8 @@ import pytest
 from moto.events.models import EventPattern
 
 from tests.support.aws_corpus import corpus_dir
-from tests.support.cfn_yaml import as_list, resolve_refs
 from tests.support.events import folder_samples
+from tests.support.template_queries import as_list, resolve_refs
 from tests.support.template_rules import RESOURCES, function_props, identity_policy_statements, of_type
 
 # Deployment ------------------------------------------------------------------------------------------

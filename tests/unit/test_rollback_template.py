@@ -11,15 +11,17 @@ import pytest
 from moto.events.models import EventPattern
 
 from mlops_core.config import RollbackSettings
+from mlopsctl.local.template.loader import read_yaml
 from tests.deploy_support.events import alarm_event
-from tests.support.cfn_yaml import TEMPLATE_PATH, as_list, load_template
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.template_queries import as_list
 
 STACK = "mlops-dev"
 GLOBAL_VARIABLES = {"STACK_NAME", "LEDGER_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "POWERTOOLS_METRICS_NAMESPACE",
                     "POWERTOOLS_LOG_LEVEL"}  # fmt: skip
 
 
-RESOURCES: dict[str, Any] = load_template(TEMPLATE_PATH)["Resources"]
+RESOURCES: dict[str, Any] = read_yaml(ROOT_TEMPLATE)["Resources"]
 FUNCTION = RESOURCES["RollbackFunction"]["Properties"]
 
 
