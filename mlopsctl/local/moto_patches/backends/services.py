@@ -186,7 +186,7 @@ def state_machine_of_token(token: str) -> str | None:
     "moto.cloudformation.models.Stack.name",
 )
 def cloudformation_stack_names(account_id: str, region: str) -> list[str]:
-    """The names of the stacks moto's CloudFormation holds (deleted ones included), whether or not a mock is open."""
+    """The names of the stacks moto's CloudFormation holds (not the deleted ones), whether or not a mock is open."""
     return [str(stack.name) for stack in cloudformation_backends[account_id][region].stacks.values()]
 
 
