@@ -18,27 +18,26 @@ import boto3  # type: ignore[import-untyped, unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
 from mlopsctl.ops.errors import OpsError, iam_action
-from mlopsctl.stack.aws import describe_stack
+from mlopsctl.stack.aws import DeployedStack, StackCommandError, describe_stack
 
 #: Standard retry mode, as the system's own clients use (throttling is retried, not reported).
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 @dataclass(frozen=True, slots=True)
-class StackView:
-    """A stack as CloudFormation describes it: outputs (key → value) and resources (logical ID → physical ID)."""
+class StackView(DeployedStack):
+    """A stack as CloudFormation describes it (:class:`~mlopsctl.stack.aws.DeployedStack`: outputs, key → value) and
+    its resources (logical ID → physical ID)."""
 
-    name: str
-    stack_id: str
-    status: str
-    outputs: dict[str, str]
     resources: dict[str, str]
 
-    def output(self, key: str) -> str:
-        """An output's value; :class:`OpsError` when the stack has none (not this project's stack)."""
-        if not self.outputs.get(key):
-            raise OpsError(f"stack {self.name} has no output {key}: is it a stack of this project?")
-        return self.outputs[key]
+    def output(self, key: str, *, allow_empty: bool = False) -> str:
+        """An output's value (:meth:`DeployedStack.output`); :class:`OpsError` when the stack has none (not this
+        project's stack), or, unless ``allow_empty``, when its value is empty."""
+        try:
+            return DeployedStack.output(self, key, allow_empty=allow_empty)
+        except StackCommandError as exc:
+            raise OpsError(str(exc), exc.exit_code) from None
 
     def resource(self, logical_id: str) -> str:
         """A resource's physical ID; :class:`OpsError` when the stack has none."""

@@ -48,17 +48,32 @@ class DeployedStack:
     status: str
     outputs: dict[str, str]
 
-    def output(self, key: str) -> str:
-        """An output's value.
+    def output(self, key: str, *, allow_empty: bool = True) -> str:
+        """An output's value; with ``allow_empty=False`` an empty value is refused as a missing output is.
+
+        ``make deploy`` reads its outputs with the default (an empty value comes back as ``""``); the operator
+        commands (:class:`mlopsctl.ops.target.StackView`) refuse an empty one: no resource of theirs has an empty name.
 
         Raises
         ------
         StackCommandError
-            The stack has no such output (not this project's stack, or an older version of it).
+            The stack has no such output (not this project's stack, or an older version of it), or its value is empty
+            and ``allow_empty`` is false.
+
+        Examples
+        --------
+        >>> stack = DeployedStack("s", "id", "CREATE_COMPLETE", {"Bucket": "b", "Empty": ""})
+        >>> stack.output("Bucket"), stack.output("Empty")
+        ('b', '')
+        >>> stack.output("Empty", allow_empty=False)
+        Traceback (most recent call last):
+        ...
+        mlopsctl.stack.aws.StackCommandError: stack s has no output Empty: is it a stack of this project?
         """
-        if key not in self.outputs:
+        value = self.outputs.get(key)
+        if value is None or (not value and not allow_empty):
             raise StackCommandError(f"stack {self.name} has no output {key}: is it a stack of this project?")
-        return self.outputs[key]
+        return value
 
 
 def describe_stack(cloudformation: Any, name: str) -> DeployedStack | None:

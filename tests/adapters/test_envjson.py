@@ -16,9 +16,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from moto.core.authorization import enable_iam_authentication
 
 from mlopsctl.envjson import main, read_environments
+from mlopsctl.local.moto_patches.backends import moto_iam_authentication
 
 ROLE_POLICY = {
     "Version": "2012-10-17",
@@ -109,7 +109,7 @@ def test_access_denied_is_one_line_naming_the_call_and_exit_1(
     monkeypatch.delenv("AWS_SESSION_TOKEN")
     monkeypatch.delenv("AWS_SECURITY_TOKEN")
     out = tmp_path / "env.json"
-    with enable_iam_authentication():
+    with moto_iam_authentication():
         assert main(["--stack", stack, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("env-json: error: stack mlops-dev: ListStackResources: AccessDenied: "), err

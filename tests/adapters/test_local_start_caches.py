@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import boto3
 import botocore.session
@@ -23,9 +23,6 @@ from mlopsctl.local.moto_patches.runtime import MOTO_CONFIG
 from mlopsctl.local.moto_patches.speed import installed
 from mlopsctl.local.template.loader import read_yaml
 
-if TYPE_CHECKING:
-    from moto.core.config import DefaultConfig
-
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/machine"
 PASS = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
@@ -33,7 +30,7 @@ PASS = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End":
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)), installed():  # moto's ASL interpreter on
+    with mock_aws(config=cast(Any, MOTO_CONFIG)), installed():  # moto's ASL interpreter on
         yield
 
 
@@ -67,7 +64,7 @@ def refusal(sfn: Any, name: str, definition: str) -> str:
 
 @pytest.mark.parametrize("definition", ["{not json", json.dumps({"StartAt": "Missing", "States": {}})])
 def test_a_definition_with_an_error_is_refused_every_time_as_moto_refuses_it(definition: str) -> None:
-    with mock_aws(config=cast("DefaultConfig", MOTO_CONFIG)):
+    with mock_aws(config=cast(Any, MOTO_CONFIG)):
         sfn = boto3.client("stepfunctions", region_name=REGION)
         by_moto = refusal(sfn, "plain", definition)
         with installed():

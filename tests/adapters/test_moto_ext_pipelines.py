@@ -11,7 +11,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.sagemaker.models import sagemaker_backends
 
 from mlopsctl.local.emulators.sagemaker import (
     EmulatorTimings,
@@ -52,29 +51,14 @@ class RegisteringRunner:
 
     def run(self, run: PipelineRun) -> PipelineOutcome:
         self.runs.append(run)
-        sagemaker_backends[run.account_id][run.region].create_model_package(
-            model_package_name=None,
-            model_package_group_name="churn",
-            model_package_description=None,
-            inference_specification={
+        boto3.client("sagemaker", region_name=run.region).create_model_package(
+            ModelPackageGroupName="churn",
+            InferenceSpecification={
                 "Containers": [{"Image": "img:1", "ModelDataUrl": "s3://a/model.tar.gz"}],
                 "SupportedContentTypes": ["text/csv"],
                 "SupportedResponseMIMETypes": ["text/csv"],
             },
-            validation_specification=None,
-            source_algorithm_specification=None,
-            certify_for_marketplace=False,
-            tags=None,
-            model_approval_status=None,
-            metadata_properties={"GeneratedBy": run.execution_arn},
-            model_metrics=None,
-            client_token=None,
-            customer_metadata_properties=None,
-            drift_check_baselines=None,
-            domain=None,
-            task=None,
-            sample_payload_url=None,
-            additional_inference_specifications=None,
+            MetadataProperties={"GeneratedBy": run.execution_arn},
         )
         return PipelineOutcome(steps=(StepOutcome("Train", "Training"), StepOutcome("Register", "RegisterModel")))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.sagemaker.models import sagemaker_backends
 from moto.server import ThreadedMotoServer
 
 from mlopsctl.local.emulators.sagemaker import (
@@ -19,6 +18,7 @@ from mlopsctl.local.emulators.sagemaker import (
     StepOutcome,
 )
 from mlopsctl.local.emulators.sagemaker.harness import START, settle
+from mlopsctl.local.moto_patches.backends import reset_sagemaker
 from mlopsctl.local.runtime.clock import VirtualClock
 
 
@@ -31,7 +31,7 @@ def server_url() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
-        sagemaker_backends["123456789012"]["us-east-1"].reset()  # only what these tests created
+        reset_sagemaker("123456789012", "us-east-1")  # only what these tests created
 
 
 @pytest.fixture

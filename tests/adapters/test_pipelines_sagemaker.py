@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from moto.sagemaker.models import sagemaker_backends
 
 from mlops_core.aws.clients import ClientFactory
 from mlops_core.aws.errors import RequestRejectedError
@@ -101,7 +100,8 @@ def request(display_name: str = "mlops-dev-batch-1", **parameters: str) -> Execu
 
 
 def execution_count() -> int:
-    return len(sagemaker_backends[ACCOUNT][REGION].pipelines[PIPELINE].pipeline_executions)
+    pages = boto3.client("sagemaker", region_name=REGION).get_paginator("list_pipeline_executions")
+    return sum(len(page["PipelineExecutionSummaries"]) for page in pages.paginate(PipelineName=PIPELINE))
 
 
 def test_start_runs_the_pipeline_with_the_request(executions: SageMakerPipelineExecutions) -> None:

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
 from mlops_core.config import DataArrivalSettings
+from mlopsctl.local.moto_patches.backends import event_matcher
+from mlopsctl.local.template.loader import read_yaml
 from pipelines.placeholders import PLACEHOLDERS, find_placeholders
 from pipelines.template_block import SUB_VARIABLES, current_model
-from tests.support.cfn_yaml import as_list, function_properties, iam_identity_statements, load_template
 from tests.support.fakes.training import labeling_event, pipeline_event
-from tests.support.files import ROOT
+from tests.support.files import ROOT, ROOT_TEMPLATE
+from tests.support.template_queries import as_list, function_properties, iam_identity_statements
 
-TEMPLATE = load_template()
+TEMPLATE = read_yaml(ROOT_TEMPLATE)
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 STACK = "mlops-dev"
 NAMES = {
@@ -46,13 +48,14 @@ def resolve(value: Any, names: dict[str, str] = NAMES) -> Any:
     return value
 
 
-def rule_pattern(function: str, names: dict[str, str] = NAMES) -> EventPattern:
+def rule_pattern(function: str, names: dict[str, str] = NAMES) -> Callable[[Mapping[str, Any]], bool]:
+    """The function's EventBridge rule as a matcher (moto's, which follows AWS's pattern semantics)."""
     (event,) = [e for e in function_properties(TEMPLATE, function)["Events"].values() if e["Type"] == "EventBridgeRule"]
-    return EventPattern.load(json.dumps(resolve(event["Properties"]["Pattern"], names)))
+    return event_matcher(resolve(event["Properties"]["Pattern"], names))
 
 
-def matches(pattern: EventPattern, event: dict[str, Any]) -> bool:
-    return bool(pattern.matches_event(cast(Any, event)))
+def matches(pattern: Callable[[Mapping[str, Any]], bool], event: dict[str, Any]) -> bool:
+    return pattern(event)
 
 
 # -- the pipeline -----------------------------------------------------------------------------------------------------

@@ -13,9 +13,16 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from moto.sagemaker.models import sagemaker_backends
 
 from mlopsctl.local.moto_patches import install_extensions
+from mlopsctl.local.moto_patches.backends import (
+    PipelineExecution,
+    forget_sagemaker_endpoint,
+    pipeline_execution,
+    put_pipeline_execution_status,
+    sagemaker_endpoint,
+)
+from mlopsctl.local.moto_patches.endpoints import set_endpoint_fields
 from mlopsctl.stack.__main__ import main
 from mlopsctl.stack.aws import StackCommandError
 from mlopsctl.stack.destroy import destroy, plan
@@ -117,22 +124,30 @@ def deployed() -> Iterator[dict[str, str]]:
             ClientRequestToken="t" * 32,
         )
         run = sm.start_pipeline_execution(PipelineName=f"{STACK}-training", ClientRequestToken="r" * 32)
-        backend = sagemaker_backends[ACCOUNT][REGION]
-        backend.pipelines[f"{STACK}-training"].pipeline_executions[
-            run["PipelineExecutionArn"]
-        ].pipeline_execution_status = "Executing"
+        put_pipeline_execution_status(moto_execution(run["PipelineExecutionArn"]), "Executing")
         s3.create_bucket(Bucket="data")
         labeling_job(sm, s3, JOB, STACK)
         labeling_job(sm, s3, f"{OTHER}-{'b' * 20}", OTHER)
         yield {"deployment": deployment, "execution": run["PipelineExecutionArn"], "config": config}
 
 
+def moto_execution(arn: str) -> PipelineExecution:
+    execution = pipeline_execution(ACCOUNT, REGION, arn)
+    assert execution is not None, arn
+    return execution
+
+
 def sagemaker_finishes_stopping(_seconds: float) -> None:
     """What happens while destroy waits: SageMaker stops the executions it was asked to stop."""
-    for pipeline in sagemaker_backends[ACCOUNT][REGION].pipelines.values():
-        for execution in pipeline.pipeline_executions.values():
-            if execution.pipeline_execution_status == "Stopping":
-                execution.pipeline_execution_status = "Stopped"
+    sm = clients("sagemaker")
+    pipelines = [
+        p["PipelineName"] for page in sm.get_paginator("list_pipelines").paginate() for p in page["PipelineSummaries"]
+    ]
+    for name in pipelines:
+        for page in sm.get_paginator("list_pipeline_executions").paginate(PipelineName=name):
+            for execution in page["PipelineExecutionSummaries"]:
+                if execution["PipelineExecutionStatus"] == "Stopping":
+                    put_pipeline_execution_status(moto_execution(execution["PipelineExecutionArn"]), "Stopped")
 
 
 def lines(out: io.StringIO) -> list[str]:
@@ -246,15 +261,16 @@ def test_an_execution_that_never_stops_keeps_the_stack_and_says_so(deployed: dic
 
 
 def test_an_endpoint_already_deleting_is_waited_for_not_deleted_again(deployed: dict[str, str]) -> None:
-    backend = sagemaker_backends[ACCOUNT][REGION]
-    backend.endpoints[f"{STACK}-endpoint"].endpoint_status = "Deleting"  # an interrupted run's DeleteEndpoint
+    endpoint = sagemaker_endpoint(ACCOUNT, REGION, f"{STACK}-endpoint")
+    assert endpoint is not None
+    set_endpoint_fields(endpoint, endpoint_status="Deleting")  # an interrupted run's DeleteEndpoint
     polls: list[float] = []
 
     def sagemaker_finishes(seconds: float) -> None:
         polls.append(seconds)
         sagemaker_finishes_stopping(seconds)
         if len(polls) == 2:
-            backend.endpoints.pop(f"{STACK}-endpoint", None)
+            forget_sagemaker_endpoint(ACCOUNT, REGION, endpoint)
 
     out = io.StringIO()
     chosen = destroy(clients, STACK, out, yes=True, wait_delay=7, sleep=sagemaker_finishes)

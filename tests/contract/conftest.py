@@ -23,6 +23,6 @@ def alarms() -> FakeAlarms:
 
 
 @pytest.fixture
-def machine(monkeypatch: pytest.MonkeyPatch, sagemaker: FakeSageMaker, alarms: FakeAlarms) -> Iterator[DeployMachine]:
-    with deploy_machine(monkeypatch, deploy_settings(**FAST), sagemaker, alarms) as running:
+def machine(sagemaker: FakeSageMaker, alarms: FakeAlarms) -> Iterator[DeployMachine]:
+    with deploy_machine(deploy_settings(**FAST), sagemaker, alarms) as running:
         yield running

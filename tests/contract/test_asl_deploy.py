@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.cfn_yaml import TEMPLATE_PATH, load_cfn_yaml
+from mlopsctl.local.template.loader import read_yaml
+from tests.support.files import ROOT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"
@@ -26,7 +27,7 @@ def asl() -> dict[str, Any]:
 
 def template_state_machine() -> dict[str, Any]:
     """The ``DeployStateMachine`` resource's properties in template.yaml."""
-    template = load_cfn_yaml(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    template = read_yaml(ROOT_TEMPLATE)
     properties: dict[str, Any] = template["Resources"]["DeployStateMachine"]["Properties"]
     return properties
 

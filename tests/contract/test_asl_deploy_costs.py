@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
 
 from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
 from tests.deploy_support.asl_runs import endpoint_reports, execution_input
@@ -16,11 +15,11 @@ from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
 
 
-def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
+def update_costs(bake: int) -> tuple[int, int]:
     """(states entered, SageMaker calls) of a canary update baking ``bake`` seconds per step."""
     settings = deploy_settings(deploy_wait_interval_seconds=bake, deploy_max_execution_timeout_seconds=bake + 900)
     sagemaker = FakeSageMaker()
-    with deploy_machine(monkeypatch, settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
+    with deploy_machine(settings, sagemaker, FakeAlarms(*ALARMS)) as machine:
         sagemaker.add_package(2)
         assert machine.run(execution_input(2), name="v2")["status"] == "SUCCEEDED"
         sagemaker.calls.clear()
@@ -36,8 +35,8 @@ def update_costs(monkeypatch: pytest.MonkeyPatch, bake: int) -> tuple[int, int]:
         return len(machine.states_entered(done["executionArn"])), len(sagemaker.calls)
 
 
-def test_state_transitions_and_api_calls_do_not_grow_with_bake_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert update_costs(monkeypatch, bake=60) == update_costs(monkeypatch, bake=3600)
+def test_state_transitions_and_api_calls_do_not_grow_with_bake_time() -> None:
+    assert update_costs(bake=60) == update_costs(bake=3600)
 
 
 def test_first_deployment_through_the_real_sagemaker_and_cloudwatch_adapters_on_moto(machine: DeployMachine) -> None:

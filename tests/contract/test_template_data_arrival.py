@@ -5,15 +5,14 @@ should, to a queue that keeps what fails.
 from __future__ import annotations
 
 import copy
-import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
+from mlopsctl.local.moto_patches.backends import event_matcher
 from tests.support.aws_corpus import corpus_dir
-from tests.support.cfn_yaml import resolve_refs
 from tests.support.events import folder_samples
+from tests.support.template_queries import resolve_refs
 from tests.support.template_rules import RESOURCES, of_type
 
 
@@ -34,7 +33,7 @@ def _s3_event(bucket: str, key: str, detail_type: str = "Object Created") -> dic
 def _reaches_data_arrival_queue(event: dict[str, Any]) -> bool:
     """Whether EventBridge (moto's matcher, which follows AWS's pattern semantics) routes ``event`` by the rule."""
     pattern = resolve_refs(RESOURCES["DataArrivalRule"]["Properties"]["EventPattern"], {"DataBucket": "our-data"})
-    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
+    return event_matcher(pattern)(event)
 
 
 @pytest.mark.parametrize("key", ["incoming/a.csv", "incoming/deep/dir/b.jpg", "labeled/c.jsonl"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlopsctl.local.template.loader import read_yaml
 from mlopsctl.ops.dead_letters import FUNCTIONS_OF_QUEUE, OUTPUT_SUFFIX
-from tests.support.cfn_yaml import load_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -18,7 +18,7 @@ def _queue_of(arn: Any) -> str:
 
 
 def test_each_functions_queue_holds_the_dead_letters_of_the_functions_consuming_those_events() -> None:
-    template = load_template(TEMPLATE)
+    template = read_yaml(TEMPLATE)
     output_of = {o["Value"]["Ref"]: key for key, o in template["Outputs"].items() if key.endswith(OUTPUT_SUFFIX)}
     found: dict[str, dict[str, str]] = {}
     for logical_id, resource in template["Resources"].items():

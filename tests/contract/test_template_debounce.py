@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mlopsctl.local.runtime.stack import LocalStack
-from tests.support.cfn_yaml import TEMPLATE_PATH, load_template
+from mlopsctl.local.template.loader import read_yaml
+from tests.support.files import ROOT_TEMPLATE
 
 
 def test_the_flush_tick_exists_only_when_debouncing_and_may_send_to_the_queue() -> None:
-    template = load_template()
+    template = read_yaml(ROOT_TEMPLATE)
     rule = template["Resources"]["DataArrivalFlushRule"]
     assert rule["Condition"] == "UseDebounce"
     assert template["Conditions"]["UseDebounce"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DebounceMaxObjects"}, "0"]}]}
@@ -27,7 +26,7 @@ def test_the_flush_tick_exists_only_when_debouncing_and_may_send_to_the_queue() 
 def test_the_local_stack_creates_the_tick_rule_only_when_debouncing() -> None:
     events_rules: dict[str, list[str]] = {}
     for objects in ("0", "50"):
-        with LocalStack(Path(TEMPLATE_PATH), parameters={"DebounceMaxObjects": objects}) as stack:
+        with LocalStack(ROOT_TEMPLATE, parameters={"DebounceMaxObjects": objects}) as stack:
             rules = stack.client("events").list_rules()["Rules"]
             events_rules[objects] = [r["Name"] for r in rules if r.get("ScheduleExpression") == "rate(1 minute)"]
     assert events_rules["0"] == []

@@ -5,15 +5,14 @@ functions and state machines they should, and only those; the deployed models' r
 from __future__ import annotations
 
 import copy
-import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
+from mlopsctl.local.moto_patches.backends import event_matcher
 from tests.support.aws_corpus import corpus_dir
-from tests.support.cfn_yaml import as_list, resolve_refs
 from tests.support.events import folder_samples
+from tests.support.template_queries import as_list, resolve_refs
 from tests.support.template_rules import RESOURCES, function_props, identity_policy_statements, of_type
 
 # Deployment ------------------------------------------------------------------------------------------
@@ -32,7 +31,7 @@ def _event_rule_matches(function: str, event: dict[str, Any]) -> bool:
         "RollbackStateMachine": OUR_ROLLBACK_MACHINE,
     }
     pattern = resolve_refs(source["Properties"]["Pattern"], refs)
-    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))
+    return event_matcher(pattern)(event)
 
 
 def _samples(folder: str) -> list[dict[str, Any]]:

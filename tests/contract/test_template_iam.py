@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.cfn_yaml import as_list
+from tests.support.template_queries import as_list
 from tests.support.template_rules import (
     RESOURCES,
     has_no_resource_level_permissions,

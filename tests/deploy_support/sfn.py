@@ -26,11 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 from moto import mock_aws
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
@@ -40,6 +36,8 @@ from mlops_core.deploy.endpoints import AlarmReader, EndpointGateway
 from mlops_core.deploy.store import LedgerDeploymentStore
 from mlops_core.deploy.tasks import DeployPorts, DeployTasks
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
+from mlopsctl.local.moto_patches.lambda_invoke import lambda_invokes_run
+from mlopsctl.local.moto_patches.sfn_threads import execution_threads_to
 from tests.deploy_support.fakes import FakeArtifacts, FakeFleetAlarms
 from tests.deploy_support.handlers import context, load_handler
 
@@ -209,13 +207,14 @@ def _utcnow() -> datetime:
 
 @contextmanager
 def deploy_machine(
-    monkeypatch: pytest.MonkeyPatch,
     settings: DeploySettings,
     endpoints: EndpointGateway,
     alarms: AlarmReader,
     rollback_settings: RollbackTasksSettings | None = None,
 ) -> Iterator[DeployMachine]:
-    """A :class:`DeployMachine` inside ``mock_aws`` with moto's interpreter and Lambda patched for in-process calls.
+    """A :class:`DeployMachine` inside ``mock_aws`` with moto's Lambda running the task handlers in process
+    (:func:`~mlopsctl.local.moto_patches.lambda_invoke.lambda_invokes_run`) and each execution's thread tracked
+    (:func:`~mlopsctl.local.moto_patches.sfn_threads.execution_threads_to`), so a test can join it.
 
     ``rollback_settings`` default to the Deploy settings' stack, endpoint and fleet, waiting 0 s for the lock."""
     with mock_aws(config=SFN_CONFIG):  # type: ignore[arg-type]
@@ -226,9 +225,7 @@ def deploy_machine(
             rollback_settings or rollback_tasks_settings(settings, deploy_lock_retry_seconds=0),
         )
 
-        def invoke(  # noqa: PLR0917 - moto's LambdaSimpleBackend.invoke signature
-            self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
-        ) -> bytes:
+        def run(function_name: str, body: Any, response_headers: Any) -> bytes:
             payload = json.loads(body or b"{}")
             rollback = function_name.endswith("RollbackTasksFunction")
             response, failed = machine.invoke_rollback(payload) if rollback else machine.invoke(payload)
@@ -236,12 +233,5 @@ def deploy_machine(
                 response_headers["x-amz-function-error"] = "Unhandled"
             return response
 
-        def start(self: ExecutionWorker) -> None:  # moto's own start, keeping the thread so tests can join it
-            thread = threading.Thread(target=self._execution_logic, daemon=True)
-            TMP_THREADS.append(thread)
-            machine.track(thread)
-            thread.start()
-
-        monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
-        monkeypatch.setattr(ExecutionWorker, "start", start)
-        yield machine
+        with lambda_invokes_run(run), execution_threads_to(machine.track):
+            yield machine

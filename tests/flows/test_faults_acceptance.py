@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.s3.models import s3_backends
-from moto.sagemaker.models import sagemaker_backends
 
 from mlops_core.aws.ledger import Ledger
 from mlops_core.deploy.store import LedgerDeploymentStore
@@ -47,42 +45,23 @@ GOLD = {"t1.txt": "billing", "t3.txt": "billing", "t5.txt": "billing"}
 class RegisteringPipeline:
     """The training pipeline's outcome: every step succeeds and the run registers a version (as the real one does)."""
 
-    def __init__(self, group: Callable[[], str], bucket: Callable[[], str]) -> None:
-        self._group, self._bucket = group, bucket
+    def __init__(self, stack: Callable[[], LocalStack]) -> None:
+        self._stack = stack
         self.runs = 0
 
     def run(self, run: PipelineRun) -> PipelineOutcome:
         self.runs += 1
-        key = f"pipelines/runs/{self.runs}/model/model.tar.gz"
-        s3_backends[run.account_id]["aws"].put_object(self._bucket(), key, b"model")  # what the training wrote
-        sagemaker_backends[run.account_id][run.region].create_model_package(
-            model_package_name=None,
-            model_package_group_name=self._group(),
-            model_package_description=None,
-            inference_specification={
-                "Containers": [
-                    {
-                        "Image": IMAGE,
-                        "ModelDataUrl": f"s3://{self._bucket()}/{key}",
-                    }
-                ],
+        stack, key = self._stack(), f"pipelines/runs/{self.runs}/model/model.tar.gz"
+        bucket = stack.physical_name("ArtifactsBucket")
+        stack.client("s3").put_object(Bucket=bucket, Key=key, Body=b"model")  # what the training wrote
+        stack.client("sagemaker").create_model_package(  # the stack's own clients: never faulted, not in the log
+            ModelPackageGroupName=stack.physical_name("ModelPackageGroup"),
+            InferenceSpecification={
+                "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://{bucket}/{key}"}],
                 "SupportedContentTypes": ["text/plain"],
                 "SupportedResponseMIMETypes": ["application/json"],
             },
-            validation_specification=None,
-            source_algorithm_specification=None,
-            certify_for_marketplace=False,
-            tags=None,
-            model_approval_status=None,
-            metadata_properties={"GeneratedBy": run.execution_arn},
-            model_metrics=None,
-            client_token=None,
-            customer_metadata_properties=None,
-            drift_check_baselines=None,
-            domain=None,
-            task=None,
-            sample_payload_url=None,
-            additional_inference_specifications=None,
+            MetadataProperties={"GeneratedBy": run.execution_arn},
         )
         steps = ("Preprocess", "Processing"), ("Train", "Training"), ("Register", "RegisterModel")
         return PipelineOutcome(steps=tuple(StepOutcome(name, kind) for name, kind in steps))
@@ -91,9 +70,7 @@ class RegisteringPipeline:
 def lifecycle(faults: tuple[str, ...]) -> tuple[dict[str, Any], LocalStack]:
     """Play the lifecycle on a fresh stack; return its final state (and the stopped stack, for its log)."""
     stack_ref: list[LocalStack] = []
-    pipeline = RegisteringPipeline(
-        lambda: stack_ref[0].physical_name("ModelPackageGroup"), lambda: stack_ref[0].physical_name("ArtifactsBucket")
-    )
+    pipeline = RegisteringPipeline(lambda: stack_ref[0])
 
     def sagemaker(stack: LocalStack) -> SageMakerEmulator:
         workforce = GoldLabelWorkforce(GOLD, default="technical")
@@ -121,8 +98,8 @@ def lifecycle(faults: tuple[str, ...]) -> tuple[dict[str, Any], LocalStack]:
 def final_state(stack: LocalStack) -> dict[str, Any]:
     """What the lifecycle left behind, as kinds and counts (names carry per-run ids, times differ with retries)."""
     sm = stack.client("sagemaker")
-    backend = sagemaker_backends[stack.template.account_id][stack.template.region]
-    pipeline = backend.pipelines[stack.physical_name("TrainingPipeline")]
+    pages = sm.get_paginator("list_pipeline_executions").paginate(PipelineName=stack.physical_name("TrainingPipeline"))
+    runs = [e["PipelineExecutionStatus"] for page in pages for e in page["PipelineExecutionSummaries"]]
     jobs = sm.list_labeling_jobs()["LabelingJobSummaryList"]
     group = stack.physical_name("ModelPackageGroup")
     versions = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
@@ -133,7 +110,7 @@ def final_state(stack: LocalStack) -> dict[str, Any]:
     serving = next(d for d in deployments if d.get("endpoint_config_name") == endpoint["EndpointConfigName"])
     return {
         "labeling jobs": sorted(j["LabelingJobStatus"] for j in jobs),
-        "pipeline executions": sorted(e.pipeline_execution_status for e in pipeline.pipeline_executions.values()),
+        "pipeline executions": sorted(runs),
         "model package groups": len(sm.list_model_package_groups()["ModelPackageGroupSummaryList"]),
         "versions": sorted((v["ModelPackageVersion"], v["ModelApprovalStatus"]) for v in versions),
         "deployments": sorted(

@@ -124,9 +124,9 @@ class Stack:
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def stack() -> Iterator[Stack]:
     sagemaker = FakeSageMaker()
-    with deploy_machine(monkeypatch, deploy_settings(**FAST), sagemaker, FakeAlarms(*ALARMS)) as machine:
+    with deploy_machine(deploy_settings(**FAST), sagemaker, FakeAlarms(*ALARMS)) as machine:
         yield Stack(machine, sagemaker)
 
 

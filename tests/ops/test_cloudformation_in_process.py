@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from moto.cloudformation.models import cloudformation_backends
 
 from mlopsctl.local.commands.cli import emulator
+from mlopsctl.local.moto_patches.backends import cloudformation_stack_names
 from mlopsctl.local.runtime.actionlog import a_person_acts
 from mlopsctl.local.runtime.stack import LocalStack
 
@@ -17,8 +17,8 @@ def test_the_stack_answers_in_process_and_leaves_with_it() -> None:
         cloudformation = stack.client("cloudformation")
         described = cloudformation.describe_stacks(StackName="mlops-local")["Stacks"][0]
         resources = cloudformation.list_stack_resources(StackName="mlops-local")["StackResourceSummaries"]
-        backend = cloudformation_backends[stack.template.account_id][stack.template.region]
         assert described["StackStatus"] == "CREATE_COMPLETE"
         assert {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]} == stack.outputs()
         assert {r["LogicalResourceId"] for r in resources} == set(stack.resources.records)
-    assert not [s for s in backend.stacks.values() if s.name == "mlops-local"]
+        assert "mlops-local" in cloudformation_stack_names(stack.template.account_id, stack.template.region)
+    assert "mlops-local" not in cloudformation_stack_names(stack.template.account_id, stack.template.region)

@@ -15,7 +15,8 @@ from moto import mock_aws
 
 from mlopsctl.ops.cli import ops_options
 from mlopsctl.ops.errors import EXIT_FAILED, OpsError, from_aws
-from mlopsctl.ops.target import Target
+from mlopsctl.ops.target import StackView, Target
+from mlopsctl.stack.aws import DeployedStack, StackCommandError
 
 TEMPLATE = {
     "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ops-q"}}},
@@ -37,6 +38,30 @@ def test_a_stack_is_read_from_cloudformation_outputs_and_resources(aws: None) ->
     assert stack.resource("Queue").endswith("/ops-q")
     with pytest.raises(OpsError, match="stack ops has no output Missing: is it a stack of this project"):
         stack.output("Missing")
+
+
+OUTPUTS = {"Bucket": "code-bucket", "Empty": ""}
+
+
+def test_the_operator_commands_refuse_an_empty_output_as_they_refuse_a_missing_one() -> None:
+    view = StackView("ops", "id", "CREATE_COMPLETE", OUTPUTS, {})
+    assert view.output("Bucket") == "code-bucket"
+    for key in ("Empty", "Missing"):
+        with pytest.raises(
+            OpsError, match=f"^stack ops has no output {key}: is it a stack of this project\\?$"
+        ) as refused:
+            view.output(key)
+        assert refused.value.exit_code == EXIT_FAILED
+    assert view.output("Empty", allow_empty=True) == ""
+
+
+def test_make_deploy_reads_an_empty_output_as_empty_and_refuses_a_missing_one() -> None:
+    stack = DeployedStack("ops", "id", "CREATE_COMPLETE", OUTPUTS)
+    assert (stack.output("Bucket"), stack.output("Empty")) == ("code-bucket", "")
+    with pytest.raises(StackCommandError, match=r"^stack ops has no output Missing: is it a stack of this project\?$"):
+        stack.output("Missing")
+    with pytest.raises(StackCommandError, match=r"^stack ops has no output Empty: is it a stack of this project\?$"):
+        stack.output("Empty", allow_empty=False)
 
 
 def test_a_missing_stack_is_one_line_naming_it_and_the_region(aws: None) -> None:

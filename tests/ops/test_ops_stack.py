@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mlopsctl.local.runtime.actionlog import a_person_acts
-from tests.support.cfn_yaml import load_template
+from mlopsctl.local.template.loader import read_yaml
 from tests.support.ops_stack import OpsStack, ops_stack
 
 pytestmark = pytest.mark.flow
@@ -47,7 +47,7 @@ def test_describe_stacks_answers_with_the_templates_outputs_resolved(ops: OpsSta
     with a_person_acts():
         stack = _cloudformation(ops).describe_stacks(StackName="mlops-local")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    declared = load_template(ops.stack.template.path)["Outputs"]
+    declared = read_yaml(ops.stack.template.path)["Outputs"]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert set(outputs) == set(declared)
     assert outputs == ops.stack.outputs()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from mlopsctl.local.template.loader import read_yaml
 from pipelines.bundle import MODELS_DIR
 from pipelines.template_block import BEGIN, END, TemplateBlockError, block_lines, current_model, replace_block
-from tests.support.cfn_yaml import load_cfn_yaml
 from tests.support.files import ROOT
 
 TEMPLATE = (ROOT / "template.yaml").read_text(encoding="utf-8")
@@ -25,8 +27,9 @@ def test_the_template_names_a_model_of_pipelines_models_and_regenerating_it_chan
     assert replace_block(TEMPLATE, model, generated) == TEMPLATE
 
 
-def test_the_block_is_the_definition_verbatim_in_a_sub_with_the_variables_it_uses() -> None:
-    document = load_cfn_yaml(replace_block(SMALL, "tabular", DEFINITION))
+def test_the_block_is_the_definition_verbatim_in_a_sub_with_the_variables_it_uses(tmp_path: Path) -> None:
+    (written := tmp_path / "template.yaml").write_text(replace_block(SMALL, "tabular", DEFINITION), encoding="utf-8")
+    document = read_yaml(written)
     definition = document["Resources"]["TrainingPipeline"]["Properties"]["PipelineDefinition"]
     assert definition["PipelineDefinitionBody"] == {
         "Fn::Sub": [DEFINITION, {"SageMakerExecutionRoleArn": {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]}}]

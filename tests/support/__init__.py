@@ -3,8 +3,9 @@
 - ``files``: where the project's files are, and the loader of the JSON event files;
 - ``fakes/``: in-memory fakes of the ports, one module per feature (the deployment ones: ``tests/deploy_support/``);
 - ``handlers``: a function's ``app.py`` loaded as Lambda loads it, and its context;
-- ``cfn_yaml``, ``template_rules``, ``template_copies``: ``template.yaml`` parsed, queried, and copied with a grant
-  taken out;
+- ``template_queries``, ``template_rules``, ``template_copies``: queries over a template (read by the local stack's
+  reader, :func:`mlopsctl.local.template.loader.read_yaml`), ``template.yaml`` checked, and copied with a grant taken
+  out;
 - ``deploy_flow``, ``data_arrival_flow``, ``training_flow``, ``stack_queries``, ``pipeline_roles``,
   ``labeling_roles``, ``demo``, ``untrusted_events``, ``execution_faults``: driving the local stack (and failing its
   executions) and reading what happened on it;

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.sagemaker.models import sagemaker_backends
-
+from mlopsctl.local.moto_patches.backends import PipelineExecution, pipeline_execution
 from mlopsctl.local.runtime.stack import LocalStack
 
 
@@ -45,9 +44,14 @@ def dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
     return bodies
 
 
-def executions(stack: LocalStack) -> list[Any]:
-    backend = sagemaker_backends[stack.template.account_id][stack.template.region]
-    return list(backend.pipelines[stack.physical_name("TrainingPipeline")].pipeline_executions.values())
+def executions(stack: LocalStack) -> list[PipelineExecution]:
+    """The training pipeline's executions, in the order they started (moto's records: their parameters too)."""
+    listed = stack.client("sagemaker").get_paginator("list_pipeline_executions")
+    pages = listed.paginate(PipelineName=stack.physical_name("TrainingPipeline"), SortOrder="Ascending")
+    arns = [e["PipelineExecutionArn"] for page in pages for e in page["PipelineExecutionSummaries"]]
+    found = {arn: pipeline_execution(stack.template.account_id, stack.template.region, arn) for arn in arns}
+    assert None not in found.values(), f"listed but not in moto: {[a for a, e in found.items() if e is None]}"
+    return [execution for execution in found.values() if execution is not None]
 
 
 def messages(stack: LocalStack) -> list[dict[str, Any]]:

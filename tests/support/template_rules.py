@@ -12,16 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlopsctl.local.iam.database import resource_types
-from tests.support.cfn_yaml import (
-    as_list,
-    condition_branches,
-    function_properties,
-    iam_identity_statements,
-    load_template,
-)
-from tests.support.files import ROOT
+from mlopsctl.local.template.loader import read_yaml
+from tests.support.files import ROOT, ROOT_TEMPLATE
+from tests.support.template_queries import as_list, condition_branches, function_properties, iam_identity_statements
 
-TEMPLATE = load_template()
+TEMPLATE = read_yaml(ROOT_TEMPLATE)
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 WIRING = (ROOT / "docs" / "wiring.md").read_text(encoding="utf-8")
 

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
+import mlops_core
+from mlops_core import config
 from mlops_core.config import CoreSettings
 from mlops_core.errors import ConfigurationError
+from mlops_core.settings import Settings
 
 GOOD = {
     "STACK_NAME": "mlops-dev",
@@ -35,3 +41,16 @@ def test_every_problem_is_reported_at_once() -> None:
     message = str(excinfo.value)
     for name in GOOD:
         assert name in message
+
+
+def every_subclass(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in (direct, *every_subclass(direct))}
+
+
+def test_config_re_exports_every_settings_class_of_the_layer() -> None:
+    for module in pkgutil.walk_packages(mlops_core.__path__, "mlops_core."):
+        importlib.import_module(module.name)
+    layer = {cls.__name__: cls for cls in every_subclass(Settings) if cls.__module__.startswith("mlops_core.")}
+    exported = {name: getattr(config, name) for name in config.__all__}
+    assert exported.pop("Settings") is Settings
+    assert exported == layer

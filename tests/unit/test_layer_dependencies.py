@@ -56,7 +56,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # compositions
     "approval": SHARED | {"deploy", "rollback"},
     "data_arrival": SHARED | {"ingest", "labeling", "training"},
-    "config": frozenset({"settings", "ingest", "training", "deploy"}),
+    "config": frozenset({"settings", "ingest", "training", "deploy", "rollback", "approval"}),
 }
 
 

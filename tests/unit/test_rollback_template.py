@@ -8,18 +8,20 @@ import re
 from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
 from mlops_core.config import RollbackSettings
+from mlopsctl.local.moto_patches.backends import event_matcher
+from mlopsctl.local.template.loader import read_yaml
 from tests.deploy_support.events import alarm_event
-from tests.support.cfn_yaml import TEMPLATE_PATH, as_list, load_template
+from tests.support.files import ROOT_TEMPLATE
+from tests.support.template_queries import as_list
 
 STACK = "mlops-dev"
 GLOBAL_VARIABLES = {"STACK_NAME", "LEDGER_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "POWERTOOLS_METRICS_NAMESPACE",
                     "POWERTOOLS_LOG_LEVEL"}  # fmt: skip
 
 
-RESOURCES: dict[str, Any] = load_template(TEMPLATE_PATH)["Resources"]
+RESOURCES: dict[str, Any] = read_yaml(ROOT_TEMPLATE)["Resources"]
 FUNCTION = RESOURCES["RollbackFunction"]["Properties"]
 
 
@@ -43,7 +45,7 @@ def rule_pattern() -> dict[str, Any]:
     ["mlops-dev-EndpointAlarm5xx-1A2B3C4D", "mlops-dev-EndpointAlarmLatencyP99-9Z8Y", "mlops-dev-endpointalarm5xx"],
 )
 def test_the_rule_matches_our_endpoint_alarms_going_to_alarm_as_aws_and_the_local_stack_name_them(alarm: str) -> None:
-    assert EventPattern.load(json.dumps(rule_pattern())).matches_event(alarm_event(alarm))
+    assert event_matcher(rule_pattern())(alarm_event(alarm))
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,7 @@ def test_the_rule_matches_our_endpoint_alarms_going_to_alarm_as_aws_and_the_loca
     ],
 )
 def test_the_rule_ignores_other_states_other_stacks_and_our_other_alarms(alarm: str, state: str) -> None:
-    assert not EventPattern.load(json.dumps(rule_pattern())).matches_event(alarm_event(alarm, state))
+    assert not event_matcher(rule_pattern())(alarm_event(alarm, state))
 
 
 def test_the_handler_checks_the_prefix_the_rule_matches() -> None:

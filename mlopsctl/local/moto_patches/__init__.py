@@ -6,9 +6,10 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
   package does;
 - reads (:data:`.checked.READS`, :data:`.checked.RECORDS`): :mod:`.backends` holds every other read (or direct
   write) of moto's state as a typed accessor naming the moto attributes it touches, and protocols typing the moto
-  objects it hands out. The emulators, the runtime, the IAM check and the commands import from moto only
-  ``mock_aws`` and ``moto.server.ThreadedMotoServer``, and name no ``*_backends`` mapping
-  (``tests/unit/test_local_moto_patches.py`` states the rule and fails on a module that breaks it).
+  objects it hands out. The emulators, the runtime, the IAM check, the commands and the tests import from moto
+  only ``mock_aws`` and ``moto.server.ThreadedMotoServer``, and name no ``*_backends`` mapping
+  (``tests/unit/test_local_moto_patches.py`` states the rule, with the tests of a patch itself allowed by name, and
+  fails on a module that breaks it).
 
 - SageMaker and CloudWatch extensions (emulated behaviour): :mod:`.install` adds the SageMaker actions moto lacks
   (``UpdateEndpoint``, ``CreateLabelingJob``, ``DescribeLabelingJob``, ``ListLabelingJobs``, ``StopLabelingJob``,
@@ -18,7 +19,8 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
   :class:`mlopsctl.local.emulators.sagemaker.SageMakerEmulator` advance jobs in virtual time and emit the events AWS
   would send;
 - :mod:`.limits`: AWS's names and sizes, which moto does not enforce;
-- Step Functions: :mod:`.sfn_waits` (waits in virtual time), :mod:`.sfn_errors` (Lambda task error names);
+- Step Functions: :mod:`.sfn_waits` (waits in virtual time), :mod:`.sfn_errors` (Lambda task error names),
+  :mod:`.sfn_threads` (an execution's thread handed to a caller that joins it);
 - :mod:`.sqs_clock`, :mod:`.speed`: moto's SQS under a frozen wall clock, and fast with thousands of messages;
 - :mod:`.s3_notifications` (S3 → EventBridge events), :mod:`.stubber` (injected faults), :mod:`.lambda_invoke`
   (handlers run in process), :mod:`.runtime` (moto started in process or as ``moto_server``).

@@ -176,6 +176,12 @@ PATCHES: tuple[Patch, ...] = (
         replaces=("moto.awslambda_simple.models.LambdaSimpleBackend.invoke",),
     ),
     Patch(
+        "sfn_threads",
+        "moto keeps an execution's thread to itself; a caller driving executions in real time joins it",
+        "5.2.5",
+        replaces=("moto.stepfunctions.parser.backend.execution_worker.ExecutionWorker.start",),
+    ),
+    Patch(
         "cloudformation",
         "moto's CloudFormation would create the resources again: the local stack is registered as a stack describing "
         "the resources it provisioned (its resource map filled with them)",

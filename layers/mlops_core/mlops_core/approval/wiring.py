@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from mlops_core.approval.rejection import ExecutionRollbackRequester
 from mlops_core.approval.service import ApprovalConfig, ApprovalPorts
+from mlops_core.approval.settings import ApprovalSettings
 from mlops_core.aws.clients import ClientFactory
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.endpoints import SageMakerEndpoints
-from mlops_core.deploy.settings import ApprovalSettings
 from mlops_core.deploy.store import LedgerDeploymentStore
 
 

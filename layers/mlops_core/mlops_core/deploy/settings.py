@@ -1,5 +1,7 @@
-"""Settings of the deployment functions: Approval → Deploy state machine → endpoint and execution events; rollback
-(RollbackFunction, ApprovalFunction on a rejection → Rollback state machine, whose tasks RollbackTasksFunction runs)."""
+"""Settings of the deployment functions: the Deploy state machine's tasks (DeployTasksFunction), the endpoint and
+execution events, and the fleet and lock settings a restore shares (:class:`FleetSettings`, which
+:class:`~mlops_core.rollback.settings.RollbackTasksSettings` extends). ApprovalFunction's settings are in
+:mod:`mlops_core.approval.settings`, the rollback functions' in :mod:`mlops_core.rollback.settings`."""
 
 from __future__ import annotations
 
@@ -10,19 +12,6 @@ from pydantic import BeforeValidator, Field
 from mlops_core.settings import SAGEMAKER_NAME, CoreSettings, comma_separated
 
 STATE_MACHINE_ARN = r"^arn:aws[a-z-]*:states:"
-
-
-class ApprovalSettings(CoreSettings):
-    """``ApprovalFunction``: which group and endpoint are ours, the Deploy and Rollback state machines.
-
-    It starts a Deploy execution with the request only: the waits belong to the tasks that wait
-    (:class:`FleetSettings`), not to the execution input.
-    """
-
-    model_package_group_name: str = Field(pattern=SAGEMAKER_NAME)
-    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
-    deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
-    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
 
 
 class FleetSettings(CoreSettings):
@@ -85,26 +74,3 @@ class ExecutionEventsSettings(CoreSettings):
     endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
     deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
     rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
-
-
-class RollbackSettings(CoreSettings):
-    """``RollbackFunction``: the endpoint, which alarms are its (name prefix), the two state machines, the lock's life.
-
-    ``endpoint_alarm_prefix`` is compared ignoring case (the local stack writes names in lower case). The Rollback
-    machine is the one the function starts; a lock holder is an execution of either machine (its name tells which).
-    """
-
-    endpoint_name: str = Field(pattern=SAGEMAKER_NAME)
-    endpoint_alarm_prefix: str = Field(min_length=1, max_length=255)
-    deploy_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
-    rollback_state_machine_arn: str = Field(pattern=STATE_MACHINE_ARN)
-    deploy_lock_ttl_seconds: int = Field(default=1800, ge=60)
-    #: Runs of one alarm event while a running execution holds the lock outside a rollout: 1 + the function's
-    #: ``EventInvokeConfig.MaximumRetryAttempts`` (then Lambda sends the event to the dead-letter queue).
-    rollback_alarm_attempts: int = Field(default=3, ge=1, le=3)
-
-
-class RollbackTasksSettings(FleetSettings):
-    """``RollbackTasksFunction``: the endpoint and its fleet (a recreated endpoint config is for today's fleet), the
-    lock's lifetime, and the wait for the endpoint's turn (:class:`FleetSettings`; the TakeLock result carries it to
-    ``WaitForTurn``'s ``SecondsPath``)."""

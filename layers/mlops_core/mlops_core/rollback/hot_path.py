@@ -38,7 +38,6 @@ from mlops_core.aws.workflows import Workflows, execution_arn
 from mlops_core.deploy.deployment import Conclusion, Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.restore import RESTORE_POLICY
-from mlops_core.deploy.settings import RollbackSettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
@@ -48,6 +47,7 @@ from mlops_core.rollback.decision import Action, Decision, Deployment, Facts, de
 from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.records import decision_summary, notification, recorded_decision
+from mlops_core.rollback.settings import RollbackSettings
 from mlops_core.rollback.triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
 from mlops_core.timefmt import parse_stamp
 

@@ -42,7 +42,6 @@ from mlops_core.deploy.deployment import (
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.rollout import EndpointWait, park, still_changing, wait_rounds
-from mlops_core.deploy.settings import RollbackTasksSettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.rollback.contract import (
     FinishResult,
@@ -57,6 +56,7 @@ from mlops_core.rollback.contract import (
 from mlops_core.rollback.decision import Action
 from mlops_core.rollback.plan import restore_names, restore_record
 from mlops_core.rollback.records import notification, rollback_conclusion, rolled_back_fields
+from mlops_core.rollback.settings import RollbackTasksSettings
 from mlops_core.rollback.triggers import TriggerKind
 from mlops_core.task_handler import dispatch
 from mlops_core.timefmt import parse_stamp, stamp

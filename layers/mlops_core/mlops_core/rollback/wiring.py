@@ -15,8 +15,8 @@ from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.endpoints import SageMakerEndpoints
-from mlops_core.deploy.settings import RollbackSettings, RollbackTasksSettings
 from mlops_core.deploy.store import LedgerDeploymentStore
+from mlops_core.rollback.settings import RollbackSettings, RollbackTasksSettings
 
 if TYPE_CHECKING:  # each function imports only its own module: RollbackTasksFunction parses no event
     from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts

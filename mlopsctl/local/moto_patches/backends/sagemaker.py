@@ -111,6 +111,18 @@ def pipeline_role_arn(account_id: str, region: str, pipeline_name: str) -> str |
     return None if pipeline is None else str(pipeline.role_arn)
 
 
+@reads("5.2.5", _SM_BACKENDS, f"{_SM_BACKEND}.reset")
+def reset_sagemaker(account_id: str, region: str) -> None:
+    """Empty moto's SageMaker of one account and Region (every other service and place kept)."""
+    sagemaker_backends[account_id][region].reset()
+
+
+@reads("5.2.5", f"{_SM}.FakePipelineExecution.pipeline_execution_status")
+def put_pipeline_execution_status(execution: PipelineExecution, status: str) -> None:
+    """Set the status moto describes ``execution`` with, and nothing else (no time, no reason, no event)."""
+    cast(Any, execution).pipeline_execution_status = status
+
+
 @reads(
     "5.2.5",
     f"{_SM}.FakePipelineExecution.pipeline_execution_status",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
+from moto.cloudformation.models import cloudformation_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.events.models import EventPattern, events_backends
 from moto.events.utils import EventTemplateParser
@@ -177,6 +179,17 @@ def state_machine_of_token(token: str) -> str | None:
     return None
 
 
+@reads(
+    "5.2.5",
+    "moto.cloudformation.models.cloudformation_backends",
+    "moto.cloudformation.models.CloudFormationBackend.stacks",
+    "moto.cloudformation.models.Stack.name",
+)
+def cloudformation_stack_names(account_id: str, region: str) -> list[str]:
+    """The names of the stacks moto's CloudFormation holds (not the deleted ones), whether or not a mock is open."""
+    return [str(stack.name) for stack in cloudformation_backends[account_id][region].stacks.values()]
+
+
 # -- moto itself ---------------------------------------------------------------------------------------------------
 
 
@@ -184,6 +197,15 @@ def state_machine_of_token(token: str) -> str | None:
 def reset_moto() -> None:
     """Reset every moto backend (what ``moto_server``'s ``/moto-api/reset`` does)."""
     moto_api_backend.reset()
+
+
+@reads("5.2.5", "moto.core.authorization.enable_iam_authentication")
+def moto_iam_authentication() -> AbstractContextManager[None]:
+    """While the context is open, moto authorizes every request against its IAM policies (an unknown key is denied)."""
+    from moto.core.authorization import enable_iam_authentication  # noqa: PLC0415 - imported when used
+
+    enabled: AbstractContextManager[None] = enable_iam_authentication()
+    return enabled
 
 
 @reads(

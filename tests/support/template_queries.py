@@ -1,101 +1,23 @@
-"""Read CloudFormation/SAM YAML (short-form intrinsic tags included) into plain Python data, and query it.
-
-PyYAML's safe loader rejects CloudFormation's short-form tags (``!Ref``, ``!Sub``, ``!GetAtt``...). This loader turns
-each into the long form CloudFormation itself uses (``{"Ref": ...}``, ``{"Fn::Sub": ...}``,
-``{"Fn::GetAtt": [resource, attribute]}``), so tests see the template exactly as CloudFormation would.
+"""Queries over a parsed CloudFormation template (as :func:`mlopsctl.local.template.loader.read_yaml` reads it, the
+local stack's reader: intrinsic functions in their long form, ``{"Ref": ...}``, ``{"Fn::If": [...]}``).
 
 Examples
 --------
->>> load_cfn_yaml("A: !GetAtt DataBucket.Arn")
-{'A': {'Fn::GetAtt': ['DataBucket', 'Arn']}}
->>> load_cfn_yaml("B: !If [IsProd, !Ref X, !Ref AWS::NoValue]")
-{'B': {'Fn::If': ['IsProd', {'Ref': 'X'}, {'Ref': 'AWS::NoValue'}]}}
+>>> as_list("s3:GetObject"), as_list(["a", "b"])
+(['s3:GetObject'], ['a', 'b'])
+>>> list(condition_branches({"Fn::If": ["IsProd", {"Fn::If": ["C", "a", {"Ref": "AWS::NoValue"}]}, "b"]}))
+['a', 'b']
+>>> resolve_refs({"Name": {"Ref": "Stage"}, "Arn": {"Fn::GetAtt": ["Q", "Arn"]}}, {"Stage": "dev"})
+{'Name': 'dev', 'Arn': {'Fn::GetAtt': ['Q', 'Arn']}}
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import yaml
 
-from tests.support.files import ROOT
-
-TEMPLATE_PATH = ROOT / "template.yaml"
-
-# Short-form tag -> long-form key. Ref and Condition are not "Fn::" functions.
-_INTRINSICS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "And",
-            "Base64",
-            "Cidr",
-            "Equals",
-            "FindInMap",
-            "GetAtt",
-            "GetAZs",
-            "If",
-            "ImportValue",
-            "Join",
-            "Length",
-            "Not",
-            "Or",
-            "Select",
-            "Split",
-            "Sub",
-            "ToJsonString",
-            "Transform",
-        )
-    },
-}
-
-
-class CfnLoader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
-    """A safe loader that also understands CloudFormation's short-form intrinsic function tags (libyaml's parser:
-    the same documents as PyYAML's own, eight times faster on ``template.yaml``)."""
-
-
-def _construct_intrinsic(loader: yaml.CSafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    key = _INTRINSICS[tag_suffix]
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt":
-            # "Resource.Attribute" (the attribute may itself contain dots, e.g. Endpoint.Address)
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {key: value}
-
-
-for _tag in _INTRINSICS:
-    CfnLoader.add_constructor(
-        f"!{_tag}",
-        lambda loader, node, _t=_tag: _construct_intrinsic(loader, _t, node),
-    )
-
-
-def load_cfn_yaml(text: str) -> Any:
-    """Parse CloudFormation YAML text; intrinsic functions come back in their long (JSON) form."""
-    return yaml.load(text, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a safe loader (CSafeLoader)
-
-
-def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """Parse a template file (``template.yaml`` at the project root by default)."""
-    data = load_cfn_yaml(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise TypeError(f"{path} is not a CloudFormation template (top level is {type(data).__name__})")
-    return data
-
-
-# Queries over a parsed template ------------------------------------------------------------------------------------
 def as_list(value: Any) -> list[Any]:
     """``value`` if it is a list, else ``[value]`` (CloudFormation accepts both for actions, resources...)."""
     return value if isinstance(value, list) else [value]
