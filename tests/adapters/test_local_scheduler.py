@@ -46,7 +46,7 @@ def test_a_wait_the_emulators_work_and_the_stacks_own_due_together_run_from_one_
             sm.create_endpoint(EndpointName="churn", EndpointConfigName="v1")
             assert scheduler.pending() == ["sagemaker endpoint.creating", "the stack's own"]  # reported, not polled
             assert scheduler.run_due(START) == 1
-            assert heard == ["event Creating"]
+            assert heard == ["event CREATING"]
 
             def parked() -> str:
                 return "the waiting thread is parked" if lot.is_idle("execution") else "the waiting thread woke"
@@ -65,5 +65,5 @@ def test_a_wait_the_emulators_work_and_the_stacks_own_due_together_run_from_one_
             emulator.uninstall()
 
     assert not sleeper.is_alive()
-    assert heard == ["event Creating", "event InService", "stack (the waiting thread woke)"]
+    assert heard == ["event CREATING", "event IN_SERVICE", "stack (the waiting thread woke)"]
     assert scheduler.next_due() is None
