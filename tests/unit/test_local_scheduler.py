@@ -48,6 +48,20 @@ def test_a_wake_up_carries_no_work_but_counts_as_due_and_a_dead_one_is_dropped()
     assert queue.next_due() is None
 
 
+def test_the_owner_may_run_the_due_work_of_some_lanes_only_the_rest_staying_due() -> None:
+    queue: Scheduler[Callback] = Scheduler()
+    ran: list[str] = []
+    queue.schedule(T0, "wake", lambda: ran.append("wake"), lane=Lane.WAKE)
+    queue.schedule(T0, "stack", lambda: ran.append("stack"))
+    queue.schedule(T0, "emulated", lambda: ran.append("emulated"), lane=Lane.EMULATED)
+
+    assert queue.run_due(T0, (Lane.STACK,)) == 1
+    assert ran == ["stack"]
+    assert queue.pending() == ["wake", "emulated"]
+    assert queue.run_due(T0, (Lane.WAKE, Lane.EMULATED)) == 2
+    assert ran == ["stack", "wake", "emulated"]
+
+
 def test_threads_may_schedule_while_the_owner_runs_due_work() -> None:
     queue: Scheduler[Callback] = Scheduler()
     ran: list[int] = []

@@ -13,9 +13,12 @@ an API call reported), then in the order scheduled:
 2. :attr:`Lane.EMULATED`: the emulated services' work, whose events go on the bus;
 3. :attr:`Lane.STACK`: the stack's own work.
 
-This is the order the stack kept when these were three queues (the parked threads woken as the clock moved, then the
-emulator's agenda, then the stack's); work due at an instant runs when the loop is quiet at that instant (no event to
-deliver, no execution computing), so at an instant the bus delivers what the work emitted after all of it ran.
+**When the loop runs them** (:mod:`.settle`): the stack's own work as soon as it is due, at the start of each step of
+the loop; the wakes and the emulated work when the loop is quiet at their instant (no event to deliver, no execution
+computing), after which the polled emulators run and the next step delivers the events. So at an instant the bus
+delivers what the emulated work emitted after all of it ran, and what the stack's own work causes there (a retried
+handler's call to SageMaker) is emulated at the loop's next quiet point. This is the order and the timing the stack
+kept when these were three queues (its own, the parked threads', the emulator's agenda).
 
 Examples
 --------
@@ -37,7 +40,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from enum import IntEnum
 
@@ -55,18 +58,21 @@ class Lane(IntEnum):
 
 type _Entry[T] = tuple[datetime, int, int, int, str, T | None, Callable[[], bool] | None]
 
+#: Every lane.
+ALL_LANES: tuple[Lane, ...] = tuple(Lane)
+
 
 class Scheduler[T]:
     """A queue of items by virtual due time (see the module docstring for the order at equal times).
 
     Any thread may schedule (an execution thread parking, an API call served by ``moto_server`` reporting to the
-    emulator); the items are taken and run on the owner's thread. An item with an ``alive`` predicate that no longer
-    holds is dropped without counting as due work; the predicate is asked with the queue's lock held, so it must not
-    wait for a lock a scheduling thread may hold.
+    emulator); the items are taken and run on the owner's thread, all of them or those of some lanes. An item with an
+    ``alive`` predicate that no longer holds is dropped without counting as due work; the predicate is asked with the
+    queue's lock held, so it must not wait for a lock a scheduling thread may hold.
     """
 
     def __init__(self) -> None:
-        self._heap: list[_Entry[T]] = []
+        self._heaps: dict[Lane, list[_Entry[T]]] = {lane: [] for lane in Lane}
         self._seq = itertools.count()
         self._lock = threading.Lock()
 
@@ -91,30 +97,30 @@ class Scheduler[T]:
     def next_due(self) -> datetime | None:
         """The earliest due time of a live item, or ``None``."""
         with self._lock:
-            self._drop_dead()
-            return self._heap[0][0] if self._heap else None
+            top = self._top(ALL_LANES)
+            return top[0] if top is not None else None
 
     def pending(self) -> list[str]:
         """Labels of the pending live items, in the order they will run (for error messages)."""
         with self._lock:
-            live = [entry for entry in self._heap if entry[6] is None or entry[6]()]
+            live = [e for heap in self._heaps.values() for e in heap if e[6] is None or e[6]()]
         return [entry[4] for entry in sorted(live, key=lambda entry: entry[:4])]
 
-    def pop_due(self, now: datetime) -> tuple[datetime, T | None] | None:
-        """Take the first live item due at or before ``now``, with its due time (``None`` as the item of a wake-up);
-        ``None`` when none is due."""
+    def pop_due(self, now: datetime, lanes: Collection[Lane] = ALL_LANES) -> tuple[datetime, T | None] | None:
+        """Take the first live item of ``lanes`` due at or before ``now``, with its due time (``None`` as the item of a
+        wake-up); ``None`` when none is due."""
         with self._lock:
-            self._drop_dead()
-            if not self._heap or self._heap[0][0] > now:
+            top = self._top(lanes)
+            if top is None or top[0] > now:
                 return None
-            entry = heapq.heappop(self._heap)
+            entry = heapq.heappop(self._heaps[Lane(top[1])])
             return entry[0], entry[5]
 
-    def run_due(self: Scheduler[Callback], now: datetime) -> int:
-        """Call every callback due at or before ``now``, in order, outside the queue's lock (a callback may schedule);
-        return how many items ran (wake-ups count)."""
+    def run_due(self: Scheduler[Callback], now: datetime, lanes: Collection[Lane] = ALL_LANES) -> int:
+        """Call every callback of ``lanes`` due at or before ``now``, in order, outside the queue's lock (a callback
+        may schedule); return how many items ran (wake-ups count)."""
         ran = 0
-        while (taken := self.pop_due(now)) is not None:
+        while (taken := self.pop_due(now, lanes)) is not None:
             if taken[1] is not None:
                 taken[1]()
             ran += 1
@@ -124,8 +130,15 @@ class Scheduler[T]:
         self, due: datetime, label: str, item: T | None, alive: Callable[[], bool] | None, *, first: bool, lane: Lane
     ) -> None:
         with self._lock:
-            heapq.heappush(self._heap, (due, int(lane), 0 if first else 1, next(self._seq), label, item, alive))
+            heapq.heappush(self._heaps[lane], (due, int(lane), 0 if first else 1, next(self._seq), label, item, alive))
 
-    def _drop_dead(self) -> None:
-        while self._heap and (alive := self._heap[0][6]) is not None and not alive():
-            heapq.heappop(self._heap)
+    def _top(self, lanes: Collection[Lane]) -> _Entry[T] | None:
+        """The first live entry of ``lanes`` (dead ones at the tops are dropped); the lock is held."""
+        tops = []
+        for lane in lanes:
+            heap = self._heaps[lane]
+            while heap and (alive := heap[0][6]) is not None and not alive():
+                heapq.heappop(heap)
+            if heap:
+                tops.append(heap[0])
+        return min(tops, key=lambda entry: entry[:4], default=None)

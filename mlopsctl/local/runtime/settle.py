@@ -2,14 +2,15 @@
 
 One loop, with a bound on iterations, on virtual time and on real time:
 
-1. drain the bus (taps, then rules → targets), poll the event source mappings;
+1. run the stack's own due work (the scheduler's lane ``STACK``), drain the bus (taps, then rules → targets), poll
+   the event source mappings;
 2. poll the executions: one that runs and is not parked is computing → wait a few milliseconds (real) and loop;
 3. when nothing moved, ask the one :class:`~.scheduler.Scheduler` for the earliest due instant (it holds the stack's
    own work, the ends of the parked execution threads' waits and the SageMaker emulator's work) and the emulators
    that are polled instead (:class:`~mlopsctl.local.protocols.Emulator`: work they work out from what they observe,
-   such as the demo's alarm); none → quiescent; else advance the virtual clock to it, run the scheduler's work due
-   by then in its tie order (:mod:`.scheduler`), then the polled emulators that are due, put their events on the
-   bus, and loop.
+   such as the demo's alarm); none → quiescent; else advance the virtual clock to it, run the scheduler's wakes and
+   emulated work due by then (lanes ``WAKE``, ``EMULATED``) in its tie order (:mod:`.scheduler`), then the polled
+   emulators that are due, put their events on the bus, and loop.
 
 :meth:`Settler.run` also runs only *up to an instant* (``until``: the work due by then happens, then the clock stands
 at that instant, whatever is due later) or *until something is seen* (``stop``, asked after the taps are drained and
@@ -37,10 +38,13 @@ from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.runtime.bus import EventBus
 from mlopsctl.local.runtime.clock import VirtualClock
 from mlopsctl.local.runtime.executions import ExecutionMonitor, ExecutionState
-from mlopsctl.local.runtime.scheduler import Callback, Scheduler
+from mlopsctl.local.runtime.scheduler import Callback, Lane, Scheduler
 from mlopsctl.local.runtime.sqs_source import SqsPoller
 
 _NO_EXECUTIONS = ExecutionState(running=[], busy=[])
+#: The scheduler's lanes run at the start of each step, and those run when the loop is quiet (see :mod:`.scheduler`).
+_AT_ONCE = (Lane.STACK,)
+_AT_QUIET = (Lane.WAKE, Lane.EMULATED)
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,12 @@ class Settler:
                     self._describe(f"work still due after {self.limits.max_virtual}", state.running)
                 )
             self.clock.advance_to(due)
-            self.scheduler.run_due(self.clock.now())
+            self.scheduler.run_due(self.clock.now(), _AT_QUIET)
             self._run_emulators()
         raise NotQuiescentError(self._describe(f"no quiescence after {self.limits.max_iterations} iterations", []))
 
     def _pump(self, stop: Callable[[], bool] | None) -> bool:
-        moved = False
+        moved = self.scheduler.run_due(self.clock.now(), _AT_ONCE) > 0
         if self.bus is not None:
             moved = self.bus.drain_taps() or moved
             if stop is not None and stop():
