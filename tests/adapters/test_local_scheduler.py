@@ -10,10 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import START
+from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.runtime.clock import VirtualClock
 from mlopsctl.local.runtime.scheduler import Callback, Scheduler
 from mlopsctl.local.runtime.sfn_time import ParkingLot
@@ -67,3 +69,47 @@ def test_a_wait_the_emulators_work_and_the_stacks_own_due_together_run_from_one_
     assert not sleeper.is_alive()
     assert heard == ["event CREATING", "event IN_SERVICE", "stack (the waiting thread woke)"]
     assert scheduler.next_due() is None
+
+
+def register_package() -> None:
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    sm.create_model_package_group(ModelPackageGroupName="g")
+    sm.create_model_package(
+        ModelPackageGroupName="g",
+        InferenceSpecification={
+            "Containers": [{"Image": "img:1"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )
+
+
+def test_an_emulator_handed_a_scheduler_is_driven_from_it_not_by_hand() -> None:
+    clock, scheduler = VirtualClock(START), Scheduler[Callback]()
+    with mock_aws():
+        emulator = SageMakerEmulator(clock)
+        emulator.schedule_on(scheduler, lambda _event: None)
+        emulator.install()
+        try:
+            register_package()
+            assert scheduler.pending() == ["sagemaker model_package.changed"]
+            with pytest.raises(LocalStackError, match="in the local stack's scheduler"):
+                emulator.run_due(clock.now())
+            with pytest.raises(LocalStackError, match="in the local stack's scheduler"):
+                emulator.next_due()
+        finally:
+            emulator.uninstall()
+
+
+def test_an_emulator_with_work_of_its_own_queued_cannot_be_handed_a_scheduler() -> None:
+    clock = VirtualClock(START)
+    with mock_aws():
+        emulator = SageMakerEmulator(clock)
+        emulator.install()
+        try:
+            register_package()
+            assert emulator.next_due() == START
+            with pytest.raises(LocalStackError, match="already has work queued"):
+                emulator.schedule_on(Scheduler[Callback](), lambda _event: None)
+        finally:
+            emulator.uninstall()

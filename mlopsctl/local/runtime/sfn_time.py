@@ -159,7 +159,7 @@ class ParkingLot:
             self._parks[key] = park
             if due is not None:
                 self._scheduler.schedule(
-                    due, f"wait of {arn}", functools.partial(self._wake, key),
+                    due, f"wait of {arn or 'a thread'}", functools.partial(self._wake, key),
                     alive=lambda: not park.released, lane=Lane.WAKE,
                 )  # fmt: skip
             if releases_worker:
