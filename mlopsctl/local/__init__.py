@@ -16,9 +16,10 @@ How it is laid out (by role)
   when it ends; :mod:`.runtime.actionlog` records what the system did; :mod:`.runtime.faults` (with
   :mod:`.runtime.fault_wire`) makes a share of the system's own calls fail as AWS fails them. One clock
   (:class:`.runtime.clock.VirtualClock`, which :mod:`.runtime.wall_clock` makes the process's wall clock), one
-  scheduler (:class:`.runtime.scheduler.Scheduler`, the stack's own work and the emulator's agenda) and one settle loop
-  (:class:`.runtime.settle.Settler`) drive everything, asking the emulators (:class:`.protocols.Emulator`) for the work
-  they have due.
+  scheduler (:class:`.runtime.scheduler.Scheduler`: the stack's own due work, the ends of the executions' virtual
+  waits and the SageMaker emulator's work, in one documented order) and one settle loop
+  (:class:`.runtime.settle.Settler`, which asks that scheduler for the next due instant) drive everything; emulators
+  that work out their due time from what they observe (:class:`.protocols.Emulator`, the demo's alarm) are polled.
 - :mod:`.emulators` stand in for what moto does not do, clearly labelled: :mod:`.emulators.sagemaker` (jobs,
   endpoints, labeling, the events AWS would send), :mod:`.emulators.pipelines` (a SageMaker Pipelines interpreter
   that runs the definition's step scripts in process) and :mod:`.emulators.s3_events` (S3 → EventBridge events as

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -21,13 +20,10 @@ PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 class DuplicatingSageMaker(SageMakerEmulator):
     """SageMaker as it is: every model package state change is delivered twice (same detail, another event id)."""
 
-    def run_due(self, now: datetime) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for event in super().run_due(now):
-            out.append(event)
-            if event.get("detail-type") == PACKAGE_STATE_CHANGE:
-                out.append({**event, "id": str(uuid.uuid4())})
-        return out
+    def emit(self, event: dict[str, Any]) -> None:
+        super().emit(event)
+        if event.get("detail-type") == PACKAGE_STATE_CHANGE:
+            super().emit({**event, "id": str(uuid.uuid4())})
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.errors import NotQuiescentError
 from mlopsctl.local.runtime.settle import SettleLimits
 from mlopsctl.local.runtime.stack import LocalStack
@@ -235,3 +236,37 @@ def test_server_mode_runs_the_same_flow_over_http() -> None:
 
         assert ledger_item(stack, "BATCH#incoming/a.txt", "BATCH") is not None
         assert [(e["service"], e["operation"]) for e in stack.log.entries("aws_call")] == [("dynamodb", "put_item")]
+
+
+def test_the_stack_has_one_scheduler_holding_the_waits_and_the_emulators_due_work() -> None:
+    def sagemaker(stack: LocalStack) -> SageMakerEmulator:
+        return SageMakerEmulator(stack.clock.now, stack.template.account_id, stack.template.region)
+
+    with LocalStack(FIXTURE, emulators=[sagemaker]) as stack:
+        [emulator] = stack.emulators
+        assert isinstance(emulator, SageMakerEmulator)
+        assert emulator.scheduler is stack.scheduler  # handed the stack's, it has no queue of its own
+        start, t0 = json.dumps({"package": "pkg-5", "wait_seconds": 600}), stack.clock.now()
+        stack.aws(
+            "stepfunctions", "start_execution", stateMachineArn=stack.arn("DeployStateMachine"), input=start,
+            settle=False,
+        )  # fmt: skip
+        stack.run_until(t0)  # the execution runs to its Wait and parks there
+        assert stack.scheduler.pending() == [f"wait of {stack.executions.poll().running[0]}"]
+        assert stack.scheduler.next_due() == t0 + timedelta(seconds=600)
+
+        stack.aws("sagemaker", "create_model_package_group", ModelPackageGroupName="other-models", settle=False)
+        package = stack.client("sagemaker").create_model_package(
+            ModelPackageGroupName="other-models",
+            InferenceSpecification={
+                "Containers": [{"Image": "img:1"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+        )
+        assert package["ModelPackageArn"]
+        assert stack.scheduler.pending()[0] == "sagemaker model_package.changed"  # reported: due now, before the wait
+        assert stack.scheduler.next_due() == t0
+
+        stack.settle()
+        assert stack.scheduler.pending() == []

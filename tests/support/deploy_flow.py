@@ -40,7 +40,8 @@ class _Rule:
 class Steering:
     """Test steering (not AWS): user actions at a virtual instant, or once a condition holds while the stack is idle.
 
-    It is one of the stack's emulators: the stack asks it, like the SageMaker emulator, when it next has work.
+    It is one of the stack's polled emulators (:class:`mlopsctl.local.protocols.Emulator`): the stack asks it when it
+    next has work, and runs it after the work its scheduler has due by then (the SageMaker emulator's among it).
     """
 
     now: Callable[[], datetime]

@@ -22,22 +22,26 @@ Clock = Callable[[], datetime]
 _STATE_ATTRIBUTE = "_mlops_ext_state"
 _registry_lock = threading.Lock()
 _clocks: dict[tuple[str, str], Clock] = {}
+_listeners: dict[tuple[str, str], Callable[[Notification], None]] = {}
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def activate(account_id: str, region: str, clock: Clock) -> None:
-    """Turn the emulated behaviour on for one account and region, reading virtual time from ``clock``."""
+def activate(account_id: str, region: str, clock: Clock, listener: Callable[[Notification], None]) -> None:
+    """Turn the emulated behaviour on for one account and region, reading virtual time from ``clock``; ``listener``
+    hears every :class:`Notification` as it is recorded, on the thread of the API call that records it."""
     with _registry_lock:
         _clocks[(account_id, region)] = clock
+        _listeners[(account_id, region)] = listener
 
 
 def deactivate(account_id: str, region: str) -> None:
     """Turn the emulated behaviour off again for one account and region (moto's own behaviour returns)."""
     with _registry_lock:
         _clocks.pop((account_id, region), None)
+        _listeners.pop((account_id, region), None)
 
 
 def is_active(account_id: str, region: str) -> bool:
@@ -104,7 +108,6 @@ class ExtensionState:
         self.alarm_history: dict[str, list[dict[str, Any]]] = {}
         #: Whether ``Model Package State Change`` events of updates list ``UpdatedModelPackageFields``.
         self.model_package_updated_fields = True
-        self._outbox: list[Notification] = []
         self._local = threading.local()
 
     @property
@@ -126,17 +129,10 @@ class ExtensionState:
         self._local.pinned = as_utc(instant) if instant is not None else None
 
     def notify(self, kind: str, **data: Any) -> None:
-        """Record a notification for the emulator; dropped when no emulator is active (nobody would read it)."""
-        if not self.active:
-            return
-        with self.lock:
-            self._outbox.append(Notification(kind=kind, at=self.now(), data=data))
-
-    def drain(self) -> list[Notification]:
-        """Take every recorded notification, oldest first."""
-        with self.lock:
-            taken, self._outbox = self._outbox, []
-        return taken
+        """Tell the active emulator what happened (its listener schedules the work); dropped when none is active."""
+        listener = _listeners.get((self.account_id, self.region))
+        if listener is not None:
+            listener(Notification(kind=kind, at=self.now(), data=data))
 
 
 def extension_state(account_id: str, region: str) -> ExtensionState:

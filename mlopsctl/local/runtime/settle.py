@@ -2,11 +2,15 @@
 
 One loop, with a bound on iterations, on virtual time and on real time:
 
-1. run the stack's due work, drain the bus (taps, then rules → targets), poll the event source mappings;
+1. run the stack's own due work (the scheduler's lane ``STACK``), drain the bus (taps, then rules → targets), poll
+   the event source mappings;
 2. poll the executions: one that runs and is not parked is computing → wait a few milliseconds (real) and loop;
-3. when nothing moved, find the earliest due instant among the stack's own work, the parked execution threads and
-   the emulators; none → quiescent; else advance the virtual clock to it, wake the parked threads, let the due
-   emulators run and put their events on the bus, and loop.
+3. when nothing moved, ask the one :class:`~.scheduler.Scheduler` for the earliest due instant (it holds the stack's
+   own work, the ends of the parked execution threads' waits and the SageMaker emulator's work) and the emulators
+   that are polled instead (:class:`~mlopsctl.local.protocols.Emulator`: work they work out from what they observe,
+   such as the demo's alarm); none → quiescent; else advance the virtual clock to it, run the scheduler's wakes and
+   emulated work due by then (lanes ``WAKE``, ``EMULATED``) in its tie order (:mod:`.scheduler`), then the polled
+   emulators that are due, put their events on the bus, and loop.
 
 :meth:`Settler.run` also runs only *up to an instant* (``until``: the work due by then happens, then the clock stands
 at that instant, whatever is due later) or *until something is seen* (``stop``, asked after the taps are drained and
@@ -14,10 +18,11 @@ before the rules deliver, so "as soon as an event is put on the bus" means befor
 both for their timing (:mod:`.replay`), or only *within a horizon* (``horizon``: work due later is left due and the
 clock stays where the last work left it).
 
-The loop drives what it is given: a local stack gives it everything; a test that drives the SageMaker emulator by
-hand gives it the clock and the emulator only (:func:`mlopsctl.local.emulators.sagemaker.harness.settle`), and the
-events the
-emulator emits are kept in :attr:`Settler.emitted` instead of being put on a bus.
+The loop drives what it is given: a local stack gives it everything (its SageMaker emulator puts its work in the
+stack's scheduler and its events on the bus: :meth:`~mlopsctl.local.emulators.sagemaker.SageMakerEmulator.schedule_on`);
+a test that drives the SageMaker emulator by hand gives it the clock and the emulator only, polled
+(:func:`mlopsctl.local.emulators.sagemaker.harness.settle`), and the events the emulator emits are kept in
+:attr:`Settler.emitted` instead of being put on a bus.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ from mlopsctl.local.protocols import Emulator
 from mlopsctl.local.runtime.bus import EventBus
 from mlopsctl.local.runtime.clock import VirtualClock
 from mlopsctl.local.runtime.executions import ExecutionMonitor, ExecutionState
-from mlopsctl.local.runtime.scheduler import Callback, Scheduler
-from mlopsctl.local.runtime.sfn_time import ParkingLot
+from mlopsctl.local.runtime.scheduler import Callback, Lane, Scheduler
 from mlopsctl.local.runtime.sqs_source import SqsPoller
 
 _NO_EXECUTIONS = ExecutionState(running=[], busy=[])
+#: The scheduler's lanes run at the start of each step, and those run when the loop is quiet (see :mod:`.scheduler`).
+_AT_ONCE = (Lane.STACK,)
+_AT_QUIET = (Lane.WAKE, Lane.EMULATED)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,10 @@ class SettleLimits:
 
 @dataclass
 class Settler:
-    """The parts of the stack the loop drives (a part left out has no work)."""
+    """The parts of the stack the loop drives (a part left out has no work).
+
+    ``emulators`` are polled, except those whose work is in ``scheduler`` (their ``scheduler`` attribute is it).
+    """
 
     clock: VirtualClock
     emulators: Sequence[Emulator]
@@ -60,7 +70,6 @@ class Settler:
     pollers: Sequence[SqsPoller] = ()
     scheduler: Scheduler[Callback] = field(default_factory=Scheduler)
     monitor: ExecutionMonitor | None = None
-    lot: ParkingLot | None = None
     limits: SettleLimits = SettleLimits()
     #: The emulators' events, when there is no bus to put them on.
     emitted: list[dict[str, Any]] = field(default_factory=list)
@@ -111,13 +120,12 @@ class Settler:
                     self._describe(f"work still due after {self.limits.max_virtual}", state.running)
                 )
             self.clock.advance_to(due)
-            if self.lot is not None:
-                self.lot.wake_due()
+            self.scheduler.run_due(self.clock.now(), _AT_QUIET)
             self._run_emulators()
         raise NotQuiescentError(self._describe(f"no quiescence after {self.limits.max_iterations} iterations", []))
 
     def _pump(self, stop: Callable[[], bool] | None) -> bool:
-        moved = self.scheduler.run_due(self.clock.now()) > 0
+        moved = self.scheduler.run_due(self.clock.now(), _AT_ONCE) > 0
         if self.bus is not None:
             moved = self.bus.drain_taps() or moved
             if stop is not None and stop():
@@ -127,16 +135,16 @@ class Settler:
             moved = poller.poll() or moved
         return moved
 
+    def _polled(self) -> list[Emulator]:
+        return [e for e in self.emulators if getattr(e, "scheduler", None) is not self.scheduler]
+
     def _next_due(self) -> datetime | None:
-        candidates: list[datetime | None] = [self.scheduler.next_due()]
-        candidates += [self.lot.next_due()] if self.lot is not None else []
-        candidates += [p.window_due() for p in self.pollers]
-        candidates += [e.next_due() for e in self.emulators]
+        candidates = [self.scheduler.next_due(), *(e.next_due() for e in self._polled())]
         return min((c for c in candidates if c is not None), default=None)
 
     def _run_emulators(self) -> None:
         now = self.clock.now()
-        for emulator in self.emulators:
+        for emulator in self._polled():
             due = emulator.next_due()
             if due is not None and due <= now:
                 for event in emulator.run_due(now):
@@ -155,7 +163,7 @@ class Settler:
             parts.append("executions: " + ", ".join(executions))
         if pending:
             parts.append("pending: " + ", ".join(pending[:10]))
-        emulated = [type(e).__name__ for e in self.emulators if e.next_due() is not None]
+        emulated = [type(e).__name__ for e in self._polled() if e.next_due() is not None]
         if emulated:
             parts.append("emulators with work: " + ", ".join(emulated))
         return "; ".join(parts)

@@ -2,10 +2,13 @@
 
 moto runs each execution on its own threads and really sleeps in ``Wait`` states, ``Retry`` intervals and task
 timeouts. While a local stack runs, those waits are made *virtual*: the waiting thread parks in a
-:class:`ParkingLot` with the virtual instant it is due, and wakes when the stack advances its
-:class:`~mlopsctl.local.runtime.clock.VirtualClock` to that instant (or when what it waits for happens: a task token
-delivered with ``SendTaskSuccess``, a heartbeat, the task finishing). So a ``Wait`` of an hour costs nothing, and
-a task's ``TimeoutSeconds`` fires in virtual time, interleaved correctly with the emulators' work.
+:class:`ParkingLot`, which puts the end of its wait in the stack's one
+:class:`~mlopsctl.local.runtime.scheduler.Scheduler` (lane :attr:`~mlopsctl.local.runtime.scheduler.Lane.WAKE`);
+the thread wakes when the stack's settle loop moves the
+:class:`~mlopsctl.local.runtime.clock.VirtualClock` to that instant and runs it (or when what it waits for happens: a
+task token delivered with ``SendTaskSuccess``, a heartbeat, the task finishing; the queued wake-up is then dropped).
+So a ``Wait`` of an hour costs nothing, and a task's ``TimeoutSeconds`` fires in virtual time, interleaved with the
+emulators' work by the scheduler's tie rule.
 
 The lot also tells the stack when an execution is *idle*: it has a parked thread, no task worker running, and no
 thread that was released and has not parked again yet (a thread whose wait just ended is about to compute: it counts
@@ -19,6 +22,7 @@ in a ``Parallel``/``Map`` state, one branch parked while another is between two 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import Counter
@@ -28,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mlopsctl.local.runtime.clock import VirtualClock
+from mlopsctl.local.runtime.scheduler import Callback, Lane, Scheduler
 
 #: Waits longer than this are "forever" (moto's default task timeout is 99,999,999 s).
 _FOREVER = timedelta(days=365)
@@ -59,12 +64,14 @@ def execution_of(env: Any) -> str:
 class ParkingLot:
     """Where execution threads wait in virtual time.
 
-    A park is *released* synchronously by whoever ends the wait (the event being set, or the clock reaching its due
-    time), so the stack never sees an execution as idle between "its wait is over" and "its thread woke up".
+    A park is *released* synchronously by whoever ends the wait (the event being set, or the stack running the
+    wake-up queued in ``scheduler`` for its due time), so the stack never sees an execution as idle between "its wait
+    is over" and "its thread woke up".
     """
 
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock, scheduler: Scheduler[Callback]) -> None:
         self._clock = clock
+        self._scheduler = scheduler
         self._cond = threading.Condition()
         self._parks: dict[int, Park] = {}
         self._active: Counter[str] = Counter()
@@ -74,25 +81,16 @@ class ParkingLot:
 
     # -- what the stack asks --------------------------------------------------------------------------------------
 
-    def next_due(self) -> datetime | None:
-        """The earliest virtual instant a parked thread is due."""
-        with self._cond:
-            dues = [p.due for p in self._parks.values() if p.due is not None]
-        return min(dues, default=None)
-
     def is_idle(self, execution_arn: str) -> bool:
         """True when the execution has a parked thread and no running task worker."""
         with self._cond:
             parked = any(p.execution_arn == execution_arn for p in self._parks.values())
             return parked and self._active[execution_arn] <= 0 and self._resuming[execution_arn] <= 0
 
-    def wake_due(self) -> None:
-        """Release the parks whose due time has come (after the clock moved)."""
-        now = self._clock.now()
+    def _wake(self, key: int) -> None:
+        """The clock reached the due time of the park ``key`` (the stack runs this from its scheduler)."""
         with self._cond:
-            for key, park in list(self._parks.items()):
-                if park.due is not None and park.due <= now:
-                    self._release(key)
+            self._release(key)
             self._cond.notify_all()
 
     def release(self, event: threading.Event) -> None:
@@ -159,6 +157,11 @@ class ParkingLot:
             if self._closed or event.is_set() or (parent is not None and parent.finished):
                 return event.is_set()
             self._parks[key] = park
+            if due is not None:
+                self._scheduler.schedule(
+                    due, f"wait of {arn or 'a thread'}", functools.partial(self._wake, key),
+                    alive=lambda: not park.released, lane=Lane.WAKE,
+                )  # fmt: skip
             if releases_worker:
                 self._active[arn] -= 1
             while not park.released:

@@ -1,7 +1,8 @@
 """SQS → Lambda event source mappings, polled by the stack as Lambda's poller would.
 
 - A batch is up to ``BatchSize`` messages. With ``MaximumBatchingWindowInSeconds``, a batch that is not full waits
-  until the window (virtual time) has passed since the poller first saw messages.
+  until the window (virtual time) has passed since the poller first saw messages; the window's end is a wake-up in
+  the stack's scheduler, so the clock stops there and the next poll takes the batch.
 - Successful messages are deleted. With ``ReportBatchItemFailures``, only the reported ``batchItemFailures`` fail; a
   handler that raises, or reports an unknown item, fails the whole batch.
 - A failed message becomes visible again after the queue's ``VisibilityTimeout`` (virtual); once it has been received
@@ -79,6 +80,9 @@ class SqsPoller:
             return None
         return self._first_seen + timedelta(seconds=self.mapping.window_seconds)
 
+    def _window_open(self, since: datetime) -> bool:
+        return self._first_seen == since
+
     def poll(self) -> bool:
         """Invoke the function on one batch if one is ready; return whether it did."""
         if not self.mapping.enabled:
@@ -93,6 +97,11 @@ class SqsPoller:
         if visible < self.mapping.batch_size and self.mapping.window_seconds > 0:
             if self._first_seen is None:
                 self._first_seen = now
+                self._scheduler.wake_at(
+                    now + timedelta(seconds=self.mapping.window_seconds),
+                    f"batching window of {self.mapping.logical_id}",
+                    alive=functools.partial(self._window_open, now),
+                )
             due = self.window_due()
             if due is not None and now < due:
                 return False

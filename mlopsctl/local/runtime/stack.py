@@ -83,7 +83,9 @@ class LocalStack:
     clock:
         The virtual clock (default: starts now).
     emulators:
-        Emulators, or factories called with the started stack; an emulator with ``install()`` is installed after moto
+        Emulators, or factories called with the started stack; one with ``schedule_on(scheduler, emit)`` (the
+        SageMaker emulator) is handed the stack's scheduler and bus, and its work runs from there; the others are
+        polled (:class:`~mlopsctl.local.protocols.Emulator`). An emulator with ``install()`` is installed after moto
         starts (and ``uninstall()``-ed, if it has one, on close); one with ``authorize_with(iam)`` is given the
         stack's IAM, to authorize what the emulated service does with the roles it is handed.
     limits:
@@ -102,6 +104,9 @@ class LocalStack:
 
     Attributes
     ----------
+    scheduler:
+        The stack's one :class:`~.scheduler.Scheduler`: its own due work, the ends of the executions' virtual waits
+        and the SageMaker emulator's work, in one order (its tie rule).
     faults:
         The :class:`~.faults.FaultInjector` (what it injected: ``faults.injected``).
     s3_events:
@@ -179,7 +184,8 @@ class LocalStack:
         if self.faults.rules:
             self.faults.install()
             self._exit.callback(self.faults.uninstall)
-        self.lot = sfn_time.ParkingLot(self.clock)
+        self.scheduler: Scheduler[Callback] = Scheduler()  # the one queue of due work (see .scheduler)
+        self.lot = sfn_time.ParkingLot(self.clock, self.scheduler)
         self._exit.enter_context(sfn_waits.install(self.lot, self.clock))
         self._exit.enter_context(sfn_errors.installed())
         self.clients = StackClients(self.template.region, self.endpoint_url)
@@ -197,25 +203,27 @@ class LocalStack:
         if self._iam_enabled:
             self.iam = enforce_iam(self)
         self._exit.enter_context(lambda_invokes_run(self._lambda_invoke))
-        scheduler: Scheduler[Callback] = Scheduler()
         self.bus = EventBus(
-            self.clients, self.resources, self.runner, self.log, self.clock, scheduler,
+            self.clients, self.resources, self.runner, self.log, self.clock, self.scheduler,
             stack_name=self.template.stack_name, account_id=self.template.account_id, iam=self.iam,
         )  # fmt: skip
         self.bus.create_taps()
         self.executions = ExecutionMonitor(self.clients, self.resources, self.log, self.lot, self.bus.inject)
         self.emulators = [self._emulator(spec) for spec in self._emulator_specs]
-        pollers = [SqsPoller(m, self.clients, self.runner, self.clock, scheduler) for m in self.resources.mappings]
+        pollers = [SqsPoller(m, self.clients, self.runner, self.clock, self.scheduler) for m in self.resources.mappings]
         if self.iam is not None:
             lambda_service_roles(self, self.iam, pollers, self.bus)
         self._settler = Settler(
-            self.clock, self.emulators, self.bus, pollers, scheduler, self.executions, self.lot, self._limits
+            self.clock, self.emulators, self.bus, pollers, self.scheduler, self.executions, self._limits
         )
         self._started = True
 
     def _emulator(self, spec: Emulator | EmulatorFactory) -> Emulator:
         is_factory = isinstance(spec, type) or not hasattr(spec, "next_due")
         emulator: Emulator = spec(self) if is_factory else spec  # type: ignore[operator,assignment]
+        schedule_on = getattr(emulator, "schedule_on", None)
+        if callable(schedule_on):
+            schedule_on(self.scheduler, self.bus.inject)  # its work in the stack's one queue, its events on the bus
         install = getattr(emulator, "install", None)
         if callable(install):
             install()

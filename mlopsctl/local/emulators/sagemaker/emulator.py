@@ -1,14 +1,20 @@
 """The SageMaker emulator: emulated SageMaker (and CloudWatch alarm) behaviour in virtual time.
 
-Nothing here sleeps. API calls record what happened (see :mod:`mlopsctl.local.moto_patches`); the emulator turns those
-records into the events AWS would send and into work due later (an endpoint becoming ``InService``, a labeling job
-completing, a canary bake ending). The local stack asks :meth:`SageMakerEmulator.next_due` when something is next
-due and calls :meth:`SageMakerEmulator.run_due` with a later virtual ``now``; every event AWS would have emitted by
-then comes back, in time order.
+Nothing here sleeps. API calls report what happened (see :mod:`mlopsctl.local.moto_patches`) as they happen; the
+emulator queues each report, and turns it into the events AWS would send and into work due later (an endpoint
+becoming ``InService``, a labeling job completing, a canary bake ending).
+
+The queue is a :class:`~mlopsctl.local.runtime.scheduler.Scheduler`. In a local stack it is the stack's own, handed
+over with :meth:`SageMakerEmulator.schedule_on` (lane :attr:`~mlopsctl.local.runtime.scheduler.Lane.EMULATED`):
+the stack's settle loop runs the emulator's work with everything else due, and the events go on the stack's bus.
+Driven by hand (tests, :mod:`.harness`), the emulator keeps a queue of its own: :meth:`SageMakerEmulator.next_due`
+says when something is next due, and :meth:`SageMakerEmulator.run_due` with a later virtual ``now`` returns every
+event AWS would have emitted by then, in time order.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -27,7 +33,7 @@ from mlopsctl.local.emulators.sagemaker.workforce import GoldLabelWorkforce, Wor
 from mlopsctl.local.errors import LocalStackError
 from mlopsctl.local.moto_patches import NotificationKind, activate, deactivate, extension_state, install_extensions
 from mlopsctl.local.moto_patches.state import Notification, as_utc
-from mlopsctl.local.runtime.scheduler import Scheduler
+from mlopsctl.local.runtime.scheduler import Callback, Lane, Scheduler
 
 DEFAULT_PIPELINE_FAILURE = "AlgorithmError: emulated failure"
 
@@ -107,7 +113,9 @@ class SageMakerEmulator:
         self.model_package_updated_fields = model_package_updated_fields
         self.roles = roles
         self._clock = clock
-        self._agenda: Scheduler[Task] = Scheduler()
+        self._queue: Scheduler[Callback] = Scheduler()
+        self._emit: Callable[[Event], None] | None = None
+        self._emitted: list[Event] = []
         self._lock = threading.RLock()
         self._labeling_failures: list[tuple[str, str]] = []
         self._pipeline_failures: list[tuple[str, str | None, str]] = []
@@ -138,7 +146,7 @@ class SageMakerEmulator:
     def install(self) -> None:
         """Patch moto with the extensions (idempotent) and make this emulator drive its account and region."""
         install_extensions()
-        activate(self.account_id, self.region, self._clock)
+        activate(self.account_id, self.region, self._clock, self._on_notification)
         extension_state(self.account_id, self.region).model_package_updated_fields = self.model_package_updated_fields
 
     def authorize_with(self, iam: RoleAuthority, partition: str = "aws") -> None:
@@ -151,31 +159,45 @@ class SageMakerEmulator:
 
     # -- the stack's interface -------------------------------------------------------------------------------------
 
+    @property
+    def scheduler(self) -> Scheduler[Callback]:
+        """The queue the emulator's work is in: the local stack's once handed over, else its own."""
+        return self._queue
+
+    def schedule_on(self, scheduler: Scheduler[Callback], emit: Callable[[Event], None]) -> None:
+        """Put the emulator's work in ``scheduler`` and send its events to ``emit`` (the local stack does this when it
+        starts, before anything is reported): the stack runs the work; :meth:`next_due` and :meth:`run_due` are then
+        the stack's to answer, not the emulator's.
+
+        Raises
+        ------
+        LocalStackError
+            When work is already queued in the emulator's own queue (it would never run).
+        """
+        if self._queue.next_due() is not None:
+            raise LocalStackError("the SageMaker emulator already has work queued: hand it a scheduler before use")
+        self._queue, self._emit = scheduler, emit
+
     def next_due(self) -> datetime | None:
-        """When the emulator next has something to do (tz-aware UTC), or None when idle."""
-        with self._lock:
-            self._collect()
-            return self._agenda.next_due()
+        """When the emulator next has something to do (tz-aware UTC), or None when idle (driven by hand only)."""
+        self._require_own_queue()
+        return self._queue.next_due()
 
     def run_due(self, now: datetime) -> list[dict[str, Any]]:
-        """Do everything due at or before ``now``, in time order; return the events AWS would have emitted."""
-        limit = as_utc(now)
-        emitted: list[Event] = []
-        state = extension_state(self.account_id, self.region)
-        with self._lock:
-            while True:
-                self._collect()
-                taken = self._agenda.pop_due(limit)
-                if taken is None:
-                    return emitted
-                due, task = taken
-                # No lock on the extension state here: a task's own API calls may be served by another thread
-                # (moto_server), which takes that lock.
-                state.pin_time(due)
-                try:
-                    emitted.extend(task(due))
-                finally:
-                    state.pin_time(None)
+        """Do everything due at or before ``now``, in time order; return the events AWS would have emitted (driven by
+        hand only)."""
+        self._require_own_queue()
+        self._queue.run_due(as_utc(now))
+        emitted, self._emitted = self._emitted, []
+        return emitted
+
+    def emit(self, event: Event) -> None:
+        """Send an event AWS would send: to the local stack's bus once :meth:`schedule_on` was called, else kept for
+        :meth:`run_due` to return."""
+        if self._emit is not None:
+            self._emit(event)
+        else:
+            self._emitted.append(event)
 
     # -- steering --------------------------------------------------------------------------------------------------
 
@@ -230,16 +252,43 @@ class SageMakerEmulator:
     # -- internals -------------------------------------------------------------------------------------------------
 
     def _schedule(
-        self, at: datetime, task: Task, alive: Callable[[], bool] | None = None, *, first: bool = False
+        self,
+        at: datetime,
+        task: Task,
+        alive: Callable[[], bool] | None = None,
+        *,
+        first: bool = False,
+        label: str = "sagemaker emulator",
     ) -> None:
         """Queue ``task`` at ``at``; at equal times, ``first`` tasks (what API calls reported) run before others."""
-        self._agenda.schedule(as_utc(at), "sagemaker emulator", task, alive=alive, first=first)
+        due = as_utc(at)
+        self._queue.schedule(
+            due, label, functools.partial(self._run, due, task), alive=alive, first=first, lane=Lane.EMULATED
+        )
 
-    def _collect(self) -> None:
-        for note in extension_state(self.account_id, self.region).drain():
-            handler = self._handlers.get(note.kind)
-            if handler is not None:
-                self._schedule(note.at, _NotificationTask(handler, note), None, first=True)
+    def _on_notification(self, note: Notification) -> None:
+        """An API call reported ``note`` (on its own thread): queue its handling at its instant."""
+        handler = self._handlers.get(note.kind)
+        if handler is not None:
+            self._schedule(note.at, _NotificationTask(handler, note), None, first=True, label=f"sagemaker {note.kind}")
+
+    def _run(self, due: datetime, task: Task) -> None:
+        """Run a queued task at its due time and emit its events; its own API calls are stamped with ``due``."""
+        state = extension_state(self.account_id, self.region)
+        with self._lock:
+            # No lock on the extension state here: a task's own API calls may be served by another thread
+            # (moto_server), which takes that lock.
+            state.pin_time(due)
+            try:
+                events = task(due)
+            finally:
+                state.pin_time(None)
+            for event in events:
+                self.emit(event)
+
+    def _require_own_queue(self) -> None:
+        if self._emit is not None:
+            raise LocalStackError("the SageMaker emulator's work is in the local stack's scheduler: settle the stack")
 
     def _labeling_failure_for(self, job_name: str) -> str | None:
         return next((reason for prefix, reason in self._labeling_failures if job_name.startswith(prefix)), None)
