@@ -22,7 +22,8 @@ from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy import fleet_alarm_rules as fleets
 from mlops_core.deploy import preflight as checks
 from mlops_core.deploy import waits
-from mlops_core.deploy.contract import DeployPlan, DeployRequest, DeployState, DeployTask, DeployWait
+from mlops_core.deploy.contract.input import DeployRequest
+from mlops_core.deploy.contract.state import DeployPlan, DeployState, DeployTask, DeployWait
 from mlops_core.deploy.deployment import DeploymentError, DeploymentTimeoutError, Outcome
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.preflight import EndpointView

@@ -3,7 +3,7 @@
 The function that received the trigger decides once (:mod:`mlops_core.rollback.hot_path` for an alarm, with its
 three-call hot path; :mod:`mlops_core.rollback.operator_requests` for an operator's ``mlopsctl rollback``, on the
 same path; :mod:`mlops_core.approval.rejection` for the rejection of the live package) and starts
-``statemachines/rollback.asl.json`` with the typed plan (:class:`~mlops_core.rollback.contract.RollbackInput`);
+``statemachines/rollback.asl.json`` with the typed plan (:class:`~mlops_core.rollback.contract.input.RollbackInput`);
 the machine's tasks (:mod:`mlops_core.rollback.tasks`, on RollbackTasksFunction) carry it out and never decide again.
 
 Why the tasks run in a function of their own (RollbackTasksFunction) rather than as named steps of
