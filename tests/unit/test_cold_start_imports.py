@@ -91,8 +91,18 @@ def test_an_event_of_another_type_builds_its_model_when_it_comes() -> None:
 @pytest.mark.parametrize(
     ("function", "absent"),
     [
-        ("deploy_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.approval"}),
-        ("rollback_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.rollback.hot_path"}),
+        ("deploy_tasks", {"mlops_core.events", "mlops_core.handler", "mlops_core.approval", "mlops_core.rollback"}),
+        (
+            "rollback_tasks",
+            {
+                "mlops_core.events",
+                "mlops_core.handler",
+                "mlops_core.rollback.hot_path",
+                "mlops_core.deploy.rollout",  # the Deploy machine's wait steps: the shared wait is endpoint_wait's
+                "mlops_core.deploy.contract.input",
+                "mlops_core.deploy.contract.state",
+            },
+        ),
         ("approval", {"mlops_core.deploy.tasks", "mlops_core.task_handler"}),
         ("rollback", {"mlops_core.rollback.tasks", "mlops_core.task_handler"}),
     ],

@@ -10,6 +10,6 @@ Why the tasks run in a function of their own (RollbackTasksFunction) rather than
 DeployTasksFunction: least privilege both ways. A restore needs no CloudWatch alarm management, no S3 listing, no
 ListModelPackages, and Deploy's preflight reads none of the rollback's history; each function's role and cold start
 carry only its own machine's needs, and the console shows which function acted. The cost is one more function, log
-group and DLQ entry in the template; the shared wait (:func:`mlops_core.deploy.rollout.park`) and the
+group and DLQ entry in the template; the shared wait (:func:`mlops_core.deploy.endpoint_wait.park`) and the
 domain rules are imported, not copied.
 """

@@ -39,9 +39,9 @@ from mlops_core.deploy.deployment import (
     deployment_config,
     production_variant,
 )
+from mlops_core.deploy.endpoint_wait import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.restore import RESTORE_POLICY
-from mlops_core.deploy.rollout import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.settings import RollbackTasksSettings
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.rollback.contract.input import RestorePlan
