@@ -4,7 +4,8 @@ For every ``functions/<name>/app.py`` a new Python process, with the layer's pac
 ``/opt/python``) and the environment ``template.yaml`` gives the function (:mod:`bench.coldstart_env`), imports the
 module by path and then runs its per-cold-start wiring: every zero-argument ``functools.cache`` function the module
 defines (``origin()``, ``dependencies()``: what its handler builds on the first invocation). The clients are created
-and never called (fake credentials, no network).
+and never called (fake credentials, no network). Each sample also reports the layer's modules the cold start imported
+(``modules``, listed after the timing), which ``tests/unit/test_cold_start_imports.py`` checks.
 
 The baseline is a process that imports boto3 and creates exactly the clients that function's wiring created: a first,
 untimed run of each function records every ``botocore`` ``create_client`` call (it also warms the ``.pyc`` files).
@@ -56,7 +57,8 @@ FUNCTION_SCRIPT = textwrap.dedent(
     for name in wiring:
         getattr(module, name)()
     ms = (time.perf_counter() - started) * 1000
-    print(json.dumps({"ms": ms, "wiring": wiring, "clients": created}))
+    modules = sorted(name for name in sys.modules if name.split(".")[0] == "mlops_core")  # after the timing
+    print(json.dumps({"ms": ms, "wiring": wiring, "clients": created, "modules": modules}))
     """
 )
 BASELINE_SCRIPT = textwrap.dedent(

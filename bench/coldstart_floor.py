@@ -36,15 +36,15 @@ FLOORS: dict[str, Floor] = {
     "approval": Floor(
         (
             "mlops_core.events.model_package:ModelPackageStateChangeEvent",
-            "mlops_core.deploy.contract:DeployInput",  # the Deploy execution it starts
-            "mlops_core.rollback.contract:RollbackInput",  # the Rollback execution a rejection starts
+            "mlops_core.deploy.contract.input:DeployInput",  # the Deploy execution it starts
+            "mlops_core.rollback.contract.input:RollbackInput",  # the Rollback execution a rejection starts
         )
     ),
     "data_arrival": Floor(("mlops_core.events.s3:S3ObjectCreatedEvent",)),
     "deploy_tasks": Floor(
         (
-            "mlops_core.deploy.contract:DeployTask",  # the task payload it validates
-            "mlops_core.deploy.contract:DeployState",
+            "mlops_core.deploy.contract.state:DeployTask",  # the task payload it validates
+            "mlops_core.deploy.contract.state:DeployState",
         )
     ),
     "endpoint_events": Floor(
@@ -61,13 +61,13 @@ FLOORS: dict[str, Floor] = {
         (
             "mlops_core.events.alarm:AlarmStateChangeEvent",
             "mlops_core.rollback.operator:OperatorRollbackRequest",  # mlopsctl rollback's request
-            "mlops_core.rollback.contract:RollbackInput",  # the Rollback execution it starts
+            "mlops_core.rollback.contract.input:RollbackInput",  # the Rollback execution it starts
         )
     ),
     "rollback_tasks": Floor(
         (
-            "mlops_core.rollback.contract:RollbackTask",  # the task payload it validates
-            "mlops_core.rollback.contract:RollbackState",
+            "mlops_core.rollback.contract.state:RollbackTask",  # the task payload it validates
+            "mlops_core.rollback.contract.state:RollbackState",
         )
     ),
 }

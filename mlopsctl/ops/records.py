@@ -6,7 +6,7 @@ The ledger (``LedgerTableName``; keys in :mod:`mlops_core.aws.ledger`, fields in
 endpoint's lock (``sk = LOCK``). :class:`DeploymentRecord` and :class:`LockRecord` read them: the fields every writer
 sets are required (a record without one is refused with :class:`RecordError`, naming the item and the field), the
 others optional, and fields this module does not know are ignored (a newer writer must not break an older reader).
-The rollback trigger is the layer's own model (:class:`~mlops_core.rollback.contract.TriggerRef`).
+The rollback trigger is the layer's own model (:class:`~mlops_core.rollback.contract.input.TriggerRef`).
 
 The queries use the DynamoDB client directly (``Query``, newest first, paginated), so that AWS's refusals reach the
 command as AWS gave them (:mod:`.errors` names the refused action).
@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mlops_core.aws.dynamodb import Expression, deserialize, serialize
 from mlops_core.aws.ledger import TTL_ATTRIBUTE, lock_key
 from mlops_core.deploy.deployment import Outcome
-from mlops_core.rollback.contract import TriggerRef
+from mlops_core.rollback.contract.input import TriggerRef
 from mlops_core.timefmt import stamp
 from mlopsctl.ops.errors import OpsError
 

@@ -1,29 +1,41 @@
 """Every ``$.x.y`` path an ASL reads or writes exists in its execution contract (pydantic models' JSON schemas).
 
-The Rollback state machine's input is :class:`~mlops_core.rollback.contract.RollbackInput` (what its first state,
-``Initialise``, reads) and its state between states :class:`~mlops_core.rollback.contract.RollbackState` (what every
-other state reads, and where each ``ResultPath`` writes); the Deploy machine's are
-:class:`~mlops_core.deploy.contract.DeployInput` and :class:`~mlops_core.deploy.contract.DeployState`.
-A path the models do not have is a wiring error that moto
-and statelint accept (the execution would fail at run time with ``States.Runtime``); the mutation test shows that the
-checker catches each one.
+The Rollback state machine's input is :class:`~mlops_core.rollback.contract.input.RollbackInput` (what its first
+state, ``Initialise``, reads) and its state between states :class:`~mlops_core.rollback.contract.state.RollbackState`
+(what every other state reads, and where each ``ResultPath`` writes); the Deploy machine's are
+:class:`~mlops_core.deploy.contract.input.DeployInput` and :class:`~mlops_core.deploy.contract.state.DeployState`.
+A path the models do not have is a wiring error that moto and statelint accept (the execution would fail at run time
+with ``States.Runtime``); the mutation test shows that the checker catches each one. Each task's payload (``step``,
+``state.$``, ``task_token.$``) is checked against the machine's task model (``DeployTask``, ``RollbackTask``), and
+every model the contract modules define is one of these or a part of their schemas, so splitting a contract into its
+input and state modules cannot leave a model unchecked.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from mlops_core.deploy.contract import DeployInput, DeployState
-from mlops_core.rollback.contract import RollbackInput, RollbackState
+import mlops_core.contract.base
+import mlops_core.contract.state
+import mlops_core.deploy.contract.input
+import mlops_core.deploy.contract.state
+import mlops_core.rollback.contract.input
+import mlops_core.rollback.contract.state
+from mlops_core.deploy.contract.input import DeployInput
+from mlops_core.deploy.contract.state import DeployState, DeployTask
+from mlops_core.rollback.contract.input import RollbackInput
+from mlops_core.rollback.contract.state import RollbackState, RollbackTask
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Each ASL file and the models of its input and of its state.
@@ -31,6 +43,13 @@ CONTRACTS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "rollback.asl.json": (RollbackInput, RollbackState),
     "deploy.asl.json": (DeployInput, DeployState),
 }
+#: Each ASL file's task payload model, and the modules that define its contract's models (the shared ones too).
+TASKS: dict[str, type[BaseModel]] = {"rollback.asl.json": RollbackTask, "deploy.asl.json": DeployTask}
+MODULES: dict[str, tuple[ModuleType, ...]] = {
+    "rollback.asl.json": (mlops_core.rollback.contract.input, mlops_core.rollback.contract.state),
+    "deploy.asl.json": (mlops_core.deploy.contract.input, mlops_core.deploy.contract.state),
+}
+SHARED = (mlops_core.contract.base, mlops_core.contract.state)
 PATH_FIELDS = (
     "InputPath",
     "OutputPath",
@@ -146,7 +165,60 @@ def test_every_path_of_the_asl_exists_in_its_models(name: str) -> None:
 
 
 def test_every_state_machine_has_a_contract() -> None:
-    assert {path.name for path in (ROOT / "statemachines").glob("*.asl.json")} == set(CONTRACTS)
+    assert {path.name for path in (ROOT / "statemachines").glob("*.asl.json")} == set(CONTRACTS) == set(TASKS)
+
+
+def models_of(module: ModuleType) -> set[type[BaseModel]]:
+    """The pydantic models ``module`` defines (not those it imports)."""
+    return {
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, BaseModel) and value.__module__ == module.__name__
+    }
+
+
+def checked_models(name: str) -> set[str]:
+    """The names of the models the checks of ``name`` read: its input, state and task models and their parts."""
+    roots = (*CONTRACTS[name], TASKS[name])
+    return {model.__name__ for model in roots} | {key for model in roots for key in schema_of(model).get("$defs", {})}
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_every_model_of_a_contract_is_one_the_checks_read(name: str) -> None:
+    defined = {model.__name__ for module in MODULES[name] for model in models_of(module)}
+    shared = {model.__name__ for module in SHARED for model in models_of(module)} - {"ContractModel"}  # the base
+
+    assert len(defined) >= 7  # the walk sees the modules' models
+    assert sorted((defined | shared) - checked_models(name)) == []
+
+
+def task_payloads(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(state, payload)`` of every Task state: its Parameters (a function ARN as the Resource), or their
+    ``Payload`` (``lambda:invoke.waitForTaskToken``)."""
+    for name, state in definition["States"].items():
+        if state["Type"] == "Task":
+            parameters = state["Parameters"]
+            yield name, parameters.get("Payload", parameters)
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_every_task_payload_is_the_task_model_with_the_whole_state(name: str) -> None:
+    fields = set(schema_of(TASKS[name])["properties"])
+    payloads = dict(task_payloads(asl(name)))
+
+    assert len(payloads) >= 6
+    for state, payload in payloads.items():
+        assert {key.removesuffix(".$") for key in payload} <= fields, state
+        assert payload["state.$"] == "$", state
+        assert isinstance(payload["step"], str), state
+
+
+def test_a_task_payload_with_a_key_the_task_model_lacks_is_reported() -> None:
+    definition = copy.deepcopy(asl("deploy.asl.json"))
+    definition["States"]["Preflight"]["Parameters"]["timing.$"] = "$.timing"
+    payload = dict(task_payloads(definition))["Preflight"]
+
+    assert {key.removesuffix(".$") for key in payload} - set(schema_of(DeployTask)["properties"]) == {"timing"}
 
 
 def _mutations() -> Iterator[tuple[str, str, str]]:

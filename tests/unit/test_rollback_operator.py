@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mlops_core.deploy.store import DeploymentKey
-from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.decision import Facts, decide, history_of
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from mlops_core.rollback.operator import OPERATOR_KEY, OperatorRollbackRequest, Refusal, choose_version

@@ -11,7 +11,7 @@ import pytest
 from mlops_core.deploy.deployment import Conclusion, Fleet, PreflightFailedError
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.events import AlarmStateChangeEvent, ModelPackageStateChangeEvent, parse_event
-from mlops_core.rollback.contract import RestorePlan, RollbackInput
+from mlops_core.rollback.contract.input import RestorePlan, RollbackInput
 from mlops_core.rollback.decision import Action, Decision, Deployment
 from mlops_core.rollback.plan import plan_rollback, restore_names, restore_record
 from mlops_core.rollback.records import (

@@ -17,7 +17,7 @@ from mlops_core.aws.workflows import StartedExecution
 from mlops_core.config import RollbackSettings
 from mlops_core.deploy.store import DeploymentKey, LockInfo
 from mlops_core.errors import TransientError
-from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.rollback.triggers import alarm_trigger, rollback_id
 from tests.deploy_support import fakes

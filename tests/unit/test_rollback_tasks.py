@@ -11,7 +11,7 @@ from mlops_core.deploy.deployment import LockWaitExceededError
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.events import ModelPackageStateChangeEvent, parse_event
-from mlops_core.rollback.contract import RollbackState
+from mlops_core.rollback.contract.state import RollbackState
 from mlops_core.rollback.decision import Facts, decide, history_of
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.settings import RollbackTasksSettings

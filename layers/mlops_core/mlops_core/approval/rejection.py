@@ -16,7 +16,7 @@ from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
-from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.decision import Action, Facts, decide, history_of
 from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.triggers import rejection_trigger, rollback_id

@@ -38,7 +38,7 @@ from mlops_core.approval.rules import (
     package_not_ours,
 )
 from mlops_core.aws.workflows import Workflows
-from mlops_core.deploy.contract import ApprovalTrigger, DeployInput, DeployRequest
+from mlops_core.deploy.contract.input import ApprovalTrigger, DeployInput, DeployRequest
 from mlops_core.deploy.deployment import execution_name, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.store import DeploymentStore

@@ -20,7 +20,7 @@ no known-good config to return to        ends ``FAILED``: the endpoint serves th
 The last known-good config is the ledger's newest ``SUCCEEDED`` record of the endpoint (this deployment is still
 ``IN_PROGRESS``), else the config the endpoint served before the update, provided the config still exists.
 The Deploy state machine has no state for it: Verify's ``{"next": "wait", "restoring": ...}``
-(:class:`~mlops_core.deploy.contract.DeployWait`) sends the execution back to ``WaitForEndpoint``, and the
+(:class:`~mlops_core.deploy.contract.state.DeployWait`) sends the execution back to ``WaitForEndpoint``, and the
 next Verify finds ``restoring`` in ``$.wait``.
 """
 
@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mlops_core.aws.errors import RequestRejectedError
-from mlops_core.deploy.contract import DeployState, DeployWait, Restoring
+from mlops_core.deploy.contract.state import DeployState, DeployWait, Restoring
 from mlops_core.deploy.deployment import Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.preflight import EndpointView, PackageView, Verdict

@@ -4,37 +4,37 @@
 resumes it through :mod:`mlops_core.deploy.endpoint_events`) and extends the lock to outlive the wait; ``verify``
 judges the rollout from ``DescribeEndpoint``. The wait's fallback timeout comes from the update's own SageMaker
 timeouts (:mod:`mlops_core.deploy.waits`), carried in the ``rollout`` the Deploy step returned, so one wait covers any
-bake. :func:`park` (the wait) serves the Rollback machine's ``WaitForEndpoint`` too. A package rejected while its
+bake. The wait itself (:func:`~mlops_core.deploy.endpoint_wait.park`) is :mod:`mlops_core.deploy.endpoint_wait`'s,
+which serves the Rollback machine's ``WaitForEndpoint`` too. A package rejected while its
 rollout runs is handled by :mod:`mlops_core.deploy.rejected_rollout`; which rollback alarm fired on the new fleet,
 by :mod:`mlops_core.deploy.fleet_alarm_rules`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy import fleet_alarm_rules as fleets
 from mlops_core.deploy import preflight as checks
 from mlops_core.deploy import waits
-from mlops_core.deploy.contract import DeployPlan, DeployRequest, DeployState, DeployTask, DeployWait
-from mlops_core.deploy.deployment import DeploymentError, DeploymentTimeoutError, Outcome
-from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.contract.input import DeployRequest
+from mlops_core.deploy.contract.state import DeployPlan, DeployState, DeployTask, DeployWait
+from mlops_core.deploy.deployment import DeploymentError, Outcome
+from mlops_core.deploy.endpoint_wait import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.rejected_rollout import RejectedRollout, rejection_reason
 from mlops_core.deploy.settings import DeploySettings
-from mlops_core.deploy.store import DeploymentKey, DeploymentStore
+from mlops_core.deploy.store import DeploymentKey
 from mlops_core.timefmt import parse_stamp, stamp
 
 if TYPE_CHECKING:
     from mlops_core.deploy.tasks import DeployPorts
 
-__all__ = ["EndpointWait", "RolloutSteps", "fallback_wait_of", "park", "still_changing", "wait_rounds"]
+__all__ = ["RolloutSteps", "fallback_wait_of"]
 
 
 def fallback_wait_of(state: DeployState) -> int:
@@ -56,49 +56,6 @@ class Resumed(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     resumed: bool
-
-
-class _WaitPorts(Protocol):
-    @property
-    def store(self) -> DeploymentStore: ...
-    @property
-    def endpoints(self) -> EndpointGateway: ...
-    @property
-    def workflows(self) -> Workflows: ...
-
-
-@dataclass(frozen=True)
-class EndpointWait:
-    """A ``WaitForEndpoint`` task: the endpoint, the lock owner (the execution's name) and the task token."""
-
-    endpoint_name: str
-    owner: str
-    token: str
-
-
-def park(wait: EndpointWait, config_name: str, ports: _WaitPorts, now: datetime, ttl_seconds: int) -> bool:
-    """Store the wait's task token on the endpoint lock for ``ttl_seconds``; resume the wait at once (``True``) when
-    the endpoint already settled on ``config_name`` (its event came before the token was stored). Deploy and Rollback
-    waits alike: EndpointEventsFunction resumes whichever token the lock holds."""
-    ports.store.attach_task_token(wait.endpoint_name, wait.owner, wait.token, now, ttl_seconds)
-    endpoint = ports.endpoints.describe_endpoint(wait.endpoint_name)
-    if not checks.judge_rollout(endpoint, config_name).settled:
-        return False
-    ports.workflows.resume(wait.token, {"source": "register_wait", "status": endpoint.status if endpoint else None})
-    ports.store.detach_task_token(wait.endpoint_name, wait.token)
-    return True
-
-
-def wait_rounds(signal: Any, rounds: int) -> int:
-    """The fallback waits so far: ``rounds`` before, plus one if this wait timed out (its signal is an error)."""
-    return rounds + (1 if isinstance(signal, Mapping) and signal.get("Error") else 0)
-
-
-def still_changing(verdict: checks.Verdict, rounds: int, fallback_seconds: int) -> dict[str, Any]:
-    """Verify's answer for an endpoint that is still changing: wait again, or (after the last round) fail."""
-    if rounds >= waits.MAX_WAIT_ROUNDS:
-        raise DeploymentTimeoutError(f"{verdict.reason} after {rounds} fallback waits ({rounds * fallback_seconds} s)")
-    return {"next": "wait", "rounds": rounds, "reason": verdict.reason}
 
 
 class RolloutSteps:

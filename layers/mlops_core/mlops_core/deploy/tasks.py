@@ -6,8 +6,8 @@ step converges on the same resources and records. Steps raise errors whose class
 (:class:`~mlops_core.deploy.deployment.PreflightFailedError` ...); every failure path ends in :meth:`finish`, which
 records the outcome, releases the endpoint lock and notifies.
 
-Payload: :class:`~mlops_core.deploy.contract.DeployTask`, ``{"step", "state"}`` (and ``task_token`` for
-``register_wait``): the whole state (:class:`~mlops_core.deploy.contract.DeployState`), that is the
+Payload: :class:`~mlops_core.deploy.contract.state.DeployTask`, ``{"step", "state"}`` (and ``task_token`` for
+``register_wait``): the whole state (:class:`~mlops_core.deploy.contract.state.DeployState`), that is the
 execution input (``request``, what the Approval function starts the execution with), the execution
 (``Initialise`` copies it once) and each earlier task's result. Each step returns its own result model. The waits
 are this function's own settings (:class:`~mlops_core.deploy.settings.DeploySettings`), never the input's: a busy
@@ -32,11 +32,11 @@ from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy import deployment as plan_rules
 from mlops_core.deploy import fleet_alarm_rules as fleets
 from mlops_core.deploy import waits
-from mlops_core.deploy.contract import (
+from mlops_core.deploy.contract.input import DeployRequest
+from mlops_core.deploy.contract.state import (
     DeployFinish,
     DeployLock,
     DeployPlan,
-    DeployRequest,
     DeployState,
     DeployTask,
     Prepared,

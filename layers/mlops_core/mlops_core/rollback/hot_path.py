@@ -8,9 +8,9 @@ The hot path asks the endpoint for the known-good model in three AWS calls:
    its guardrails own that window);
 3. ``UpdateEndpoint`` to the known-good deployment's endpoint config, all traffic at once (no canary, no bake).
 
-The decision is made here, once: the plan (:class:`~mlops_core.rollback.contract.RestorePlan`) says what to restore
-and whether its endpoint config must be recreated (only when SageMaker refused the update does the function ask
-DescribeEndpointConfig whether the config still exists). It then starts the Rollback state machine with that plan
+The decision is made here, once: the plan (:class:`~mlops_core.rollback.contract.input.RestorePlan`) says what to
+restore and whether its endpoint config must be recreated (only when SageMaker refused the update does the function
+ask DescribeEndpointConfig whether the config still exists). It then starts the Rollback state machine with that plan
 under the same id (``StartExecution``; ``statemachines/rollback.asl.json``, :mod:`mlops_core.rollback.tasks`), which
 finds the update in flight, waits for the endpoint, verifies it serves the restored config, marks the bad deployment
 ``ROLLED_BACK``, rejects its package with the alarm as the reason, records, unlocks and notifies. If SageMaker refused
@@ -42,7 +42,7 @@ from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.events import AlarmStateChangeEvent
 from mlops_core.handler import EventResult, Handled, Ignored
-from mlops_core.rollback.contract import RollbackInput
+from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.decision import Action, Decision, Deployment, Facts, decide, history_of
 from mlops_core.rollback.lock_holder import HolderJudgement, HolderVerdict, judge_holder
 from mlops_core.rollback.plan import plan_rollback

@@ -31,7 +31,7 @@ from mlops_core.deploy.deployment import (
     model_name,
 )
 from mlops_core.deploy.restore import RESTORE_POLICY
-from mlops_core.rollback.contract import DeploymentRef, RestorePlan, TriggerRef
+from mlops_core.rollback.contract.input import DeploymentRef, RestorePlan, TriggerRef
 from mlops_core.rollback.decision import Action, Decision
 from mlops_core.rollback.triggers import Trigger
 

@@ -1,7 +1,7 @@
 """The Rollback state machine's Lambda tasks, one method per step; none of them decides whether to roll back.
 
-The plan (:class:`~mlops_core.rollback.contract.RestorePlan`) was made by the function that received the trigger;
-these steps carry it out. Each reads the whole state (:class:`~mlops_core.rollback.contract.RollbackState`) and
+The plan (:class:`~mlops_core.rollback.contract.input.RestorePlan`) was made by the function that received the trigger;
+these steps carry it out. Each reads the whole state (:class:`~mlops_core.rollback.contract.state.RollbackState`) and
 returns its own result model; each is idempotent (a retried step converges on the same resources and records).
 
 - ``take_lock`` records the rollback ``IN_PROGRESS`` and takes the endpoint's lock: ``acquired`` (the hot path may
@@ -39,15 +39,15 @@ from mlops_core.deploy.deployment import (
     deployment_config,
     production_variant,
 )
+from mlops_core.deploy.endpoint_wait import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.endpoints import EndpointGateway
 from mlops_core.deploy.restore import RESTORE_POLICY
-from mlops_core.deploy.rollout import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
-from mlops_core.rollback.contract import (
+from mlops_core.rollback.contract.input import RestorePlan
+from mlops_core.rollback.contract.state import (
     FinishResult,
     LockResult,
     Recreated,
-    RestorePlan,
     RestoreResult,
     RollbackState,
     RollbackTask,

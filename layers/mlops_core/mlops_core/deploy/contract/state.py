@@ -1,21 +1,17 @@
-"""The Deploy state machine's execution contract: its input, its state between states, each task's result.
+"""The Deploy state machine's state between states, each task's result, and a task's payload.
 
-``statemachines/deploy.asl.json`` starts from :class:`DeployInput` (what ApprovalFunction starts it with: the
-request) and ``Initialise`` adds the execution, the first lock attempt and wait round. No wait travels in the input:
-the tasks read theirs from their own settings (:class:`~mlops_core.deploy.settings.FleetSettings`) and return what
-a Wait state needs (``$.lock.retry_after_seconds``, ``$.rollout.wait_timeout_seconds``). Each task puts its
-result under one key (``ResultPath``): ``$.plan`` (Preflight), ``$.lock`` (AcquireLock), ``$.prepared`` (Prepare),
-``$.rollout`` (Deploy), ``$.signal`` (WaitForEndpoint), ``$.wait`` (Verify), ``$.result`` (Finish), ``$.error`` (a
-caught error). A contract test (``tests/contract/test_asl_paths.py``) checks that every ``$.x.y`` path of the ASL
-exists in these models' JSON schemas. The shared pieces (the model base, the execution, a signal, a caught error) are
-both contracts' (:mod:`mlops_core.contract`).
+``statemachines/deploy.asl.json`` starts from the input (:mod:`mlops_core.deploy.contract.input`: the request) and
+``Initialise`` adds the execution, the first lock attempt and wait round. The tasks read their waits from their own
+settings (:class:`~mlops_core.deploy.settings.FleetSettings`) and return what a Wait state needs
+(``$.lock.retry_after_seconds``, ``$.rollout.wait_timeout_seconds``). Each task puts its result under one key
+(``ResultPath``): ``$.plan`` (Preflight), ``$.lock`` (AcquireLock), ``$.prepared`` (Prepare), ``$.rollout``
+(Deploy), ``$.signal`` (WaitForEndpoint), ``$.wait`` (Verify), ``$.result`` (Finish), ``$.error`` (a caught error).
+A contract test (``tests/contract/test_asl_paths.py``) checks that every ``$.x.y`` path of the ASL exists in these
+models' JSON schemas. The shared pieces (the model base, the execution, a signal, a caught error) are both
+contracts' (:mod:`mlops_core.contract`).
 
 Examples
 --------
->>> request = DeployRequest(endpoint_name="e", model_package_arn="arn:p/1", model_package_group_name="g",
-...                         model_package_version=1)
->>> sorted(DeployInput(request=request).as_json())
-['request']
 >>> DeployLock(attempt=1, decision="busy", reason="locked", retry_after_seconds=60).retry_after_seconds
 60
 >>> sorted(DeployState.model_json_schema()["properties"])[:3]
@@ -28,52 +24,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from mlops_core.contract import ContractModel, ExecutionRef, Signal, TaskError
+from mlops_core.contract.base import ContractModel
+from mlops_core.contract.state import ExecutionRef, Signal, TaskError
+from mlops_core.deploy.contract.input import DeployRequest
 
 __all__ = [
-    "ApprovalTrigger",
     "DeployFinish",
-    "DeployInput",
     "DeployLock",
     "DeployPlan",
-    "DeployRequest",
     "DeployState",
     "DeployTask",
     "DeployWait",
     "Prepared",
     "Restoring",
     "Rollout",
-    "WaitRound",
 ]
-
-
-class ApprovalTrigger(ContractModel):
-    """The approval change that started the deployment (the package event's id, times and description)."""
-
-    event_id: str | None = None
-    event_time: str | None = None
-    approval_description: str | None = None
-    last_modified_time: str | None = None
-
-
-class DeployRequest(ContractModel):
-    """What to deploy where: the endpoint and the approved package version."""
-
-    endpoint_name: str
-    model_package_arn: str
-    model_package_group_name: str
-    model_package_version: int
-    trigger: ApprovalTrigger | None = None
-
-
-class DeployInput(ContractModel):
-    """The Deploy execution's input, as ApprovalFunction starts it.
-
-    An ApprovalFunction of an earlier version also sent ``timing`` (the lock's waits); ``Initialise`` keeps only
-    ``request``, so such an input, started while a new version of the stack is being deployed, still runs.
-    """
-
-    request: DeployRequest
 
 
 class DeployPlan(BaseModel):
@@ -128,12 +93,6 @@ class Restoring(ContractModel):
     reason: str
     endpoint_config_name: str
     model_package_arn: str | None = None
-
-
-class WaitRound(ContractModel):
-    """``Initialise``'s first wait round (no verdict yet)."""
-
-    rounds: int
 
 
 class DeployWait(ContractModel):
