@@ -9,7 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from mlops_core.aws.dynamodb import deserialize
 from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore, LockLostError
 from mlops_core.timefmt import stamp
 
@@ -96,27 +98,36 @@ def test_only_the_resumed_token_is_removed(store: LedgerDeploymentStore) -> None
     store.detach_task_token(ENDPOINT, "token-2")
 
 
-def test_a_record_is_written_in_steps_and_keeps_what_earlier_steps_wrote(store: LedgerDeploymentStore) -> None:
-    store.save_deployment(key("d1"), {"outcome": "IN_PROGRESS", "model_package_version": 3, "trigger_chain": {"a": 1}})
-    store.save_deployment(key("d1"), {"outcome": "SUCCEEDED", "durations": {"total_seconds": 12.5, "rollout": None}})
+def test_a_record_is_written_in_steps_and_keeps_what_earlier_steps_wrote(
+    store: LedgerDeploymentStore, client: object
+) -> None:
+    chain = {"approval": {"a": 1}}
+    store.save_deployment(
+        key("d1"), DeploymentFields(outcome="IN_PROGRESS", model_package_version=3, trigger_chain=chain)
+    )
+    durations = {"total_seconds": 12.5, "rollout_seconds": None}
+    store.save_deployment(key("d1"), DeploymentFields(outcome="SUCCEEDED", durations=durations))
     (record,) = store.deployments(ENDPOINT)
-    assert record["outcome"] == "SUCCEEDED"
-    assert record["model_package_version"] == 3
-    assert record["trigger_chain"] == {"a": 1}
-    assert record["durations"] == {"total_seconds": 12.5, "rollout": None}
-    assert record["sk"] == f"DEPLOYMENT#{stamp(NOW)}#d1"
-    assert "expires_at" not in record
+    assert record.outcome == "SUCCEEDED"
+    assert record.model_package_version == 3
+    (item,) = [deserialize(i) for i in client.scan(TableName=TABLE)["Items"]]  # type: ignore[attr-defined]
+    assert item["trigger_chain"] == {"approval": {"a": 1}}
+    assert item["durations"] == {"total_seconds": 12.5, "rollout_seconds": None}
+    assert item["sk"] == f"DEPLOYMENT#{stamp(NOW)}#d1"
+    assert "expires_at" not in item
 
 
 def test_deployments_are_listed_newest_first_and_last_known_good_is_read_from_them(
     store: LedgerDeploymentStore,
 ) -> None:
-    store.save_deployment(key("d1", 0), {"outcome": "SUCCEEDED", "model_name": "m1"})
-    store.save_deployment(key("d2", 10), {"outcome": "SUCCEEDED", "model_name": "m2"})
-    store.save_deployment(key("d3", 20), {"outcome": "ROLLED_BACK", "model_name": "m3"})
+    store.save_deployment(key("d1", 0), DeploymentFields(outcome="SUCCEEDED", model_name="m1"))
+    store.save_deployment(key("d2", 10), DeploymentFields(outcome="SUCCEEDED", model_name="m2"))
+    store.save_deployment(key("d3", 20), DeploymentFields(outcome="ROLLED_BACK", model_name="m3"))
     store.acquire_lock(ENDPOINT, "d4", NOW, 600)
-    assert [r["deployment_id"] for r in store.deployments(ENDPOINT)] == ["d3", "d2", "d1"]
-    assert store.last_succeeded(ENDPOINT)["model_name"] == "m2"
+    assert [r.deployment_id for r in store.deployments(ENDPOINT)] == ["d3", "d2", "d1"]
+    last = store.last_succeeded(ENDPOINT)
+    assert last is not None
+    assert last.model_name == "m2"
 
 
 def test_a_duplicated_package_event_is_recorded_once(store: LedgerDeploymentStore, client: object) -> None:

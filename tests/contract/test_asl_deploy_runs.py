@@ -18,6 +18,7 @@ from tests.deploy_support.asl_runs import endpoint_reports, execution_input, liv
 from tests.deploy_support.builders import ALARMS, ENDPOINT
 from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.sfn import DeployMachine
+from tests.support.ledger_records import items_of
 
 
 def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachine, sagemaker: FakeSageMaker) -> None:
@@ -34,7 +35,7 @@ def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachi
         "finish",
     ]
     assert "CreateEndpoint" in sagemaker.operations()
-    record = machine.store.deployments(ENDPOINT)[0]
+    record = items_of(machine.store.deployments(ENDPOINT))[0]
     assert record["outcome"] == "SUCCEEDED"
     assert machine.store.read_lock(ENDPOINT) is None
     (message,) = machine.notifications()
@@ -94,7 +95,7 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
     assert machine.states_entered(done["executionArn"])[-1] == "RolledBack"
-    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
+    record = next(r for r in items_of(machine.store.deployments(ENDPOINT)) if r["deployment_id"] == "v3")
     assert record["outcome"] == "ROLLED_BACK"
     assert record["alarm"] == ALARMS[0]
     assert "5xx errors 12 > 0" in record["reason"]
@@ -136,7 +137,7 @@ def test_an_endpoint_still_changing_after_two_fallback_waits_fails_the_deploymen
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
     assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
-    (record,) = [r for r in machine.store.deployments(ENDPOINT) if r["model_package_version"] == 3]
+    (record,) = [r for r in items_of(machine.store.deployments(ENDPOINT)) if r["model_package_version"] == 3]
     assert record["outcome"] == "FAILED"
     assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record["reason"]
     assert machine.store.read_lock(ENDPOINT) is None
@@ -194,7 +195,7 @@ def test_an_older_approval_is_superseded_by_a_newer_one(machine: DeployMachine, 
     done = machine.run(execution_input(2))
     assert done["status"] == "SUCCEEDED"
     assert machine.states_entered(done["executionArn"])[-1] == "NothingDeployed"
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUPERSEDED"
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["outcome"] == "SUPERSEDED"
     assert "CreateEndpoint" not in sagemaker.operations()
     assert machine.notifications()[0]["outcome"] == "SUPERSEDED"
 
@@ -212,7 +213,7 @@ def test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch(
     machine.after("deploy", lock_expires_and_is_taken)
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
-    record = machine.store.deployments(ENDPOINT)[0]
+    record = items_of(machine.store.deployments(ENDPOINT))[0]
     assert record["reason"].startswith("LockLostError: ")
     assert machine.store.read_lock(ENDPOINT).deployment_id == "thief"
 
@@ -244,7 +245,7 @@ def test_a_refused_request_fails_the_deployment_with_the_aws_reason(
     sagemaker.ensure_model = refused  # type: ignore[method-assign]
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
-    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["reason"] == (
         "RequestRejectedError: CreateModel was refused: AccessDeniedException: not authorized to perform CreateModel"
     )
 
@@ -258,7 +259,7 @@ def test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock(
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     assert [step for step, _ in machine.steps] == ["preflight", "acquire_lock", "acquire_lock", "finish"]
-    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["reason"] == (
         "LockWaitExceededError: endpoint locked by deployment stuck-deployment; gave up after 2 attempts"
     )
     assert machine.store.read_lock(ENDPOINT).deployment_id == "stuck-deployment"
@@ -276,7 +277,7 @@ def test_a_refused_update_fails_the_deployment_and_frees_the_endpoint(
     sagemaker.update_endpoint = refused  # type: ignore[method-assign]
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
-    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
+    record = next(r for r in items_of(machine.store.deployments(ENDPOINT)) if r["deployment_id"] == "v3")
     assert (
         record["reason"]
         == "RequestRejectedError: UpdateEndpoint was refused: ValidationException: variant name changed"
@@ -299,5 +300,7 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     assert machine.step_names()[-2:] == ["verify", "finish"]
-    assert machine.store.deployments(ENDPOINT)[0]["reason"].startswith("RequestRejectedError: DescribeEndpoint")
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["reason"].startswith(
+        "RequestRejectedError: DescribeEndpoint"
+    )
     assert machine.store.read_lock(ENDPOINT) is None
