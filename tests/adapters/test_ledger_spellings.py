@@ -160,9 +160,9 @@ def test_migrate_respells_model_package_events_and_their_latest_status(client: A
 
 
 def test_newest_first_orders_by_the_time_in_the_sort_key_even_when_only_the_keys_are_read() -> None:
-    """A reader on the live local stack can see an item between moto's creating it and its setting the attributes
-    (the ledger's ``UpdateItem`` is atomic in DynamoDB, not in moto across threads): ordering reads the start time
-    from the sort key, which every deployment item has, in either spelling."""
+    """Ordering reads the start time from the sort key, which every deployment item has, in either spelling (moto
+    alone can show a reader an item with only its keys; the local stack's writes are whole:
+    ``tests/adapters/test_local_dynamodb_items.py``)."""
     from mlops_core.deploy.store import newest_first
 
     old = datetime(2026, 1, 1, 0, 0, 0, 500400, tzinfo=UTC)

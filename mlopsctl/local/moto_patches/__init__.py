@@ -17,7 +17,8 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
   :mod:`.responses`), and hooks (:mod:`.state`) that let
   :class:`mlopsctl.local.emulators.sagemaker.SageMakerEmulator` advance jobs in virtual time and emit the events AWS
   would send;
-- :mod:`.limits`: AWS's names and sizes, which moto does not enforce;
+- :mod:`.limits`: AWS's names and sizes, which moto does not enforce; :mod:`.dynamodb_items`: DynamoDB's item
+  writes applied whole (moto applies an ``UpdateItem`` in steps);
 - Step Functions: :mod:`.sfn_waits` (waits in virtual time), :mod:`.sfn_errors` (Lambda task error names);
 - :mod:`.sqs_clock`, :mod:`.speed`: moto's SQS under a frozen wall clock, and fast with thousands of messages;
 - :mod:`.s3_notifications` (S3 → EventBridge events), :mod:`.stubber` (injected faults), :mod:`.lambda_invoke`

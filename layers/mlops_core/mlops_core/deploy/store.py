@@ -185,8 +185,8 @@ def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     record the previous version wrote sorts among the new ones by its time, not by its text).
 
     The time is read from the sort key (``DEPLOYMENT#<started_at>#<deployment_id>``), which every deployment item
-    has: a concurrent reader of the local stack can see an item with only its keys (moto applies an ``UpdateItem``
-    in steps; DynamoDB does not)."""
+    has. An item is read whole: DynamoDB writes an item atomically, and so does the local stack
+    (``mlopsctl.local.moto_patches.dynamodb_items``; moto alone applies an ``UpdateItem`` in steps)."""
     return sorted(
         (dict(item) for item in items),
         key=lambda item: (parse_stamp(str(item["sk"]).split("#", 2)[1]), str(item["sk"])),
