@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from mlops_core.aws.dynamodb import deserialize
 from mlops_core.aws.ledger import Ledger
-from mlops_core.deploy.ledger_items import DeploymentFields
+from mlops_core.deploy.ledger_items import DeploymentFields, PackageEventFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore, LockLostError
 from mlops_core.timefmt import stamp
 
@@ -39,6 +39,13 @@ def client() -> Iterator[object]:
 @pytest.fixture
 def store(client: object) -> LedgerDeploymentStore:
     return LedgerDeploymentStore(Ledger(client, TABLE))
+
+
+def recorded(status: str, action: str = "IGNORE") -> PackageEventFields:
+    """What the Approval function records of a state change to ``status`` (``action``: its decision's)."""
+    return PackageEventFields(
+        model_package_group_name="churn", model_package_version=3, approval_status=status, decision="why", action=action
+    )
 
 
 def key(deployment_id: str, minutes: int = 0) -> DeploymentKey:
@@ -133,7 +140,7 @@ def test_deployments_are_listed_newest_first_and_last_known_good_is_read_from_th
 def test_a_duplicated_package_event_is_recorded_once(store: LedgerDeploymentStore, client: object) -> None:
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3"
     for _ in range(2):
-        store.record_package_event(arn, NOW, "event-1", {"approval_status": "Approved", "action": "DEPLOY"})
+        store.record_package_event(arn, NOW, "event-1", recorded("Approved", action="DEPLOY"))
     items = client.query(  # type: ignore[attr-defined]
         TableName=TABLE,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :events)",
@@ -148,9 +155,9 @@ def test_the_last_recorded_status_of_a_package_is_its_newest_event_by_time(store
     other = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/4"
     assert store.last_package_status(arn) is None
 
-    store.record_package_event(arn, NOW + timedelta(minutes=5), "approved", {"approval_status": "Approved"})
-    store.record_package_event(arn, NOW, "created", {"approval_status": "PendingManualApproval"})  # arrived late
-    store.record_package_event(other, NOW + timedelta(minutes=9), "rejected", {"approval_status": "Rejected"})
+    store.record_package_event(arn, NOW + timedelta(minutes=5), "approved", recorded("Approved"))
+    store.record_package_event(arn, NOW, "created", recorded("PendingManualApproval"))  # arrived late
+    store.record_package_event(other, NOW + timedelta(minutes=9), "rejected", recorded("Rejected"))
 
     assert store.last_package_status(arn) == "Approved"
     assert store.last_package_status(other) == "Rejected"
@@ -159,7 +166,7 @@ def test_the_last_recorded_status_of_a_package_is_its_newest_event_by_time(store
 def test_among_events_of_the_same_second_the_last_recorded_status_wins(store: LedgerDeploymentStore) -> None:
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5"
 
-    store.record_package_event(arn, NOW, "zz-created", {"approval_status": "PendingManualApproval"})
-    store.record_package_event(arn, NOW, "aa-approved", {"approval_status": "Approved"})
+    store.record_package_event(arn, NOW, "zz-created", recorded("PendingManualApproval"))
+    store.record_package_event(arn, NOW, "aa-approved", recorded("Approved"))
 
     assert store.last_package_status(arn) == "Approved"

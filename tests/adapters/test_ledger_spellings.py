@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from mlops_core.aws.dynamodb import serialize
 from mlops_core.aws.ledger import Ledger
-from mlops_core.deploy.ledger_items import DeploymentFields
+from mlops_core.deploy.ledger_items import DeploymentFields, PackageEventFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore
 from mlops_core.deploy.unfinished import LedgerUnfinishedDeployments
 from mlops_core.timefmt import legacy_stamp
@@ -155,7 +155,14 @@ def test_migrate_respells_model_package_events_and_their_latest_status(client: A
     keys = sorted(item["sk"]["S"] for item in client.scan(TableName=TABLE)["Items"])
     assert keys == ["EVENT#2024-05-01T12:00:00.000Z#e1", "LATEST"]
     assert store.last_package_status(arn) == "Approved"
-    store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", {"approval_status": "Rejected"})
+    rejected = PackageEventFields(
+        model_package_group_name="churn",
+        model_package_version=3,
+        approval_status="Rejected",
+        decision="-",
+        action="IGNORE",
+    )
+    store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", rejected)
     assert store.last_package_status(arn) == "Approved"  # an older event, delivered late, still loses
 
 

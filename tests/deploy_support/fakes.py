@@ -19,7 +19,7 @@ from mlops_core.aws.workflows import StartedExecution, Workflows, execution_arn
 from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.deploy.fleet_alarm_rules import Firing, fleet_alarm_name
 from mlops_core.deploy.fleet_alarms import FleetAlarms
-from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord, LockItem
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord, LockItem, PackageEventFields
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import AlarmView, EndpointView, PackageView, VariantView
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore, LockLostError
@@ -283,9 +283,9 @@ class FakeStore(DeploymentStore):
             del held["task_token"], held["waiting_since"]
 
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
-        self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields})
+        self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields.as_item()})
 
     def last_package_status(self, package_arn: str) -> str | None:
         latest: dict[str, Any] | None = None

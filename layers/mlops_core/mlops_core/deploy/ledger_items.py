@@ -11,7 +11,9 @@ and fields it does not know are ignored, at every level (a newer writer must not
 The rollback trigger a rollback's record carries (``trigger_chain.rollback_trigger``) is typed structurally here
 (:class:`RollbackTriggerItem`: ``deploy`` does not import ``rollback``); ``rollback.contract.TriggerRef`` dumps to
 it and validates from it. :class:`LockItem` is the endpoint's lock item (``owner``, ``acquired_at``, the TTL
-``expires_at`` in epoch seconds, the waiting task token).
+``expires_at`` in epoch seconds, the waiting task token). :class:`PackageEventFields` is what the Approval function
+records of a model package state change (its decision among them), :class:`PackageStatusItem` the package's
+``LATEST`` item (the approval status of its newest recorded event).
 
 Examples
 --------
@@ -50,6 +52,8 @@ __all__ = [
     "DeploymentRecord",
     "Durations",
     "LockItem",
+    "PackageEventFields",
+    "PackageStatusItem",
     "RollbackTriggerItem",
     "Stamp",
     "TriggerChain",
@@ -242,3 +246,39 @@ class LockItem(BaseModel):
     def to_item(self, endpoint_name: str) -> dict[str, Any]:
         """The item, as :class:`~mlops_core.aws.ledger.Ledger` writes it."""
         return {**lock_key(endpoint_name), **self.model_dump(exclude_none=True), TTL_ATTRIBUTE: self.expires_at}
+
+
+class PackageEventFields(_Part):
+    """A model package state change as the Approval function records it: the event's facts, the endpoint's relation
+    to the package, the decision (its reason, its action) and what the action started."""
+
+    model_package_group_name: str
+    model_package_version: int
+    approval_status: str
+    approval_description: str | None = None
+    updated_fields: list[str] = []
+    endpoint_relation: str | None = None
+    decision: str
+    action: str
+    execution_arn: str | None = None
+    already_started: bool | None = None
+    rollback: str | None = None
+
+    def as_item(self) -> dict[str, Any]:
+        """The attributes, as the event item holds them (those given)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class PackageStatusItem(BaseModel):
+    """A package's ``LATEST`` item: the approval status of its newest recorded event, that event's time and id."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    approval_status: str | None = None
+    event_time: Stamp
+    event_id: str | None = None
+
+    @classmethod
+    def of_item(cls, item: Mapping[str, Any]) -> PackageStatusItem:
+        """The ``LATEST`` item read back."""
+        return cls.model_validate(item)

@@ -37,7 +37,13 @@ from typing import Any
 from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import TTL_ATTRIBUTE, Ledger, deployment_key, epoch_seconds, lock_key
-from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord, LockItem
+from mlops_core.deploy.ledger_items import (
+    DeploymentFields,
+    DeploymentRecord,
+    LockItem,
+    PackageEventFields,
+    PackageStatusItem,
+)
 from mlops_core.errors import MlopsError
 from mlops_core.timefmt import legacy_stamp, parse_stamp, stamp
 
@@ -141,7 +147,7 @@ class DeploymentStore(ABC):
 
     @abstractmethod
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
         """Record a model package state change (a duplicated event rewrites the same item)."""
 
@@ -260,18 +266,18 @@ class LedgerDeploymentStore(DeploymentStore):
             return
 
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
         item = {
             "pk": f"MODEL_PACKAGE#{package_arn}",
             "sk": f"EVENT#{stamp(event_time)}#{event_id}",
             "kind": "model_package_event",
-            **storable(fields),
+            **storable(fields.as_item()),
         }
         self._ledger.put(item)
-        self._remember_status(package_arn, event_time, event_id, fields.get("approval_status"))
+        self._remember_status(package_arn, event_time, event_id, fields.approval_status)
 
-    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: Any) -> None:
+    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: str) -> None:
         update = Expression(
             "SET approval_status = :status, event_time = :time, event_id = :id, kind = :kind",
             values={":status": status, ":time": stamp(event_time), ":id": event_id, ":kind": "model_package"},
@@ -284,5 +290,4 @@ class LedgerDeploymentStore(DeploymentStore):
 
     def last_package_status(self, package_arn: str) -> str | None:
         latest = self._ledger.get({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"})
-        status = latest.get("approval_status") if latest is not None else None
-        return str(status) if status is not None else None
+        return PackageStatusItem.of_item(latest).approval_status if latest is not None else None
