@@ -17,12 +17,13 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
   :mod:`.responses`), and hooks (:mod:`.state`) that let
   :class:`mlopsctl.local.emulators.sagemaker.SageMakerEmulator` advance jobs in virtual time and emit the events AWS
   would send;
-- :mod:`.limits`: AWS's names and sizes, which moto does not enforce; :mod:`.dynamodb_items`: DynamoDB's item
-  writes applied whole (moto applies an ``UpdateItem`` in steps);
+- :mod:`.limits`: AWS's names and sizes, which moto does not enforce;
 - Step Functions: :mod:`.sfn_waits` (waits in virtual time), :mod:`.sfn_errors` (Lambda task error names);
 - :mod:`.sqs_clock`, :mod:`.speed`: moto's SQS under a frozen wall clock, and fast with thousands of messages;
 - :mod:`.s3_notifications` (S3 → EventBridge events), :mod:`.stubber` (injected faults), :mod:`.lambda_invoke`
   (handlers run in process), :mod:`.runtime` (moto started in process or as ``moto_server``).
+- :mod:`.dynamodb_items` (entered with :mod:`.limits`): DynamoDB's item writes applied whole, as DynamoDB's are
+  atomic (moto applies an ``UpdateItem`` in steps).
 
 Examples
 --------
