@@ -67,6 +67,7 @@ from rich.table import Table
 from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.workflows import execution_arn
 from mlops_core.deploy.fleet_alarm_rules import fleet_alarm_name
+from mlops_core.deploy.ledger_items import DeploymentRecord
 from mlops_core.deploy.store import LedgerDeploymentStore
 from mlops_core.errors import MlopsError
 from mlops_core.rollback.triggers import is_rollback_id
@@ -91,14 +92,13 @@ class InProgress:
 
     deployment_id: str
     execution_arn: str
-    record: Mapping[str, Any]
+    record: DeploymentRecord | None
     endpoint: Mapping[str, Any]
 
     @property
     def config_name(self) -> str | None:
         """The endpoint config the deployment puts in service (from its record)."""
-        value = self.record.get("endpoint_config_name")
-        return str(value) if value else None
+        return (self.record.endpoint_config_name if self.record is not None else None) or None
 
     @property
     def updating_to(self) -> str | None:
@@ -128,7 +128,7 @@ def find_in_progress(target: Target, endpoint_name: str, now_epoch: int) -> InPr
         status = target.client("stepfunctions").describe_execution(executionArn=arn)["status"]
         if status != "RUNNING":
             raise OpsError(f"nothing in progress on {endpoint_name}: deployment {holder} ended {status}")
-        record = next((r for r in store.deployments(endpoint_name) if r.get("deployment_id") == holder), {})
+        record = next((r for r in store.deployments(endpoint_name) if r.deployment_id == holder), None)
     except MlopsError as exc:
         raise OpsError(f"{target.last_action}: {exc}") from None
     endpoint = target.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
@@ -166,15 +166,17 @@ def _ended(target: Target, found: InProgress, endpoint_name: str, timeout: int) 
     """Wait for the Deploy execution to end, then for its record to be closed (by its Finish step, or by
     ExecutionEventsFunction after a stop: an event away), and read it."""
     execution_wait.wait_for_execution(target.client("stepfunctions"), found.execution_arn, timeout=timeout)
-    record: Mapping[str, Any] = {}
+    record: DeploymentRecord | None = None
     for attempt in range(_RECORD_POLLS):
         if attempt:
             execution_wait.pause(_RECORD_POLL_SECONDS)
         records = _store(target).deployments(endpoint_name)
-        record = next((r for r in records if r.get("deployment_id") == found.deployment_id), {})
-        if record.get("outcome") not in (None, "IN_PROGRESS"):
+        record = next((r for r in records if r.deployment_id == found.deployment_id), None)
+        if record is not None and record.outcome != "IN_PROGRESS":
             break
-    return {"outcome": record.get("outcome"), "reason": record.get("reason")}
+    if record is None:
+        return {"outcome": None, "reason": None}
+    return {"outcome": record.outcome.value, "reason": record.reason}
 
 
 def _render(console: Console, document: Mapping[str, Any]) -> None:

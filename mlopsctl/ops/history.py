@@ -79,7 +79,7 @@ def history_document(target: Target, *, limit: int | None = None, endpoint: str 
         for name in facts.endpoints_named(endpoint)
         for record in ledger.deployments(dynamodb, facts.table, name, limit=limit)
     ]
-    found.sort(key=lambda r: r.started_at, reverse=True)
+    found.sort(key=lambda r: r.started, reverse=True)
     return {"deployments": [entry(record) for record in found[:limit]]}
 
 

@@ -3,10 +3,11 @@
 The ledger (``LedgerTableName``; keys in :mod:`mlops_core.aws.ledger`, fields in docs/wiring.md) holds, per endpoint
 (``pk = ENDPOINT#<name>``), one item per deployment or rollback (``sk = DEPLOYMENT#<started_at>#<id>``, written by
 :mod:`mlops_core.deploy.tasks`, :mod:`mlops_core.rollback` and :mod:`mlops_core.deploy.execution_outcomes`) and the
-endpoint's lock (``sk = LOCK``). :class:`DeploymentRecord` and :class:`LockRecord` read them: the fields every writer
-sets are required (a record without one is refused with :class:`RecordError`, naming the item and the field), the
-others optional, and fields this module does not know are ignored (a newer writer must not break an older reader).
-The rollback trigger is the layer's own model (:class:`~mlops_core.rollback.contract.input.TriggerRef`).
+endpoint's lock (``sk = LOCK``). :class:`DeploymentRecord` and :class:`LockRecord` read them, on the layer's own
+models (:mod:`mlops_core.deploy.ledger_items`, which the writers write with): the fields every writer sets are
+required (a record without one is refused with :class:`RecordError`, naming the item and the field), the others
+optional, and fields the models do not know are ignored (a newer writer must not break an older reader). The
+rollback trigger is the layer's own model (:class:`~mlops_core.rollback.contract.input.TriggerRef`).
 
 The queries use the DynamoDB client directly (``Query``, newest first, paginated), so that AWS's refusals reach the
 command as AWS gave them (:mod:`.errors` names the refused action).
@@ -28,16 +29,18 @@ mlopsctl.ops.records.RecordError: ledger item ENDPOINT#e ... is not a deployment
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from mlops_core.aws.dynamodb import Expression, deserialize, serialize
-from mlops_core.aws.ledger import TTL_ATTRIBUTE, lock_key
+from mlops_core.aws.ledger import lock_key
 from mlops_core.deploy.deployment import Outcome
+from mlops_core.deploy.ledger_items import DeploymentRecord as LedgerRecord
+from mlops_core.deploy.ledger_items import LockItem
 from mlops_core.rollback.contract.input import TriggerRef
-from mlops_core.timefmt import stamp
+from mlops_core.timefmt import parse_stamp, stamp
 from mlopsctl.ops.errors import OpsError
 
 #: Outcomes after which a deployment (or rollback) is over.
@@ -48,63 +51,13 @@ class RecordError(OpsError):
     """A ledger item is not the record it should be: ``str()`` names the item and what is wrong with it."""
 
 
-class _Read(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class Durations(_Read):
-    """Seconds in all, waiting for the lock, rolling out (``None``: a phase never reached)."""
-
-    total_seconds: float | None = None
-    lock_wait_seconds: float | None = None
-    rollout_seconds: float | None = None
-
-
-class TriggerChain(_Read):
-    """What led to the record: the approval (a deployment) or the rollback trigger (a rollback), and the lineage."""
-
-    approval: dict[str, Any] | None = None
-    model_package_arn: str | None = None
-    pipeline_execution_arn: str | None = None
-    lineage: dict[str, Any] = {}
-    rollback_trigger: TriggerRef | None = None
-
-
-class DeploymentRecord(_Read):
-    """One deployment or rollback of an endpoint, as the ledger holds it.
+class DeploymentRecord(LedgerRecord):
+    """One deployment or rollback of an endpoint, as the ledger holds it (the layer's
+    :class:`~mlops_core.deploy.ledger_items.DeploymentRecord`, with what the commands derive from it).
 
     A rollback's record (``rollback_of`` set, or a ``decision`` made on a trigger) names the model it restores in
     ``model_package_arn``, ``model_package_version`` and ``endpoint_config_name``.
     """
-
-    endpoint_name: str
-    deployment_id: str
-    started_at: datetime
-    outcome: Outcome
-    execution_arn: str | None = None
-    execution_status: str | None = None
-    model_package_arn: str | None = None
-    model_package_group_name: str | None = None
-    model_package_version: int | None = None
-    model_name: str | None = None
-    endpoint_config_name: str | None = None
-    strategy: str | None = None
-    deployment_config: dict[str, Any] | None = None
-    reason: str | None = None
-    alarm: str | None = None
-    finished_at: datetime | None = None
-    durations: Durations | None = None
-    trigger_chain: TriggerChain | None = None
-    lock_acquired_at: datetime | None = None
-    rollout_mode: str | None = None
-    rollout_started_at: datetime | None = None
-    previous_endpoint_config_name: str | None = None
-    new_fleet_alarms: list[str] = []
-    decision: str | None = None
-    rollback_of: str | None = None
-    restores: str | None = None
-    rolled_back_by: str | None = None
-    rolled_back_at: datetime | None = None
 
     @property
     def version(self) -> int | None:
@@ -114,7 +67,8 @@ class DeploymentRecord(_Read):
     @property
     def trigger(self) -> TriggerRef | None:
         """The rollback trigger (alarm, rejection ...) of a rollback record."""
-        return self.trigger_chain.rollback_trigger if self.trigger_chain else None
+        found = self.rollback_trigger
+        return TriggerRef.model_validate(found.model_dump()) if found is not None else None
 
     @property
     def kind(self) -> Literal["deployment", "rollback"]:
@@ -142,26 +96,18 @@ class DeploymentRecord(_Read):
             return self.durations.total_seconds
         if self.finished_at is None:
             return None
-        return round((self.finished_at - self.started_at).total_seconds(), 3)
+        return round((parse_stamp(self.finished_at) - self.started).total_seconds(), 3)
 
 
-class LockRecord(_Read):
-    """An endpoint's deployment lock: its holder (a deployment or rollback id) and until when it holds."""
-
-    owner: str
-    acquired_at: datetime
-    expires_at: datetime
-    task_token: str | None = None
-    waiting_since: datetime | None = None
-    taken_over_from: str | None = None
-
-    def expired(self, now: datetime) -> bool:
-        """Whether the lock has expired (DynamoDB's TTL deletes items late: an expired lock can still be there)."""
-        return self.expires_at <= now
+#: An endpoint's deployment lock: its holder (a deployment or rollback id) and until when it holds.
+LockRecord = LockItem
 
 
-def timestamp(moment: datetime | None) -> str | None:
-    """A timestamp as the commands print it: ISO 8601 in UTC (``2026-01-01T00:00:00.000Z``)."""
+def timestamp(moment: datetime | str | None) -> str | None:
+    """A timestamp as the commands print it: ISO 8601 in UTC (``2026-01-01T00:00:00.000Z``), from a time or from
+    the ledger's text in any spelling it has had."""
+    if isinstance(moment, str):
+        moment = parse_stamp(moment)
     return stamp(moment) if moment is not None else None
 
 
@@ -180,12 +126,8 @@ def parse_deployment(item: Mapping[str, Any]) -> DeploymentRecord:
 
 def parse_lock(item: Mapping[str, Any]) -> LockRecord:
     """The lock item as a record (``expires_at`` is epoch seconds, the table's TTL attribute)."""
-    expires = item.get(TTL_ATTRIBUTE)
-    fields = dict(item)
-    if isinstance(expires, int | float):
-        fields[TTL_ATTRIBUTE] = datetime.fromtimestamp(expires, UTC)
     try:
-        return LockRecord.model_validate(fields)
+        return LockItem.of_item(item)
     except ValidationError as exc:
         raise _refused(item, "an endpoint lock", exc) from exc
 
@@ -217,7 +159,7 @@ def deployments(client: Any, table: str, endpoint_name: str, *, limit: int | Non
     ledger's to the second (both start ``YYYY-MM-DDTHH:MM:SS``), and the parsed ``started_at`` orders the rest.
     """
     records = [parse_deployment(item) for item in _deployment_items(client, table, endpoint_name, limit)]
-    return sorted(records, key=lambda record: record.started_at, reverse=True)
+    return sorted(records, key=lambda record: record.started, reverse=True)
 
 
 def lock(client: Any, table: str, endpoint_name: str) -> LockRecord | None:

@@ -133,7 +133,7 @@ def lock_document(held: LockRecord | None, now: datetime) -> dict[str, Any] | No
     return {
         "holder": held.owner,
         "acquired_at": timestamp(held.acquired_at),
-        "expires_at": timestamp(held.expires_at),
+        "expires_at": timestamp(held.expires),
         "expired": held.expired(now),
         "waiting_for_endpoint": held.task_token is not None,
         "taken_over_from": held.taken_over_from,

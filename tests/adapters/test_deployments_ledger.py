@@ -9,7 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from mlops_core.aws.dynamodb import deserialize
 from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.ledger_items import DeploymentFields, PackageEventFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore, LockLostError
 from mlops_core.timefmt import stamp
 
@@ -37,6 +39,13 @@ def client() -> Iterator[object]:
 @pytest.fixture
 def store(client: object) -> LedgerDeploymentStore:
     return LedgerDeploymentStore(Ledger(client, TABLE))
+
+
+def recorded(status: str, action: str = "IGNORE") -> PackageEventFields:
+    """What the Approval function records of a state change to ``status`` (``action``: its decision's)."""
+    return PackageEventFields(
+        model_package_group_name="churn", model_package_version=3, approval_status=status, decision="why", action=action
+    )
 
 
 def key(deployment_id: str, minutes: int = 0) -> DeploymentKey:
@@ -96,33 +105,42 @@ def test_only_the_resumed_token_is_removed(store: LedgerDeploymentStore) -> None
     store.detach_task_token(ENDPOINT, "token-2")
 
 
-def test_a_record_is_written_in_steps_and_keeps_what_earlier_steps_wrote(store: LedgerDeploymentStore) -> None:
-    store.save_deployment(key("d1"), {"outcome": "IN_PROGRESS", "model_package_version": 3, "trigger_chain": {"a": 1}})
-    store.save_deployment(key("d1"), {"outcome": "SUCCEEDED", "durations": {"total_seconds": 12.5, "rollout": None}})
+def test_a_record_is_written_in_steps_and_keeps_what_earlier_steps_wrote(
+    store: LedgerDeploymentStore, client: object
+) -> None:
+    chain = {"approval": {"a": 1}}
+    store.save_deployment(
+        key("d1"), DeploymentFields(outcome="IN_PROGRESS", model_package_version=3, trigger_chain=chain)
+    )
+    durations = {"total_seconds": 12.5, "rollout_seconds": None}
+    store.save_deployment(key("d1"), DeploymentFields(outcome="SUCCEEDED", durations=durations))
     (record,) = store.deployments(ENDPOINT)
-    assert record["outcome"] == "SUCCEEDED"
-    assert record["model_package_version"] == 3
-    assert record["trigger_chain"] == {"a": 1}
-    assert record["durations"] == {"total_seconds": 12.5, "rollout": None}
-    assert record["sk"] == f"DEPLOYMENT#{stamp(NOW)}#d1"
-    assert "expires_at" not in record
+    assert record.outcome == "SUCCEEDED"
+    assert record.model_package_version == 3
+    (item,) = [deserialize(i) for i in client.scan(TableName=TABLE)["Items"]]  # type: ignore[attr-defined]
+    assert item["trigger_chain"] == {"approval": {"a": 1}}
+    assert item["durations"] == {"total_seconds": 12.5, "rollout_seconds": None}
+    assert item["sk"] == f"DEPLOYMENT#{stamp(NOW)}#d1"
+    assert "expires_at" not in item
 
 
 def test_deployments_are_listed_newest_first_and_last_known_good_is_read_from_them(
     store: LedgerDeploymentStore,
 ) -> None:
-    store.save_deployment(key("d1", 0), {"outcome": "SUCCEEDED", "model_name": "m1"})
-    store.save_deployment(key("d2", 10), {"outcome": "SUCCEEDED", "model_name": "m2"})
-    store.save_deployment(key("d3", 20), {"outcome": "ROLLED_BACK", "model_name": "m3"})
+    store.save_deployment(key("d1", 0), DeploymentFields(outcome="SUCCEEDED", model_name="m1"))
+    store.save_deployment(key("d2", 10), DeploymentFields(outcome="SUCCEEDED", model_name="m2"))
+    store.save_deployment(key("d3", 20), DeploymentFields(outcome="ROLLED_BACK", model_name="m3"))
     store.acquire_lock(ENDPOINT, "d4", NOW, 600)
-    assert [r["deployment_id"] for r in store.deployments(ENDPOINT)] == ["d3", "d2", "d1"]
-    assert store.last_succeeded(ENDPOINT)["model_name"] == "m2"
+    assert [r.deployment_id for r in store.deployments(ENDPOINT)] == ["d3", "d2", "d1"]
+    last = store.last_succeeded(ENDPOINT)
+    assert last is not None
+    assert last.model_name == "m2"
 
 
 def test_a_duplicated_package_event_is_recorded_once(store: LedgerDeploymentStore, client: object) -> None:
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3"
     for _ in range(2):
-        store.record_package_event(arn, NOW, "event-1", {"approval_status": "Approved", "action": "DEPLOY"})
+        store.record_package_event(arn, NOW, "event-1", recorded("Approved", action="DEPLOY"))
     items = client.query(  # type: ignore[attr-defined]
         TableName=TABLE,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :events)",
@@ -137,9 +155,9 @@ def test_the_last_recorded_status_of_a_package_is_its_newest_event_by_time(store
     other = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/4"
     assert store.last_package_status(arn) is None
 
-    store.record_package_event(arn, NOW + timedelta(minutes=5), "approved", {"approval_status": "Approved"})
-    store.record_package_event(arn, NOW, "created", {"approval_status": "PendingManualApproval"})  # arrived late
-    store.record_package_event(other, NOW + timedelta(minutes=9), "rejected", {"approval_status": "Rejected"})
+    store.record_package_event(arn, NOW + timedelta(minutes=5), "approved", recorded("Approved"))
+    store.record_package_event(arn, NOW, "created", recorded("PendingManualApproval"))  # arrived late
+    store.record_package_event(other, NOW + timedelta(minutes=9), "rejected", recorded("Rejected"))
 
     assert store.last_package_status(arn) == "Approved"
     assert store.last_package_status(other) == "Rejected"
@@ -148,7 +166,7 @@ def test_the_last_recorded_status_of_a_package_is_its_newest_event_by_time(store
 def test_among_events_of_the_same_second_the_last_recorded_status_wins(store: LedgerDeploymentStore) -> None:
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5"
 
-    store.record_package_event(arn, NOW, "zz-created", {"approval_status": "PendingManualApproval"})
-    store.record_package_event(arn, NOW, "aa-approved", {"approval_status": "Approved"})
+    store.record_package_event(arn, NOW, "zz-created", recorded("PendingManualApproval"))
+    store.record_package_event(arn, NOW, "aa-approved", recorded("Approved"))
 
     assert store.last_package_status(arn) == "Approved"

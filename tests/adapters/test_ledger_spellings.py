@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from mlops_core.aws.dynamodb import serialize
 from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.ledger_items import DeploymentFields, PackageEventFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore
 from mlops_core.deploy.unfinished import LedgerUnfinishedDeployments
 from mlops_core.timefmt import legacy_stamp
@@ -59,25 +60,29 @@ def sort_keys(client: Any) -> list[str]:
 def test_old_spelling_records_read_and_order_by_their_time_among_new_ones(client: Any, store: Any) -> None:
     # "...:00.500400+00:00" (old) sorts below "...:00.500Z" (new) as text, though it is 0.4 ms later
     old_record(client, "old-whole-second", T0)
-    store.save_deployment(DeploymentKey(ENDPOINT, T0 + timedelta(milliseconds=500), "new-half"), {"outcome": "FAILED"})
+    store.save_deployment(
+        DeploymentKey(ENDPOINT, T0 + timedelta(milliseconds=500), "new-half"), DeploymentFields(outcome="FAILED")
+    )
     old_record(client, "old-later-fraction", T0 + timedelta(microseconds=500_400))  # key sorts it lower
-    store.save_deployment(DeploymentKey(ENDPOINT, T0 + timedelta(minutes=5), "new-later"), {"outcome": "SUCCEEDED"})
+    store.save_deployment(
+        DeploymentKey(ENDPOINT, T0 + timedelta(minutes=5), "new-later"), DeploymentFields(outcome="SUCCEEDED")
+    )
     expected = ["new-later", "old-later-fraction", "new-half", "old-whole-second"]
-    assert [item["deployment_id"] for item in store.deployments(ENDPOINT)] == expected
+    assert [item.deployment_id for item in store.deployments(ENDPOINT)] == expected
     read = records.deployments(client, TABLE, ENDPOINT)
     assert [record.deployment_id for record in read] == expected
-    assert read[-1].started_at == T0
+    assert read[-1].started == T0
 
 
 def test_an_execution_started_under_the_old_key_finishes_on_the_same_record(client: Any, store: Any) -> None:
     started = T0 + timedelta(milliseconds=123)
     sk = old_record(client, "d1", started, outcome="IN_PROGRESS")  # the previous version's preflight wrote it
     key = DeploymentKey.of_execution(ENDPOINT, started, "d1")  # this version's later steps
-    store.save_deployment(key, {"lock_acquired_at": "2024-05-01T12:00:01.000Z"})
-    store.save_deployment(key, {"outcome": "SUCCEEDED"})
+    store.save_deployment(key, DeploymentFields(lock_acquired_at="2024-05-01T12:00:01.000Z"))
+    store.save_deployment(key, DeploymentFields(outcome="SUCCEEDED"))
     assert sort_keys(client) == [sk]
     (record,) = store.deployments(ENDPOINT)
-    assert (record["outcome"], record["model_package_version"], record["started_at"]) == (
+    assert (record.outcome, record.model_package_version, record.started_at) == (
         "SUCCEEDED",
         1,
         legacy_stamp(started),
@@ -86,26 +91,27 @@ def test_an_execution_started_under_the_old_key_finishes_on_the_same_record(clie
 
 def test_a_new_execution_creates_its_record_in_the_new_spelling_and_keeps_it(client: Any, store: Any) -> None:
     key = DeploymentKey.of_execution(ENDPOINT, T0, "d2")
-    store.save_deployment(key, {"outcome": "IN_PROGRESS"})
-    store.save_deployment(key, {"outcome": "SUCCEEDED"})
+    store.save_deployment(key, DeploymentFields(outcome="IN_PROGRESS"))
+    store.save_deployment(key, DeploymentFields(outcome="SUCCEEDED"))
     assert sort_keys(client) == ["DEPLOYMENT#2024-05-01T12:00:00.000Z#d2"]
 
 
 def test_an_unfinished_old_record_is_closed_where_it_is(client: Any) -> None:
     sk = old_record(client, "d3", T0, outcome="IN_PROGRESS")
     closing = LedgerUnfinishedDeployments(Ledger(client, TABLE))
-    closed = closing.close(DeploymentKey.of_execution(ENDPOINT, T0, "d3"), {"outcome": "FAILED", "reason": "x"})
+    failed = DeploymentFields(outcome="FAILED", reason="x")
+    closed = closing.close(DeploymentKey.of_execution(ENDPOINT, T0, "d3"), failed)
     assert closed is not None
-    assert closed["sk"] == sk
-    assert closing.close(DeploymentKey.of_execution(ENDPOINT, T0, "d3"), {"outcome": "FAILED"}) is None
+    assert closed.to_item()["sk"] == sk
+    assert closing.close(DeploymentKey.of_execution(ENDPOINT, T0, "d3"), DeploymentFields(outcome="FAILED")) is None
     assert sort_keys(client) == [sk]
 
 
 def test_migrate_rewrites_old_records_once_and_a_second_run_changes_nothing(client: Any, store: Any) -> None:
     old_record(client, "d1", T0 + timedelta(milliseconds=250))
     old_record(client, "d0", T0 - timedelta(days=1))
-    store.save_deployment(DeploymentKey(ENDPOINT, T0 + timedelta(hours=1), "d2"), {"outcome": "SUCCEEDED"})
-    before = [(r.deployment_id, r.started_at, r.outcome) for r in records.deployments(client, TABLE, ENDPOINT)]
+    store.save_deployment(DeploymentKey(ENDPOINT, T0 + timedelta(hours=1), "d2"), DeploymentFields(outcome="SUCCEEDED"))
+    before = [(r.deployment_id, r.started, r.outcome) for r in records.deployments(client, TABLE, ENDPOINT)]
     planned = migrate(client, TABLE, T0, dry_run=True)
     assert len(planned) == 2
     assert sort_keys(client)[0].endswith("+00:00#d0")
@@ -117,7 +123,7 @@ def test_migrate_rewrites_old_records_once_and_a_second_run_changes_nothing(clie
         "DEPLOYMENT#2024-05-01T13:00:00.000Z#d2",
     ]
     after = records.deployments(client, TABLE, ENDPOINT)
-    assert [(r.deployment_id, r.started_at, r.outcome) for r in after] == before
+    assert [(r.deployment_id, r.started, r.outcome) for r in after] == before
     assert after[1].model_package_version == 1  # every other attribute kept
     assert migrate(client, TABLE, T0) == []
 
@@ -149,14 +155,21 @@ def test_migrate_respells_model_package_events_and_their_latest_status(client: A
     keys = sorted(item["sk"]["S"] for item in client.scan(TableName=TABLE)["Items"])
     assert keys == ["EVENT#2024-05-01T12:00:00.000Z#e1", "LATEST"]
     assert store.last_package_status(arn) == "Approved"
-    store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", {"approval_status": "Rejected"})
+    rejected = PackageEventFields(
+        model_package_group_name="churn",
+        model_package_version=3,
+        approval_status="Rejected",
+        decision="-",
+        action="IGNORE",
+    )
+    store.record_package_event(arn, T0 - timedelta(seconds=1), "e0", rejected)
     assert store.last_package_status(arn) == "Approved"  # an older event, delivered late, still loses
 
 
 def test_newest_first_orders_by_the_time_in_the_sort_key_even_when_only_the_keys_are_read() -> None:
-    """A reader on the live local stack can see an item between moto's creating it and its setting the attributes
-    (the ledger's ``UpdateItem`` is atomic in DynamoDB, not in moto across threads): ordering reads the start time
-    from the sort key, which every deployment item has, in either spelling."""
+    """Ordering reads the start time from the sort key, which every deployment item has, in either spelling (moto
+    alone can show a reader an item with only its keys; the local stack's writes are whole:
+    ``tests/adapters/test_local_dynamodb_items.py``)."""
     from mlops_core.deploy.store import newest_first
 
     old = datetime(2026, 1, 1, 0, 0, 0, 500400, tzinfo=UTC)

@@ -19,6 +19,7 @@ from mlops_core.aws.ledger import Ledger
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.aws.workflows import StepFunctionsWorkflows
 from mlops_core.deploy.endpoints import SageMakerEndpoints
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.store import DeploymentKey, LedgerDeploymentStore
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.timefmt import stamp
@@ -95,7 +96,8 @@ class Account:
             "rollout_started_at": stamp(started + timedelta(minutes=1)),
             "finished_at": stamp(started + timedelta(minutes=10)),
         }
-        self.store.save_deployment(DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), fields)
+        record = DeploymentFields.model_validate(fields)
+        self.store.save_deployment(DeploymentKey(ENDPOINT, started, f"deploy-v{version}"), record)
 
 
 @pytest.fixture

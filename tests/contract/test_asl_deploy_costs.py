@@ -13,6 +13,7 @@ from tests.deploy_support.asl_runs import endpoint_reports, execution_input
 from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings
 from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
+from tests.support.ledger_records import items_of
 
 
 def update_costs(bake: int) -> tuple[int, int]:
@@ -72,4 +73,4 @@ def test_first_deployment_through_the_real_sagemaker_and_cloudwatch_adapters_on_
     model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
     assert model["PrimaryContainer"] == {"ModelPackageName": package_arn(2)}
     assert (endpoint["EndpointStatus"], config["ProductionVariants"][0]["InitialInstanceCount"]) == ("InService", 2)
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["outcome"] == "SUCCEEDED"

@@ -64,7 +64,7 @@ def test_first_deployment_creates_the_endpoint_and_succeeds(machine: DeployMachi
     ]
     assert "CreateEndpoint" in sagemaker.operations()
     record = machine.store.deployments(ENDPOINT)[0]
-    assert record["outcome"] == "SUCCEEDED"
+    assert record.outcome == "SUCCEEDED"
     assert machine.store.read_lock(ENDPOINT) is None
     (message,) = machine.notifications()
     assert (message["outcome"], message["model_package_version"], message["strategy"]) == ("SUCCEEDED", 2, "CANARY")
@@ -123,10 +123,10 @@ def test_a_rollback_during_the_canary_fails_the_deployment_names_the_alarm_and_r
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
     assert machine.states_entered(done["executionArn"])[-1] == "RolledBack"
-    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
-    assert record["outcome"] == "ROLLED_BACK"
-    assert record["alarm"] == ALARMS[0]
-    assert "5xx errors 12 > 0" in record["reason"]
+    record = next(r for r in machine.store.deployments(ENDPOINT) if r.deployment_id == "v3")
+    assert record.outcome == "ROLLED_BACK"
+    assert record.alarm == ALARMS[0]
+    assert "5xx errors 12 > 0" in record.reason
     assert sagemaker.packages[package_arn(3)].approval_status == "Rejected"
     assert machine.notifications()[-1]["outcome"] == "ROLLED_BACK"
     assert machine.store.read_lock(ENDPOINT) is None
@@ -165,9 +165,9 @@ def test_an_endpoint_still_changing_after_two_fallback_waits_fails_the_deploymen
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
     assert machine.states_entered(done["executionArn"]).count("WaitForEndpoint") == 2
-    (record,) = [r for r in machine.store.deployments(ENDPOINT) if r["model_package_version"] == 3]
-    assert record["outcome"] == "FAILED"
-    assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record["reason"]
+    (record,) = [r for r in machine.store.deployments(ENDPOINT) if r.model_package_version == 3]
+    assert record.outcome == "FAILED"
+    assert "DeploymentTimeoutError: endpoint is Updating after 2 fallback waits (2 s)" in record.reason
     assert machine.store.read_lock(ENDPOINT) is None
 
 
@@ -223,7 +223,7 @@ def test_an_older_approval_is_superseded_by_a_newer_one(machine: DeployMachine, 
     done = machine.run(execution_input(2))
     assert done["status"] == "SUCCEEDED"
     assert machine.states_entered(done["executionArn"])[-1] == "NothingDeployed"
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUPERSEDED"
+    assert machine.store.deployments(ENDPOINT)[0].outcome == "SUPERSEDED"
     assert "CreateEndpoint" not in sagemaker.operations()
     assert machine.notifications()[0]["outcome"] == "SUPERSEDED"
 
@@ -242,7 +242,7 @@ def test_losing_the_lock_while_waiting_fails_the_deployment_through_the_catch(
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     record = machine.store.deployments(ENDPOINT)[0]
-    assert record["reason"].startswith("LockLostError: ")
+    assert record.reason.startswith("LockLostError: ")
     assert machine.store.read_lock(ENDPOINT).deployment_id == "thief"
 
 
@@ -273,7 +273,7 @@ def test_a_refused_request_fails_the_deployment_with_the_aws_reason(
     sagemaker.ensure_model = refused  # type: ignore[method-assign]
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
-    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+    assert machine.store.deployments(ENDPOINT)[0].reason == (
         "RequestRejectedError: CreateModel was refused: AccessDeniedException: not authorized to perform CreateModel"
     )
 
@@ -287,7 +287,7 @@ def test_a_deployment_is_failed_when_it_waits_too_long_for_the_lock(
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     assert [step for step, _ in machine.steps] == ["preflight", "acquire_lock", "acquire_lock", "finish"]
-    assert machine.store.deployments(ENDPOINT)[0]["reason"] == (
+    assert machine.store.deployments(ENDPOINT)[0].reason == (
         "LockWaitExceededError: endpoint locked by deployment stuck-deployment; gave up after 2 attempts"
     )
     assert machine.store.read_lock(ENDPOINT).deployment_id == "stuck-deployment"
@@ -305,10 +305,9 @@ def test_a_refused_update_fails_the_deployment_and_frees_the_endpoint(
     sagemaker.update_endpoint = refused  # type: ignore[method-assign]
     done = machine.run(execution_input(3), name="v3")
     assert done["status"] == "FAILED"
-    record = next(r for r in machine.store.deployments(ENDPOINT) if r["deployment_id"] == "v3")
+    record = next(r for r in machine.store.deployments(ENDPOINT) if r.deployment_id == "v3")
     assert (
-        record["reason"]
-        == "RequestRejectedError: UpdateEndpoint was refused: ValidationException: variant name changed"
+        record.reason == "RequestRejectedError: UpdateEndpoint was refused: ValidationException: variant name changed"
     )
     assert machine.store.read_lock(ENDPOINT) is None
 
@@ -328,7 +327,7 @@ def test_a_verification_error_fails_the_deployment_and_frees_the_endpoint(
     done = machine.run(execution_input(2))
     assert done["status"] == "FAILED"
     assert machine.step_names()[-2:] == ["verify", "finish"]
-    assert machine.store.deployments(ENDPOINT)[0]["reason"].startswith("RequestRejectedError: DescribeEndpoint")
+    assert machine.store.deployments(ENDPOINT)[0].reason.startswith("RequestRejectedError: DescribeEndpoint")
     assert machine.store.read_lock(ENDPOINT) is None
 
 

@@ -26,6 +26,7 @@ from tests.deploy_support.asl_runs import execution_input
 from tests.deploy_support.builders import ENDPOINT, legacy_timing
 from tests.deploy_support.fakes import FakeSageMaker
 from tests.deploy_support.sfn import ASL, FUNCTION_ARN, DeployMachine, definition
+from tests.support.ledger_records import items_of
 
 #: The relayed waits as the previous ApprovalFunction sent them (0 s: moto's interpreter really sleeps in a Wait).
 RELAYED = legacy_timing(lock_retry_seconds=0, lock_max_attempts=120)
@@ -62,7 +63,7 @@ def test_an_input_from_the_previous_approval_function_runs_on_the_new_definition
     assert done["status"] == "SUCCEEDED"
     assert machine.step_names()[:3] == ["preflight", "acquire_lock", "acquire_lock"]
     assert "WaitForLock" in machine.states_entered(done["executionArn"])
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["outcome"] == "SUCCEEDED"
 
 
 def test_an_execution_of_the_previous_definition_runs_with_the_new_tasks(
@@ -78,5 +79,5 @@ def test_an_execution_of_the_previous_definition_runs_with_the_new_tasks(
     done = machine.run(execution_input(2) | {"timing": RELAYED}, machine=previous)
     assert done["status"] == "SUCCEEDED"
     assert machine.step_names() == ["preflight", "acquire_lock", "acquire_lock", *AFTER_THE_LOCK]
-    assert machine.store.deployments(ENDPOINT)[0]["outcome"] == "SUCCEEDED"
+    assert items_of(machine.store.deployments(ENDPOINT))[0]["outcome"] == "SUCCEEDED"
     assert machine.store.read_lock(ENDPOINT) is None

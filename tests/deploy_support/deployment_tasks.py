@@ -63,4 +63,5 @@ class Deployment:
 
     def record(self, version: int) -> dict[str, Any]:
         name = execution(version)["name"]
-        return next(r for r in self.store.deployments(ENDPOINT) if r["deployment_id"] == name)
+        found = next(r for r in self.store.deployments(ENDPOINT) if r.deployment_id == name)
+        return found.model_dump(exclude_unset=True)

@@ -19,9 +19,10 @@ from mlops_core.aws.workflows import StartedExecution, Workflows, execution_arn
 from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.deploy.fleet_alarm_rules import Firing, fleet_alarm_name
 from mlops_core.deploy.fleet_alarms import FleetAlarms
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord, LockItem, PackageEventFields
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import AlarmView, EndpointView, PackageView, VariantView
-from mlops_core.deploy.store import DeploymentKey, DeploymentStore, LockInfo, LockLostError
+from mlops_core.deploy.store import DeploymentKey, DeploymentStore, LockLostError
 from mlops_core.timefmt import stamp
 
 ACCOUNT = "123456789012"
@@ -219,13 +220,14 @@ class FakeStore(DeploymentStore):
     locks: dict[str, dict[str, Any]] = field(default_factory=dict)
     package_events: list[dict[str, Any]] = field(default_factory=list)
 
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+    def save_deployment(self, key: DeploymentKey, fields: DeploymentFields) -> None:
         record = self.records.setdefault((key.endpoint_name, key.as_key()["sk"]), {})
-        record.update(endpoint_name=key.endpoint_name, deployment_id=key.deployment_id, **fields)
+        identity = {"endpoint_name": key.endpoint_name, "deployment_id": key.deployment_id}
+        record.update(identity, started_at=key.started_text, **fields.as_update())
 
-    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+    def deployments(self, endpoint_name: str) -> list[DeploymentRecord]:
         keys = sorted((k for k in self.records if k[0] == endpoint_name), reverse=True)
-        return [self.records[k] for k in keys]
+        return [DeploymentRecord.of_item(self.records[k]) for k in keys]
 
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         held = self.locks.get(endpoint_name)
@@ -233,6 +235,7 @@ class FakeStore(DeploymentStore):
             return False
         self.locks[endpoint_name] = {
             "owner": deployment_id,
+            "acquired_at": stamp(now),
             "expires_at": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
         }
         return True
@@ -245,15 +248,15 @@ class FakeStore(DeploymentStore):
             return False
         self.locks[endpoint_name] = {
             "owner": deployment_id,
+            "acquired_at": stamp(now),
+            "taken_over_from": holder,
             "expires_at": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
         }
         return True
 
-    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+    def read_lock(self, endpoint_name: str) -> LockItem | None:
         held = self.locks.get(endpoint_name)
-        if held is None:
-            return None
-        return LockInfo(endpoint_name, held["owner"], held["expires_at"], held.get("task_token"))
+        return LockItem.of_item(held) if held is not None else None
 
     def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
         held = self.locks.get(endpoint_name)
@@ -268,17 +271,21 @@ class FakeStore(DeploymentStore):
         held = self.locks.get(endpoint_name)
         if held is None or held["owner"] != deployment_id:
             raise LockLostError(f"deployment {deployment_id} no longer holds the lock of {endpoint_name}")
-        held.update(task_token=token, expires_at=int((now + timedelta(seconds=ttl_seconds)).timestamp()))
+        held.update(
+            task_token=token,
+            waiting_since=stamp(now),
+            expires_at=int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+        )
 
     def detach_task_token(self, endpoint_name: str, token: str) -> None:
         held = self.locks.get(endpoint_name)
         if held and held.get("task_token") == token:
-            del held["task_token"]
+            del held["task_token"], held["waiting_since"]
 
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
-        self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields})
+        self.package_events.append({"arn": package_arn, "time": event_time, "id": event_id, **fields.as_item()})
 
     def last_package_status(self, package_arn: str) -> str | None:
         latest: dict[str, Any] | None = None
@@ -326,13 +333,6 @@ class FakeNotifier(Notifier):
         self.sent.append((subject, dict(message)))
 
 
-class LedgerLikeStore(FakeStore):
-    """The in-memory ledger, keeping ``started_at`` on each record as :class:`LedgerDeploymentStore` does."""
-
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        super().save_deployment(key, {"started_at": key.started_text, **fields})
-
-
 def rollout_in_progress(
     store: DeploymentStore,
     workflows: FakeWorkflows,
@@ -351,14 +351,14 @@ def rollout_in_progress(
     return live
 
 
-def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> dict[str, Any]:
+def deployment_fields(version: int, started: datetime, outcome: str = "SUCCEEDED") -> DeploymentFields:
     """The record of ``deploy-v<version>``: package ``version``, model ``m<version>``, config ``c<version>``."""
-    return {
-        "model_package_arn": package_arn(version),
-        "model_package_version": version,
-        "model_name": f"m{version}",
-        "endpoint_config_name": f"c{version}",
-        "outcome": outcome,
-        "rollout_started_at": stamp(started + timedelta(minutes=1)),
-        "finished_at": stamp(started + timedelta(minutes=10)),
-    }
+    return DeploymentFields(
+        model_package_arn=package_arn(version),
+        model_package_version=version,
+        model_name=f"m{version}",
+        endpoint_config_name=f"c{version}",
+        outcome=outcome,
+        rollout_started_at=stamp(started + timedelta(minutes=1)),
+        finished_at=stamp(started + timedelta(minutes=10)),
+    )

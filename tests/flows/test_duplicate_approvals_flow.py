@@ -19,6 +19,7 @@ import pytest
 from mlops_core.aws.ledger import Ledger
 from mlops_core.deploy.store import LedgerDeploymentStore
 from tests.support.deploy_flow import DEPLOY_CALLS, DeployFlow, start_flow
+from tests.support.ledger_records import items_of
 from tests.support.untrusted_events import package_event, runs
 
 pytestmark = pytest.mark.flow
@@ -83,7 +84,7 @@ def test_deployments_of_one_approval_started_at_the_same_moment_notify_only_the_
         assert [e["status"] for e in flow.executions()] == ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]
         assert len(flow.calls(*DEPLOY_CALLS)) - before == 1
         store = LedgerDeploymentStore(Ledger(stack.client("dynamodb"), stack.physical_name("LedgerTable")))
-        records = [r for r in store.deployments(flow.endpoint) if r.get("model_package_version") == 2]
+        records = [r for r in items_of(store.deployments(flow.endpoint)) if r.get("model_package_version") == 2]
         assert sorted((r["outcome"], r["reason"]) for r in records)[0] == ("SKIPPED", "already live")
         assert sorted(r["outcome"] for r in records) == ["SKIPPED", "SUCCEEDED"]
         assert [m["outcome"] for m in _messages_for(flow, 2)] == ["SUCCEEDED"]

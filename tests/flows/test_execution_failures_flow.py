@@ -26,6 +26,7 @@ from tests.support.execution_faults import (
     operator_stops,
     redeliver_status_change,
 )
+from tests.support.ledger_records import items_of
 
 pytestmark = pytest.mark.flow
 
@@ -134,7 +135,7 @@ def test_a_state_over_256_kib_fails_the_execution_past_every_catch_and_it_is_sti
         (ended,) = [e for e in entries if e["kind"] == "execution"]
         assert (ended["status"], ended.get("error")) == ("FAILED", "States.DataLimitExceeded")
         store = LedgerDeploymentStore(Ledger(stack.client("dynamodb"), stack.physical_name("LedgerTable")))
-        (record,) = [r for r in store.deployments(flow.endpoint) if r["deployment_id"] == "oversized-state"]
+        (record,) = [r for r in items_of(store.deployments(flow.endpoint)) if r["deployment_id"] == "oversized-state"]
         assert record["outcome"] == "FAILED"
         assert record["execution_status"] == "FAILED"
         assert [m["deployment_id"] for m in flow.deployment_messages() if m["outcome"] == "FAILED"] == [

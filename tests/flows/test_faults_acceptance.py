@@ -26,6 +26,7 @@ from mlopsctl.local.commands.replay import parse_items, play
 from mlopsctl.local.emulators.sagemaker import GoldLabelWorkforce, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.pipeline_runner import PipelineOutcome, PipelineRun, StepOutcome
 from mlopsctl.local.runtime.stack import LocalStack
+from tests.support.ledger_records import items_of
 
 pytestmark = pytest.mark.flow
 
@@ -106,7 +107,7 @@ def final_state(stack: LocalStack) -> dict[str, Any]:
     endpoint_name = str(stack.template.parameters["EndpointName"])
     endpoint = sm.describe_endpoint(EndpointName=endpoint_name)
     store = LedgerDeploymentStore(Ledger(stack.client("dynamodb"), stack.physical_name("LedgerTable")))
-    deployments = store.deployments(endpoint_name)
+    deployments = items_of(store.deployments(endpoint_name))
     serving = next(d for d in deployments if d.get("endpoint_config_name") == endpoint["EndpointConfigName"])
     return {
         "labeling jobs": sorted(j["LabelingJobStatus"] for j in jobs),

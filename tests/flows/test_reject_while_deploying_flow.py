@@ -23,6 +23,7 @@ from mlopsctl.local.commands.replay import parse_items, play
 from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.runtime.stack import LocalStack
 from tests.support.files import ROOT
+from tests.support.ledger_records import items_of
 
 pytestmark = pytest.mark.flow
 
@@ -46,7 +47,7 @@ def test_rejecting_v2_while_its_canary_rolls_out_ends_on_v1_recorded_and_notifie
         sagemaker = stack.client("sagemaker")
         endpoint_name = str(stack.template.parameters["EndpointName"])
         store = LedgerDeploymentStore(Ledger(stack.client("dynamodb"), stack.physical_name("LedgerTable")))
-        records = store.deployments(endpoint_name)
+        records = items_of(store.deployments(endpoint_name))
         notes = [json.loads(envelope["Message"]) for envelope in stack.notifications()]
         endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
         tags = sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"])["Tags"]

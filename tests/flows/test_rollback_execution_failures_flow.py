@@ -22,6 +22,7 @@ from tests.support.execution_faults import (
     redeliver_status_change,
     running,
 )
+from tests.support.ledger_records import items_of
 from tests.support.rollback_registry import Registry
 
 pytestmark = pytest.mark.flow
@@ -40,7 +41,7 @@ def two_versions_deployed(stack: LocalStack) -> tuple[Registry, str]:
 
 
 def rollback_record(registry: Registry) -> dict[str, Any]:
-    (record,) = [d for d in registry.store.deployments(registry.endpoint) if "rollback_of" in d]
+    (record,) = [d for d in items_of(registry.store.deployments(registry.endpoint)) if "rollback_of" in d]
     return record
 
 

@@ -27,6 +27,7 @@ from tests.deploy_support.events import alarm_event, endpoint_event, package_eve
 from tests.deploy_support.fakes import GROUP, FakeAlarms, FakeSageMaker, package_arn
 from tests.deploy_support.handlers import context, load_handler
 from tests.deploy_support.sfn import DeployMachine, deploy_machine
+from tests.support.ledger_records import items_of
 
 pytestmark = pytest.mark.flow
 
@@ -112,7 +113,9 @@ class Stack:
     # -- what the ledger says ---------------------------------------------------------------------------------
 
     def record(self, deployment_id: str) -> dict[str, Any]:
-        return next(r for r in self.machine.store.deployments(ENDPOINT) if r["deployment_id"] == deployment_id)
+        return next(
+            r for r in items_of(self.machine.store.deployments(ENDPOINT)) if r["deployment_id"] == deployment_id
+        )
 
     def serves(self) -> str | None:
         endpoint = self.sagemaker.endpoints[ENDPOINT]

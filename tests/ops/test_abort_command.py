@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 
 from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.ledger_items import DeploymentRecord
 from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.ops import execution_wait
 from mlopsctl.ops.abort import InProgress, mechanism
@@ -63,7 +64,11 @@ def in_progress(status: str, serves: str, pending: str | None = None) -> InProgr
     endpoint: dict[str, Any] = {"EndpointName": "e", "EndpointStatus": status, "EndpointConfigName": serves}
     if pending:
         endpoint["PendingDeploymentSummary"] = {"EndpointConfigName": pending}
-    return InProgress("s-v2-0123", ARN, {"endpoint_config_name": "c2", "outcome": "IN_PROGRESS"}, endpoint)
+    record = DeploymentRecord(
+        endpoint_name="e", deployment_id="s-v2-0123", started_at="2026-01-01T00:00:00.000Z", outcome="IN_PROGRESS",
+        endpoint_config_name="c2",
+    )  # fmt: skip
+    return InProgress("s-v2-0123", ARN, record, endpoint)
 
 
 @pytest.mark.parametrize(

@@ -139,4 +139,4 @@ def test_a_lock_without_its_owner_is_refused() -> None:
     with pytest.raises(RecordError, match=refused):
         parse_lock(item)
     held = parse_lock({**item, "owner": "d1"})
-    assert held.expires_at.isoformat() == "2026-01-01T00:10:00+00:00"
+    assert held.expires.isoformat() == "2026-01-01T00:10:00+00:00"

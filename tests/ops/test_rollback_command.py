@@ -14,6 +14,7 @@ from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.runtime.actionlog import a_person_acts
 from mlopsctl.ops import execution_wait
 from tests.support.deploy_flow import IMAGE
+from tests.support.ledger_records import items_of
 from tests.support.ops_stack import OpsStack, ops_stack
 
 pytestmark = pytest.mark.flow
@@ -44,7 +45,7 @@ def time_passes(ops: OpsStack, monkeypatch: pytest.MonkeyPatch) -> None:
 def ledger(ops: OpsStack) -> list[dict[str, Any]]:
     """Every record of the endpoint, newest first (deployments and rollbacks)."""
     table = Ledger(ops.stack.client("dynamodb"), ops.stack.physical_name("LedgerTable"))
-    return LedgerDeploymentStore(table).deployments(ops.flow.endpoint)
+    return items_of(LedgerDeploymentStore(table).deployments(ops.flow.endpoint))
 
 
 def rollback_messages(ops: OpsStack) -> list[dict[str, Any]]:

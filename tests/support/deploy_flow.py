@@ -22,6 +22,7 @@ from mlopsctl.local.emulators.sagemaker import SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.endpoint_metrics import fleet_metric
 from mlopsctl.local.runtime.clock import VirtualClock
 from mlopsctl.local.runtime.stack import EmulatorFactory, LocalStack
+from tests.support.ledger_records import items_of
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 DEPLOY_CALLS = ("create_endpoint", "update_endpoint")
@@ -136,7 +137,7 @@ class DeployFlow:
     def records(self) -> dict[int, dict[str, Any]]:
         """The ledger's deployments of model package versions to our endpoint, by version (not rollback records)."""
         store = LedgerDeploymentStore(Ledger(self.stack.client("dynamodb"), self.stack.physical_name("LedgerTable")))
-        records = store.deployments(self.endpoint)
+        records = items_of(store.deployments(self.endpoint))
         return {int(r["model_package_version"]): r for r in records if r.get("model_package_version") is not None}
 
     def outcomes(self) -> dict[int, str]:

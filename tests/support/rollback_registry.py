@@ -9,6 +9,7 @@ from typing import Any
 from mlops_core.aws.ledger import Ledger
 from mlops_core.deploy.store import LedgerDeploymentStore
 from mlopsctl.local.runtime.stack import LocalStack
+from tests.support.ledger_records import items_of
 
 
 class Registry:
@@ -54,8 +55,8 @@ class Registry:
         return str(endpoint["EndpointConfigName"])
 
     def deployment_of(self, package_arn: str) -> dict[str, Any]:
-        return next(d for d in self.store.deployments(self.endpoint) if d.get("model_package_arn") == package_arn
-                    and "rollback_of" not in d)  # fmt: skip
+        records = items_of(self.store.deployments(self.endpoint))
+        return next(d for d in records if d.get("model_package_arn") == package_arn and "rollback_of" not in d)
 
     def notifications(self) -> list[dict[str, Any]]:
         return [json.loads(envelope["Message"]) for envelope in self.stack.notifications()]

@@ -10,6 +10,7 @@ import pytest
 
 from mlops_core.aws.notifications import Notifier
 from mlops_core.deploy.execution_outcomes import ExecutionOutcomeConfig, ExecutionOutcomePorts
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.deploy.unfinished import UnfinishedDeployments
 from tests.deploy_support.handlers import context, load_handler
@@ -29,12 +30,13 @@ class FakeDeployments(UnfinishedDeployments):
         self.records: dict[DeploymentKey, dict[str, Any]] = {}
         self.outcome = outcome
 
-    def close(self, key: DeploymentKey, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def close(self, key: DeploymentKey, fields: DeploymentFields) -> DeploymentRecord | None:
         current = self.records.get(key, {"outcome": self.outcome} if self.outcome else {})
         if current.get("outcome") not in (None, "IN_PROGRESS"):
             return None
-        self.records[key] = {**current, **fields}
-        return self.records[key]
+        identity = {"endpoint_name": key.endpoint_name, "deployment_id": key.deployment_id}
+        self.records[key] = {**current, **identity, "started_at": key.started_text, **fields.as_update()}
+        return DeploymentRecord.of_item(self.records[key])
 
     def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
         if endpoint_name != ENDPOINT or self.holder != deployment_id:

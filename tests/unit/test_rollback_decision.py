@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_core.rollback.decision import RULES, Action, Facts, decide, history_of
+from mlops_core.deploy.ledger_items import DeploymentRecord
+from mlops_core.rollback.decision import RULES, Action, Deployment, Facts, decide, history_of
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 from mlops_core.timefmt import stamp
 from tests.deploy_support.fakes import package_arn
@@ -55,9 +56,14 @@ def rejection(version: int) -> Trigger:
     return Trigger(TriggerKind.REJECTION, f"{package_arn(version)}#t", at(60), f"v{version} was rejected", details)
 
 
+def newest_first(records: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> tuple[Deployment, ...]:
+    """The history of ``records`` given oldest first, read as the ledger's records (it returns them newest first)."""
+    return history_of([DeploymentRecord.of_item({"endpoint_name": ENDPOINT, **r}) for r in reversed(records)])
+
+
 def decision_for(trigger: Trigger, *records: dict[str, Any], holder: str | None = None) -> Any:
     """Decide on ``records`` given oldest first (the ledger returns them newest first)."""
-    return decide(Facts(trigger, ENDPOINT, history_of(list(reversed(records))), holder))
+    return decide(Facts(trigger, ENDPOINT, newest_first(records), holder))
 
 
 def test_an_alarm_after_the_rollout_restores_the_last_known_good_version() -> None:
@@ -201,7 +207,7 @@ def test_a_restore_always_targets_an_older_successful_deployment_of_another_pack
     decision = decision_for(alarm(1000), *records)
     if decision.action is not Action.RESTORE:
         return
-    history = history_of(list(reversed(records)))
+    history = newest_first(records)
     assert decision.live == next(item for item in history if item.outcome == "SUCCEEDED")
     assert decision.target.outcome == "SUCCEEDED"
     assert decision.target.model_package_arn != decision.live.model_package_arn

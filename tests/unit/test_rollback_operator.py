@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.decision import Facts, decide, history_of
@@ -18,8 +19,8 @@ from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STAC
 from tests.deploy_support.fakes import (
     FakeNotifier,
     FakeSageMaker,
+    FakeStore,
     FakeWorkflows,
-    LedgerLikeStore,
     deployment_fields,
     rollout_in_progress,
 )
@@ -36,7 +37,7 @@ class World:
 
     def __init__(self, *versions: int) -> None:
         self.sagemaker = FakeSageMaker()
-        self.store = LedgerLikeStore()
+        self.store = FakeStore()
         self.workflows = FakeWorkflows()
         self.notifier = FakeNotifier()
         self.ports = RollbackPorts(self.store, self.sagemaker, self.workflows, self.notifier)
@@ -121,8 +122,9 @@ def test_nothing_to_restore_is_recorded_and_told_as_an_alarms_would_be() -> None
     assert subject == "[ROLLBACK IMPOSSIBLE] churn-endpoint v1: no known-good version"
     assert (message["trigger"], message["requested_by"]) == ("OPERATOR", ANA)
     record = world.store.deployments(ENDPOINT)[0]
-    assert (record["deployment_id"], record["outcome"]) == (result["rollback_id"], "SKIPPED")
-    assert record["trigger_chain"]["rollback_trigger"]["reason"] == "operator: bad answers"
+    assert (record.deployment_id, record.outcome) == (result["rollback_id"], "SKIPPED")
+    assert record.rollback_trigger is not None
+    assert record.rollback_trigger.reason == "operator: bad answers"
 
 
 def test_the_same_request_twice_converges_on_one_restore() -> None:
@@ -167,7 +169,7 @@ def test_a_deployment_in_progress_keeps_the_endpoint_and_the_request_is_recorded
 def test_a_named_version_is_chosen_even_when_the_live_model_was_restored_by_a_rollback() -> None:
     world = World(1, 2, 3)
     restored_at = T0 + timedelta(hours=2)
-    fields = deployment_fields(2, restored_at) | {"rollback_of": "deploy-v3"}
+    fields = deployment_fields(2, restored_at).merged(DeploymentFields(rollback_of="deploy-v3"))
     world.store.save_deployment(DeploymentKey(ENDPOINT, restored_at, "mlops-test-rb-1"), fields)
     history = history_of(world.store.deployments(ENDPOINT))
     trigger = Trigger(TriggerKind.OPERATOR, "m", NOW, "operator: why")

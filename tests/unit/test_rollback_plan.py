@@ -116,7 +116,7 @@ def test_the_restore_plan_reuses_the_known_good_config_and_switches_all_traffic_
     assert restore_names(STACK, plan, FLEET) == ("m1", "c1")
     assert plan.target is not None
     assert plan.target.model_package_arn == package_arn(1)
-    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution")
+    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution").as_update()
     routing = record["deployment_config"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
     assert "AutoRollbackConfiguration" not in record["deployment_config"]
@@ -141,12 +141,12 @@ def test_a_config_that_is_gone_without_a_package_to_rebuild_it_fails_preflight()
 def test_the_rollback_record_links_the_bad_deployment_and_the_restored_one() -> None:
     plan = plan_of(RESTORE)
     trigger = alarm_trigger(parsed_alarm())
-    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution")
+    record = restore_record(plan, restore_names(STACK, plan, FLEET), "arn:execution").as_update()
     assert (record["rollback_of"], record["restores"], record["outcome"]) == ("deploy-v2", "deploy-v1", "IN_PROGRESS")
     assert record["trigger_chain"]["rollback_trigger"]["alarm_name"] == "mlops-test-EndpointAlarm5xx-1A2B3C"
     recorded_only = plan_of(Decision(Action.RECORD, "locked", deployment(2)), "rb")
-    assert "rollback_of" not in restore_record(recorded_only, None, "arn:execution")
-    fields = rolled_back_fields(trigger, "rb-1", datetime(2024, 5, 1, 12, 40, tzinfo=UTC))
+    assert "rollback_of" not in restore_record(recorded_only, None, "arn:execution").as_update()
+    fields = rolled_back_fields(trigger, "rb-1", datetime(2024, 5, 1, 12, 40, tzinfo=UTC)).as_update()
     assert (fields["outcome"], fields["alarm"], fields["rolled_back_by"]) == (
         "ROLLED_BACK",
         trigger.details["alarm_name"],

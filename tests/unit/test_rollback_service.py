@@ -15,14 +15,15 @@ import pytest
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.workflows import StartedExecution
 from mlops_core.config import RollbackSettings
-from mlops_core.deploy.store import DeploymentKey, LockInfo
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord, LockItem
+from mlops_core.deploy.store import DeploymentKey
 from mlops_core.errors import TransientError
 from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.rollback.triggers import alarm_trigger, rollback_id
 from tests.deploy_support import fakes
 from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
-from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeWorkflows, LedgerLikeStore, deployment_fields
+from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, deployment_fields
 from tests.deploy_support.handlers import context, load_handler
 
 STACK = "mlops-test"
@@ -34,14 +35,14 @@ T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ALARM_AT = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)  # alarm_event's default transition time
 
 
-class LoggedStore(LedgerLikeStore):
+class LoggedStore(FakeStore):
     """The ledger, logging each call under the DynamoDB operation the real adapter makes."""
 
     def __init__(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
         super().__init__()
         self.calls = calls
 
-    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+    def deployments(self, endpoint_name: str) -> list[DeploymentRecord]:
         self.calls.append(("Query", {"endpoint": endpoint_name}))
         return super().deployments(endpoint_name)
 
@@ -49,11 +50,11 @@ class LoggedStore(LedgerLikeStore):
         self.calls.append(("PutItem", {"lock": deployment_id}))
         return super().acquire_lock(endpoint_name, deployment_id, now, ttl_seconds)
 
-    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+    def read_lock(self, endpoint_name: str) -> LockItem | None:
         self.calls.append(("GetItem", {"lock": endpoint_name}))
         return super().read_lock(endpoint_name)
 
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+    def save_deployment(self, key: DeploymentKey, fields: DeploymentFields) -> None:
         self.calls.append(("UpdateItem", {"deployment": key.deployment_id}))
         super().save_deployment(key, fields)
 
@@ -153,12 +154,13 @@ def test_an_alarm_while_another_rollout_holds_the_endpoint_is_only_recorded() ->
     assert "UpdateEndpoint" not in world.operations()
     assert world.workflows.executions == {}
     record = world.store.deployments(ENDPOINT)[0]
-    assert (record["deployment_id"], record["outcome"], record["decision"]) == (
+    assert (record.deployment_id, record.outcome, record.decision) == (
         result["rollback_id"],
         "SKIPPED",
         "RECORD",
     )
-    assert record["trigger_chain"]["rollback_trigger"]["kind"] == "ALARM"
+    assert record.rollback_trigger is not None
+    assert record.rollback_trigger.kind == "ALARM"
     assert world.notifier.sent == []
 
 
@@ -175,7 +177,7 @@ def test_with_only_one_version_ever_deployed_the_endpoint_is_unchanged_and_opera
         "Invocation5XXErrors",
         1.0,
     )
-    assert world.store.deployments(ENDPOINT)[0]["decision"] == "NO_TARGET"
+    assert world.store.deployments(ENDPOINT)[0].decision == "NO_TARGET"
 
 
 def test_a_deleted_config_leaves_the_restore_to_the_rollback_execution() -> None:

@@ -23,8 +23,8 @@ from tests.deploy_support.events import package_event, parsed_alarm
 from tests.deploy_support.fakes import (
     FakeNotifier,
     FakeSageMaker,
+    FakeStore,
     FakeWorkflows,
-    LedgerLikeStore,
     deployment_fields,
     package_arn,
 )
@@ -39,7 +39,7 @@ class Rollback:
 
     def __init__(self, trigger: Trigger | None = None, *, recreate: bool = False) -> None:
         self.sagemaker = FakeSageMaker()
-        self.store = LedgerLikeStore()
+        self.store = FakeStore()
         self.notifier = FakeNotifier()
         settings = RollbackTasksSettings(
             stack_name=STACK,
@@ -89,7 +89,8 @@ class Rollback:
         self.run("verify", "wait")
 
     def record(self, deployment_id: str) -> dict[str, Any]:
-        return next(r for r in self.store.deployments(ENDPOINT) if r["deployment_id"] == deployment_id)
+        found = next(r for r in self.store.deployments(ENDPOINT) if r.deployment_id == deployment_id)
+        return found.model_dump(exclude_unset=True)
 
 
 def rejected(version: int) -> Trigger:

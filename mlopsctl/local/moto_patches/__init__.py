@@ -24,6 +24,8 @@ Two kinds, each naming the moto version it was checked on (tested against the pi
 - :mod:`.sqs_clock`, :mod:`.speed`: moto's SQS under a frozen wall clock, and fast with thousands of messages;
 - :mod:`.s3_notifications` (S3 → EventBridge events), :mod:`.stubber` (injected faults), :mod:`.lambda_invoke`
   (handlers run in process), :mod:`.runtime` (moto started in process or as ``moto_server``).
+- :mod:`.dynamodb_items` (entered with :mod:`.limits`): DynamoDB's item writes applied whole, as DynamoDB's are
+  atomic (moto applies an ``UpdateItem`` in steps).
 
 Examples
 --------

@@ -96,6 +96,16 @@ PATCHES: tuple[Patch, ...] = (
         replaces=("moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__",),
     ),
     Patch(
+        "dynamodb_items",
+        "moto applies an UpdateItem in steps (a new item first stored with its keys only) and keeps the steps of a "
+        "refused one: item writes made whole, as DynamoDB's are atomic",
+        "5.2.5",
+        replaces=tuple(
+            f"moto.dynamodb.models.DynamoDBBackend.{name}"
+            for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan")
+        ),
+    ),
+    Patch(
         "limits.sfn_payloads",
         "Step Functions' 256 KiB state payload quota inside the interpreter",
         "5.2.5",

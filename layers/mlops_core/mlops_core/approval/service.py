@@ -41,6 +41,7 @@ from mlops_core.aws.workflows import Workflows
 from mlops_core.deploy.contract.input import ApprovalTrigger, DeployInput, DeployRequest
 from mlops_core.deploy.deployment import execution_name, model_name
 from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.ledger_items import PackageEventFields
 from mlops_core.deploy.store import DeploymentStore
 from mlops_core.events import ModelPackageStateChangeEvent
 from mlops_core.handler import EventResult, Handled
@@ -165,20 +166,16 @@ def handle_package_event(
         details.update(execution_arn=started.execution_arn, already_started=started.already_started)
     elif decision.action is Action.ROLLBACK:
         details["rollback"] = ports.rollback.request_rollback(config.endpoint_name, event, decision.reason, now)
-    ports.store.record_package_event(
-        event.model_package_arn,
-        event.time or now,
-        event.id,
-        {
-            "model_package_group_name": event.model_package_group_name,
-            "model_package_version": version,
-            "approval_status": event.approval_status,
-            "approval_description": event.approval_description,
-            "updated_fields": list(event.updated_fields),
-            "endpoint_relation": relation.value if relation else None,
-            "decision": decision.reason,
-            **details,
-        },
+    recorded = PackageEventFields(
+        model_package_group_name=event.model_package_group_name,
+        model_package_version=version,
+        approval_status=event.approval_status,
+        approval_description=event.approval_description,
+        updated_fields=list(event.updated_fields),
+        endpoint_relation=relation.value if relation else None,
+        decision=decision.reason,
+        **details,
     )
+    ports.store.record_package_event(event.model_package_arn, event.time or now, event.id, recorded)
     outcome = "ignored" if decision.action is Action.IGNORE else "ok"
     return ApprovalResult(outcome, decision.reason, details)

@@ -35,6 +35,7 @@ from typing import Any
 
 from mlops_core.aws.notifications import Notifier
 from mlops_core.deploy.deployment import Outcome, seconds_between
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.deploy.unfinished import UnfinishedDeployments
 from mlops_core.events.execution import ExecutionStatusChangeEvent, execution_of
@@ -103,20 +104,20 @@ def handle_execution_event(
     released = ports.deployments.release_lock(config.endpoint_name, event.name)
     reason = reason_of(event, machine)
     stopped = event.stop_date or event.start_date
-    fields = {
-        "outcome": Outcome.FAILED.value,
-        "reason": reason,
-        "execution_arn": event.execution_arn,
-        "execution_status": event.status,
-        "finished_at": stamp(stopped),
-        "durations": {"total_seconds": seconds_between(stamp(event.start_date), stopped)},
-    }
+    fields = DeploymentFields(
+        outcome=Outcome.FAILED.value,
+        reason=reason,
+        execution_arn=event.execution_arn,
+        execution_status=event.status,
+        finished_at=stamp(stopped),
+        durations={"total_seconds": seconds_between(stamp(event.start_date), stopped)},
+    )
     key = DeploymentKey.of_execution(config.endpoint_name, event.start_date, event.name)
     record = ports.deployments.close(key, fields)
     if record is None and not released:
         return {"outcome": "ignored", "reason": "the execution had recorded its outcome and released its lock"}
     notify = _rollback_notification if machine is Machine.ROLLBACK else _notification
-    ports.notifier.publish(*notify(event, config, record or {}, reason))
+    ports.notifier.publish(*notify(event, config, record, reason))
     return {
         "outcome": "ok",
         "machine": machine.value,
@@ -138,22 +139,27 @@ def on_execution_event(
     return Handled(result, "unfinished deployment closed", "UnfinishedDeploymentsClosed", "warning", extra)
 
 
+def _durations(record: DeploymentRecord | None) -> dict[str, Any]:
+    """The record's durations as the notification carries them (only those written)."""
+    return record.durations.model_dump(exclude_unset=True) if record and record.durations else {}
+
+
 def _notification(
-    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, record: dict[str, Any], reason: str
+    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, record: DeploymentRecord | None, reason: str
 ) -> tuple[str, dict[str, Any]]:
-    version = record.get("model_package_version")
+    version = record.model_package_version if record else None
     message = {
         "kind": "deployment",
         "endpoint_name": config.endpoint_name,
-        "model_package_arn": record.get("model_package_arn"),
-        "model_package_group_name": record.get("model_package_group_name"),
+        "model_package_arn": record.model_package_arn if record else None,
+        "model_package_group_name": record.model_package_group_name if record else None,
         "model_package_version": version,
-        "strategy": record.get("strategy"),
-        "endpoint_config_name": record.get("endpoint_config_name"),
+        "strategy": record.strategy if record else None,
+        "endpoint_config_name": record.endpoint_config_name if record else None,
         "outcome": Outcome.FAILED.value,
         "reason": reason,
         "alarm": None,
-        "durations": record.get("durations") or {},
+        "durations": _durations(record),
         "deployment_id": event.name,
         "execution_arn": event.execution_arn,
         "execution_status": event.status,
@@ -163,25 +169,25 @@ def _notification(
 
 
 def _rollback_notification(
-    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, record: dict[str, Any], reason: str
+    event: ExecutionStatusChangeEvent, config: ExecutionOutcomeConfig, record: DeploymentRecord | None, reason: str
 ) -> tuple[str, dict[str, Any]]:
     """A rollback notification as ``RecordAndNotify`` sends for a failed restore, from what the record holds."""
-    trigger = (record.get("trigger_chain") or {}).get("rollback_trigger") or {}
-    version = record.get("model_package_version")
+    trigger = record.rollback_trigger if record else None
+    version = record.model_package_version if record else None
     message = {
         "kind": "rollback",
         "endpoint_name": config.endpoint_name,
         "outcome": "ROLLBACK_FAILED",
         "reason": reason,
-        "trigger": trigger.get("kind"),
-        "decision": record.get("decision"),
-        "rollback_of": record.get("rollback_of"),
-        "restores": record.get("restores"),
+        "trigger": trigger.kind if trigger else None,
+        "decision": record.decision if record else None,
+        "rollback_of": record.rollback_of if record else None,
+        "restores": record.restores if record else None,
         "to_version": version,
         "rollback_id": event.name,
         "execution_arn": event.execution_arn,
         "execution_status": event.status,
-        "durations": record.get("durations") or {},
+        "durations": _durations(record),
         "action_needed": f"check what {config.endpoint_name} serves: the rollback did not finish",
     }
     suffix = f" -> v{version}" if version is not None else ""

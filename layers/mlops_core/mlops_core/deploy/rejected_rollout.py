@@ -33,6 +33,7 @@ from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.deploy.contract.state import DeployState, DeployWait, Restoring
 from mlops_core.deploy.deployment import Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.preflight import EndpointView, PackageView, Verdict
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
@@ -60,7 +61,7 @@ class RejectedRollout:
         last = self.store.last_succeeded(endpoint_name)
         candidates: list[tuple[str | None, str | None]] = []
         if last is not None:
-            candidates.append((last.get("endpoint_config_name"), last.get("model_package_arn")))
+            candidates.append((last.endpoint_config_name, last.model_package_arn))
         candidates.append((previous_config, None))
         for config, package in candidates:
             if config and self.endpoints.endpoint_variants(str(config)):
@@ -98,7 +99,8 @@ class RejectedRollout:
             return _finish(
                 rounds, Outcome.FAILED, f"{reason}; restoring {config} was refused ({exc.code}: {exc.message})"
             )
-        self.store.save_deployment(key, {"rejected_during_rollout": reason, "restoring_endpoint_config_name": config})
+        fields = DeploymentFields(rejected_during_rollout=reason, restoring_endpoint_config_name=config)
+        self.store.save_deployment(key, fields)
         restoring = Restoring(reason=reason, endpoint_config_name=config, model_package_arn=package)
         return DeployWait(next="wait", rounds=rounds, reason=f"{reason}; restoring {config}", restoring=restoring)
 

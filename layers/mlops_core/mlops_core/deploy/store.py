@@ -18,6 +18,10 @@ already ours can be taken). While a deployment waits for its endpoint, the lock 
 token that endpoint events resume (``task_token``), and the wait extends its expiry past the fallback wait.
 ``expires_at`` is the table's TTL attribute: deployment records never carry it.
 
+The deployment record and the lock are models (:mod:`mlops_core.deploy.ledger_items`): writers pass
+:class:`~mlops_core.deploy.ledger_items.DeploymentFields`, readers get
+:class:`~mlops_core.deploy.ledger_items.DeploymentRecord` and :class:`~mlops_core.deploy.ledger_items.LockItem`.
+
 :class:`DeploymentStore` is the port; :class:`LedgerDeploymentStore` implements it on the ledger table.
 """
 
@@ -33,6 +37,13 @@ from typing import Any
 from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import TTL_ATTRIBUTE, Ledger, deployment_key, epoch_seconds, lock_key
+from mlops_core.deploy.ledger_items import (
+    DeploymentFields,
+    DeploymentRecord,
+    LockItem,
+    PackageEventFields,
+    PackageStatusItem,
+)
 from mlops_core.errors import MlopsError
 from mlops_core.timefmt import legacy_stamp, parse_stamp, stamp
 
@@ -91,30 +102,20 @@ class DeploymentKey:
         )
 
 
-@dataclass(frozen=True)
-class LockInfo:
-    """Who holds an endpoint's lock, until when (epoch seconds), and the task token of its wait (if waiting)."""
-
-    endpoint_name: str
-    deployment_id: str
-    expires_at: int
-    task_token: str | None = None
-
-
 class DeploymentStore(ABC):
     """Deployment records, the endpoint lock and model package events."""
 
     @abstractmethod
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
-        """Create or update a deployment record with ``fields`` (other attributes are kept)."""
+    def save_deployment(self, key: DeploymentKey, fields: DeploymentFields) -> None:
+        """Create or update a deployment record with the ``fields`` set (other attributes are kept)."""
 
     @abstractmethod
-    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+    def deployments(self, endpoint_name: str) -> list[DeploymentRecord]:
         """Every deployment record of an endpoint, newest first."""
 
-    def last_succeeded(self, endpoint_name: str) -> dict[str, Any] | None:
+    def last_succeeded(self, endpoint_name: str) -> DeploymentRecord | None:
         """The newest ``SUCCEEDED`` deployment of the endpoint: its last known-good model."""
-        return next((item for item in self.deployments(endpoint_name) if item.get("outcome") == "SUCCEEDED"), None)
+        return next((item for item in self.deployments(endpoint_name) if item.outcome == "SUCCEEDED"), None)
 
     @abstractmethod
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
@@ -127,7 +128,7 @@ class DeploymentStore(ABC):
         """Take the lock from ``holder`` (an ended execution) if it still holds it; ``False`` otherwise."""
 
     @abstractmethod
-    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+    def read_lock(self, endpoint_name: str) -> LockItem | None:
         """The lock as stored (it may have expired)."""
 
     @abstractmethod
@@ -146,7 +147,7 @@ class DeploymentStore(ABC):
 
     @abstractmethod
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
         """Record a model package state change (a duplicated event rewrites the same item)."""
 
@@ -166,14 +167,15 @@ def storable(value: Any) -> Any:
     return value
 
 
-def deployment_update(key: DeploymentKey, fields: Mapping[str, Any]) -> Expression:
-    """``SET`` the deployment record's identity and ``fields`` (names as placeholders: many are reserved words)."""
+def deployment_update(key: DeploymentKey, fields: DeploymentFields) -> Expression:
+    """``SET`` the deployment record's identity and the ``fields`` set (names as placeholders: many are reserved
+    words)."""
     values = {
         "kind": "deployment",
         "endpoint_name": key.endpoint_name,
         "deployment_id": key.deployment_id,
         "started_at": key.started_text,
-        **fields,
+        **fields.as_update(),
     }
     names = {f"#a{index}": name for index, name in enumerate(values)}
     placeholders = {f":v{index}": storable(value) for index, value in enumerate(values.values())}
@@ -189,8 +191,8 @@ def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     record the previous version wrote sorts among the new ones by its time, not by its text).
 
     The time is read from the sort key (``DEPLOYMENT#<started_at>#<deployment_id>``), which every deployment item
-    has: a concurrent reader of the local stack can see an item with only its keys (moto applies an ``UpdateItem``
-    in steps; DynamoDB does not)."""
+    has. An item is read whole: DynamoDB writes an item atomically, and so does the local stack
+    (``mlopsctl.local.moto_patches.dynamodb_items``; moto alone applies an ``UpdateItem`` in steps)."""
     return sorted(
         (dict(item) for item in items),
         key=lambda item: (parse_stamp(str(item["sk"]).split("#", 2)[1]), str(item["sk"])),
@@ -204,7 +206,7 @@ class LedgerDeploymentStore(DeploymentStore):
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
-    def save_deployment(self, key: DeploymentKey, fields: Mapping[str, Any]) -> None:
+    def save_deployment(self, key: DeploymentKey, fields: DeploymentFields) -> None:
         candidates = key.candidates()
         if len(candidates) > 1:  # update the record where it is (one call when it has the ledger's spelling) ...
             for candidate in candidates:
@@ -215,12 +217,12 @@ class LedgerDeploymentStore(DeploymentStore):
                     continue
         self._ledger.update(candidates[0].as_key(), deployment_update(candidates[0], fields))  # ... or create it
 
-    def deployments(self, endpoint_name: str) -> list[dict[str, Any]]:
+    def deployments(self, endpoint_name: str) -> list[DeploymentRecord]:
         condition = Expression(
             "pk = :pk AND begins_with(sk, :prefix)",
             values={":pk": f"ENDPOINT#{endpoint_name}", ":prefix": "DEPLOYMENT#"},
         )
-        return newest_first(self._ledger.query(condition))
+        return [DeploymentRecord.of_item(item) for item in newest_first(self._ledger.query(condition))]
 
     def acquire_lock(self, endpoint_name: str, deployment_id: str, now: datetime, ttl_seconds: int) -> bool:
         return self._ledger.acquire_lock(endpoint_name, deployment_id, now, timedelta(seconds=ttl_seconds))
@@ -230,16 +232,9 @@ class LedgerDeploymentStore(DeploymentStore):
     ) -> bool:
         return self._ledger.take_over_lock(endpoint_name, holder, deployment_id, now, timedelta(seconds=ttl_seconds))
 
-    def read_lock(self, endpoint_name: str) -> LockInfo | None:
+    def read_lock(self, endpoint_name: str) -> LockItem | None:
         item = self._ledger.get(lock_key(endpoint_name))
-        if item is None:
-            return None
-        return LockInfo(
-            endpoint_name=endpoint_name,
-            deployment_id=str(item.get("owner", "")),
-            expires_at=int(item.get(TTL_ATTRIBUTE, 0)),
-            task_token=item.get("task_token"),
-        )
+        return LockItem.of_item(item) if item is not None else None
 
     def release_lock(self, endpoint_name: str, deployment_id: str) -> bool:
         return self._ledger.release_lock(endpoint_name, deployment_id)
@@ -271,18 +266,18 @@ class LedgerDeploymentStore(DeploymentStore):
             return
 
     def record_package_event(
-        self, package_arn: str, event_time: datetime, event_id: str, fields: Mapping[str, Any]
+        self, package_arn: str, event_time: datetime, event_id: str, fields: PackageEventFields
     ) -> None:
         item = {
             "pk": f"MODEL_PACKAGE#{package_arn}",
             "sk": f"EVENT#{stamp(event_time)}#{event_id}",
             "kind": "model_package_event",
-            **storable(fields),
+            **storable(fields.as_item()),
         }
         self._ledger.put(item)
-        self._remember_status(package_arn, event_time, event_id, fields.get("approval_status"))
+        self._remember_status(package_arn, event_time, event_id, fields.approval_status)
 
-    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: Any) -> None:
+    def _remember_status(self, package_arn: str, event_time: datetime, event_id: str, status: str) -> None:
         update = Expression(
             "SET approval_status = :status, event_time = :time, event_id = :id, kind = :kind",
             values={":status": status, ":time": stamp(event_time), ":id": event_id, ":kind": "model_package"},
@@ -295,5 +290,4 @@ class LedgerDeploymentStore(DeploymentStore):
 
     def last_package_status(self, package_arn: str) -> str | None:
         latest = self._ledger.get({"pk": f"MODEL_PACKAGE#{package_arn}", "sk": "LATEST"})
-        status = latest.get("approval_status") if latest is not None else None
-        return str(status) if status is not None else None
+        return PackageStatusItem.of_item(latest).approval_status if latest is not None else None

@@ -56,6 +56,7 @@ from mlops_core.deploy.deployment import (
 )
 from mlops_core.deploy.endpoints import AlarmReader, AlarmsUnreadableError, EndpointGateway
 from mlops_core.deploy.fleet_alarms import FleetAlarms
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.model_artifacts import ModelArtifacts
 from mlops_core.deploy.preflight import EndpointView, PreflightFacts, preflight_reasons
 from mlops_core.deploy.rollout import RolloutSteps
@@ -177,7 +178,8 @@ class DeployTasks:
         record = plan_rules.deployment_record(plan, request.as_json(), state.execution.id)
         record["trigger_chain"]["pipeline_execution_arn"] = package.generated_by if package else None
         record["trigger_chain"]["lineage"] = dict(package.customer_metadata) if package else {}
-        self._ports.store.save_deployment(replace(self._key(state), may_be_legacy=False), record)  # the first step
+        fields = DeploymentFields.model_validate(record)
+        self._ports.store.save_deployment(replace(self._key(state), may_be_legacy=False), fields)  # the first step
         reasons = []
         if request.endpoint_name != settings.endpoint_name:
             reasons.append(f"this stack deploys to {settings.endpoint_name}, not {request.endpoint_name}")
@@ -214,7 +216,7 @@ class DeployTasks:
         me, now = state.execution.name, self._now()
         decision = self._no_longer_wanted(request) or self._take_lock(request.endpoint_name, me, plan, now)
         if decision is None:
-            self._ports.store.save_deployment(self._key(state), {"lock_acquired_at": stamp(now)})
+            self._ports.store.save_deployment(self._key(state), DeploymentFields(lock_acquired_at=stamp(now)))
             return DeployLock(decision="acquired", attempt=attempt, acquired_at=stamp(now))
         if decision["decision"] != "busy":
             return DeployLock.model_validate(decision | {"attempt": attempt})
@@ -286,12 +288,12 @@ class DeployTasks:
         if mode == "already_requested":  # a retry: the copies exist (deterministic names); rewriting them is a no-op
             copies = self._ports.fleet_alarms.put_copies(tuple(plan.alarm_names), target)
         previous = endpoint.config_name if endpoint else None
-        fields: dict[str, Any] = {
-            "rollout_mode": mode,
-            "rollout_started_at": stamp(now),
-            "previous_endpoint_config_name": previous,
-            "new_fleet_alarms": list(copies),
-        }
+        fields = DeploymentFields(
+            rollout_mode=mode,
+            rollout_started_at=stamp(now),
+            previous_endpoint_config_name=previous,
+            new_fleet_alarms=list(copies),
+        )
         self._ports.store.save_deployment(self._key(state), fields)
         return Rollout(
             mode=mode,
@@ -311,8 +313,9 @@ class DeployTasks:
         execution, state = typed.execution.as_json(), typed.model_dump(mode="json", exclude_none=True)
         end = plan_rules.conclusion(state)
         durations = plan_rules.durations(typed.execution.start_time, state, now)
-        fields: dict[str, Any] = {"outcome": end.outcome, "reason": end.reason, "alarm": end.alarm}
-        fields.update(finished_at=stamp(now), durations=durations)
+        fields = DeploymentFields(
+            outcome=end.outcome, reason=end.reason, alarm=end.alarm, finished_at=stamp(now), durations=durations
+        )
         self._ports.store.save_deployment(self._key(typed), fields)
         self._ports.store.release_lock(typed.request.endpoint_name, typed.execution.name)
         if not plan_rules.is_duplicate(state):

@@ -8,12 +8,11 @@ while it has no final outcome, the lock is released only while this deployment h
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import Any
 
 from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import Ledger
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord
 from mlops_core.deploy.store import DeploymentKey, deployment_update
 
 IN_PROGRESS = "IN_PROGRESS"
@@ -23,7 +22,7 @@ class UnfinishedDeployments(ABC):
     """A deployment record still without a final outcome, and the endpoint lock its execution may still hold."""
 
     @abstractmethod
-    def close(self, key: DeploymentKey, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def close(self, key: DeploymentKey, fields: DeploymentFields) -> DeploymentRecord | None:
         """Write ``fields`` (an ``outcome`` among them) if the record has no final outcome yet (or no record exists).
 
         Returns the record as written, or ``None`` when it already had a final outcome (nothing was changed).
@@ -40,7 +39,7 @@ class LedgerUnfinishedDeployments(UnfinishedDeployments):
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
-    def close(self, key: DeploymentKey, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def close(self, key: DeploymentKey, fields: DeploymentFields) -> DeploymentRecord | None:
         unfinished = Expression(
             "attribute_not_exists(#outcome) OR #outcome = :in_progress",
             names={"#outcome": "outcome"},
@@ -49,7 +48,9 @@ class LedgerUnfinishedDeployments(UnfinishedDeployments):
         found = [k for k in key.candidates()[1:] if self._ledger.get(k.as_key()) is not None]
         key = found[0] if found else key.candidates()[0]  # a record the previous version created is closed there
         try:
-            return self._ledger.update(key.as_key(), deployment_update(key, fields), unfinished)
+            return DeploymentRecord.of_item(
+                self._ledger.update(key.as_key(), deployment_update(key, fields), unfinished)
+            )
         except ConditionFailedError:
             return None
 

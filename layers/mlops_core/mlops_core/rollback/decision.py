@@ -35,12 +35,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from mlops_core.deploy.deployment import Outcome
+from mlops_core.deploy.ledger_items import DeploymentRecord
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 from mlops_core.timefmt import parse_stamp, stamp
 
@@ -56,10 +57,6 @@ class Action(StrEnum):
 
 
 # --- The ledger's view of the endpoint -------------------------------------------------------------------------------
-
-
-def _version(value: Any) -> int | None:
-    return int(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -78,19 +75,19 @@ class Deployment:
     rollback_of: str | None = None
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Deployment:
-        """Read a ledger item (DynamoDB numbers arrive as ``Decimal``)."""
+    def from_record(cls, record: DeploymentRecord) -> Deployment:
+        """The decision's view of a ledger record."""
         return cls(
-            deployment_id=str(record.get("deployment_id", "")),
-            started_at=str(record.get("started_at", "")),
-            outcome=str(record.get("outcome", "")),
-            model_package_arn=record.get("model_package_arn"),
-            model_package_version=_version(record.get("model_package_version")),
-            model_name=record.get("model_name"),
-            endpoint_config_name=record.get("endpoint_config_name"),
-            rollout_started_at=record.get("rollout_started_at"),
-            finished_at=record.get("finished_at"),
-            rollback_of=record.get("rollback_of"),
+            deployment_id=record.deployment_id,
+            started_at=record.started_at,
+            outcome=record.outcome.value,
+            model_package_arn=record.model_package_arn,
+            model_package_version=record.model_package_version,
+            model_name=record.model_name,
+            endpoint_config_name=record.endpoint_config_name,
+            rollout_started_at=record.rollout_started_at,
+            finished_at=record.finished_at,
+            rollback_of=record.rollback_of,
         )
 
     @property
@@ -110,7 +107,7 @@ class Deployment:
         }
 
 
-def history_of(records: Sequence[Mapping[str, Any]]) -> tuple[Deployment, ...]:
+def history_of(records: Sequence[DeploymentRecord]) -> tuple[Deployment, ...]:
     """The endpoint's deployments, newest first, from :meth:`DeploymentStore.deployments`."""
     return tuple(Deployment.from_record(record) for record in records)
 

@@ -27,16 +27,16 @@ A rejection of the live package is decided by the Approval function
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, NoReturn
+from typing import ClassVar, NoReturn
 
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import Notifier
 from mlops_core.aws.workflows import Workflows, execution_arn
 from mlops_core.deploy.deployment import Conclusion, Outcome, deployment_config
 from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.errors import MlopsError
@@ -49,7 +49,6 @@ from mlops_core.rollback.plan import plan_rollback
 from mlops_core.rollback.records import decision_summary, notification, recorded_decision
 from mlops_core.rollback.settings import RollbackSettings
 from mlops_core.rollback.triggers import Trigger, alarm_not_ours, alarm_trigger, is_rollback_id, rollback_id
-from mlops_core.timefmt import parse_stamp
 
 
 class RollbackDeferredError(MlopsError):
@@ -129,7 +128,7 @@ def handle_alarm(
     records = ports.store.deployments(config.endpoint_name)
     history = tuple(item for item in history_of(records) if item.deployment_id != me)
     decision = decide(Facts(trigger, config.endpoint_name, history))
-    own = next((item for item in records if item.get("deployment_id") == me), None)
+    own = next((item for item in records if item.deployment_id == me), None)
     return act(decision, Attempt(trigger, me, history, own), config, ports, now)
 
 
@@ -142,7 +141,7 @@ class Attempt:
     trigger: Trigger
     me: str
     history: tuple[Deployment, ...]
-    own: Mapping[str, Any] | None = None
+    own: DeploymentRecord | None = None
     defers: bool = True
 
 
@@ -185,7 +184,7 @@ def _defer(
     decision: Decision,
     trigger: Trigger,
     why: str,
-    own: Mapping[str, Any] | None,
+    own: DeploymentRecord | None,
     *,
     me: str,
     config: RollbackConfig,
@@ -194,17 +193,20 @@ def _defer(
 ) -> NoReturn:
     """Count this attempt and raise, so that Lambda retries the alarm; after the last one, record it ``FAILED``,
     notify, and raise once more: Lambda then puts the event in the function's dead-letter queue (for replay)."""
-    attempts = int((own or {}).get("alarm_attempts", 0)) + 1
+    attempts = ((own.alarm_attempts or 0) if own is not None else 0) + 1
     key = _own_key(own, config.endpoint_name, trigger.at or now, me)
-    fields = recorded_decision(decision, trigger, now) | {"alarm_attempts": attempts, "waiting_for": why}
+    fields = recorded_decision(decision, trigger, now).merged(
+        DeploymentFields(alarm_attempts=attempts, waiting_for=why)
+    )
     if attempts < config.alarm_attempts:
-        ports.store.save_deployment(key, fields | {"outcome": Outcome.IN_PROGRESS.value, "decision": "WAIT"})
+        waiting = DeploymentFields(outcome=Outcome.IN_PROGRESS.value, decision="WAIT")
+        ports.store.save_deployment(key, fields.merged(waiting))
         raise RollbackDeferredError(f"{why} (attempt {attempts} of {config.alarm_attempts})")
     reason = (
         f"{trigger.reason}; not restored: {why}, still after {attempts} attempts; the alarm event is in the "
         "Rollback function's dead-letter queue (replay it once the lock is free)"
     )
-    ports.store.save_deployment(key, fields | {"outcome": Outcome.FAILED.value, "reason": reason})
+    ports.store.save_deployment(key, fields.merged(DeploymentFields(outcome=Outcome.FAILED.value, reason=reason)))
     note = notification(
         config.endpoint_name, decision_summary(decision, me), trigger, Conclusion(Outcome.FAILED.value, reason)
     )
@@ -249,13 +251,11 @@ def _restore(
     return RollbackResult("ok", decision.reason, details)
 
 
-def _own_key(own: Mapping[str, Any] | None, endpoint_name: str, at: datetime, me: str) -> DeploymentKey:
+def _own_key(own: DeploymentRecord | None, endpoint_name: str, at: datetime, me: str) -> DeploymentKey:
     """The key of the trigger's record at ``at``: where a previous try wrote it (in whichever spelling), else new."""
-    key = DeploymentKey(endpoint_name, at, me)
-    started = str((own or {}).get("started_at") or "")
-    if started and parse_stamp(started) == at:
-        return DeploymentKey.of_record(endpoint_name, started, me)
-    return key
+    if own is not None and own.started == at:
+        return DeploymentKey.of_record(endpoint_name, own.started_at, me)
+    return DeploymentKey(endpoint_name, at, me)
 
 
 def _record(
@@ -266,7 +266,7 @@ def _record(
     config: RollbackConfig,
     ports: RollbackPorts,
     now: datetime,
-    own: Mapping[str, Any] | None = None,
+    own: DeploymentRecord | None = None,
 ) -> RollbackResult:
     key = _own_key(own, config.endpoint_name, trigger.at or now, me)
     ports.store.save_deployment(key, recorded_decision(decision, trigger, now))

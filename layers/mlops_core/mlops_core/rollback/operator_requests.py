@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
+from mlops_core.deploy.ledger_items import DeploymentRecord
 from mlops_core.handler import Handled, Ignored
 from mlops_core.rollback.decision import Action, Facts, decide, history_of
 from mlops_core.rollback.hot_path import Attempt, RollbackConfig, RollbackPorts, RollbackResult, act
@@ -59,7 +60,7 @@ def handle_operator(
     trigger = operator_trigger(request, now)
     me = rollback_id(config.stack_name, trigger)
     records = ports.store.deployments(endpoint)
-    own = next((item for item in records if item.get("deployment_id") == me), None)
+    own = next((item for item in records if item.deployment_id == me), None)
     if own is not None:
         return _answered(own, me)
     history = tuple(item for item in history_of(records) if item.deployment_id != me)
@@ -97,15 +98,15 @@ def _refused(reason: str, me: str | None) -> OperatorResult:
     return OperatorResult("ok", reason, {"action": REFUSED, "rollback_id": me})
 
 
-def _answered(own: Mapping[str, Any], me: str) -> OperatorResult:
+def _answered(own: DeploymentRecord, me: str) -> OperatorResult:
     """The answer to a request already received: what its record says."""
     details: dict[str, Any] = {
-        "action": own.get("decision"),
+        "action": own.decision,
         "rollback_id": me,
-        "execution_arn": own.get("execution_arn"),
+        "execution_arn": own.execution_arn,
         "already_started": True,
-        "recorded_outcome": own.get("outcome"),
-        "to_version": own.get("model_package_version"),
+        "recorded_outcome": own.outcome.value,
+        "to_version": own.model_package_version,
     }
-    reason = f"request received already (rollback {me}, {own.get('outcome')}): {own.get('reason')}"
+    reason = f"request received already (rollback {me}, {own.outcome.value}): {own.reason}"
     return OperatorResult("ok", reason, details)

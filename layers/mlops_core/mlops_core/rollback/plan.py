@@ -20,8 +20,6 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlops_core.deploy.deployment import (
     Fleet,
     Outcome,
@@ -30,6 +28,7 @@ from mlops_core.deploy.deployment import (
     endpoint_config_name,
     model_name,
 )
+from mlops_core.deploy.ledger_items import DeploymentFields, TriggerChain
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.rollback.contract.input import DeploymentRef, RestorePlan, TriggerRef
 from mlops_core.rollback.decision import Action, Decision
@@ -75,26 +74,27 @@ def restore_names(stack_name: str, plan: RestorePlan, fleet: Fleet) -> tuple[str
     )
 
 
-def restore_record(plan: RestorePlan, names: tuple[str, str] | None, execution_arn: str) -> dict[str, Any]:
+def restore_record(plan: RestorePlan, names: tuple[str, str] | None, execution_arn: str) -> DeploymentFields:
     """The rollback's own ledger record (``IN_PROGRESS``); a restore's names the deployment it rolls back
     (``rollback_of``, which marks a record as a restore) and the one it restores. ``names``: :func:`restore_names`."""
-    record: dict[str, Any] = {
-        "execution_arn": execution_arn,
-        "outcome": Outcome.IN_PROGRESS.value,
-        "decision": plan.decision.value,
-        "reason": plan.reason,
-        "trigger_chain": {"rollback_trigger": plan.trigger.model_dump(mode="json")},
-    }
+    record = DeploymentFields(
+        execution_arn=execution_arn,
+        outcome=Outcome.IN_PROGRESS.value,
+        decision=plan.decision.value,
+        reason=plan.reason,
+        trigger_chain=TriggerChain(rollback_trigger=plan.trigger.model_dump(mode="json")),
+    )
     live, target = plan.live, plan.target
     if plan.decision is not Action.RESTORE or live is None or target is None or names is None:
         return record
-    return record | {
-        "rollback_of": live.deployment_id,
-        "restores": target.deployment_id,
-        "model_package_arn": target.model_package_arn,
-        "model_package_version": target.model_package_version,
-        "model_name": names[0],
-        "endpoint_config_name": names[1],
-        "strategy": RESTORE_POLICY.strategy.value,
-        "deployment_config": deployment_config(RESTORE_POLICY),
-    }
+    restore = DeploymentFields(
+        rollback_of=live.deployment_id,
+        restores=target.deployment_id,
+        model_package_arn=target.model_package_arn,
+        model_package_version=target.model_package_version,
+        model_name=names[0],
+        endpoint_config_name=names[1],
+        strategy=RESTORE_POLICY.strategy.value,
+        deployment_config=deployment_config(RESTORE_POLICY),
+    )
+    return record.merged(restore)

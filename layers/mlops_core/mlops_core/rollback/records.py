@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from mlops_core.deploy.deployment import Conclusion, Outcome, conclusion
+from mlops_core.deploy.ledger_items import DeploymentFields, TriggerChain
 from mlops_core.rollback.decision import Action, Decision
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 from mlops_core.timefmt import stamp
@@ -29,28 +30,27 @@ def decision_summary(decision: Decision, rollback_id: str) -> dict[str, Any]:
     }
 
 
-def recorded_decision(decision: Decision, trigger: Trigger, now: datetime) -> dict[str, Any]:
+def recorded_decision(decision: Decision, trigger: Trigger, now: datetime) -> DeploymentFields:
     """The ledger record of a trigger that changed nothing (``SKIPPED``), written by the trigger's handler."""
-    return {
-        "outcome": Outcome.SKIPPED.value,
-        "decision": decision.action.value,
-        "reason": decision.reason,
-        "finished_at": stamp(now),
-        "trigger_chain": {"rollback_trigger": trigger.as_dict()},
-    }
+    return DeploymentFields(
+        outcome=Outcome.SKIPPED.value,
+        decision=decision.action.value,
+        reason=decision.reason,
+        finished_at=stamp(now),
+        trigger_chain=TriggerChain(rollback_trigger=trigger.as_dict()),
+    )
 
 
-def rolled_back_fields(trigger: Trigger, rollback_id: str, now: datetime) -> dict[str, Any]:
+def rolled_back_fields(trigger: Trigger, rollback_id: str, now: datetime) -> DeploymentFields:
     """What the rolled-back deployment's record says once the known-good model serves again."""
-    fields: dict[str, Any] = {
-        "outcome": Outcome.ROLLED_BACK.value,
-        "reason": f"rolled back after the rollout: {trigger.reason}",
-        "rolled_back_by": rollback_id,
-        "rolled_back_at": stamp(now),
-    }
-    if trigger.kind is TriggerKind.ALARM:
-        fields["alarm"] = trigger.details.get("alarm_name")
-    return fields
+    alarm = {"alarm": trigger.details.get("alarm_name")} if trigger.kind is TriggerKind.ALARM else {}
+    return DeploymentFields(
+        outcome=Outcome.ROLLED_BACK.value,
+        reason=f"rolled back after the rollout: {trigger.reason}",
+        rolled_back_by=rollback_id,
+        rolled_back_at=stamp(now),
+        **alarm,
+    )
 
 
 def rollback_conclusion(state: Mapping[str, Any]) -> Conclusion:

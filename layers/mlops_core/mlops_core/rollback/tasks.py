@@ -41,6 +41,7 @@ from mlops_core.deploy.deployment import (
 )
 from mlops_core.deploy.endpoint_wait import EndpointWait, park, still_changing, wait_rounds
 from mlops_core.deploy.endpoints import EndpointGateway
+from mlops_core.deploy.ledger_items import DeploymentFields
 from mlops_core.deploy.restore import RESTORE_POLICY
 from mlops_core.deploy.store import DeploymentKey, DeploymentStore
 from mlops_core.rollback.contract.input import RestorePlan
@@ -160,7 +161,7 @@ class RollbackTasks:
                 raise LockWaitExceededError(f"{reason}; gave up after {attempt} attempts")
             retry = settings.deploy_lock_retry_seconds
             return LockResult(decision="busy", reason=reason, attempt=attempt, retry_after_seconds=retry)
-        store.save_deployment(self._key(state), {"lock_acquired_at": stamp(now)})
+        store.save_deployment(self._key(state), DeploymentFields(lock_acquired_at=stamp(now)))
         return LockResult(decision="acquired", attempt=attempt, acquired_at=stamp(now))
 
     def recreate(self, task: RollbackTask) -> Recreated:
@@ -192,11 +193,9 @@ class RollbackTasks:
         else:
             self._ports.endpoints.update_endpoint(name, config, _RESTORE_CONFIG)
             mode = "update"
-        fields = {
-            "rollout_mode": mode,
-            "rollout_started_at": stamp(now),
-            "previous_endpoint_config_name": endpoint.config_name,
-        }
+        fields = DeploymentFields(
+            rollout_mode=mode, rollout_started_at=stamp(now), previous_endpoint_config_name=endpoint.config_name
+        )
         self._ports.store.save_deployment(self._key(state), fields)
         return RestoreResult(
             mode=mode,
@@ -238,14 +237,9 @@ class RollbackTasks:
             "rollout": state.restore.as_json() if state.restore else {},
         }
         durations = plan_rules.durations(execution.start_time, steps, now)
-        fields: dict[str, Any] = {
-            "outcome": end.outcome,
-            "reason": end.reason,
-            "finished_at": stamp(now),
-            "durations": durations,
-        }
+        fields = DeploymentFields(outcome=end.outcome, reason=end.reason, finished_at=stamp(now), durations=durations)
         if state.lock is None:  # nothing to restore: the record is written here
-            fields = restore_record(plan, None, execution.id) | fields
+            fields = restore_record(plan, None, execution.id).merged(fields)
         store = self._ports.store
         store.save_deployment(self._key(state), fields)
         if end.outcome == Outcome.SUCCEEDED.value and plan.decision is Action.RESTORE:
@@ -272,7 +266,7 @@ class RollbackTasks:
             DeploymentKey.of_record(plan.endpoint_name, bad.started_at, bad.deployment_id), fields
         )
         if trigger.kind in _REJECTS_THE_PACKAGE and bad.model_package_arn:
-            self._ports.endpoints.reject_package(bad.model_package_arn, fields["reason"])
+            self._ports.endpoints.reject_package(bad.model_package_arn, fields.reason or trigger.reason)
 
 
 class _Resumed(BaseModel):
