@@ -26,8 +26,8 @@ from mlops_core.timefmt import stamp
 from mlopsctl.local.emulators.sagemaker import EmulatorTimings, SageMakerEmulator
 from mlopsctl.local.emulators.sagemaker.harness import settle
 from mlopsctl.local.runtime.clock import VirtualClock
-from tests.deploy_support.events import alarm_event, parsed_alarm
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.events import alarm_event, parsed_alarm
+from tests.support.deploy.handlers import context, load_handler
 
 REGION = "us-east-1"
 ENDPOINT = "churn-endpoint"

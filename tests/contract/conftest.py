@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.deploy_support.asl_runs import FAST
-from tests.deploy_support.builders import ALARMS, deploy_settings
-from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker
-from tests.deploy_support.sfn import DeployMachine, deploy_machine
+from tests.support.deploy.asl_runs import FAST
+from tests.support.deploy.builders import ALARMS, deploy_settings
+from tests.support.deploy.sfn import DeployMachine, deploy_machine
+from tests.support.fakes.deploy import FakeAlarms, FakeSageMaker
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 
 from mlops_core.deploy.endpoints import CloudWatchAlarms, SageMakerEndpoints
-from tests.deploy_support.asl_runs import endpoint_reports, execution_input
-from tests.deploy_support.builders import ALARMS, ENDPOINT, deploy_settings
-from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
-from tests.deploy_support.sfn import DeployMachine, deploy_machine
+from tests.support.deploy.asl_runs import endpoint_reports, execution_input
+from tests.support.deploy.builders import ALARMS, ENDPOINT, deploy_settings
+from tests.support.deploy.sfn import DeployMachine, deploy_machine
+from tests.support.fakes.deploy import FakeAlarms, FakeSageMaker, package_arn
 from tests.support.ledger_records import items_of
 
 

@@ -14,10 +14,10 @@ from typing import Any
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.deploy.fleet_alarm_rules import fleet_alarm_name
 from mlops_core.errors import TransientError
-from tests.deploy_support.asl_runs import endpoint_reports, execution_input, live_on
-from tests.deploy_support.builders import ALARMS, ENDPOINT
-from tests.deploy_support.fakes import FakeAlarms, FakeSageMaker, package_arn
-from tests.deploy_support.sfn import DeployMachine
+from tests.support.deploy.asl_runs import endpoint_reports, execution_input, live_on
+from tests.support.deploy.builders import ALARMS, ENDPOINT
+from tests.support.deploy.sfn import DeployMachine
+from tests.support.fakes.deploy import FakeAlarms, FakeSageMaker, package_arn
 from tests.support.files import ROOT
 
 ASL_PATH = ROOT / "statemachines" / "deploy.asl.json"

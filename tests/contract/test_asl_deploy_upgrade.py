@@ -22,10 +22,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.deploy_support.asl_runs import execution_input
-from tests.deploy_support.builders import ENDPOINT, legacy_timing
-from tests.deploy_support.fakes import FakeSageMaker
-from tests.deploy_support.sfn import ASL, FUNCTION_ARN, DeployMachine, definition
+from tests.support.deploy.asl_runs import execution_input
+from tests.support.deploy.builders import ENDPOINT, legacy_timing
+from tests.support.deploy.sfn import ASL, FUNCTION_ARN, DeployMachine, definition
+from tests.support.fakes.deploy import FakeSageMaker
 from tests.support.ledger_records import items_of
 
 #: The relayed waits as the previous ApprovalFunction sent them (0 s: moto's interpreter really sleeps in a Wait).

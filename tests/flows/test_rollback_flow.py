@@ -21,12 +21,12 @@ from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import SnsNotifier
 from mlops_core.config import EndpointEventsSettings
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
-from tests.deploy_support.asl_runs import FAST
-from tests.deploy_support.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request
-from tests.deploy_support.events import alarm_event, endpoint_event, package_event
-from tests.deploy_support.fakes import GROUP, FakeAlarms, FakeSageMaker, package_arn
-from tests.deploy_support.handlers import context, load_handler
-from tests.deploy_support.sfn import DeployMachine, deploy_machine
+from tests.support.deploy.asl_runs import FAST
+from tests.support.deploy.builders import ALARMS, ENDPOINT, STACK, deploy_settings, request
+from tests.support.deploy.events import alarm_event, endpoint_event, package_event
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.deploy.sfn import DeployMachine, deploy_machine
+from tests.support.fakes.deploy import GROUP, FakeAlarms, FakeSageMaker, package_arn
 from tests.support.ledger_records import items_of
 
 pytestmark = pytest.mark.flow

@@ -1,7 +1,8 @@
 """Helpers shared by the whole suite; no test module imports another (``tests/unit/test_suite_layout.py``).
 
 - ``files``: where the project's files are, and the loader of the JSON event files;
-- ``fakes/``: in-memory fakes of the ports, one module per feature (the deployment ones: ``tests/deploy_support/``);
+- ``fakes/``: in-memory fakes of the ports, one module per feature, the only home of fakes shared by test modules;
+- ``deploy/``: the deployment feature's builders, real-shaped events, task runners and Step Functions harness;
 - ``handlers``: a function's ``app.py`` loaded as Lambda loads it, and its context;
 - ``template_queries``, ``template_rules``, ``template_copies``: queries over a template (read by the local stack's
   reader, :func:`mlopsctl.local.template.loader.read_yaml`), ``template.yaml`` checked, and copied with a grant taken

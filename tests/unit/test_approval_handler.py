@@ -8,10 +8,10 @@ import pytest
 
 from mlops_core.approval.rejection import ExecutionRollbackRequester
 from mlops_core.approval.service import ApprovalConfig, ApprovalPorts
-from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
-from tests.deploy_support.events import endpoint_event, package_event
-from tests.deploy_support.fakes import GROUP, FakeSageMaker, FakeStore, FakeWorkflows
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
+from tests.support.deploy.events import endpoint_event, package_event
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes.deploy import GROUP, FakeSageMaker, FakeStore, FakeWorkflows
 
 
 @pytest.fixture

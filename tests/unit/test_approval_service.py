@@ -12,9 +12,9 @@ from mlops_core.approval.rules import APPROVAL_TABLE, Action, EndpointRelation, 
 from mlops_core.approval.service import ApprovalConfig, ApprovalPorts, handle_package_event
 from mlops_core.deploy.deployment import model_name
 from mlops_core.events import ModelPackageStateChangeEvent, parse_event
-from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
-from tests.deploy_support.events import package_event
-from tests.deploy_support.fakes import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
+from tests.support.deploy.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
+from tests.support.deploy.events import package_event
+from tests.support.fakes.deploy import GROUP, FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows
 
 NOW = datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC)
 CONFIG = ApprovalConfig(STACK, GROUP, ENDPOINT, STATE_MACHINE, ROLLBACK_STATE_MACHINE)

@@ -7,10 +7,10 @@ from types import ModuleType
 import pytest
 
 from mlops_core.config import EndpointEventsSettings
-from tests.deploy_support.builders import ENDPOINT, STACK, START, TOPIC
-from tests.deploy_support.events import deployment_event, endpoint_event, package_event
-from tests.deploy_support.fakes import FakeStore, FakeWorkflows
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.builders import ENDPOINT, STACK, START, TOPIC
+from tests.support.deploy.events import deployment_event, endpoint_event, package_event
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes.deploy import FakeStore, FakeWorkflows
 
 WAITING = "mlops-test-v4-0123456789abcdef"
 

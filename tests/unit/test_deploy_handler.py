@@ -8,8 +8,9 @@ import pytest
 
 from mlops_core.deploy.deployment import PreflightFailedError
 from mlops_core.deploy.tasks import DeployPorts, DeployTasks
-from tests.deploy_support.builders import ALARMS, START, deploy_settings, payload
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ALARMS, START, deploy_settings, payload
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes.deploy import (
     FakeAlarms,
     FakeArtifacts,
     FakeFleetAlarms,
@@ -18,7 +19,6 @@ from tests.deploy_support.fakes import (
     FakeStore,
     FakeWorkflows,
 )
-from tests.deploy_support.handlers import context, load_handler
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from mlops_core.deploy.deployment import LockWaitExceededError
-from tests.deploy_support.builders import ENDPOINT, legacy_timing
-from tests.deploy_support.deployment_tasks import Deployment
+from tests.support.deploy.builders import ENDPOINT, legacy_timing
+from tests.support.deploy.deployment_tasks import Deployment
 
 
 def locked_out(deployment: Deployment, **state: object) -> dict:

@@ -11,9 +11,9 @@ from mlops_core.deploy.deployment import DeploymentTimeoutError, LockWaitExceede
 from mlops_core.deploy.preflight import EndpointView
 from mlops_core.deploy.store import LockLostError
 from mlops_core.timefmt import stamp
-from tests.deploy_support.builders import ALARMS, ENDPOINT, ROLE, execution, payload
-from tests.deploy_support.deployment_tasks import Deployment
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ALARMS, ENDPOINT, ROLE, execution, payload
+from tests.support.deploy.deployment_tasks import Deployment
+from tests.support.fakes.deploy import (
     package_arn,
 )
 

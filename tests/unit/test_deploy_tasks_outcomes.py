@@ -9,9 +9,9 @@ import pytest
 
 from mlops_core.deploy.tasks import UnknownStepError
 from mlops_core.timefmt import stamp
-from tests.deploy_support.builders import ALARMS, ENDPOINT, payload
-from tests.deploy_support.deployment_tasks import Deployment
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ALARMS, ENDPOINT, payload
+from tests.support.deploy.deployment_tasks import Deployment
+from tests.support.fakes.deploy import (
     package_arn,
 )
 

@@ -19,7 +19,7 @@ from mlops_core.config import OriginSettings
 from mlops_core.errors import ConfigurationError
 from mlops_core.events import ForeignEventError, InvalidEventError, Origin, arns, parse_event
 from mlops_core.events.origin import partition_of
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.handlers import context, load_handler
 from tests.support.events import project_event as sample
 
 OURS = Origin.of("123456789012", "us-east-1")

@@ -13,7 +13,7 @@ from mlops_core.deploy.execution_outcomes import ExecutionOutcomeConfig, Executi
 from mlops_core.deploy.ledger_items import DeploymentFields, DeploymentRecord
 from mlops_core.deploy.store import DeploymentKey
 from mlops_core.deploy.unfinished import UnfinishedDeployments
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.handlers import context, load_handler
 from tests.support.events import project_event
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:mlops-dev-deploy"

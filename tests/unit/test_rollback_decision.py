@@ -13,7 +13,7 @@ from mlops_core.deploy.ledger_items import DeploymentRecord
 from mlops_core.rollback.decision import RULES, Action, Deployment, Facts, decide, history_of
 from mlops_core.rollback.triggers import Trigger, TriggerKind
 from mlops_core.timefmt import stamp
-from tests.deploy_support.fakes import package_arn
+from tests.support.fakes.deploy import package_arn
 
 ENDPOINT = "churn-endpoint"
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

@@ -15,8 +15,9 @@ from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts
 from mlops_core.rollback.operator import OPERATOR_KEY, OperatorRollbackRequest, Refusal, choose_version
 from mlops_core.rollback.operator_requests import handle_operator
 from mlops_core.rollback.triggers import Trigger, TriggerKind
-from tests.deploy_support.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ENDPOINT, ROLLBACK_STATE_MACHINE, STACK, STATE_MACHINE
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes.deploy import (
     FakeNotifier,
     FakeSageMaker,
     FakeStore,
@@ -24,7 +25,6 @@ from tests.deploy_support.fakes import (
     deployment_fields,
     rollout_in_progress,
 )
-from tests.deploy_support.handlers import context, load_handler
 
 CONFIG = RollbackConfig(STACK, ENDPOINT, "mlops-test-Endpoint", ROLLBACK_STATE_MACHINE, STATE_MACHINE, 1800)
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

@@ -26,8 +26,8 @@ from mlops_core.rollback.triggers import (
     rejection_trigger,
     rollback_id,
 )
-from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
-from tests.deploy_support.fakes import package_arn
+from tests.support.deploy.events import alarm_event, package_event, parsed_alarm
+from tests.support.fakes.deploy import package_arn
 
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"

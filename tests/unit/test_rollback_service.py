@@ -21,10 +21,10 @@ from mlops_core.errors import TransientError
 from mlops_core.rollback.contract.input import RollbackInput
 from mlops_core.rollback.hot_path import RollbackConfig, RollbackPorts, handle_alarm
 from mlops_core.rollback.triggers import alarm_trigger, rollback_id
-from tests.deploy_support import fakes
-from tests.deploy_support.events import alarm_event, package_event, parsed_alarm
-from tests.deploy_support.fakes import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, deployment_fields
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.events import alarm_event, package_event, parsed_alarm
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes import deploy as fakes
+from tests.support.fakes.deploy import FakeNotifier, FakeSageMaker, FakeStore, FakeWorkflows, deployment_fields
 
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"

@@ -18,9 +18,9 @@ from mlops_core.rollback.settings import RollbackTasksSettings
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks, UnknownRollbackStepError
 from mlops_core.rollback.triggers import Trigger, alarm_trigger, rejection_trigger, rollback_id
 from mlops_core.timefmt import stamp
-from tests.deploy_support.builders import ENDPOINT, ROLE, STACK, TOPIC
-from tests.deploy_support.events import package_event, parsed_alarm
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ENDPOINT, ROLE, STACK, TOPIC
+from tests.support.deploy.events import package_event, parsed_alarm
+from tests.support.fakes.deploy import (
     FakeNotifier,
     FakeSageMaker,
     FakeStore,

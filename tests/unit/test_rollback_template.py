@@ -12,7 +12,7 @@ import pytest
 from mlops_core.config import RollbackSettings
 from mlopsctl.local.moto_patches.backends import event_matcher
 from mlopsctl.local.template.loader import read_yaml
-from tests.deploy_support.events import alarm_event
+from tests.support.deploy.events import alarm_event
 from tests.support.files import ROOT_TEMPLATE
 from tests.support.template_queries import as_list
 

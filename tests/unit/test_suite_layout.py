@@ -1,7 +1,7 @@
-"""The suite's own layout: no module imports a test module or a conftest.py.
+"""The suite's own layout: no module imports a test module or a conftest.py, and shared fakes have one home.
 
-Helpers, fakes and builders live in ``tests/support/`` (fakes in ``tests/support/fakes/``; the deployment ones still
-in ``tests/deploy_support/``); fixtures live in ``conftest.py`` files, where pytest finds them. A test module that
+Helpers, fakes and builders live in ``tests/support/`` (fakes in ``tests/support/fakes/``, one module per feature);
+fixtures live in ``conftest.py`` files, where pytest finds them. A test module that
 imports another runs the other's module-level code, and pytest collects what it imports as its own.
 """
 
@@ -78,3 +78,31 @@ def test_the_check_sees_every_way_of_importing_a_test_module(source: str, found:
     modules = imported_modules(ast.parse(source))
 
     assert {("m", module) for module in modules if is_test_module(module)} == found
+
+
+FAKES = "tests.support.fakes"
+
+
+def fakes_imported_from_elsewhere(tree: ast.Module) -> Iterator[str]:
+    """``module.Name`` for every ``Fake*`` name a parsed file imports from outside :data:`FAKES`.
+
+    >>> list(fakes_imported_from_elsewhere(ast.parse("from tests.support.deploy.sfn import FakeClock, machine")))
+    ['tests.support.deploy.sfn.FakeClock']
+    >>> list(fakes_imported_from_elsewhere(ast.parse("from tests.support.fakes.deploy import FakeStore")))
+    []
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == FAKES or node.module.startswith(f"{FAKES}."):
+                continue
+            yield from (f"{node.module}.{a.name}" for a in node.names if a.name.startswith("Fake"))
+
+
+def test_fakes_shared_by_test_modules_live_in_one_home() -> None:
+    found = sorted(
+        f"{name}: {fake}"
+        for name, path in suite_modules()
+        for fake in fakes_imported_from_elsewhere(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    )
+
+    assert found == [], f"move these fakes into {FAKES} (one module per feature)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_core.deploy.tasks import DeployPorts, DeployTasks
-from tests.deploy_support.builders import ALARMS, ENDPOINT, START, deploy_settings, execution, payload
-from tests.deploy_support.fakes import (
+from tests.support.deploy.builders import ALARMS, ENDPOINT, START, deploy_settings, execution, payload
+from tests.support.fakes.deploy import (
     FakeAlarms,
     FakeArtifacts,
     FakeFleetAlarms,

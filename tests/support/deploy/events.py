@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from mlops_core.events import AlarmStateChangeEvent, parse_event
-from tests.deploy_support.fakes import ACCOUNT, GROUP, REGION, package_arn
+from tests.support.fakes.deploy import ACCOUNT, GROUP, REGION, package_arn
 
 
 def package_event(

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlops_core.config import ApprovalSettings, DeploySettings
 from mlops_core.timefmt import stamp
-from tests.deploy_support.fakes import GROUP, package_arn
+from tests.support.fakes.deploy import GROUP, package_arn
 
 STACK = "mlops-test"
 ENDPOINT = "churn-endpoint"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_core.config import EndpointEventsSettings
-from tests.deploy_support.builders import ENDPOINT, request
-from tests.deploy_support.events import endpoint_event
-from tests.deploy_support.fakes import FakeSageMaker
-from tests.deploy_support.handlers import context, load_handler
-from tests.deploy_support.sfn import DeployMachine
+from tests.support.deploy.builders import ENDPOINT, request
+from tests.support.deploy.events import endpoint_event
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.deploy.sfn import DeployMachine
+from tests.support.fakes.deploy import FakeSageMaker
 
 #: The lock's waits of the machines run on moto, whose interpreter really sleeps in a Wait state.
 FAST = {"deploy_lock_retry_seconds": 0, "deploy_lock_max_attempts": 5}

@@ -38,10 +38,10 @@ from mlops_core.deploy.tasks import DeployPorts, DeployTasks
 from mlops_core.rollback.tasks import RollbackTaskPorts, RollbackTasks
 from mlopsctl.local.moto_patches.lambda_invoke import lambda_invokes_run
 from mlopsctl.local.moto_patches.sfn_threads import execution_threads_to
-from tests.deploy_support.fakes import FakeArtifacts, FakeFleetAlarms
-from tests.deploy_support.handlers import context, load_handler
+from tests.support.deploy.handlers import context, load_handler
+from tests.support.fakes.deploy import FakeArtifacts, FakeFleetAlarms
+from tests.support.files import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 ASL = ROOT / "statemachines" / "deploy.asl.json"
 ROLLBACK_ASL = ROOT / "statemachines" / "rollback.asl.json"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:mlops-test-DeployTasksFunction"
