@@ -117,9 +117,9 @@ def test_the_write_side_refuses_an_unknown_field(fields: type[BaseModel]) -> Non
 
 def test_the_training_files_are_counts() -> None:
     with pytest.raises(ValidationError, match="training_files"):
-        BatchTrainingFields(training_files="many")  # type: ignore[arg-type]
+        BatchTrainingFields(training_files="many")
     with pytest.raises(ValidationError, match="item_type"):
-        LabelingJobFields(item_type="pipeline-execution")  # type: ignore[arg-type]
+        LabelingJobFields(item_type="pipeline-execution")
 
 
 def test_an_update_names_only_what_the_writer_set() -> None:
