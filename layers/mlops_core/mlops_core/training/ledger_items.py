@@ -48,7 +48,7 @@ __all__ = [
 class _Fields(BaseModel):
     """What a writer sets: frozen, unknown fields refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def as_update(self) -> dict[str, Any]:
         """The attributes this update names (``None`` ones included: the store skips them)."""
@@ -59,7 +59,7 @@ class _Read(BaseModel):
     """What the store itself writes on a training record (the start claim, the report claim, the last update), and
     the read side's way in: unknown fields ignored, built from an item's plain values."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     training_requested_at: str | None = None
     report_claimed_for: str | None = None
@@ -118,20 +118,20 @@ class ExecutionFields(_Fields):
 class BatchTrainingItem(_Read, BatchTrainingFields):
     """The training fields of a batch record read back."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class LabelingJobItem(_Read, LabelingJobFields):
     """A labeling job's record read back (its name may be missing: a claim alone creates the record)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class ExecutionItem(_Read, ExecutionFields):
     """A pipeline execution's record read back: its identity, lineage, last status, what was notified, and every
     field written (a report claim alone creates the record with its ARN)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     item_type: Literal["pipeline-execution"] | None = None
     pipeline_name: str | None = None
