@@ -18,7 +18,9 @@ A labeling job's or an execution's item also holds ``report_claimed_for``: the s
 claimed (a conditional write before publishing, given back if publishing fails), so that a retried or duplicated
 event never notifies twice, even when the write after the publish failed.
 
-:class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table.
+:class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table. What a writer
+sets is typed (:mod:`mlops_core.training.ledger_items`: a field the read model does not know is refused), and so is
+a labeling job's record read back.
 """
 
 from __future__ import annotations
