@@ -28,7 +28,7 @@ from boto3.dynamodb.types import TypeDeserializer  # type: ignore[import-untyped
 
 from mlops_core.aws.ledger import batch_key
 from mlops_core.training.ledger_items import BatchTrainingItem, ExecutionItem, LabelingJobItem
-from mlops_core.training.records import execution_key, labeling_job_key
+from mlops_core.training.records import execution_key, execution_record, labeling_job_key
 
 #: How many of a batch's object keys the lineage lists (the count is always whole).
 FIRST_KEYS = 5
@@ -78,19 +78,20 @@ class ExecutionView:
         """The view of the execution ``arn`` from its ledger item (``None``: not recorded)."""
         if item is None:
             return cls(arn=arn, pipeline_name=pipeline_name, execution_id=execution_id)
+        record = execution_record(pipeline_name, execution_id, {"execution_arn": arn, **item})
         found = ExecutionItem.of_item(item)
         return cls(
             arn=arn,
             pipeline_name=pipeline_name,
             execution_id=execution_id,
-            status=found.status or None,
+            status=record.status or None,
             started_at=found.started_at or found.requested_at or None,
             ended_at=found.ended_at or None,
             failed_step=found.failed_step or None,
             reason=found.reason or None,
-            batch_id=found.batch_id or None,
-            labeling_job_name=found.labeling_job_name or None,
-            input_manifest_uri=found.input_manifest_uri or None,
+            batch_id=record.batch_id or None,
+            labeling_job_name=record.labeling_job_name or None,
+            input_manifest_uri=record.input_manifest_uri or None,
             recorded=True,
         )
 

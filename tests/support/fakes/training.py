@@ -22,7 +22,6 @@ from mlops_core.ingest.training_data import TrainingData, snapshot_key
 from mlops_core.training.ledger_items import (
     BatchTrainingFields,
     ExecutionFields,
-    ExecutionItem,
     LabelingJobItem,
     TriggerFields,
 )
@@ -255,7 +254,7 @@ class InMemoryTrainingRecords(TrainingRecords):
     def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
         key = execution_key(pipeline_name, execution_id)
         item = self.items.get((key["pk"], key["sk"]))
-        return execution_record(pipeline_name, execution_id, ExecutionItem.of_item(item)) if item else None
+        return execution_record(pipeline_name, execution_id, item) if item else None
 
     def save_execution(self, record: ExecutionRecord, fields: ExecutionFields, now: datetime) -> bool:
         self._maybe_fail("save_execution")

@@ -6,9 +6,10 @@ on a batch record, :class:`LabelingJobFields` on a labeling job's record, :class
 execution's record (besides :class:`~mlops_core.training.records.ExecutionRecord`'s lineage and status).
 :meth:`~_Fields.as_update` gives exactly the attributes it named, as the ledger spells them; a named ``None`` is
 skipped by the store, so an update ``SET``\\ s only what it names with a value and keeps the rest. A reader gets a
-:class:`LabelingJobItem`, :class:`ExecutionItem` or :class:`BatchTrainingItem`: the fields every writer sets and
-those the store adds (``updated_at``, the claims), unknown ones ignored (a newer writer must not break an older
-reader; a batch record's data-arrival fields are :mod:`mlops_core.ingest.batch_store`'s).
+:class:`LabelingJobItem`, an :class:`ExecutionItem` (beside the ``ExecutionRecord``) or a
+:class:`BatchTrainingItem`: the fields every writer sets and those the store adds (``updated_at``, the claims),
+unknown ones ignored (a newer writer must not break an older reader; a batch record's data-arrival fields are
+:mod:`mlops_core.ingest.batch_store`'s).
 
 Times are :func:`mlops_core.timefmt.stamp` text; the store keeps them as given.
 
@@ -128,18 +129,9 @@ class LabelingJobItem(_Read, LabelingJobFields):
 
 
 class ExecutionItem(_Read, ExecutionFields):
-    """A pipeline execution's record read back: its identity, lineage, last status, what was notified, and every
-    field written (a report claim alone creates the record with its ARN)."""
+    """A pipeline execution's record read back, besides what :class:`~mlops_core.training.records.ExecutionRecord`
+    reads of it (identity, lineage, last status, what was notified): the times, the outcome, the claims."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     item_type: Literal["pipeline-execution"] | None = None
-    pipeline_name: str | None = None
-    execution_id: str | None = None
-    execution_arn: str
-    status: str | None = None
-    display_name: str | None = None
-    batch_id: str | None = None
-    labeling_job_name: str | None = None
-    input_manifest_uri: str | None = None
-    notified_status: str | None = None

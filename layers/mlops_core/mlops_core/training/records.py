@@ -39,7 +39,6 @@ from mlops_core.timefmt import parse_stamp, stamp
 from mlops_core.training.ledger_items import (
     BatchTrainingFields,
     ExecutionFields,
-    ExecutionItem,
     LabelingJobFields,
     LabelingJobItem,
     TriggerFields,
@@ -118,18 +117,18 @@ def set_expression(fields: Mapping[str, Any]) -> Expression:
     return Expression(text, names, values)
 
 
-def execution_record(pipeline_name: str, execution_id: str, item: ExecutionItem) -> ExecutionRecord:
-    """The :class:`ExecutionRecord` of an execution's item."""
+def execution_record(pipeline_name: str, execution_id: str, item: Mapping[str, Any]) -> ExecutionRecord:
+    """The :class:`ExecutionRecord` of an execution's item (the rest of it: :class:`~.ledger_items.ExecutionItem`)."""
     return ExecutionRecord(
         pipeline_name=pipeline_name,
         execution_id=execution_id,
-        execution_arn=item.execution_arn,
-        status=item.status,
-        display_name=item.display_name,
-        batch_id=item.batch_id,
-        labeling_job_name=item.labeling_job_name,
-        input_manifest_uri=item.input_manifest_uri,
-        notified_status=item.notified_status,
+        execution_arn=item["execution_arn"],
+        status=item.get("status"),
+        display_name=item.get("display_name"),
+        batch_id=item.get("batch_id"),
+        labeling_job_name=item.get("labeling_job_name"),
+        input_manifest_uri=item.get("input_manifest_uri"),
+        notified_status=item.get("notified_status"),
     )
 
 
@@ -239,7 +238,7 @@ class LedgerTrainingRecords(TrainingRecords):
     def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
         """The execution's item, typed."""
         item = self.ledger.get(execution_key(pipeline_name, execution_id))
-        return execution_record(pipeline_name, execution_id, ExecutionItem.of_item(item)) if item else None
+        return execution_record(pipeline_name, execution_id, item) if item else None
 
     def save_execution(self, record: ExecutionRecord, fields: ExecutionFields, now: datetime) -> bool:
         """Upsert; a status is written only over no status, a non-final one, or itself (a final one stays)."""
