@@ -27,7 +27,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer  # type: ignore[import-untyped, unused-ignore]
 
 from mlops_core.aws.ledger import batch_key
-from mlops_core.training.records import execution_key, labeling_job_key
+from mlops_core.training.ledger_items import BatchTrainingItem, ExecutionItem, LabelingJobItem
+from mlops_core.training.records import execution_key, execution_record, labeling_job_key
 
 #: How many of a batch's object keys the lineage lists (the count is always whole).
 FIRST_KEYS = 5
@@ -75,20 +76,23 @@ class ExecutionView:
     @classmethod
     def of(cls, arn: str, pipeline_name: str, execution_id: str, item: Mapping[str, Any] | None) -> ExecutionView:
         """The view of the execution ``arn`` from its ledger item (``None``: not recorded)."""
-        found = item or {}
+        if item is None:
+            return cls(arn=arn, pipeline_name=pipeline_name, execution_id=execution_id)
+        record = execution_record(pipeline_name, execution_id, {"execution_arn": arn, **item})
+        found = ExecutionItem.of_item(item)
         return cls(
             arn=arn,
             pipeline_name=pipeline_name,
             execution_id=execution_id,
-            status=_text(found, "status"),
-            started_at=_text(found, "started_at", "requested_at"),
-            ended_at=_text(found, "ended_at"),
-            failed_step=_text(found, "failed_step"),
-            reason=_text(found, "reason"),
-            batch_id=_text(found, "batch_id"),
-            labeling_job_name=_text(found, "labeling_job_name"),
-            input_manifest_uri=_text(found, "input_manifest_uri"),
-            recorded=item is not None,
+            status=record.status or None,
+            started_at=found.started_at or found.requested_at or None,
+            ended_at=found.ended_at or None,
+            failed_step=found.failed_step or None,
+            reason=found.reason or None,
+            batch_id=record.batch_id or None,
+            labeling_job_name=record.labeling_job_name or None,
+            input_manifest_uri=record.input_manifest_uri or None,
+            recorded=True,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -107,12 +111,15 @@ class LabelingJobView:
 
     @classmethod
     def of(cls, name: str, item: Mapping[str, Any]) -> LabelingJobView:
-        """The view of the labeling job's ledger item."""
+        """The view of the labeling job's ledger item (``labeling_status`` and ``labeling_output_uri``, the batch
+        record's spelling, are read as a fallback, as the view always did: no writer of the layer puts them there)."""
+        found = LabelingJobItem.of_item(item)
+        extra = BatchTrainingItem.of_item(item)
         return cls(
-            name=_text(item, "labeling_job_name") or name,
-            status=_text(item, "status", "labeling_status"),
-            batch_id=_text(item, "batch_id"),
-            output_manifest_uri=_text(item, "output_manifest_uri", "labeling_output_uri"),
+            name=found.labeling_job_name or name,
+            status=found.status or extra.labeling_status or None,
+            batch_id=found.batch_id or None,
+            output_manifest_uri=found.output_manifest_uri or extra.labeling_output_uri or None,
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.ledger import Ledger, batch_key
+from mlops_core.training.ledger_items import BatchTrainingFields, ExecutionFields, LabelingJobFields, TriggerFields
 from mlops_core.training.records import (
     ExecutionRecord,
     LedgerTrainingRecords,
@@ -62,7 +63,7 @@ def test_a_claim_returns_the_execution_saved_on_the_trigger(subject: Subject) ->
     records, _ = subject
     trigger = Trigger(TriggerKind.LABELING_JOB, JOB)
     records.claim_start(trigger, NOW)
-    records.save_trigger(trigger, {"pipeline_execution_arn": ARN, "status": "Completed"}, NOW)
+    records.save_trigger(trigger, LabelingJobFields(pipeline_execution_arn=ARN, status="Completed"), NOW)
 
     assert records.claim_start(trigger, NOW).execution_arn == ARN
     assert records.labeling_job(JOB.upper()) is not None, "labeling job names are keyed ignoring case"
@@ -72,15 +73,16 @@ def test_a_batch_trigger_needs_its_batch_record(subject: Subject) -> None:
     records, _ = subject
     with pytest.raises(LookupError, match="no ledger record"):
         records.claim_start(Trigger(TriggerKind.BATCH, "missing"), NOW)
-    assert records.save_batch("missing", {"pipeline_status": "Executing"}, NOW) is False
+    assert records.save_batch("missing", BatchTrainingFields(pipeline_status="Executing"), NOW) is False
 
 
 def test_saving_on_a_batch_keeps_its_data_arrival_status(subject: Subject) -> None:
     records, add_batch = subject
     add_batch(BATCH)
 
-    assert records.save_batch(BATCH, {"pipeline_status": "Failed", "pipeline_reason": "boom", "ignored": None}, NOW)
-    records.save_trigger(Trigger(TriggerKind.BATCH, BATCH), {"pipeline_execution_arn": ARN}, NOW)
+    fields = BatchTrainingFields(pipeline_status="Failed", pipeline_reason="boom", pipeline_failed_step=None)
+    assert records.save_batch(BATCH, fields, NOW)
+    records.save_trigger(Trigger(TriggerKind.BATCH, BATCH), TriggerFields(pipeline_execution_arn=ARN), NOW)
 
     assert records.claim_start(Trigger(TriggerKind.BATCH, BATCH), NOW).execution_arn == ARN
 
@@ -89,7 +91,7 @@ def test_an_execution_record_round_trips(subject: Subject) -> None:
     records, _ = subject
     record = ExecutionRecord(PIPELINE, "abc123", ARN, "Executing", "run-1", BATCH, JOB, "s3://b/k", None)
 
-    assert records.save_execution(record, {"started_at": NOW.isoformat()}, NOW)
+    assert records.save_execution(record, ExecutionFields(started_at=NOW.isoformat()), NOW)
 
     assert records.execution(PIPELINE, "abc123") == record
     assert records.execution(PIPELINE, "other") is None
@@ -98,11 +100,12 @@ def test_an_execution_record_round_trips(subject: Subject) -> None:
 def test_a_final_status_is_never_replaced_by_a_late_one(subject: Subject) -> None:
     records, _ = subject
     record = ExecutionRecord(PIPELINE, "abc123", ARN, "Succeeded", notified_status="Succeeded")
-    records.save_execution(record, {}, NOW)
+    records.save_execution(record, ExecutionFields(), NOW)
 
-    assert records.save_execution(replace(record, status="Executing", notified_status=None), {}, NOW) is False
-    assert records.save_execution(replace(record, status="Failed"), {}, NOW) is False
-    assert records.save_execution(record, {"reason": "again"}, NOW) is True
+    late = replace(record, status="Executing", notified_status=None)
+    assert records.save_execution(late, ExecutionFields(), NOW) is False
+    assert records.save_execution(replace(record, status="Failed"), ExecutionFields(), NOW) is False
+    assert records.save_execution(record, ExecutionFields(reason="again"), NOW) is True
 
     saved = records.execution(PIPELINE, "abc123")
     assert saved is not None
@@ -111,8 +114,8 @@ def test_a_final_status_is_never_replaced_by_a_late_one(subject: Subject) -> Non
 
 def test_fields_left_out_keep_their_stored_values(subject: Subject) -> None:
     records, _ = subject
-    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, batch_id=BATCH), {}, NOW)
-    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, status="Executing"), {}, NOW)
+    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, batch_id=BATCH), ExecutionFields(), NOW)
+    records.save_execution(ExecutionRecord(PIPELINE, "abc123", ARN, status="Executing"), ExecutionFields(), NOW)
 
     saved = records.execution(PIPELINE, "abc123")
     assert saved is not None
@@ -152,11 +155,19 @@ def test_a_claimed_execution_is_readable_before_its_record_is_saved(subject: Sub
 def test_a_labeling_jobs_report_claim_keeps_its_record(subject: Subject) -> None:
     records, _ = subject
     trigger = Trigger(TriggerKind.LABELING_JOB, JOB)
-    records.save_trigger(trigger, {"status": "Failed", "reason": "boom"}, NOW)
+    records.save_trigger(trigger, LabelingJobFields(status="Failed", reason="boom"), NOW)
 
     assert records.claim_report(trigger, "Failed", NOW)
     assert not records.claim_report(trigger, "Failed", NOW)
 
     item = records.labeling_job(JOB)
     assert item is not None
-    assert (item["status"], item["reason"]) == ("Failed", "boom")
+    assert (item.status, item.reason, item.report_claimed_for) == ("Failed", "boom", "Failed")
+
+
+def test_a_labeling_jobs_fields_never_go_on_a_batch(subject: Subject) -> None:
+    """Its ``status`` would overwrite the batch's data-arrival status."""
+    records, add_batch = subject
+    add_batch(BATCH)
+    with pytest.raises(TypeError, match="labeling job fields"):
+        records.save_trigger(Trigger(TriggerKind.BATCH, BATCH), LabelingJobFields(status="Failed"), NOW)

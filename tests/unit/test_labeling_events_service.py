@@ -89,7 +89,7 @@ def test_the_ledger_links_batch_labeling_job_and_execution(world: World) -> None
     assert batch["status"] == "LABELING", "the batch's data-arrival status is not changed"
     job = world.records.labeling_job(JOB)
     assert job is not None
-    assert (job["status"], job["batch_id"], job["pipeline_execution_arn"]) == ("Completed", BATCH, arn)
+    assert (job.status, job.batch_id, job.pipeline_execution_arn) == ("Completed", BATCH, arn)
     execution = world.records.execution_item(arn)
     assert execution is not None
     assert (execution["batch_id"], execution["labeling_job_name"]) == (BATCH, JOB)

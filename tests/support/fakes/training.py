@@ -7,7 +7,6 @@ execution per display name, found again by a later start.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,12 @@ from mlops_core.aws.notifications import Notifier
 from mlops_core.errors import TransientError
 from mlops_core.ingest.objects import ObjectRef
 from mlops_core.ingest.training_data import TrainingData, snapshot_key
+from mlops_core.training.ledger_items import (
+    BatchTrainingFields,
+    ExecutionFields,
+    LabelingJobItem,
+    TriggerFields,
+)
 from mlops_core.training.pipelines import (
     ExecutionRequest,
     ExecutionState,
@@ -38,7 +43,9 @@ from mlops_core.training.records import (
     TrainingRecords,
     Trigger,
     TriggerKind,
+    check_trigger_fields,
     execution_key,
+    execution_record,
     labeling_job_key,
 )
 from tests.support.events import project_event
@@ -224,36 +231,32 @@ class InMemoryTrainingRecords(TrainingRecords):
         item["updated_at"] = now.isoformat()
         return StartClaim(datetime.fromisoformat(item["training_requested_at"]), item.get("pipeline_execution_arn"))
 
-    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+    def save_trigger(self, trigger: Trigger, fields: TriggerFields, now: datetime) -> None:
         self._maybe_fail("save_trigger")
+        check_trigger_fields(trigger, fields)
         pair = self._key(trigger)
         if pair is None:
             raise LookupError(f"batch {trigger.name} has no ledger record")
-        self.items[pair].update({k: v for k, v in fields.items() if v is not None}, updated_at=now.isoformat())
+        self.items[pair].update(_present(fields.as_update()), updated_at=now.isoformat())
 
-    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_batch(self, batch_id: str, fields: BatchTrainingFields, now: datetime) -> bool:
         item = self.batch(batch_id)
         if item is None:
             return False
-        item.update({k: v for k, v in fields.items() if v is not None}, updated_at=now.isoformat())
+        item.update(_present(fields.as_update()), updated_at=now.isoformat())
         return True
 
-    def labeling_job(self, job_name: str) -> Item | None:
+    def labeling_job(self, job_name: str) -> LabelingJobItem | None:
         key = labeling_job_key(job_name)
         item = self.items.get((key["pk"], key["sk"]))
-        return copy.deepcopy(item) if item is not None else None
+        return LabelingJobItem.of_item(item) if item is not None else None
 
     def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
         key = execution_key(pipeline_name, execution_id)
         item = self.items.get((key["pk"], key["sk"]))
-        if item is None:
-            return None
-        names = ("status", "display_name", "batch_id", "labeling_job_name", "input_manifest_uri", "notified_status")
-        return ExecutionRecord(
-            pipeline_name, execution_id, item["execution_arn"], **{name: item.get(name) for name in names}
-        )
+        return execution_record(pipeline_name, execution_id, item) if item else None
 
-    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_execution(self, record: ExecutionRecord, fields: ExecutionFields, now: datetime) -> bool:
         self._maybe_fail("save_execution")
         key = execution_key(record.pipeline_name, record.execution_id)
         item = self.items.setdefault((key["pk"], key["sk"]), dict(key))
@@ -268,9 +271,9 @@ class InMemoryTrainingRecords(TrainingRecords):
             "labeling_job_name": record.labeling_job_name,
             "input_manifest_uri": record.input_manifest_uri,
             "notified_status": record.notified_status,
-            **fields,
+            **fields.as_update(),
         }
-        item.update({k: v for k, v in values.items() if v is not None}, updated_at=now.isoformat())
+        item.update(_present(values), updated_at=now.isoformat())
         return True
 
     def claim_report(self, subject: ReportSubject, status: str, now: datetime) -> bool:
@@ -298,6 +301,11 @@ class InMemoryTrainingRecords(TrainingRecords):
     def execution_item(self, execution_arn: str, pipeline_name: str = PIPELINE) -> Item | None:
         key = execution_key(pipeline_name, execution_arn.rsplit("/execution/", 1)[1])
         return self.items.get((key["pk"], key["sk"]))
+
+
+def _present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields with a value (the ledger adapter's ``SET`` skips ``None``)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 # -- events -----------------------------------------------------------------------------------------------------------

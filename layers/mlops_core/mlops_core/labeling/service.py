@@ -27,6 +27,7 @@ from mlops_core.aws.notifications import Notifier
 from mlops_core.errors import MlopsError, TransientError
 from mlops_core.events import LabelingJobStateChangeEvent
 from mlops_core.handler import EventResult
+from mlops_core.training.ledger_items import BatchTrainingFields, LabelingJobFields
 from mlops_core.training.pipelines import LabelingJobFacts, LabelingJobReader
 from mlops_core.training.records import TrainingRecords, Trigger, TriggerKind
 from mlops_core.training.reports import publish_once
@@ -102,21 +103,21 @@ def _train(
     launch = ports.launcher.launch(trigger, labeling_request(config.pipeline_name, job, batch_id), now, lineage)
     ports.records.save_trigger(
         trigger,
-        {
-            "item_type": "labeling-job",
-            "labeling_job_name": job.name,
-            "batch_id": batch_id,
-            "status": COMPLETED,
-            "output_manifest_uri": job.output_manifest_uri,
-        },
+        LabelingJobFields(
+            item_type="labeling-job",
+            labeling_job_name=job.name,
+            batch_id=batch_id,
+            status=COMPLETED,
+            output_manifest_uri=job.output_manifest_uri,
+        ),
         now,
     )
     if batch_id:
-        batch_fields = {
-            "labeling_status": COMPLETED,
-            "labeling_output_uri": job.output_manifest_uri,
-            "pipeline_execution_arn": launch.execution_arn,
-        }
+        batch_fields = BatchTrainingFields(
+            labeling_status=COMPLETED,
+            labeling_output_uri=job.output_manifest_uri,
+            pipeline_execution_arn=launch.execution_arn,
+        )
         ports.records.save_batch(batch_id, batch_fields, now)
     reason = (
         f"training started on labeling job {job.name}'s output"
@@ -135,8 +136,8 @@ def _train(
 def _report_end(job: LabelingJobFacts, batch_id: str | None, ports: LabelingEventsPorts, now: datetime) -> EventResult:
     why = job.failure_reason or ("stopped before it completed" if job.status == "Stopped" else "no reason given")
     details = {"labeling_job_name": job.name, "batch_id": batch_id, "labeling_status": job.status}
-    recorded = ports.records.labeling_job(job.name) or {}
-    if recorded.get("status") == job.status:
+    recorded = ports.records.labeling_job(job.name)
+    if recorded is not None and recorded.status == job.status:
         return EventResult("ok", f"labeling job {job.name} {job.status} was already reported (repeated event)", details)
     message = {
         "kind": "labeling",
@@ -150,10 +151,12 @@ def _report_end(job: LabelingJobFacts, batch_id: str | None, ports: LabelingEven
     trigger = Trigger(TriggerKind.LABELING_JOB, job.name)
     title = f"[LABELING {job.status.upper()}] {job.name}"
     reported = publish_once(ports.records, ports.notifier, trigger, job.status, now, title, message)
-    fields = {"item_type": "labeling-job", "labeling_job_name": job.name, "batch_id": batch_id, "status": job.status}
-    ports.records.save_trigger(trigger, {**fields, "reason": why}, now)
+    fields = LabelingJobFields(
+        item_type="labeling-job", labeling_job_name=job.name, batch_id=batch_id, status=job.status, reason=why
+    )
+    ports.records.save_trigger(trigger, fields, now)
     if batch_id:
-        ports.records.save_batch(batch_id, {"labeling_status": job.status, "labeling_reason": why}, now)
+        ports.records.save_batch(batch_id, BatchTrainingFields(labeling_status=job.status, labeling_reason=why), now)
     if not reported:
         return EventResult("ok", f"labeling job {job.name} {job.status} was already reported", details)
     return EventResult("ok", f"labeling job {job.name} {job.status}: {why}; no training, operators notified", details)

@@ -32,6 +32,7 @@ from aws_lambda_powertools import Logger
 from mlops_core.aws.errors import RequestRejectedError
 from mlops_core.aws.notifications import Notifier
 from mlops_core.training.code_store import PipelineCode, code_uris, split_uri
+from mlops_core.training.ledger_items import TriggerFields
 from mlops_core.training.records import TrainingRecords, Trigger
 from mlops_core.training.reports import publish_once
 
@@ -115,7 +116,7 @@ class PipelineCodeGuard:
         if not missing:
             return
         reason = refusal_reason(self.stack_name, pipeline_name, missing)
-        self.records.save_trigger(trigger, {"pipeline_status": "NOT_STARTED", "pipeline_reason": reason}, now)
+        self.records.save_trigger(trigger, TriggerFields(pipeline_status="NOT_STARTED", pipeline_reason=reason), now)
         logger.error("pipeline start refused", extra={"trigger": trigger.name, "missing": list(missing)})
         message = {
             "kind": "training",

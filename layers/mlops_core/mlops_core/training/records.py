@@ -18,7 +18,9 @@ A labeling job's or an execution's item also holds ``report_claimed_for``: the s
 claimed (a conditional write before publishing, given back if publishing fails), so that a retried or duplicated
 event never notifies twice, even when the write after the publish failed.
 
-:class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table.
+:class:`TrainingRecords` is the port; :class:`LedgerTrainingRecords` implements it on the ledger table. What a writer
+sets is typed (:mod:`mlops_core.training.ledger_items`: a field the read model does not know is refused), and so is
+a labeling job's record read back.
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from mlops_core.aws.dynamodb import Expression, Item
+from mlops_core.aws.dynamodb import Expression
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import Ledger, batch_key
 from mlops_core.timefmt import parse_stamp, stamp
+from mlops_core.training.ledger_items import (
+    BatchTrainingFields,
+    ExecutionFields,
+    LabelingJobFields,
+    LabelingJobItem,
+    TriggerFields,
+)
 
 FINAL_PIPELINE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
 """Pipeline execution statuses after which nothing changes: a late event (``Executing``, or another final status)
@@ -108,6 +117,27 @@ def set_expression(fields: Mapping[str, Any]) -> Expression:
     return Expression(text, names, values)
 
 
+def execution_record(pipeline_name: str, execution_id: str, item: Mapping[str, Any]) -> ExecutionRecord:
+    """The :class:`ExecutionRecord` of an execution's item (the rest of it: :class:`~.ledger_items.ExecutionItem`)."""
+    return ExecutionRecord(
+        pipeline_name=pipeline_name,
+        execution_id=execution_id,
+        execution_arn=item["execution_arn"],
+        status=item.get("status"),
+        display_name=item.get("display_name"),
+        batch_id=item.get("batch_id"),
+        labeling_job_name=item.get("labeling_job_name"),
+        input_manifest_uri=item.get("input_manifest_uri"),
+        notified_status=item.get("notified_status"),
+    )
+
+
+def check_trigger_fields(trigger: Trigger, fields: TriggerFields) -> None:
+    """A labeling job's fields (its ``status`` among them) never go on a batch: its own ``status`` is data arrival's."""
+    if trigger.kind is TriggerKind.BATCH and isinstance(fields, LabelingJobFields):
+        raise TypeError(f"labeling job fields on batch {trigger.name}'s record")
+
+
 class TrainingRecords(ABC):
     """Training records in the ledger."""
 
@@ -122,15 +152,15 @@ class TrainingRecords(ABC):
         """
 
     @abstractmethod
-    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+    def save_trigger(self, trigger: Trigger, fields: TriggerFields, now: datetime) -> None:
         """Set fields on the trigger's record (a labeling job's is created if needed); ``None`` values are skipped."""
 
     @abstractmethod
-    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_batch(self, batch_id: str, fields: BatchTrainingFields, now: datetime) -> bool:
         """Set fields on an existing batch record; ``False`` when there is no such batch."""
 
     @abstractmethod
-    def labeling_job(self, job_name: str) -> Item | None:
+    def labeling_job(self, job_name: str) -> LabelingJobItem | None:
         """A labeling job's record."""
 
     @abstractmethod
@@ -138,7 +168,7 @@ class TrainingRecords(ABC):
         """A pipeline execution's record."""
 
     @abstractmethod
-    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_execution(self, record: ExecutionRecord, fields: ExecutionFields, now: datetime) -> bool:
         """Create or update an execution's record with the record's non-``None`` fields and ``fields``.
 
         A final status is never replaced (events arrive out of order; a late one may contradict it): a ``status``
@@ -179,48 +209,38 @@ class LedgerTrainingRecords(TrainingRecords):
             raise LookupError(f"batch {trigger.name} has no ledger record") from None
         return StartClaim(parse_stamp(item["training_requested_at"]), item.get("pipeline_execution_arn"))
 
-    def save_trigger(self, trigger: Trigger, fields: Mapping[str, Any], now: datetime) -> None:
+    def save_trigger(self, trigger: Trigger, fields: TriggerFields, now: datetime) -> None:
         """Update the trigger's record."""
+        check_trigger_fields(trigger, fields)
         key, condition = self._trigger_key(trigger)
         try:
-            self.ledger.update(key, set_expression({**fields, "updated_at": stamp(now)}), condition)
+            self.ledger.update(key, set_expression({**fields.as_update(), "updated_at": stamp(now)}), condition)
         except ConditionFailedError:
             raise LookupError(f"batch {trigger.name} has no ledger record") from None
 
-    def save_batch(self, batch_id: str, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_batch(self, batch_id: str, fields: BatchTrainingFields, now: datetime) -> bool:
         """Update a batch record that exists."""
         try:
             self.ledger.update(
                 batch_key(batch_id),
-                set_expression({**fields, "updated_at": stamp(now)}),
+                set_expression({**fields.as_update(), "updated_at": stamp(now)}),
                 Expression("attribute_exists(pk)"),
             )
         except ConditionFailedError:
             return False
         return True
 
-    def labeling_job(self, job_name: str) -> Item | None:
-        """The labeling job's item."""
-        return self.ledger.get(labeling_job_key(job_name))
+    def labeling_job(self, job_name: str) -> LabelingJobItem | None:
+        """The labeling job's item, typed."""
+        item = self.ledger.get(labeling_job_key(job_name))
+        return LabelingJobItem.of_item(item) if item is not None else None
 
     def execution(self, pipeline_name: str, execution_id: str) -> ExecutionRecord | None:
         """The execution's item, typed."""
         item = self.ledger.get(execution_key(pipeline_name, execution_id))
-        if item is None:
-            return None
-        return ExecutionRecord(
-            pipeline_name=pipeline_name,
-            execution_id=execution_id,
-            execution_arn=item["execution_arn"],
-            status=item.get("status"),
-            display_name=item.get("display_name"),
-            batch_id=item.get("batch_id"),
-            labeling_job_name=item.get("labeling_job_name"),
-            input_manifest_uri=item.get("input_manifest_uri"),
-            notified_status=item.get("notified_status"),
-        )
+        return execution_record(pipeline_name, execution_id, item) if item else None
 
-    def save_execution(self, record: ExecutionRecord, fields: Mapping[str, Any], now: datetime) -> bool:
+    def save_execution(self, record: ExecutionRecord, fields: ExecutionFields, now: datetime) -> bool:
         """Upsert; a status is written only over no status, a non-final one, or itself (a final one stays)."""
         values: dict[str, Any] = {
             "item_type": "pipeline-execution",
@@ -233,7 +253,7 @@ class LedgerTrainingRecords(TrainingRecords):
             "labeling_job_name": record.labeling_job_name,
             "input_manifest_uri": record.input_manifest_uri,
             "notified_status": record.notified_status,
-            **fields,
+            **fields.as_update(),
             "updated_at": stamp(now),
         }
         condition = None

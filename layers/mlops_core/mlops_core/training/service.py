@@ -36,6 +36,7 @@ from mlops_core.aws.notifications import Notifier
 from mlops_core.events import PipelineExecutionStatusChangeEvent
 from mlops_core.handler import EventResult
 from mlops_core.timefmt import stamp
+from mlops_core.training.ledger_items import BatchTrainingFields, ExecutionFields
 from mlops_core.training.pipelines import NO_VALUE, ExecutionStep, PipelineExecutions
 from mlops_core.training.records import FINAL_PIPELINE_STATUSES, ExecutionRecord, TrainingRecords
 from mlops_core.training.reports import publish_once
@@ -184,23 +185,23 @@ def handle_pipeline_event(
     }
     title = f"[TRAINING {outcome}] {record.display_name or event.execution_id}"
     reported = publish_once(ports.records, ports.notifier, record, status, now, title, message)
-    fields = {
-        "failed_step": summary.failed_step,
-        "reason": summary.reason,
-        "model_package_arn": summary.model_package_arn,
-        "started_at": message["started_at"],
-        "ended_at": message["ended_at"],
-    }
+    fields = ExecutionFields(
+        failed_step=summary.failed_step,
+        reason=summary.reason,
+        model_package_arn=summary.model_package_arn,
+        started_at=message["started_at"],
+        ended_at=message["ended_at"],
+    )
     notified = status if reported else record.notified_status
     ports.records.save_execution(replace(record, status=status, notified_status=notified), fields, now)
     if record.batch_id:
-        batch_fields = {
-            "pipeline_execution_arn": event.execution_arn,
-            "pipeline_status": status,
-            "pipeline_reason": summary.reason,
-            "pipeline_failed_step": summary.failed_step,
-            "model_package_arn": summary.model_package_arn,
-        }
+        batch_fields = BatchTrainingFields(
+            pipeline_execution_arn=event.execution_arn,
+            pipeline_status=status,
+            pipeline_reason=summary.reason,
+            pipeline_failed_step=summary.failed_step,
+            model_package_arn=summary.model_package_arn,
+        )
         ports.records.save_batch(record.batch_id, batch_fields, now)
     details.update(failed_step=summary.failed_step, model_package_arn=summary.model_package_arn)
     if not reported:
@@ -217,9 +218,9 @@ def _record_progress(
 ) -> EventResult:
     status = record.status
     started = stamp(event.start_time) if event.start_time else None
-    if not ports.records.save_execution(record, {"started_at": started}, now):
+    if not ports.records.save_execution(record, ExecutionFields(started_at=started), now):
         return EventResult.ignored(f"execution {event.execution_id} has already ended; {status} came late")
     if record.batch_id:
-        fields = {"pipeline_execution_arn": event.execution_arn, "pipeline_status": status}
+        fields = BatchTrainingFields(pipeline_execution_arn=event.execution_arn, pipeline_status=status)
         ports.records.save_batch(record.batch_id, fields, now)
     return EventResult("ok", f"execution {event.execution_id} is {status}: recorded", details)

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -38,6 +37,7 @@ from mlops_core.ingest.ports import BatchStore, ReadyBatch, TrainingStarter
 from mlops_core.ingest.training_data import TrainingData
 from mlops_core.timefmt import stamp
 from mlops_core.training.code_check import PipelineCodeGuard
+from mlops_core.training.ledger_items import BatchTrainingFields, ExecutionFields, TriggerFields
 from mlops_core.training.pipelines import NO_VALUE, ExecutionRequest, LabelingJobFacts, PipelineExecutions
 from mlops_core.training.records import ExecutionRecord, TrainingRecords, Trigger, TriggerKind
 
@@ -183,7 +183,7 @@ class TrainingLauncher:
         arn = started.execution_arn
         self.records.save_trigger(
             trigger,
-            {"pipeline_execution_arn": arn, "training_input_uri": request.parameters.get("InputManifestUri")},
+            TriggerFields(pipeline_execution_arn=arn, training_input_uri=request.parameters.get("InputManifestUri")),
             now,
         )
         record = ExecutionRecord(
@@ -195,7 +195,7 @@ class TrainingLauncher:
             labeling_job_name=lineage.get("labeling_job_name"),
             input_manifest_uri=lineage.get("input_manifest_uri"),
         )
-        self.records.save_execution(record, {"requested_at": stamp(claim.requested_at)}, now)
+        self.records.save_execution(record, ExecutionFields(requested_at=stamp(claim.requested_at)), now)
         logger.info(
             "pipeline execution started" if started.created else "pipeline execution found",
             extra={"trigger": trigger.name, "execution_arn": arn, "display_name": request.display_name},
@@ -244,7 +244,7 @@ class PipelineTrainingStarter(TrainingStarter):
         """Snapshot the batch's files, start (or find) its execution, record the batch as ready."""
         members = sorted_members(self.store.members(batch.batch_id))
         files = [m for m in members if is_training_input(m)]
-        fields: dict[str, Any] = {"training_files": len(files), "training_files_skipped": len(members) - len(files)}
+        fields = BatchTrainingFields(training_files=len(files), training_files_skipped=len(members) - len(files))
         if not files:
             self._not_started(batch, fields, now)
         else:
@@ -269,14 +269,13 @@ class PipelineTrainingStarter(TrainingStarter):
             objects=batch.objects,
         )
 
-    def _not_started(self, batch: ReadyBatch, fields: dict[str, Any], now: datetime) -> None:
+    def _not_started(self, batch: ReadyBatch, fields: BatchTrainingFields, now: datetime) -> None:
         reason = (
-            f"none of the batch's {fields['training_files_skipped']} files is labeled CSV or JSON lines "
+            f"none of the batch's {fields.training_files_skipped} files is labeled CSV or JSON lines "
             f"({', '.join(sorted(TRAINING_INPUT_SUFFIXES))}): no training started"
         )
-        self.records.save_batch(
-            batch.batch_id, {**fields, "pipeline_status": "NOT_STARTED", "pipeline_reason": reason}, now
-        )
+        not_started = BatchTrainingFields(**fields.as_update(), pipeline_status="NOT_STARTED", pipeline_reason=reason)
+        self.records.save_batch(batch.batch_id, not_started, now)
         logger.warning("batch not trained", extra={"batch_id": batch.batch_id, "reason": reason})
         message = {
             "kind": "training",
