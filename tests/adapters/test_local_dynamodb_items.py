@@ -88,3 +88,37 @@ def test_a_refused_update_of_an_item_leaves_it_as_it_was(client: Any) -> None:
             ExpressionAttributeValues={":done": {"S": "SUCCEEDED"}, ":big": {"S": "x" * 410_000}},
         )
     assert client.get_item(TableName=LEDGER, Key=key)["Item"] == {**key, "outcome": {"S": "IN_PROGRESS"}}
+
+
+def test_a_transactional_read_sees_a_transaction_whole_or_not_at_all(client: Any) -> None:
+    """TransactGetItems gives "a consistent view of the data": all of a completed transaction's changes, or none
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html)."""
+    keys = [{"pk": PK, "sk": {"S": f"PAIR#{side}"}} for side in ("a", "b")]
+    torn: list[tuple[str, str]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        gets = [{"Get": {"TableName": LEDGER, "Key": key}} for key in keys]
+        while not done.is_set():
+            items = [r.get("Item") for r in client.transact_get_items(TransactItems=gets)["Responses"]]
+            versions = tuple(item["version"]["N"] if item else "-" for item in items)
+            if versions[0] != versions[1]:
+                torn.append(versions)
+
+    def write(version: int) -> None:
+        puts = [{"Put": {"TableName": LEDGER, "Item": {**key, "version": {"N": str(version)}}}} for key in keys]
+        client.transact_write_items(TransactItems=puts)
+
+    write(0)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    reader = threading.Thread(target=read)
+    try:
+        reader.start()
+        for version in range(1, 200):
+            write(version)
+    finally:
+        done.set()
+        reader.join()
+        sys.setswitchinterval(interval)
+    assert torn == []

@@ -98,11 +98,23 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "dynamodb_items",
         "moto applies an UpdateItem in steps (a new item first stored with its keys only) and keeps the steps of a "
-        "refused one: item writes made whole, as DynamoDB's are atomic",
+        "refused one, and reads a TransactGetItems item by item: item writes made whole, as DynamoDB's are atomic, "
+        "and a transactional read isolated from transactional writes",
         "5.2.5",
-        replaces=tuple(
-            f"moto.dynamodb.models.DynamoDBBackend.{name}"
-            for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan")
+        replaces=(
+            *(
+                f"moto.dynamodb.models.DynamoDBBackend.{name}"
+                for name in (
+                    "put_item",
+                    "update_item",
+                    "delete_item",
+                    "transact_write_items",
+                    "get_item",
+                    "query",
+                    "scan",
+                )
+            ),
+            "moto.dynamodb.responses.DynamoHandler.transact_get_items",
         ),
     ),
     Patch(

@@ -15,7 +15,12 @@ allowed size``) leaves what it had set, or a keys-only item. Patched, on ``Dynam
 
 - every item write (``PutItem``, ``UpdateItem``, ``DeleteItem``, ``TransactWriteItems``; ``BatchWriteItem`` is
   one of them per item) runs under one lock, and every read (``GetItem``, ``Query``, ``Scan``; ``BatchGetItem``
-  and ``TransactGetItems`` read through ``GetItem``) takes it too, so no read runs inside a write;
+  reads through ``GetItem``) takes it too, so no read runs inside a write;
+- a ``TransactGetItems`` holds the lock for all its items: it "provides a consistent view of the data, ensuring you
+  see either all changes from a completed transaction or none at all" (Amazon DynamoDB Transactions: How it works,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html), where moto's request
+  handler reads its items one ``GetItem`` at a time, so that a ``TransactWriteItems`` could land between two of
+  them (a ``BatchGetItem`` is not isolated on DynamoDB either, and stays item by item);
 - ``UpdateItem`` first replaces the stored item by a copy and updates the copy: an item a reader got earlier is never
   changed under it (moto serialises it after the read returns), and a refused update puts the item back as it was
   (or removes the one it created): nothing is applied, as DynamoDB refuses the whole request.
@@ -37,6 +42,7 @@ from typing import Any
 from unittest import mock
 
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 
 #: One lock for every table of every backend: moto's writes are fast, and one lock cannot deadlock.
 _lock = threading.RLock()
@@ -101,6 +107,9 @@ def installed() -> Iterator[None]:
     with ExitStack() as stack:
         for name in (*WRITES, *READS):
             stack.enter_context(mock.patch.object(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name))))
+        # moto's TransactGetItems is its handler's loop of GetItem calls: the whole loop under the lock
+        handler = _locked(DynamoHandler.transact_get_items)
+        stack.enter_context(mock.patch.object(DynamoHandler, "transact_get_items", handler))
         whole = _whole_update(DynamoDBBackend.update_item)
         stack.enter_context(mock.patch.object(DynamoDBBackend, "update_item", whole))
         yield
