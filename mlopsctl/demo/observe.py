@@ -183,4 +183,3 @@ class Observer:
         """The alarm's state value, or None when there is no such alarm."""
         found = self._clients("cloudwatch").describe_alarms(AlarmNames=[alarm]).get("MetricAlarms", [])
         return str(found[0]["StateValue"]) if found else None
-

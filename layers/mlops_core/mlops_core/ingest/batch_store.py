@@ -166,7 +166,7 @@ class DynamoBatchStore(BatchStore):
     def current_buffer(self, kind: ObjectKind) -> str | None:
         """The open debounce buffer of this kind."""
         item = self.ledger.get(buffer_key(kind.value))
-        return str(item["batch_id"]) if item else None
+        return BufferItem.of_item(item).batch_id if item else None
 
     def move_buffer(self, kind: ObjectKind, new_id: str | None, expected_id: str | None) -> bool:
         """Compare-and-set the buffer pointer."""
