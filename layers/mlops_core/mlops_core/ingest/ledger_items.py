@@ -55,21 +55,26 @@ class _Written(BaseModel):
         return cls.model_validate({name: value for name, value in item.items() if name in cls.model_fields})
 
 
-class BatchItem(_Written):
+class BatchOutcome(_Written):
+    """What finishing a batch sets on its record (an update: the attributes it names with a value)."""
+
+    status: BatchStatus
+    updated_at: str
+    manifest_uri: str | None = None
+    labeling_job_name: str | None = None
+    objects: list[str] | None = None
+    reason: str | None = None
+
+
+class BatchItem(BatchOutcome):
     """A batch's record (``pk = BATCH#<batch_id>``, ``sk = BATCH``): written whole when the batch is opened, its
     outcome set by :class:`BatchOutcome`, read back as a :class:`~mlops_core.ingest.batching.BatchRecord`."""
 
     item_type: Literal["batch"] = "batch"
     batch_id: str
     kind: ObjectKind
-    status: BatchStatus
     created_at: str
-    updated_at: str
     object_count: int = 0
-    manifest_uri: str | None = None
-    labeling_job_name: str | None = None
-    objects: list[str] | None = None
-    reason: str | None = None
 
     def record(self) -> BatchRecord:
         """The batch's record."""
@@ -85,17 +90,6 @@ class BatchItem(_Written):
             objects=tuple(self.objects or ()),
             reason=self.reason,
         )
-
-
-class BatchOutcome(_Written):
-    """What finishing a batch sets on its record (an update: the attributes it names with a value)."""
-
-    status: BatchStatus
-    updated_at: str
-    manifest_uri: str | None = None
-    labeling_job_name: str | None = None
-    objects: list[str] | None = None
-    reason: str | None = None
 
 
 class MemberItem(_Written):
