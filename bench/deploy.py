@@ -115,12 +115,12 @@ def measure(bake_minutes: int, *, with_rollback: bool) -> dict[str, Any]:
         virtual, wall = stack.clock.elapsed().total_seconds(), time.perf_counter()
         _approve(stack, v2)
         entries = stack.log.entries()[first:]
-        record = observer.deployment_of(endpoint, v2) or {}
-        history = _history(stack, str(record.get("execution_arn", "")))
+        record = observer.deployment_of(endpoint, v2)
+        history = _history(stack, (record.execution_arn or "") if record else "")
         result: dict[str, Any] = {
             "bake_minutes": bake_minutes,
             "parameters": parameters(bake_minutes * 60),
-            "outcome": record.get("outcome"),
+            "outcome": record.outcome.value if record else None,
             "history_events": history.events,
             "states_entered": history.states_entered,
             "sagemaker_calls": calls_between(entries, "sagemaker"),

@@ -13,6 +13,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer  # type: ignore[import-untyped, unused-ignore]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
+from mlops_core.deploy.ledger_items import DeploymentRecord
+
 ClientFactory = Callable[[str], Any]
 _DESERIALIZER = TypeDeserializer()
 
@@ -133,10 +135,10 @@ class Observer:
 
     # -- ledger ----------------------------------------------------------------------------------------------------
 
-    def deployments(self, endpoint: str) -> list[dict[str, Any]]:
-        """The endpoint's deployment records in the ledger, oldest first."""
+    def deployments(self, endpoint: str) -> list[DeploymentRecord]:
+        """The endpoint's deployment records in the ledger, oldest first (read as the layer reads them)."""
         dynamodb = self._clients("dynamodb")
-        items: list[dict[str, Any]] = []
+        records: list[DeploymentRecord] = []
         paginator = dynamodb.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._ledger_table,
@@ -144,12 +146,15 @@ class Observer:
             ExpressionAttributeValues={":pk": {"S": f"ENDPOINT#{endpoint}"}, ":prefix": {"S": "DEPLOYMENT#"}},
             ConsistentRead=True,
         ):
-            items.extend({k: _DESERIALIZER.deserialize(v) for k, v in item.items()} for item in page["Items"])
-        return items
+            records.extend(
+                DeploymentRecord.of_item({k: _DESERIALIZER.deserialize(v) for k, v in item.items()})
+                for item in page["Items"]
+            )
+        return records
 
-    def deployment_of(self, endpoint: str, package_arn: str) -> dict[str, Any] | None:
+    def deployment_of(self, endpoint: str, package_arn: str) -> DeploymentRecord | None:
         """The newest deployment record of ``package_arn`` on ``endpoint``."""
-        found = [d for d in self.deployments(endpoint) if package_of(d) == package_arn]
+        found = [d for d in self.deployments(endpoint) if d.model_package_arn == package_arn]
         return found[-1] if found else None
 
     # -- jobs and executions ---------------------------------------------------------------------------------------
@@ -178,14 +183,3 @@ class Observer:
         """The alarm's state value, or None when there is no such alarm."""
         found = self._clients("cloudwatch").describe_alarms(AlarmNames=[alarm]).get("MetricAlarms", [])
         return str(found[0]["StateValue"]) if found else None
-
-
-def package_of(record: dict[str, Any]) -> str | None:
-    """The model package a deployment record is about (the request's, or a top-level attribute)."""
-    for key in ("model_package_arn", "package_arn"):
-        if isinstance(record.get(key), str):
-            return str(record[key])
-    request = record.get("request")
-    if isinstance(request, dict) and isinstance(request.get("model_package_arn"), str):
-        return str(request["model_package_arn"])
-    return None

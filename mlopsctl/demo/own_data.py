@@ -202,7 +202,7 @@ def _deploy(demo: DemoStack, package: Package, result: OwnDataResult, write: Cal
     )
     endpoint = demo.endpoint_name
     record = demo.observe.deployment_of(endpoint, package.arn)
-    result.deployment = str(record.get("outcome")) if record else None
+    result.deployment = record.outcome.value if record else None
     serving = demo.observe.serving(endpoint)
     if serving is not None:
         result.endpoint = f"{endpoint} {serving.status}" + (
@@ -211,7 +211,7 @@ def _deploy(demo: DemoStack, package: Package, result: OwnDataResult, write: Cal
     write(f"  approved     {package.label}: deployment {result.deployment or 'not recorded'}\n")
     write(f"  endpoint     {result.endpoint or endpoint + ': none'}\n")
     if result.deployment != "SUCCEEDED":
-        reason = f" ({record['reason']})" if record and record.get("reason") else ""
+        reason = f" ({record.reason})" if record and record.reason else ""
         result.reason = f"the deployment of {package.label} ended {result.deployment or 'without a record'}{reason}"
     elif serving is None or serving.package_arn != package.arn:
         result.deployment = "NOT_SERVING"

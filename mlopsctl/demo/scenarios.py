@@ -122,8 +122,8 @@ def approve(demo: DemoStack, package: Package) -> None:
 def check_deployment(demo: DemoStack, result: StepResult, package: Package, outcome: str, serving: Package) -> bool:
     """The ledger records ``outcome`` for ``package``; the endpoint is ``InService`` serving ``serving``."""
     record = demo.observe.deployment_of(demo.endpoint_name, package.arn)
-    found = str(record.get("outcome")) if record else "no deployment record"
-    reason = f" ({record['reason']})" if record and record.get("reason") else ""
+    found = record.outcome.value if record else "no deployment record"
+    reason = f" ({record.reason})" if record and record.reason else ""
     ok_record = check(result, f"ledger: deployment of {package.label}", outcome, found == outcome, found + reason)
     return check_serving(demo, result, serving) and ok_record
 
@@ -232,18 +232,19 @@ def alarm_after_bake(demo: DemoStack, result: StepResult, _drops: Drops) -> None
     """The alarm trips on the live endpoint: the system restores the last known-good model and rejects v3."""
     alarm = demo.endpoint_alarm()
     v1, v3 = demo.facts.get("v1"), demo.facts.get("v3")
-    before = {str(r["sk"]) for r in demo.observe.deployments(demo.endpoint_name)}
+    before = {(r.started_at, r.deployment_id) for r in demo.observe.deployments(demo.endpoint_name)}
     alarm.trip()
     demo.stack.settle()
     check_serving(demo, result, v1)
     approval = demo.observe.package(v3.arn).status
     check(result, f"model {v3.label}", "Rejected", approval == "Rejected", approval)
     record = demo.observe.deployment_of(demo.endpoint_name, v3.arn)
-    found = str(record.get("outcome")) if record else "no deployment record"
+    found = record.outcome.value if record else "no deployment record"
     check(result, f"ledger: deployment of {v3.label}", "ROLLED_BACK", found == "ROLLED_BACK", found)
-    for new in (r for r in demo.observe.deployments(demo.endpoint_name) if str(r["sk"]) not in before):
-        what = " ".join(str(new[k]) for k in ("decision", "outcome", "reason") if new.get(k))
-        result.notes.append(f"ledger: new record {new.get('deployment_id')}: {what}")
+    for new in demo.observe.deployments(demo.endpoint_name):
+        if (new.started_at, new.deployment_id) not in before:
+            what = " ".join(str(value) for value in (new.decision, new.outcome.value, new.reason) if value)
+            result.notes.append(f"ledger: new record {new.deployment_id}: {what}")
     state = str(demo.observe.alarm_state(alarm.alarm_name))
     check(result, f"alarm {alarm.alarm_name}", "OK again once v3 takes no traffic", state == "OK", state)
 

@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from mlops_core.aws.dynamodb import DynamoTable, Expression, Item, TransactionCancelledError, transact_write
+from mlops_core.aws.dynamodb import DynamoTable, Expression, TransactionCancelledError, transact_write
 from mlops_core.aws.errors import ConditionFailedError
 from mlops_core.aws.ledger import Ledger, batch_key, batch_member_key, buffer_key, epoch_seconds
 from mlops_core.ingest.batching import CLAIM_TTL, BatchRecord, BatchStatus, chunked
+from mlops_core.ingest.ledger_items import BatchItem, BatchOutcome, BufferItem, ClaimItem, MemberItem
 from mlops_core.ingest.objects import ObjectKind, ObjectRef
 from mlops_core.ingest.ports import AdmitResult, BatchStore
-from mlops_core.timefmt import parse_stamp, stamp
+from mlops_core.timefmt import stamp
 
 OBJECTS_PER_TRANSACTION = 49
 """One batch update plus a claim and a member per object: 1 + 2 x 49 = 99 <= 100 actions."""
@@ -35,31 +36,6 @@ _STATUS = {"#status": "status"}
 def claim_id(obj: ObjectRef) -> str:
     """The idempotency-table key of an object's claim."""
     return f"{CLAIM_PREFIX}{obj.identity_hash}"
-
-
-def _record(item: Item) -> BatchRecord:
-    return BatchRecord(
-        batch_id=item["batch_id"],
-        kind=ObjectKind(item["kind"]),
-        status=BatchStatus(item["status"]),
-        created_at=parse_stamp(item["created_at"]),
-        updated_at=parse_stamp(item["updated_at"]),
-        object_count=int(item.get("object_count", 0)),
-        manifest_uri=item.get("manifest_uri"),
-        labeling_job_name=item.get("labeling_job_name"),
-        objects=tuple(item.get("objects", ())),
-        reason=item.get("reason"),
-    )
-
-
-def _member(item: Item) -> ObjectRef:
-    return ObjectRef(
-        bucket=item["bucket"],
-        key=item["key"],
-        size=int(item["size"]),
-        etag=item["etag"],
-        version_id=item.get("version_id"),
-    )
 
 
 class DynamoBatchStore(BatchStore):
@@ -84,27 +60,26 @@ class DynamoBatchStore(BatchStore):
         """The batch holding each claimed object, by identity hash."""
         keys = [{"id": claim_id(o)} for o in objects]
         found = self.claims_table.batch_get(keys)
-        return {item["id"].removeprefix(CLAIM_PREFIX): item["batch_id"] for item in found}
+        claims = (ClaimItem.of_item(item) for item in found)
+        return {claim.id.removeprefix(CLAIM_PREFIX): claim.batch_id for claim in claims}
 
     def get(self, batch_id: str) -> BatchRecord | None:
         """A batch's record."""
         item = self.ledger.get(batch_key(batch_id))
-        return _record(item) if item else None
+        return BatchItem.of_item(item).record() if item else None
 
     def open(self, batch_id: str, kind: ObjectKind, now: datetime) -> bool:
         """Create an ``OPEN`` batch unless one with this id exists."""
-        item = {
-            **batch_key(batch_id),
-            "item_type": "batch",
-            "batch_id": batch_id,
-            "kind": kind.value,
-            "status": BatchStatus.OPEN.value,
-            "created_at": stamp(now),
-            "updated_at": stamp(now),
-            "object_count": 0,
-        }
+        fields = BatchItem(
+            batch_id=batch_id,
+            kind=kind,
+            status=BatchStatus.OPEN,
+            created_at=stamp(now),
+            updated_at=stamp(now),
+            object_count=0,
+        )
         try:
-            self.ledger.put(item, Expression("attribute_not_exists(pk)"))
+            self.ledger.put({**batch_key(batch_id), **fields.as_item()}, Expression("attribute_not_exists(pk)"))
         except ConditionFailedError:
             return False
         return True
@@ -142,7 +117,7 @@ class DynamoBatchStore(BatchStore):
                 ),
                 Expression("#status = :open", names=_STATUS, values={":open": BatchStatus.OPEN.value}),
             )
-            return _record(item)
+            return BatchItem.of_item(item).record()
         except ConditionFailedError:
             record = self.get(batch_id)
             if record is None:
@@ -153,7 +128,7 @@ class DynamoBatchStore(BatchStore):
         """Every member of the batch (one query, paginated)."""
         key = batch_key(batch_id)
         condition = Expression("pk = :pk AND begins_with(sk, :member)", values={":pk": key["pk"], ":member": "OBJECT#"})
-        return [_member(item) for item in self.ledger.query(condition)]
+        return [MemberItem.of_item(item).ref() for item in self.ledger.query(condition)]
 
     def finish(
         self,
@@ -167,18 +142,16 @@ class DynamoBatchStore(BatchStore):
         reason: str | None = None,
     ) -> bool:
         """Record the outcome of a ``SEALED`` (or retried ``FAILED``) batch."""
-        values: dict[str, Any] = {":status": status.value, ":now": stamp(now)}
-        sets = ["#status = :status", "updated_at = :now"]
-        optional = {
-            "manifest_uri": manifest_uri,
-            "labeling_job_name": labeling_job_name,
-            "objects": list(objects) or None,
-            "reason": reason,
-        }
-        for name, value in optional.items():
-            if value is not None:
-                sets.append(f"{name} = :{name}")
-                values[f":{name}"] = value
+        outcome = BatchOutcome(
+            status=status,
+            updated_at=stamp(now),
+            manifest_uri=manifest_uri,
+            labeling_job_name=labeling_job_name,
+            objects=list(objects) or None,
+            reason=reason,
+        ).as_item()
+        sets = ["#status = :status", *(f"{name} = :{name}" for name in outcome if name != "status")]
+        values = {f":{name}": value for name, value in outcome.items()}
         condition = Expression(
             "#status IN (:sealed, :failed)",
             names=_STATUS,
@@ -193,7 +166,7 @@ class DynamoBatchStore(BatchStore):
     def current_buffer(self, kind: ObjectKind) -> str | None:
         """The open debounce buffer of this kind."""
         item = self.ledger.get(buffer_key(kind.value))
-        return str(item["batch_id"]) if item else None
+        return BufferItem.of_item(item).batch_id if item else None
 
     def move_buffer(self, kind: ObjectKind, new_id: str | None, expected_id: str | None) -> bool:
         """Compare-and-set the buffer pointer."""
@@ -207,7 +180,7 @@ class DynamoBatchStore(BatchStore):
             if new_id is None:
                 self.ledger.delete(key, expected)
             else:
-                self.ledger.put({**key, "item_type": "buffer", "batch_id": new_id}, expected)
+                self.ledger.put({**key, **BufferItem(batch_id=new_id).as_item()}, expected)
         except ConditionFailedError:
             return False
         return True
@@ -224,24 +197,15 @@ class DynamoBatchStore(BatchStore):
         ]
         expiration = epoch_seconds(now + self.claim_ttl)
         for obj in todo:
-            claim = {
-                "id": claim_id(obj),
-                "batch_id": batch_id,
-                "bucket": obj.bucket,
-                "key": obj.key,
-                "claimed_at": stamp(now),
-                "expiration": expiration,
-            }
-            member: dict[str, Any] = {
-                **batch_member_key(batch_id, obj.identity_hash),
-                "item_type": "batch-object",
-                "bucket": obj.bucket,
-                "key": obj.key,
-                "size": obj.size,
-                "etag": obj.etag,
-            }
-            if obj.version_id:
-                member["version_id"] = obj.version_id
+            claim = ClaimItem(
+                id=claim_id(obj),
+                batch_id=batch_id,
+                bucket=obj.bucket,
+                key=obj.key,
+                claimed_at=stamp(now),
+                expiration=expiration,
+            ).as_item()
+            member = {**batch_member_key(batch_id, obj.identity_hash), **MemberItem.of_ref(obj).as_item()}
             actions.append(
                 self.claims_table.put_action(claim, Expression("attribute_not_exists(id)"), return_old_on_failure=True)
             )
