@@ -85,7 +85,7 @@ typecheck: $(BIN)/.stamp
 iac: $(BIN)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(BIN)/cfn-lint --include-checks I -- template.yaml
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	@for f in $(ASL); do echo "statelint $$f"; $(BIN)/statelint --ignore=URI "$$f" || exit 1; done
 
 # The suite (tests/, and the docstring examples of the packages: --doctest-modules, pyproject.toml and conftest.py)
