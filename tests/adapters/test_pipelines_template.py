@@ -6,7 +6,6 @@ roles are as narrow as the design says."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ from pipelines.placeholders import PLACEHOLDERS, find_placeholders
 from pipelines.template_block import SUB_VARIABLES, current_model
 from tests.support.fakes.training import labeling_event, pipeline_event
 from tests.support.files import ROOT, ROOT_TEMPLATE
-from tests.support.template_queries import as_list, function_properties, iam_identity_statements
+from tests.support.template_queries import as_list, function_properties, iam_identity_statements, resolve_refs
 
 TEMPLATE = read_yaml(ROOT_TEMPLATE)
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
@@ -37,15 +36,7 @@ TRAINING_FUNCTIONS = ("LabelingEventsFunction", "PipelineEventsFunction")
 
 def resolve(value: Any, names: dict[str, str] = NAMES) -> Any:
     """Resolve ``Fn::Sub`` strings (``${Name}`` from ``names``) and ``Ref`` to a name, throughout ``value``."""
-    if isinstance(value, dict):
-        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-            return re.sub(r"\$\{([^}]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
-        if set(value) == {"Ref"} and value["Ref"] in names:
-            return names[value["Ref"]]
-        return {key: resolve(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolve(item, names) for item in value]
-    return value
+    return resolve_refs(value, names, subs=True)
 
 
 def rule_pattern(function: str, names: dict[str, str] = NAMES) -> Callable[[Mapping[str, Any]], bool]:

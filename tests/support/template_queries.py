@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,12 +74,21 @@ def iam_identity_statements(template: dict[str, Any]) -> Iterator[tuple[str, dic
                     yield from ((name, s) for s in condition_branches(statement))
 
 
-def resolve_refs(value: Any, refs: dict[str, str]) -> Any:
-    """Replace ``{"Ref": X}`` by ``refs[X]`` throughout ``value`` (other intrinsics are left as they are)."""
+def resolve_refs(value: Any, refs: dict[str, str], *, subs: bool = False) -> Any:
+    """Replace ``{"Ref": X}`` by ``refs[X]`` throughout ``value``; with ``subs``, ``{"Fn::Sub": "..${X}.."}`` strings
+    too (from the same ``refs``). Other intrinsics are left as they are.
+
+    >>> resolve_refs({"A": {"Ref": "B"}, "C": [{"Fn::Sub": "${B}-x"}]}, {"B": "b"}, subs=True)
+    {'A': 'b', 'C': ['b-x']}
+    >>> resolve_refs({"Fn::Sub": "${B}-x"}, {"B": "b"})
+    {'Fn::Sub': '${B}-x'}
+    """
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in refs:
             return refs[value["Ref"]]
-        return {key: resolve_refs(item, refs) for key, item in value.items()}
+        if subs and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: refs[m.group(1)], value["Fn::Sub"])
+        return {key: resolve_refs(item, refs, subs=subs) for key, item in value.items()}
     if isinstance(value, list):
-        return [resolve_refs(item, refs) for item in value]
+        return [resolve_refs(item, refs, subs=subs) for item in value]
     return value
